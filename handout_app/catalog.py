@@ -1,0 +1,384 @@
+"""Content as data: load the content items and selection rules, validate them, and select.
+
+Each content item is one TOML table with an id, a section, its wording per language and the
+conditions (`when`) under which it applies. Rules use the same conditions to refuse impossible
+selections or warn about unusual ones. `select()` is the one generic function that applies them;
+no Python code names a particular item.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import resources
+from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Target
+
+# The handout's sections, in print order.
+SECTIONS: tuple[str, ...] = (
+    "key-points",
+    "about",
+    "medicines",
+    "how",
+    "benefits",
+    "alternatives",
+    "risks",
+    "before",
+    "after",
+    "call",
+    "emergency",
+    "faq",
+    "consent",
+)
+
+LIKELIHOODS: dict[str, str] = {
+    "common": "Common",
+    "uncommon": "Uncommon",
+    "rare": "Rare",
+    "very-rare": "Very rare",
+}
+
+FACTORS: tuple[str, ...] = (
+    "diabetes",
+    "blood-thinners",
+    "may-be-pregnant",
+    "any-allergy",
+    *(f"allergy-{kind.value}" for kind in AllergyKind),
+)
+
+# Condition key -> the values it may hold (None means a boolean condition).
+_CONDITION_VALUES: dict[str, tuple[str, ...] | None] = {
+    "target": tuple(t.value for t in Target),
+    "medication": tuple(m.value for m in Medication),
+    "guidance": tuple(g.value for g in Guidance),
+    "intent": tuple(i.value for i in Intent),
+    "factor": FACTORS,
+    "contrast": None,
+}
+
+CONDITION_KEYS: tuple[str, ...] = (
+    *_CONDITION_VALUES,
+    *(f"not_{key}" for key, values in _CONDITION_VALUES.items() if values is not None),
+    "medication_all",
+)
+
+_ITEM_KEYS = {"id", "section", "title", "text", "likelihood", "when", "order"}
+_RULE_KEYS = {"id", "level", "field", "message", "when"}
+_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANGUAGES: tuple[str, ...] = ("en", "es")
+
+
+class CatalogError(ValueError):
+    """Content data that cannot be used; names the file, line and item so staff can fix it."""
+
+    def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "") -> None:
+        self.path = path
+        self.line = line
+        self.item_id = item_id
+        self.detail = message
+        where = str(path) + (f", line {line}" if line else "") + (f", item '{item_id}'" if item_id else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """One piece of wording (a risk, a checklist line, an FAQ...) and when it applies."""
+
+    id: str
+    section: str
+    text: dict[str, str]
+    when: dict[str, Any]
+    title: dict[str, str] = field(default_factory=dict)
+    likelihood: str = ""
+    order: float = 0.0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A selection rule: `refuse` stops the handout, `warn` lets it through with a message."""
+
+    id: str
+    level: str
+    field: str
+    message: dict[str, str]
+    when: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All content items and rules, validated."""
+
+    version: str
+    items: tuple[ContentItem, ...]
+    rules: tuple[Rule, ...]
+    labels: dict[str, dict[str, Any]]
+
+    def labels_for(self, language: str) -> dict[str, Any]:
+        """Headings and fixed wording in one language."""
+        return self.labels[language]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that matched a selection."""
+
+    rule_id: str
+    level: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SelectedContent:
+    """The outcome of `select()`: the items per section, in order, and any warnings."""
+
+    sections: dict[str, tuple[ContentItem, ...]]
+    warnings: tuple[Finding, ...]
+
+
+class SelectionRefused(ValueError):
+    """The selection is impossible; `findings` say why and what to change."""
+
+    def __init__(self, findings: tuple[Finding, ...]) -> None:
+        self.findings = findings
+        super().__init__(" ".join(f.message for f in findings))
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    """The 1-based line where `needle` first appears, so errors can point at it."""
+    index = text.find(needle)
+    return None if index < 0 else text.count("\n", 0, index) + 1
+
+
+def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(path, f"cannot be read ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(path, "is not UTF-8 text; save it as UTF-8.") from exc
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise CatalogError(
+            path,
+            f"is not valid TOML ({exc}). Check quotes, brackets and '=' signs on that line.",
+            line=int(match.group(1)) if match else None,
+        ) from exc
+
+
+def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, required: bool) -> dict[str, str]:
+    line = _line_of(text, f'id = "{item_id}"')
+    if value is None:
+        if required:
+            raise CatalogError(path, f"'{key}' is missing; add {key}.en = \"...\".", line=line, item_id=item_id)
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise CatalogError(path, f"'{key}' must be a table of languages, e.g. {key}.en = \"...\".", line=line, item_id=item_id)
+    for lang, words in value.items():
+        if lang not in LANGUAGES:
+            raise CatalogError(path, f"'{key}.{lang}': unknown language; use one of {', '.join(LANGUAGES)}.", line=line, item_id=item_id)
+        if not isinstance(words, str) or not words.strip():
+            raise CatalogError(path, f"'{key}.{lang}' must be non-empty text.", line=line, item_id=item_id)
+    return {lang: " ".join(words.split()) for lang, words in value.items()}
+
+
+def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[str, Any]:
+    """Validate a `when` table against the condition vocabulary; return it unchanged if valid."""
+    line = _line_of(text, f'id = "{owner_id}"')
+    if not isinstance(when, dict):
+        raise CatalogError(path, "'when' must be a table of conditions.", line=line, item_id=owner_id)
+    for key, value in when.items():
+        if key not in CONDITION_KEYS:
+            raise CatalogError(
+                path, f"unknown condition '{key}'; use one of: {', '.join(CONDITION_KEYS)}.", line=line, item_id=owner_id
+            )
+        base = key.removeprefix("not_").removesuffix("_all")
+        allowed = _CONDITION_VALUES[base]
+        if allowed is None:
+            if not isinstance(value, bool):
+                raise CatalogError(path, f"condition '{key}' must be true or false.", line=line, item_id=owner_id)
+            continue
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise CatalogError(path, f"condition '{key}' must be a list of names, e.g. [\"{allowed[0]}\"].", line=line, item_id=owner_id)
+        for name in value:
+            if name not in allowed:
+                raise CatalogError(
+                    path, f"condition '{key}' has unknown value '{name}'; use: {', '.join(allowed)}.", line=line, item_id=owner_id
+                )
+    return dict(when)
+
+
+def _parse_items(path: Path, data: dict[str, Any], text: str, start_order: float) -> list[ContentItem]:
+    unknown_top = set(data) - {"item", "version"}
+    if unknown_top:
+        raise CatalogError(path, f"unknown top-level key(s) {sorted(unknown_top)}; only [[item]] tables belong here.")
+    items: list[ContentItem] = []
+    for position, raw in enumerate(data.get("item", [])):
+        item_id = raw.get("id")
+        if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
+            raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
+        line = _line_of(text, f'id = "{item_id}"')
+        extra = set(raw) - _ITEM_KEYS
+        if extra:
+            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_ITEM_KEYS)}.", line=line, item_id=item_id)
+        section = raw.get("section")
+        if section not in SECTIONS:
+            raise CatalogError(path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id)
+        likelihood = raw.get("likelihood", "")
+        if likelihood and likelihood not in LIKELIHOODS:
+            raise CatalogError(path, f"likelihood '{likelihood}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
+        order = raw.get("order", start_order + position)
+        if not isinstance(order, (int, float)):
+            raise CatalogError(path, "'order' must be a number.", line=line, item_id=item_id)
+        items.append(
+            ContentItem(
+                id=item_id,
+                section=section,
+                text=_check_wording(path, text, item_id, "text", raw.get("text"), required=True),
+                title=_check_wording(path, text, item_id, "title", raw.get("title"), required=False),
+                likelihood=likelihood,
+                when=check_conditions(path, text, item_id, raw.get("when", {})),
+                order=float(order),
+                source=path.name,
+            )
+        )
+    return items
+
+
+def _parse_rules(path: Path, data: dict[str, Any], text: str) -> list[Rule]:
+    rules: list[Rule] = []
+    for position, raw in enumerate(data.get("rule", [])):
+        rule_id = raw.get("id")
+        if not isinstance(rule_id, str) or not _ID_PATTERN.match(rule_id):
+            raise CatalogError(path, f"rule number {position + 1} needs an id of lowercase letters, digits and dashes.")
+        line = _line_of(text, f'id = "{rule_id}"')
+        extra = set(raw) - _RULE_KEYS
+        if extra:
+            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_RULE_KEYS)}.", line=line, item_id=rule_id)
+        if raw.get("level") not in ("refuse", "warn"):
+            raise CatalogError(path, "level must be \"refuse\" or \"warn\".", line=line, item_id=rule_id)
+        if not raw.get("when"):
+            raise CatalogError(path, "a rule needs at least one condition in 'when'.", line=line, item_id=rule_id)
+        rules.append(
+            Rule(
+                id=rule_id,
+                level=raw["level"],
+                field=str(raw.get("field", "")),
+                message=_check_wording(path, text, rule_id, "message", raw.get("message"), required=True),
+                when=check_conditions(path, text, rule_id, raw["when"]),
+            )
+        )
+    return rules
+
+
+def load_catalog(content_dir: Path | None = None) -> Catalog:
+    """Load and validate every `*.toml` content file and `rules.toml` in `content_dir`."""
+    folder = content_dir or resources.content_dir()
+    version_path = folder / "version.toml"
+    version_data, _ = _load_toml(version_path)
+    version = version_data.get("version")
+    if not isinstance(version, str) or not version:
+        raise CatalogError(version_path, "needs version = \"...\".")
+    items: list[ContentItem] = []
+    rules: list[Rule] = []
+    for path in sorted(folder.glob("*.toml")):
+        if path.name in ("version.toml", "labels.toml"):
+            continue
+        data, text = _load_toml(path)
+        if path.name == "rules.toml":
+            rules.extend(_parse_rules(path, data, text))
+        else:
+            # Files are numbered (10-key-points.toml...) so file order then position gives print order.
+            items.extend(_parse_items(path, data, text, start_order=len(items) * 1.0))
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.id in seen:
+            raise CatalogError(folder / item.source, f"id is also used in {seen[item.id]}; ids must be unique.", item_id=item.id)
+        seen[item.id] = item.source
+    labels_path = folder / "labels.toml"
+    labels, _ = _load_toml(labels_path)
+    if "en" not in labels:
+        raise CatalogError(labels_path, "needs an [en] table of labels.")
+    missing = {lang: sorted(set(labels["en"]) - set(table)) for lang, table in labels.items() if lang != "en"}
+    for lang, keys in missing.items():
+        if keys:
+            raise CatalogError(labels_path, f"[{lang}] is missing labels: {', '.join(keys)}.")
+    return Catalog(version=version, items=tuple(items), rules=tuple(rules), labels=labels)
+
+
+def selection_facts(selection: Selection) -> dict[str, Any]:
+    """The selection as the sets of names that conditions test against."""
+    factors: set[str] = set()
+    if selection.factors.diabetes:
+        factors.add("diabetes")
+    if selection.factors.blood_thinners:
+        factors.add("blood-thinners")
+    if selection.factors.may_be_pregnant:
+        factors.add("may-be-pregnant")
+    for allergy in selection.factors.allergies:
+        factors.add("any-allergy")
+        factors.add(f"allergy-{allergy.kind.value}")
+    return {
+        "target": {selection.target.value},
+        "medication": {m.value for m in selection.medications},
+        "guidance": {selection.guidance.value},
+        "intent": {selection.effective_intent.value},
+        "factor": factors,
+        "contrast": selection.contrast,
+    }
+
+
+def conditions_match(when: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """All keys must hold; within a list, any value may match (medication_all: every value)."""
+    for key, wanted in when.items():
+        if key == "contrast":
+            if facts["contrast"] != wanted:
+                return False
+        elif key == "medication_all":
+            if not set(wanted) <= facts["medication"]:
+                return False
+        elif key.startswith("not_"):
+            if facts[key.removeprefix("not_")] & set(wanted):
+                return False
+        elif not facts[key] & set(wanted):
+            return False
+    return True
+
+
+def check_rules(catalog: Catalog, selection: Selection) -> tuple[Finding, ...]:
+    """Every rule the selection matches (refusals and warnings), in file order."""
+    facts = selection_facts(selection)
+    return tuple(
+        Finding(rule.id, rule.level, rule.field, rule.message.get(selection.language) or rule.message["en"])
+        for rule in catalog.rules
+        if conditions_match(rule.when, facts)
+    )
+
+
+def select(catalog: Catalog, selection: Selection) -> SelectedContent:
+    """The items that apply to `selection`, grouped by section in print order, plus warnings.
+
+    Raises SelectionRefused when a `refuse` rule matches.
+    """
+    findings = check_rules(catalog, selection)
+    refusals = tuple(f for f in findings if f.level == "refuse")
+    if refusals:
+        raise SelectionRefused(refusals)
+    facts = selection_facts(selection)
+    chosen = sorted((i for i in catalog.items if conditions_match(i.when, facts)), key=lambda i: i.order)
+    sections = {name: tuple(i for i in chosen if i.section == name) for name in SECTIONS}
+    return SelectedContent(sections=sections, warnings=tuple(f for f in findings if f.level == "warn"))
+
+
+def iter_wording(item: ContentItem, language: str = "en") -> Iterable[str]:
+    """The item's title and text in one language (for readability checks)."""
+    if language in item.title:
+        yield item.title[language]
+    if language in item.text:
+        yield item.text[language]

@@ -1,0 +1,179 @@
+"""The procedure selection as plain, immutable data.
+
+Everything downstream (content selection, templating, PDF) reads a `Selection`;
+nothing here knows about Qt, Jinja or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Choice(str, Enum):
+    """An enum whose value is the command-line spelling and which carries a description."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> "Choice":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Target(Choice):
+    JOINT = ("joint", "inside the hip joint (intra-articular)")
+    TROCHANTERIC = ("trochanteric", "greater trochanteric bursa region, the outer side of the hip")
+    ILIOPSOAS = ("iliopsoas", "iliopsoas bursa or tendon, the front of the hip")
+    PERIARTICULAR = ("periarticular", "other soft tissue around the hip (tendon or muscle area)")
+
+
+class Medication(Choice):
+    ANESTHETIC = ("anesthetic", "local anesthetic (numbing medicine)")
+    CORTICOSTEROID = ("corticosteroid", "corticosteroid (anti-inflammatory, 'cortisone')")
+    HYALURONIC_ACID = ("hyaluronic-acid", "hyaluronic acid (joint lubricant, viscosupplement)")
+    PRP = ("prp", "platelet-rich plasma made from the patient's own blood")
+
+
+class Guidance(Choice):
+    ULTRASOUND = ("ultrasound", "ultrasound guidance (sound waves, no radiation)")
+    FLUOROSCOPY = ("fluoroscopy", "fluoroscopy guidance (live X-ray); add --contrast for contrast dye")
+    LANDMARK = ("landmark", "landmark guidance, by touch and anatomy, without imaging")
+
+
+class Intent(Choice):
+    DIAGNOSTIC = ("diagnostic", "to find out whether the target is the source of the pain")
+    THERAPEUTIC = ("therapeutic", "to treat pain and swelling")
+    BOTH = ("both", "to find the source of the pain and to treat it")
+
+
+class Side(Choice):
+    LEFT = ("left", "the left hip")
+    RIGHT = ("right", "the right hip")
+    BILATERAL = ("bilateral", "both hips")
+
+
+class Paper(Choice):
+    A4 = ("a4", "A4 paper (210 x 297 mm)")
+    LETTER = ("letter", "US Letter paper (8.5 x 11 in)")
+
+
+class OutputFormat(Choice):
+    PDF = ("pdf", "a printable PDF file")
+    HTML = ("html", "the HTML the PDF is made from (for checking wording)")
+
+
+class AllergyKind(Choice):
+    LOCAL_ANESTHETIC = ("local-anesthetic", "allergy to local anesthetic (numbing medicine)")
+    CONTRAST = ("contrast", "allergy to contrast dye or iodine")
+    ANTISEPTIC = ("antiseptic", "allergy to skin cleaning liquid (antiseptic)")
+    OTHER = ("other", "any other allergy, given as free text")
+
+
+# Words a nurse may type for a known allergy kind; anything else is kept as "other" text.
+_ALLERGY_WORDS: dict[str, AllergyKind] = {
+    "local-anesthetic": AllergyKind.LOCAL_ANESTHETIC,
+    "local anesthetic": AllergyKind.LOCAL_ANESTHETIC,
+    "anesthetic": AllergyKind.LOCAL_ANESTHETIC,
+    "anaesthetic": AllergyKind.LOCAL_ANESTHETIC,
+    "local anaesthetic": AllergyKind.LOCAL_ANESTHETIC,
+    "lidocaine": AllergyKind.LOCAL_ANESTHETIC,
+    "contrast": AllergyKind.CONTRAST,
+    "contrast dye": AllergyKind.CONTRAST,
+    "iodine": AllergyKind.CONTRAST,
+    "antiseptic": AllergyKind.ANTISEPTIC,
+    "chlorhexidine": AllergyKind.ANTISEPTIC,
+}
+
+
+@dataclass(frozen=True)
+class Allergy:
+    """One allergy the patient reported: a known kind, or free text."""
+
+    kind: AllergyKind
+    text: str = ""
+
+    @classmethod
+    def parse(cls, raw: str) -> "Allergy":
+        """Map typed text to a known allergy kind, keeping other text as it was typed."""
+        cleaned = " ".join(raw.split())
+        kind = _ALLERGY_WORDS.get(cleaned.lower())
+        if kind is not None:
+            return cls(kind)
+        return cls(AllergyKind.OTHER, cleaned)
+
+
+@dataclass(frozen=True)
+class PatientFactors:
+    """Facts about the patient that change what the handout says."""
+
+    diabetes: bool = False
+    blood_thinners: bool = False
+    may_be_pregnant: bool = False
+    allergies: tuple[Allergy, ...] = ()
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """Who the handout is for. Printed on the sheet only; never logged or stored."""
+
+    name: str
+    date_of_birth: dt.date | None = None
+    mrn: str = ""
+    procedure_date: dt.date | None = None
+    clinician: str = ""
+
+
+class SelectionError(ValueError):
+    """A selection that cannot produce a handout; the message says what to change."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+def default_intent(medications: frozenset[Medication]) -> Intent:
+    """Anesthetic alone is diagnostic; anesthetic with anything else is both; otherwise therapeutic."""
+    if medications == {Medication.ANESTHETIC}:
+        return Intent.DIAGNOSTIC
+    if Medication.ANESTHETIC in medications:
+        return Intent.BOTH
+    return Intent.THERAPEUTIC
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Exactly which procedure the handout is for, and for whom."""
+
+    target: Target
+    medications: frozenset[Medication]
+    guidance: Guidance
+    side: Side
+    patient: PatientDetails
+    contrast: bool = False
+    intent: Intent | None = None
+    factors: PatientFactors = field(default_factory=PatientFactors)
+    paper: Paper = Paper.A4
+    language: str = "en"
+
+    @property
+    def effective_intent(self) -> Intent:
+        """The chosen intent, or the default that follows from the medications."""
+        return self.intent if self.intent is not None else default_intent(self.medications)
+
+    def check(self) -> None:
+        """Raise SelectionError for a selection that is structurally incomplete.
+
+        Medical mixes that are impossible or unusual are data (see catalog rules); this only
+        checks what every handout needs.
+        """
+        if not self.medications:
+            raise SelectionError("medication", "Choose at least one medication.")
+        if not self.patient.name.strip():
+            raise SelectionError("patient-name", "Enter the patient's name.")

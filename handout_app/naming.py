@@ -1,0 +1,35 @@
+"""How a procedure is named on the sheet: the side in capitals, then target, guidance and medicines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .domain import Medication, Selection
+
+# The order medicines are named in: the main medicine first, the numbing medicine last.
+_MEDICATION_ORDER = (Medication.CORTICOSTEROID, Medication.HYALURONIC_ACID, Medication.PRP, Medication.ANESTHETIC)
+
+
+def join_words(words: list[str], labels: dict[str, Any]) -> str:
+    """'a', 'a and b', 'a, b and c' in the handout's language."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {labels['and']} {words[-1]}"
+
+
+def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
+    """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic'."""
+    guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
+    medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
+    return (
+        f"{labels['procedure_sides'][selection.side.value]} {labels['targets'][selection.target.value]}, "
+        f"{labels['guidance'][guidance_key]}, {join_words(medicines, labels)}"
+    )
+
+
+def format_date(value: dt.date | None, labels: dict[str, Any]) -> str:
+    """An unambiguous date such as '21 Nov 2026', whatever the locale; '' for no date."""
+    if value is None:
+        return ""
+    return f"{value.day} {labels['months'][value.month - 1]} {value.year}"

@@ -1,0 +1,139 @@
+"""HTML -> PDF with WeasyPrint, a URL fetcher that only serves allowed folders, and safe file writing.
+
+WeasyPrint is imported lazily so that modules which only need `write_atomically` (the GUI) stay light.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import tempfile
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import resources
+
+
+class RenderFailed(RuntimeError):
+    """WeasyPrint could not make the PDF; the message says why in plain words."""
+
+
+class OutputExists(FileExistsError):
+    """The output file exists and the caller did not ask to replace it."""
+
+
+def allowed_roots(extra: Iterable[Path] = ()) -> tuple[Path, ...]:
+    """Folders the renderer may read: built-in templates and assets, the font package, plus `extra`."""
+    roots = [resources.templates_dir(), resources.assets_dir(), resources.font_dir(), *extra]
+    return tuple(Path(os.path.realpath(r)) for r in roots)
+
+
+def resolve_allowed(url: str, roots: tuple[Path, ...]) -> Path:
+    """The real path behind a file:// URL if it is a regular file inside `roots`; else ValueError."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "file":
+        raise ValueError(f"Refused to load '{url}': only the application's own files may be used.")
+    if parsed.netloc not in ("", "localhost"):
+        raise ValueError(f"Refused to load '{url}': network and shared-drive addresses are not allowed.")
+    real = Path(os.path.realpath(urllib.request.url2pathname(parsed.path)))
+    if not any(real.is_relative_to(root) for root in roots):
+        raise ValueError(f"Refused to load '{url}': it is outside the template and asset folders.")
+    if not real.is_file():
+        raise ValueError(f"Refused to load '{url}': it is not a readable file.")
+    return real
+
+
+def _make_fetcher(roots: tuple[Path, ...]) -> Any:
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class RestrictedFetcher(URLFetcher):
+        """Serves files from the allowed folders only; anything else stops the render."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            try:
+                path = resolve_allowed(url, roots)
+            except ValueError as exc:
+                # Fatal, so a refused resource is an error the user sees, never a silently missing image.
+                raise FatalURLFetchingError(str(exc)) from None
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type})
+
+    return RestrictedFetcher()
+
+
+class _WarningCollector(logging.Handler):
+    """Collects WeasyPrint's warnings so a render with any warning fails instead of printing wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable[Path] = (), variant: str = "pdf/ua-1") -> bytes:
+    """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    roots = allowed_roots(extra_roots)
+    base = (base_dir or resources.templates_dir()).resolve()
+    collector = _WarningCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_make_fetcher(roots))
+        pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+    except FatalURLFetchingError as exc:
+        raise RenderFailed(str(exc)) from None
+    except Exception as exc:  # WeasyPrint raises many types; the user needs one plain message.
+        raise RenderFailed(f"The PDF could not be made: {exc}") from exc
+    finally:
+        logger.removeHandler(collector)
+    if collector.messages:
+        raise RenderFailed("The PDF could not be made cleanly: " + "; ".join(collector.messages))
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def write_atomically(path: Path, data: bytes, *, replace: bool = False) -> None:
+    """Write `data` to `path` all at once: never a half-written file, never a silent overwrite.
+
+    The bytes go to a temporary file in the same folder first; it then takes the final name
+    with a hard link (fails if the name exists) or, when `replace` is true, an atomic rename.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not replace and path.exists():
+        raise OutputExists(str(path))
+    fd, tmp_name = tempfile.mkstemp(prefix=".handout-", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise OutputExists(str(path)) from None
+            except OSError:
+                # Some shared drives do not support hard links; fall back to an exclusive create.
+                with open(path, "xb") as handle:
+                    handle.write(data)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,46 @@
+"""Where the bundled templates, content data, assets and font files live.
+
+In a checkout they sit beside the package (`templates/`, `assets/`); in an installed wheel they
+are copied inside the package as `handout_app/_data/templates` and `handout_app/_data/assets`.
+Every other module asks this one, so the lookup rule exists once.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import fontpkg_atkinson_hyperlegible
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def data_root() -> Path:
+    """The folder that holds `templates/` and `assets/` (installed wheel first, then checkout)."""
+    for candidate in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent):
+        if (candidate / "templates" / "content").is_dir() and (candidate / "assets").is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"The handout templates were not found next to {_PACKAGE_DIR}; reinstall the application."
+    )
+
+
+def templates_dir() -> Path:
+    """The built-in Jinja templates and print CSS."""
+    return data_root() / "templates"
+
+
+def content_dir() -> Path:
+    """The built-in content data (TOML)."""
+    return templates_dir() / "content"
+
+
+def assets_dir() -> Path:
+    """Bundled images."""
+    return data_root() / "assets"
+
+
+def font_dir() -> Path:
+    """The Atkinson Hyperlegible TTF files, shipped by the fontpkg-atkinson-hyperlegible package."""
+    return Path(fontpkg_atkinson_hyperlegible.ROOT) / "files"

@@ -1,0 +1,192 @@
+"""The one Jinja environment factory, and `render_html()`: selection + content + clinic -> HTML.
+
+Templates and item wording are rendered in a sandbox with autoescaping and StrictUndefined, so
+a patient's name is always literal text and a misspelt variable is an error, never a blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import __version__, resources
+from .catalog import Catalog, ContentItem, Finding, select
+from .clinic import ClinicProfile
+from .domain import AllergyKind, Selection
+from .naming import format_date, procedure_name
+
+MAIN_TEMPLATE = "handout.html.j2"
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be rendered; names the template file and line."""
+
+    def __init__(self, template: str, line: int | None, message: str) -> None:
+        self.template = template
+        self.line = line
+        self.detail = message
+        super().__init__(f"{template}{f', line {line}' if line else ''}: {message}")
+
+
+def css_string(value: str) -> Markup:
+    """Quote text for use inside a CSS string (content: "..."); '<' is escaped so it cannot end <style>."""
+    escaped = value.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace("\n", " ")
+    return Markup(f'"{escaped}"')
+
+
+def make_environment(template_dirs: list[Path] | None = None) -> SandboxedEnvironment:
+    """The project's only Jinja environment: sandboxed, autoescaped, strict about undefined names."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(p) for p in (template_dirs or [resources.templates_dir()])]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+@lru_cache(maxsize=8)
+def _default_environment() -> SandboxedEnvironment:
+    return make_environment()
+
+
+@lru_cache(maxsize=1024)
+def _compile_wording(env: SandboxedEnvironment, wording: str) -> jinja2.Template:
+    # Item wording is a small template (it may name the side or the clinic); compile each once.
+    return env.from_string(wording)
+
+
+@dataclass(frozen=True)
+class RenderedHtml:
+    """The HTML of one handout and what the caller should know about it."""
+
+    html: str
+    title: str
+    procedure: str
+    warnings: tuple[Finding, ...]
+
+
+def _template_error(exc: Exception) -> TemplateProblem:
+    """Turn a Jinja error into one that names the template file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateProblem(exc.filename or exc.name or "<wording>", exc.lineno, exc.message or str(exc))
+    # Runtime errors (undefined names, sandbox refusals) carry the template in the traceback only.
+    tb = exc.__traceback__
+    template, line = "<wording>", None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename == "<template>":
+            template, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return TemplateProblem(template, line, str(exc))
+
+
+def _render_item(env: SandboxedEnvironment, item: ContentItem, language: str, context: dict[str, Any]) -> dict[str, Any]:
+    def words(table: dict[str, str]) -> Markup:
+        text = table.get(language)
+        if text is None:
+            raise TemplateProblem(item.source, None, f"item '{item.id}' has no wording in language '{language}'.")
+        try:
+            return Markup(_compile_wording(env, text).render(context))
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(item.source, None, f"item '{item.id}': {exc}") from exc
+
+    return {
+        "id": item.id,
+        "title": words(item.title) if item.title else "",
+        "text": words(item.text),
+        "likelihood": item.likelihood,
+    }
+
+
+def _allergy_words(selection: Selection, labels: dict[str, Any]) -> list[str]:
+    return [
+        a.text if a.kind is AllergyKind.OTHER else labels["allergy_names"][a.kind.value]
+        for a in selection.factors.allergies
+    ]
+
+
+def build_context(
+    selection: Selection,
+    catalog: Catalog,
+    clinic: ClinicProfile,
+    generated_at: dt.datetime,
+    env: SandboxedEnvironment,
+) -> tuple[dict[str, Any], tuple[Finding, ...], str]:
+    """Everything the templates may use, with every item's wording already rendered."""
+    selection.check()
+    if generated_at.tzinfo is None:
+        # WeasyPrint needs an offset in the PDF date; a naive time is taken as this machine's local time.
+        generated_at = generated_at.astimezone()
+    labels = catalog.labels_for(selection.language)
+    content = select(catalog, selection)
+    procedure = procedure_name(selection, labels)
+    item_context = {
+        "side": labels["sides"][selection.side.value],
+        "side_phrase": labels["side_phrases"][selection.side.value],
+        "procedure": procedure,
+        "clinic": clinic,
+    }
+    sections = {
+        name: [_render_item(env, item, selection.language, item_context) for item in items]
+        for name, items in content.sections.items()
+    }
+    patient = selection.patient
+    font_dir = resources.font_dir()
+    context = {
+        "labels": labels,
+        "lang": selection.language,
+        "paper": selection.paper.value,
+        "title": f"{labels['document_title']}: {procedure}",
+        "procedure": procedure,
+        "side": item_context["side"],
+        "side_phrase": item_context["side_phrase"],
+        "intent": selection.effective_intent.value,
+        "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
+        "clinic": clinic,
+        "patient": {
+            "name": patient.name.strip(),
+            "date_of_birth": format_date(patient.date_of_birth, labels),
+            "mrn": patient.mrn.strip(),
+            "procedure_date": format_date(patient.procedure_date, labels),
+            "clinician": patient.clinician.strip(),
+        },
+        "allergies": _allergy_words(selection, labels),
+        "sections": sections,
+        "risk_titles": [item["title"] for item in sections["risks"]],
+        "content_version": catalog.version,
+        "app_version": __version__,
+        "generated": f"{format_date(generated_at.date(), labels)} {generated_at:%H:%M}",
+        "generated_iso": generated_at.isoformat(timespec="seconds"),
+        "font_regular": (font_dir / "AtkinsonHyperlegible-Regular.ttf").as_uri(),
+        "font_bold": (font_dir / "AtkinsonHyperlegible-Bold.ttf").as_uri(),
+        "font_italic": (font_dir / "AtkinsonHyperlegible-Italic.ttf").as_uri(),
+    }
+    return context, content.warnings, procedure
+
+
+def render_html(
+    selection: Selection,
+    catalog: Catalog,
+    clinic: ClinicProfile,
+    generated_at: dt.datetime,
+    env: SandboxedEnvironment | None = None,
+) -> RenderedHtml:
+    """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem."""
+    env = env or _default_environment()
+    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env)
+    try:
+        html = env.get_template(MAIN_TEMPLATE).render(context)
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc) from exc
+    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings)
