@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh Debian/Ubuntu machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test system-deps venv install-check bench sample clean
+
+run: system-deps $(STAMP)
+	$(VENV)/bin/handout-app
+
+test: system-deps $(STAMP)
+	$(PY) -m pytest
+
+# A sample handout from the command line (no window needed).
+sample: system-deps $(STAMP)
+	mkdir -p out
+	$(VENV)/bin/handout-app render --target joint --medication anesthetic --medication corticosteroid \
+	  --guidance fluoroscopy --contrast --side right --patient-name "Sample Patient" \
+	  --clinic examples/clinic --force --output out/sample.pdf
+
+system-deps:
+	@bash .ci/system-deps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Proves a plain, non-editable `pip install .` into a fresh environment works (templates inside the wheel).
+install-check: system-deps
+	rm -rf /tmp/handout-install-check
+	$(PYTHON) -m venv /tmp/handout-install-check
+	/tmp/handout-install-check/bin/python -m pip install --quiet .
+	cd /tmp && /tmp/handout-install-check/bin/handout-app render --target trochanteric --medication corticosteroid \
+	  --guidance ultrasound --side left --patient-name "Install Check" --force --output /tmp/handout-install-check/check.pdf
+	test -s /tmp/handout-install-check/check.pdf
+
+bench: system-deps $(STAMP)
+	$(PY) bench/render_bench.py
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info

@@ -1,0 +1,138 @@
+"""The content data: valid, every item reachable, plain enough to read, and rules as data."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
+from handout_app.domain import Allergy, AllergyKind, Guidance, Intent, Medication, PatientFactors, Target, default_intent
+from handout_app.readability import flesch_kincaid_grade
+from handout_app.resources import content_dir
+
+from .helpers import catalog, make_selection
+
+MAX_GRADE = 8.0
+
+
+def _all_selections():  # type: ignore[no-untyped-def]
+    medicine_sets = [c for n in range(1, 5) for c in itertools.combinations([m.value for m in Medication], n)]
+    factor_sets = [PatientFactors()] + [
+        PatientFactors(diabetes=True), PatientFactors(blood_thinners=True), PatientFactors(may_be_pregnant=True),
+        *(PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),)) for kind in AllergyKind),
+    ]
+    for target, guidance, meds, intent, factors in itertools.product(
+        Target, Guidance, medicine_sets, [None, *Intent], factor_sets
+    ):
+        for contrast in ([False, True] if guidance is Guidance.FLUOROSCOPY else [False]):
+            base = make_selection(target.value, meds, guidance.value, contrast=contrast, intent=intent.value if intent else None)
+            yield replace(base, factors=factors)
+
+
+def test_every_item_is_reachable_by_some_selection() -> None:
+    unreached = {item.id for item in catalog().items}
+    for selection in _all_selections():
+        for items in select(catalog(), selection).sections.values():
+            unreached -= {i.id for i in items}
+        if not unreached:
+            break
+    assert not unreached
+
+
+@pytest.mark.parametrize("item", catalog().items, ids=lambda i: i.id)
+def test_item_wording_is_at_or_below_grade_8(item) -> None:  # type: ignore[no-untyped-def]
+    for language, text in item.text.items():
+        wording = f"{item.title.get(language, '')}. {text}" if item.title else text
+        assert flesch_kincaid_grade(wording, language) <= MAX_GRADE, wording
+
+
+def test_readability_scores_hard_text_higher_than_easy_text() -> None:
+    easy = "You lie on a bed. We clean your skin. It stings a bit."
+    hard = "Intra-articular corticosteroid administration necessitates meticulous aseptic methodology and fluoroscopic verification."
+    assert flesch_kincaid_grade(easy) < 3 < MAX_GRADE < flesch_kincaid_grade(hard)
+
+
+def test_every_item_has_english_wording_and_a_known_section() -> None:
+    for item in catalog().items:
+        assert item.text.get("en"), item.id
+
+
+@pytest.mark.parametrize(
+    ("medicines", "expected"),
+    [(("anesthetic",), Intent.DIAGNOSTIC), (("anesthetic", "corticosteroid"), Intent.BOTH), (("anesthetic", "prp"), Intent.BOTH),
+     (("corticosteroid",), Intent.THERAPEUTIC), (("hyaluronic-acid", "prp"), Intent.THERAPEUTIC)],
+)
+def test_default_intent_follows_the_medicines(medicines: tuple[str, ...], expected: Intent) -> None:
+    assert default_intent(frozenset(Medication(m) for m in medicines)) is expected
+    assert make_selection(medications=medicines).effective_intent is expected
+
+
+def test_contrast_without_fluoroscopy_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(SelectionRefused) as caught:
+        select(catalog(), make_selection(guidance="ultrasound", contrast=True))
+    assert caught.value.findings[0].field == "contrast"
+    assert "only used with fluoroscopy" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "rule_id"),
+    [
+        ({"guidance": "landmark", "target": "joint"}, "landmark-deep-joint"),
+        ({"guidance": "landmark", "target": "iliopsoas"}, "landmark-deep-iliopsoas"),
+        ({"target": "trochanteric", "medications": ("hyaluronic-acid",)}, "hyaluronic-acid-outside-joint"),
+        ({"medications": ("corticosteroid",), "intent": "diagnostic"}, "diagnostic-without-anesthetic"),
+        ({"guidance": "fluoroscopy", "contrast": True, "allergies": ("iodine",)}, "contrast-allergy-with-contrast"),
+        ({"allergies": ("lidocaine",)}, "anesthetic-allergy-with-anesthetic"),
+        ({"guidance": "fluoroscopy", "may_be_pregnant": True}, "pregnancy-with-fluoroscopy"),
+    ],
+)
+def test_unusual_mixes_warn_without_refusing(kwargs: dict, rule_id: str) -> None:
+    content = select(catalog(), make_selection(**kwargs))
+    assert rule_id in [w.rule_id for w in content.warnings]
+
+
+def test_a_usual_selection_has_no_warnings() -> None:
+    assert select(catalog(), make_selection(guidance="fluoroscopy", contrast=True)).warnings == ()
+
+
+def _copy_content(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    target.mkdir()
+    for path in content_dir().glob("*.toml"):
+        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
+def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
+    folder = _copy_content(tmp_path)
+    with (folder / "rules.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[rule]]\nid = "prp-bilateral"\nlevel = "warn"\nfield = "side"\n'
+                     'message.en = "Check the PRP volume for both sides."\nwhen.medication = ["prp"]\n')
+    content = select(load_catalog(folder), make_selection(medications=("prp",)))
+    assert [w.message for w in content.warnings] == ["Check the PRP volume for both sides."]
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected", "line"),
+    [
+        ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.guidance = ["laser"]\n', "unknown value 'laser'", 4),
+        ('[[item]]\nid = "x-1"\nsection = "nowhere"\ntext.en = "Hi"\n', "section 'nowhere' is unknown", 4),
+        ('[[item]]\nid = "x-1"\nsection = "risks"\n', "'text' is missing", 4),
+        ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.colour = ["red"]\n', "unknown condition 'colour'", 4),
+        ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "unclosed\n', "not valid TOML", 6),
+        ('[[item]]\nid = "risk-infection"\nsection = "risks"\ntext.en = "Hi"\n', "ids must be unique", None),
+    ],
+)
+def test_content_errors_name_the_file_line_and_item(tmp_path: Path, broken: str, expected: str, line: int | None) -> None:
+    folder = _copy_content(tmp_path)
+    (folder / "99-extra.toml").write_text("# clinic additions\n\n" + broken, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(folder)
+    message = str(caught.value)
+    assert expected in message
+    assert "99-extra.toml" in message
+    if line is not None:
+        assert f"line {line}:" in message or f"line {line}," in message

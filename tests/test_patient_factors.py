@@ -1,0 +1,51 @@
+"""Patient factors change what the handout says, and only when they apply."""
+
+from __future__ import annotations
+
+from .helpers import handout_text
+
+STEROID = ("anesthetic", "corticosteroid")
+
+
+def test_diabetes_with_steroid_adds_blood_sugar_advice() -> None:
+    text = handout_text(medications=STEROID, diabetes=True)
+    assert "Higher blood sugar" in text
+    assert "Check your blood sugar more often than usual" in text
+    assert "Your blood sugar stays higher" in text  # when to call
+
+
+def test_diabetes_without_steroid_adds_no_blood_sugar_warning() -> None:
+    text = handout_text(medications=("anesthetic", "hyaluronic-acid"), diabetes=True)
+    assert "blood sugar" not in text.lower()
+
+
+def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
+    without = handout_text()
+    text = handout_text(blood_thinners=True)
+    assert "More bleeding with blood thinners" in text and "More bleeding with blood thinners" not in without
+    assert "I did not stop it on my own" in text
+    assert "start it again when your doctor told you to" in text
+
+
+def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
+    text = handout_text(guidance="fluoroscopy", may_be_pregnant=True)
+    assert "You told us you may be pregnant" in text
+    assert "ultrasound instead" in text
+
+
+def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warning() -> None:
+    text = handout_text(guidance="ultrasound", may_be_pregnant=True)
+    assert "I may be pregnant, and I have told the doctor" in text
+    assert "radiation" not in text.lower()
+
+
+def test_allergies_are_printed_and_change_the_checklist() -> None:
+    text = handout_text(guidance="fluoroscopy", contrast=True, allergies=("iodine", "lidocaine", "chlorhexidine", "Penicillin"))
+    assert "Allergies contrast dye or iodine; local anesthetic (numbing medicine); antiseptic (skin cleaner); Penicillin" in text
+    assert "my allergy to contrast dye or iodine" in text
+    assert "my allergy to numbing medicine" in text
+    assert "my allergy to skin cleaner" in text
+
+
+def test_no_allergies_says_none_reported() -> None:
+    assert "Allergies None reported" in handout_text()
