@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--output", required=True, type=Path, help="where to write the handout")
 
     commands.add_parser("options", help="list every choice with a one-line description")
-    commands.add_parser("gui", help="open the window (the default with no command)")
+    gui = commands.add_parser("gui", help="open the window (the default with no command)")
+    gui.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml (remembered for next time)")
     return parser
 
 
@@ -230,9 +231,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "options":
             sys.stdout.write(_options_text())
             return EXIT_OK
+        clinic = getattr(args, "clinic", None)
+        if clinic is not None:
+            from .clinic import ClinicError, load_clinic
+
+            try:
+                load_clinic(clinic)
+            except ClinicError as exc:
+                return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
         from .gui.launch import launch
 
-        return launch()
+        return launch(clinic)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # Last line of defence: a plain message, never a traceback.

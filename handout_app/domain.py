@@ -177,3 +177,67 @@ class Selection:
             raise SelectionError("medication", "Choose at least one medication.")
         if not self.patient.name.strip():
             raise SelectionError("patient-name", "Enter the patient's name.")
+
+
+def _date_text(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def selection_to_dict(selection: Selection) -> dict[str, object]:
+    """A JSON-safe dict of the selection (for the render worker's pipe; never written to disk)."""
+    return {
+        "target": selection.target.value,
+        "medications": sorted(m.value for m in selection.medications),
+        "guidance": selection.guidance.value,
+        "side": selection.side.value,
+        "contrast": selection.contrast,
+        "intent": selection.intent.value if selection.intent else None,
+        "paper": selection.paper.value,
+        "language": selection.language,
+        "patient": {
+            "name": selection.patient.name,
+            "date_of_birth": _date_text(selection.patient.date_of_birth),
+            "mrn": selection.patient.mrn,
+            "procedure_date": _date_text(selection.patient.procedure_date),
+            "clinician": selection.patient.clinician,
+        },
+        "factors": {
+            "diabetes": selection.factors.diabetes,
+            "blood_thinners": selection.factors.blood_thinners,
+            "may_be_pregnant": selection.factors.may_be_pregnant,
+            "allergies": [[a.kind.value, a.text] for a in selection.factors.allergies],
+        },
+    }
+
+
+def selection_from_dict(data: dict) -> Selection:  # type: ignore[type-arg]
+    """The inverse of selection_to_dict."""
+    patient = data["patient"]
+    factors = data["factors"]
+
+    def date(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return Selection(
+        target=Target(data["target"]),
+        medications=frozenset(Medication(m) for m in data["medications"]),
+        guidance=Guidance(data["guidance"]),
+        side=Side(data["side"]),
+        contrast=bool(data["contrast"]),
+        intent=Intent(data["intent"]) if data["intent"] else None,
+        paper=Paper(data["paper"]),
+        language=data["language"],
+        patient=PatientDetails(
+            name=patient["name"],
+            date_of_birth=date(patient["date_of_birth"]),
+            mrn=patient["mrn"],
+            procedure_date=date(patient["procedure_date"]),
+            clinician=patient["clinician"],
+        ),
+        factors=PatientFactors(
+            diabetes=bool(factors["diabetes"]),
+            blood_thinners=bool(factors["blood_thinners"]),
+            may_be_pregnant=bool(factors["may_be_pregnant"]),
+            allergies=tuple(Allergy(AllergyKind(kind), text) for kind, text in factors["allergies"]),
+        ),
+    )

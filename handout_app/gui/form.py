@@ -1,0 +1,390 @@
+"""The nurse's form: procedure, patient and patient factors. It builds a Selection; it never builds HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..catalog import Catalog, check_rules
+from ..domain import (
+    Allergy,
+    AllergyKind,
+    Guidance,
+    Intent,
+    Medication,
+    Paper,
+    PatientDetails,
+    PatientFactors,
+    Selection,
+    Side,
+    Target,
+    default_intent,
+)
+
+DATE_FORMAT = "d MMM yyyy"  # unambiguous whatever the system locale (REFERENCE: QDateEdit under C locale)
+NO_DATE = QDate(1900, 1, 1)
+
+_TARGET_LABELS = {
+    Target.JOINT: "Hip joint (inside the joint)",
+    Target.TROCHANTERIC: "Trochanteric bursa (outer hip)",
+    Target.ILIOPSOAS: "Iliopsoas (front of hip)",
+    Target.PERIARTICULAR: "Other soft tissue around the hip",
+}
+_MEDICATION_LABELS = {
+    Medication.ANESTHETIC: "Local anesthetic",
+    Medication.CORTICOSTEROID: "Corticosteroid",
+    Medication.HYALURONIC_ACID: "Hyaluronic acid",
+    Medication.PRP: "Platelet-rich plasma (PRP)",
+}
+_GUIDANCE_LABELS = {
+    Guidance.ULTRASOUND: "Ultrasound",
+    Guidance.FLUOROSCOPY: "Fluoroscopy (X-ray)",
+    Guidance.LANDMARK: "Landmark (no imaging)",
+}
+_SIDE_LABELS = {Side.LEFT: "&Left", Side.RIGHT: "&Right", Side.BILATERAL: "&Both"}
+_INTENT_LABELS = {Intent.DIAGNOSTIC: "Diagnostic", Intent.THERAPEUTIC: "Therapeutic", Intent.BOTH: "Diagnostic and therapeutic"}
+
+
+@dataclass
+class FormState:
+    """The form's current selection (None while invalid), its problems by field, and its warnings."""
+
+    selection: Selection | None
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SelectionForm(QWidget):
+    """All the inputs. Emits `changed` after any edit; `state()` says whether it is complete."""
+
+    changed = Signal()
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._catalog = catalog
+        self._error_labels: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_procedure())
+        layout.addWidget(self._build_patient())
+        layout.addWidget(self._build_factors())
+        layout.addStretch(1)
+        self._update_dependent_controls()
+        self.refresh_validation()
+
+    # -- building ----------------------------------------------------------------------------
+    def _error_label(self, key: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(f"error-{key}")
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #b00020; font-weight: bold;")
+        label.setAccessibleName(f"Problem with {key}")
+        label.hide()
+        self._error_labels[key] = label
+        return label
+
+    def _combo(self, name: str, items: dict, accessible: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        for value, text in items.items():
+            combo.addItem(text, value.value)  # plain strings: Qt turns str-enums into str anyway
+        combo.setAccessibleName(accessible)
+        combo.currentIndexChanged.connect(self._on_edit)
+        return combo
+
+    def _build_procedure(self) -> QGroupBox:
+        box = QGroupBox("Procedure")
+        form = QFormLayout(box)
+        self.target = self._combo("target", _TARGET_LABELS, "Injection target")
+        form.addRow("&Target:", self.target)
+
+        meds = QWidget()
+        meds_layout = QVBoxLayout(meds)
+        meds_layout.setContentsMargins(0, 0, 0, 0)
+        self.medications: dict[Medication, QCheckBox] = {}
+        for medication, text in _MEDICATION_LABELS.items():
+            check = QCheckBox(text)
+            check.setObjectName(f"medication-{medication.value}")
+            check.setAccessibleName(f"Medication: {text}")
+            check.toggled.connect(self._on_edit)
+            meds_layout.addWidget(check)
+            self.medications[medication] = check
+        meds_layout.addWidget(self._error_label("medication"))
+        medication_label = QLabel("Medications:")
+        medication_label.setBuddy(self.medications[Medication.ANESTHETIC])
+        form.addRow(medication_label, meds)
+
+        self.guidance = self._combo("guidance", _GUIDANCE_LABELS, "Guidance method")
+        form.addRow("&Guidance:", self.guidance)
+        self.contrast = QCheckBox("Contrast dye (fluoroscopy only)")
+        self.contrast.setObjectName("contrast")
+        self.contrast.setAccessibleName("Contrast dye")
+        self.contrast.toggled.connect(self._on_edit)
+        contrast_box = QWidget()
+        contrast_layout = QVBoxLayout(contrast_box)
+        contrast_layout.setContentsMargins(0, 0, 0, 0)
+        contrast_layout.addWidget(self.contrast)
+        contrast_layout.addWidget(self._error_label("contrast"))
+        form.addRow("", contrast_box)
+
+        self.intent = QComboBox()
+        self.intent.setObjectName("intent")
+        self.intent.setAccessibleName("Purpose")
+        self.intent.addItem("Automatic", None)
+        for intent, text in _INTENT_LABELS.items():
+            self.intent.addItem(text, intent.value)
+        self.intent.currentIndexChanged.connect(self._on_edit)
+        form.addRow("P&urpose:", self.intent)
+
+        side_box = QWidget()
+        side_layout = QVBoxLayout(side_box)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        buttons = QHBoxLayout()
+        self.side_group = QButtonGroup(self)
+        self.side_buttons: dict[Side, QRadioButton] = {}
+        for side, text in _SIDE_LABELS.items():
+            button = QRadioButton(text)
+            button.setObjectName(f"side-{side.value}")
+            button.setAccessibleName(f"Side: {side.description}")
+            self.side_group.addButton(button)
+            self.side_buttons[side] = button
+            buttons.addWidget(button)
+        self.side_group.buttonToggled.connect(self._on_edit)
+        buttons.addStretch(1)
+        side_layout.addLayout(buttons)
+        side_layout.addWidget(self._error_label("side"))
+        side_label = QLabel("Side:")
+        side_label.setBuddy(self.side_buttons[Side.LEFT])
+        form.addRow(side_label, side_box)
+
+        self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
+        form.addRow("Pa&per:", self.paper)
+        return box
+
+    def _line(self, name: str, accessible: str, limit: int = 200) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setMaxLength(limit)
+        edit.textChanged.connect(self._on_edit)
+        return edit
+
+    def _date(self, name: str, accessible: str, allow_blank: bool) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+        edit.setDisplayFormat(DATE_FORMAT)
+        edit.setCalendarPopup(True)
+        edit.setMaximumDate(QDate(2100, 12, 31))
+        if allow_blank:
+            # The lowest date stands for "not given" and shows as a blank.
+            edit.setMinimumDate(NO_DATE)
+            edit.setSpecialValueText(" ")
+            edit.setDate(NO_DATE)
+        edit.dateChanged.connect(self._on_edit)
+        return edit
+
+    def _build_patient(self) -> QGroupBox:
+        box = QGroupBox("Patient")
+        form = QFormLayout(box)
+        name_box = QWidget()
+        name_layout = QVBoxLayout(name_box)
+        name_layout.setContentsMargins(0, 0, 0, 0)
+        self.patient_name = self._line("patient-name", "Patient name")
+        name_layout.addWidget(self.patient_name)
+        name_layout.addWidget(self._error_label("patient-name"))
+        name_label = QLabel("&Name:")
+        name_label.setBuddy(self.patient_name)
+        form.addRow(name_label, name_box)
+        self.date_of_birth = self._date("date-of-birth", "Date of birth", allow_blank=True)
+        form.addRow("Date of &birth:", self.date_of_birth)
+        self.mrn = self._line("mrn", "Record number", 60)
+        form.addRow("&Record number:", self.mrn)
+        self.procedure_date = self._date("procedure-date", "Procedure date", allow_blank=False)
+        self.procedure_date.setDate(QDate.currentDate())
+        form.addRow("Procedure &date:", self.procedure_date)
+        self.clinician = self._line("clinician", "Clinician")
+        form.addRow("&Clinician:", self.clinician)
+        return box
+
+    def _build_factors(self) -> QGroupBox:
+        box = QGroupBox("Patient factors")
+        layout = QVBoxLayout(box)
+        self.diabetes = QCheckBox("Diabetes")
+        self.blood_thinners = QCheckBox("Blood thinners or bleeding risk")
+        self.may_be_pregnant = QCheckBox("May be pregnant")
+        self.allergy_checks: dict[AllergyKind, QCheckBox] = {
+            AllergyKind.LOCAL_ANESTHETIC: QCheckBox("Allergy: local anesthetic"),
+            AllergyKind.CONTRAST: QCheckBox("Allergy: contrast dye or iodine"),
+            AllergyKind.ANTISEPTIC: QCheckBox("Allergy: antiseptic (skin cleaner)"),
+        }
+        for name, check in [("diabetes", self.diabetes), ("blood-thinners", self.blood_thinners),
+                            ("may-be-pregnant", self.may_be_pregnant),
+                            *((f"allergy-{k.value}", c) for k, c in self.allergy_checks.items())]:
+            check.setObjectName(name)
+            check.setAccessibleName(check.text())
+            check.toggled.connect(self._on_edit)
+            layout.addWidget(check)
+        self.other_allergies = self._line("other-allergies", "Other allergies, separated by commas")
+        self.other_allergies.setPlaceholderText("Other allergies, separated by commas")
+        other_label = QLabel("&Other allergies:")
+        other_label.setBuddy(self.other_allergies)
+        layout.addWidget(other_label)
+        layout.addWidget(self.other_allergies)
+        layout.addWidget(self._error_label("allergies"))
+        return box
+
+    # -- reading -----------------------------------------------------------------------------
+    def chosen_side(self) -> Side | None:
+        for side, button in self.side_buttons.items():
+            if button.isChecked():
+                return side
+        return None
+
+    def chosen_medications(self) -> frozenset[Medication]:
+        return frozenset(m for m, check in self.medications.items() if check.isChecked())
+
+    @staticmethod
+    def _date_value(edit: QDateEdit) -> dt.date | None:
+        value = edit.date()
+        if value == NO_DATE and edit.minimumDate() == NO_DATE:
+            return None
+        return dt.date(value.year(), value.month(), value.day())
+
+    def _allergies(self) -> tuple[Allergy, ...]:
+        known = [Allergy(kind) for kind, check in self.allergy_checks.items() if check.isChecked()]
+        typed = [Allergy.parse(part) for part in self.other_allergies.text().split(",") if part.strip()]
+        return tuple(dict.fromkeys(known + typed))  # drop duplicates, keep order
+
+    def state(self) -> FormState:
+        """The selection if complete, else the problems, each keyed by the field it belongs to."""
+        errors: dict[str, str] = {}
+        medications = self.chosen_medications()
+        side = self.chosen_side()
+        name = " ".join(self.patient_name.text().split())
+        if not medications:
+            errors["medication"] = "Tick at least one medication."
+        if side is None:
+            errors["side"] = "Choose the side: Left, Right or Both."
+        if not name:
+            errors["patient-name"] = "Type the patient's name."
+        selection = None
+        if medications and side is not None:
+            selection = Selection(
+                target=Target(self.target.currentData()),
+                medications=medications,
+                guidance=Guidance(self.guidance.currentData()),
+                contrast=self.contrast.isChecked(),
+                intent=Intent(self.intent.currentData()) if self.intent.currentData() else None,
+                side=side,
+                patient=PatientDetails(
+                    name=name or "-",
+                    date_of_birth=self._date_value(self.date_of_birth),
+                    mrn=self.mrn.text().strip(),
+                    procedure_date=self._date_value(self.procedure_date),
+                    clinician=self.clinician.text().strip(),
+                ),
+                factors=PatientFactors(
+                    diabetes=self.diabetes.isChecked(),
+                    blood_thinners=self.blood_thinners.isChecked(),
+                    may_be_pregnant=self.may_be_pregnant.isChecked(),
+                    allergies=self._allergies(),
+                ),
+                paper=Paper(self.paper.currentData()),
+            )
+        warnings: list[str] = []
+        if selection is not None:
+            for finding in check_rules(self._catalog, selection):
+                if finding.level == "refuse":
+                    errors.setdefault(finding.field if finding.field in self._error_labels else "contrast", finding.message)
+                else:
+                    warnings.append(finding.message)
+        return FormState(selection if not errors else None, errors, warnings)
+
+    # -- reacting ----------------------------------------------------------------------------
+    def _update_dependent_controls(self) -> None:
+        fluoroscopy = self.guidance.currentData() == Guidance.FLUOROSCOPY.value
+        # Disabled but still ticked if it was ticked: the mistake is shown, not silently undone.
+        self.contrast.setEnabled(fluoroscopy or self.contrast.isChecked())
+        medications = self.chosen_medications()
+        automatic = _INTENT_LABELS[default_intent(medications)] if medications else "from the medications"
+        self.intent.setItemText(0, f"Automatic ({automatic.lower()})")
+
+    def refresh_validation(self) -> FormState:
+        """Show each problem next to its field; return the state."""
+        state = self.state()
+        for key, label in self._error_labels.items():
+            message = state.errors.get(key, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        return state
+
+    def _on_edit(self, *_: object) -> None:
+        self._update_dependent_controls()
+        self.refresh_validation()
+        self.changed.emit()
+
+    # -- actions -----------------------------------------------------------------------------
+    def clear_patient(self) -> None:
+        """New patient: clear who it is for (and the side, which is confirmed per patient); keep the procedure."""
+        self.blockSignals(True)
+        for edit in (self.patient_name, self.mrn, self.clinician, self.other_allergies):
+            edit.clear()
+        self.date_of_birth.setDate(NO_DATE)
+        self.procedure_date.setDate(QDate.currentDate())
+        for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, *self.allergy_checks.values()):
+            check.setChecked(False)
+        self.side_group.setExclusive(False)
+        for button in self.side_buttons.values():
+            button.setChecked(False)
+        self.side_group.setExclusive(True)
+        self.blockSignals(False)
+        self._on_edit()
+        self.patient_name.setFocus()
+
+    def procedure_settings(self) -> dict[str, object]:
+        """The procedure choices to remember between runs (never patient details, never the side)."""
+        return {
+            "target": self.target.currentData(),
+            "medications": sorted(m.value for m in self.chosen_medications()),
+            "guidance": self.guidance.currentData(),
+            "contrast": self.contrast.isChecked(),
+            "intent": self.intent.currentData() or "",
+            "paper": self.paper.currentData(),
+        }
+
+    def apply_procedure_settings(self, values: dict[str, object]) -> None:
+        """Restore remembered procedure choices; unknown or damaged values are ignored."""
+
+        def pick(combo: QComboBox, value: object) -> None:
+            for index in range(combo.count()):
+                if (combo.itemData(index) or "") == value:
+                    combo.setCurrentIndex(index)
+
+        self.blockSignals(True)
+        pick(self.target, values.get("target"))
+        pick(self.guidance, values.get("guidance"))
+        pick(self.intent, values.get("intent", ""))
+        pick(self.paper, values.get("paper"))
+        remembered = values.get("medications") or []
+        for medication, check in self.medications.items():
+            check.setChecked(isinstance(remembered, list) and medication.value in remembered)
+        self.contrast.setChecked(values.get("contrast") in (True, "true"))
+        self.blockSignals(False)
+        self._on_edit()

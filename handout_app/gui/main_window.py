@@ -1,0 +1,305 @@
+"""The main window: the form on the left, the live PDF preview on the right, actions in menu and toolbar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import metadata
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from .. import __version__
+from ..catalog import Catalog
+from ..domain import selection_to_dict
+from ..pdf import OutputExists, write_atomically
+from . import dialogs
+from .form import SelectionForm
+from .printing import PrintFailed, load_pdf, print_pdf
+from .render_client import RenderClient, RenderResult
+
+PREVIEW_DELAY_MS = 300
+SETTINGS_GROUP = "procedure"
+
+
+def suggested_file_name(procedure: str, side: str, date: dt.date | None) -> str:
+    """E.g. 'hip-joint-injection_RIGHT_2026-11-21.pdf' (no patient name: it must not leak into file lists)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", procedure.lower()).strip("-")
+    return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}.pdf"
+
+
+class PreviewPane(QWidget):
+    """Warnings above, the PDF below, or a plain message when there is nothing to show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("preview-warnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("background: #fff4ce; color: #4a3b00; padding: 6px; border: 1px solid #c9a400;")
+        self.warnings.setAccessibleName("Warnings about this selection")
+        self.warnings.hide()
+        self.message = QLabel()
+        self.message.setObjectName("preview-message")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setStyleSheet("font-size: 14px; padding: 24px;")
+        self.view = QPdfView()
+        self.view.setObjectName("preview")
+        self.view.setAccessibleName("Handout preview")
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.document: QPdfDocument | None = None
+        self._buffer = None
+        self.pdf_bytes: bytes = b""
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        self.show_message("Fill in the form to see the handout here.")
+
+    def show_warnings(self, warnings: list[str] | tuple[str, ...]) -> None:
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def show_pdf(self, data: bytes) -> None:
+        old_document, old_buffer = self.document, self._buffer
+        self.document, self._buffer = load_pdf(data)
+        self.pdf_bytes = data
+        self.view.setDocument(self.document)
+        self.message.hide()
+        if old_document is not None:
+            old_document.close()
+        if old_buffer is not None:
+            old_buffer.close()
+
+    def clear_pdf(self) -> None:
+        self.pdf_bytes = b""
+        self.view.setDocument(None)  # type: ignore[arg-type]
+        if self.document is not None:
+            self.document.close()
+        self.document = None
+
+
+class MainWindow(QMainWindow):
+    """The product as nurses see it."""
+
+    def __init__(self, catalog: Catalog, clinic_folder: Path | None = None, client: RenderClient | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Hip injection handout")
+        self._catalog = catalog
+        self._clinic_folder = clinic_folder
+        self.form = SelectionForm(catalog)
+        self.preview = PreviewPane()
+        self.client = client or RenderClient(parent=self)
+        self.client.setParent(self)
+        self._current_request: str | None = None
+        self._shown_request: str | None = None
+        self._shown_selection: dict | None = None
+        self._wanted_selection: dict | None = None
+        self._requested_selection: dict | None = None
+
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(380)
+        splitter = QSplitter()
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self._build_actions()
+        self.statusBar().showMessage("Starting the preview engine...")
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(PREVIEW_DELAY_MS)
+        self._debounce.timeout.connect(self.request_preview)
+        self.form.changed.connect(self._on_form_changed)
+        self.client.ready.connect(self._on_worker_ready)
+        self.client.finished.connect(self._on_rendered)
+        self.client.failed.connect(self._on_render_failed)
+
+        self._restore_settings()
+        self._update_actions()
+        self.client.start()
+
+    # -- actions -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.new_action = QAction("&New patient", self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_patient)
+        self.save_action = QAction("&Save PDF...", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save_pdf)
+        self.print_action = QAction("&Print...", self, shortcut=QKeySequence.StandardKey.Print, triggered=self.print_pdf)
+        self.about_action = QAction("&About", self, triggered=self.show_about)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.save_action, self.print_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        for action in (self.new_action, self.save_action, self.print_action):
+            toolbar.addAction(action)
+
+    def _preview_is_current(self) -> bool:
+        return self._shown_selection is not None and self._shown_selection == self._wanted_selection
+
+    def _update_actions(self) -> None:
+        state = self.form.state()
+        ready = state.selection is not None and self._preview_is_current() and bool(self.preview.pdf_bytes)
+        self.save_action.setEnabled(ready)
+        self.print_action.setEnabled(ready)
+
+    # -- preview -------------------------------------------------------------------------------
+    def _on_form_changed(self) -> None:
+        state = self.form.state()
+        self.preview.show_warnings(state.warnings)
+        self._wanted_selection = selection_to_dict(state.selection) if state.selection else None
+        if state.selection is None:
+            self._debounce.stop()
+            self.preview.clear_pdf()
+            self._shown_selection = None
+            self.preview.show_message("The preview appears when the form is complete:\n" + "\n".join(state.errors.values()))
+            self.statusBar().showMessage("Complete the form: " + " ".join(state.errors.values()))
+        else:
+            self._debounce.start()
+        self._update_actions()
+
+    def request_preview(self) -> None:
+        """Ask the worker for the current selection's PDF (newest request wins)."""
+        if self._wanted_selection is None:
+            return
+        generated = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+        self._current_request = self.client.request(
+            self._wanted_selection, str(self._clinic_folder) if self._clinic_folder else None, generated
+        )
+        self._requested_selection = self._wanted_selection
+        self.statusBar().showMessage("Updating the preview...")
+
+    def _on_worker_ready(self) -> None:
+        self.statusBar().showMessage("Ready.")
+        if self._wanted_selection is not None:
+            self.request_preview()
+
+    def _on_rendered(self, result: RenderResult) -> None:
+        if result.request_id != self._current_request:
+            return  # an older request; a newer one is on its way
+        self.preview.show_pdf(result.pdf)
+        self._shown_request = result.request_id
+        self._shown_selection = self._requested_selection
+        self.preview.show_warnings(result.warnings)
+        pages = self.preview.document.pageCount() if self.preview.document else 0
+        self.statusBar().showMessage(f"Preview up to date: {pages} pages.")
+        self._update_actions()
+
+    def _on_render_failed(self, request_id: str, message: str) -> None:
+        self.preview.clear_pdf()
+        self._shown_selection = None
+        self.preview.show_message(message)
+        self.statusBar().showMessage(message)
+        self._update_actions()
+
+    # -- commands ------------------------------------------------------------------------------
+    def new_patient(self) -> None:
+        """Clear the patient, keep the procedure and clinic."""
+        self.form.clear_patient()
+        self.statusBar().showMessage("New patient: the procedure is kept. Choose the side and type the name.")
+
+    def _suggested_path(self) -> Path:
+        state = self.form.state()
+        assert state.selection is not None
+        title_procedure = self._catalog.labels_for("en")["targets"][state.selection.target.value]
+        name = suggested_file_name(title_procedure, state.selection.side.value, state.selection.patient.procedure_date)
+        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
+        return (folder if folder.is_dir() else Path.home()) / name
+
+    def save_pdf(self) -> None:
+        """Save the previewed PDF; asks before replacing; never loses the form."""
+        if not self.save_action.isEnabled():
+            return
+        data = self.preview.pdf_bytes
+        path = dialogs.ask_save_path(self, self._suggested_path())
+        if path is None:
+            return
+        replace = False
+        if path.exists():
+            if not dialogs.confirm_replace(self, path):
+                return
+            replace = True
+        try:
+            write_atomically(path, data, replace=replace)
+        except OutputExists:
+            dialogs.show_error(self, "File already exists", f"{path} appeared while saving. Save again to choose what to do.")
+            return
+        except OSError as exc:
+            dialogs.show_error(
+                self, "Could not save the handout",
+                f"The PDF could not be written to {path.parent} ({exc.strerror or exc}).\n\n"
+                "Choose another folder, for example your Documents folder. The form has not changed.",
+            )
+            return
+        QSettings().setValue("last_save_folder", str(path.parent))
+        self.statusBar().showMessage(f"Saved to {path}")
+
+    def print_pdf(self, printer: QPrinter | None = None) -> None:
+        """Print the previewed PDF through the system print dialog."""
+        if not self.print_action.isEnabled() or self.preview.document is None:
+            return
+        printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
+        if not dialogs.ask_printer(self, printer, self.preview.document.pageCount()):
+            return
+        try:
+            pages = print_pdf(self.preview.pdf_bytes, printer)
+        except PrintFailed as exc:
+            dialogs.show_error(self, "Could not print", str(exc))
+            return
+        self.statusBar().showMessage(f"Sent {pages} pages to {printer.printerName() or printer.outputFileName()}.")
+
+    def show_about(self) -> None:
+        try:
+            weasyprint_version = metadata.version("weasyprint")
+        except metadata.PackageNotFoundError:
+            weasyprint_version = "not installed"
+        dialogs.show_info(
+            self, "About",
+            f"Hip injection handout {__version__}\nContent version {self._catalog.version}\n"
+            f"Qt {qVersion()} (PySide6 {pyside_version})\nWeasyPrint {weasyprint_version}",
+        )
+
+    # -- settings ------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 820)
+        values = settings.value(f"{SETTINGS_GROUP}/values")
+        if isinstance(values, dict):
+            self.form.apply_procedure_settings(values)
+        else:
+            self._on_form_changed()
+
+    def save_settings(self) -> None:
+        """Remember the procedure and the window; never the patient or the side."""
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue(f"{SETTINGS_GROUP}/values", self.form.procedure_settings())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.save_settings()
+        self.client.stop()
+        super().closeEvent(event)

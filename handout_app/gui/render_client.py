@@ -1,0 +1,183 @@
+"""Talks to the render worker process from the GUI thread, without ever blocking it.
+
+Only the newest request matters: while the worker is busy, a newer request replaces any waiting
+one, and a reply for an older request is dropped, so a stale preview never replaces a newer one.
+A render that runs past the time limit, or a worker that dies, is reported, and a fresh worker
+is started for the next change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import struct
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+
+from ..worker import HEADER, READY_ID
+
+DEFAULT_TIMEOUT_MS = 20_000
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """A finished preview."""
+
+    request_id: str
+    pdf: bytes
+    warnings: tuple[str, ...]
+    title: str
+
+
+class RenderClient(QObject):
+    """Sends render requests to the worker; emits `finished` or `failed` for the newest one."""
+
+    ready = Signal()
+    finished = Signal(object)  # RenderResult
+    failed = Signal(str, str)  # request id, plain message
+    busy_changed = Signal(bool)
+
+    def __init__(self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._command = command or [sys.executable, "-m", "handout_app.worker"]
+        self._timeout_ms = timeout_ms
+        self._ids = itertools.count(1)
+        self._process: QProcess | None = None
+        self._buffer = bytearray()
+        self._pending_header: dict | None = None
+        self._ready = False
+        self._in_flight: str | None = None
+        self._waiting: tuple[str, bytes] | None = None
+        self._latest: str | None = None
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.timeout.connect(self._on_timeout)
+        self.restarts = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker process (it announces itself with `ready`)."""
+        self._ready = False
+        self._buffer.clear()
+        self._pending_header = None
+        process = QProcess(self)
+        process.setProgram(self._command[0])
+        process.setArguments(self._command[1:])
+        process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        process.readyReadStandardOutput.connect(self._on_output)
+        process.readyReadStandardError.connect(lambda: process.readAllStandardError())  # drain, never log patient data
+        process.finished.connect(self._on_exit)
+        process.errorOccurred.connect(self._on_process_error)
+        self._process = process
+        process.start()
+
+    def stop(self) -> None:
+        """Stop the worker for good (window closing)."""
+        self._watchdog.stop()
+        process, self._process = self._process, None
+        if process is not None:
+            process.finished.disconnect(self._on_exit)
+            process.errorOccurred.disconnect(self._on_process_error)
+            process.closeWriteChannel()
+            if not process.waitForFinished(1500):
+                process.kill()
+                process.waitForFinished(1500)
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready
+
+    # -- requests --------------------------------------------------------------------------
+    def request(self, selection: dict, clinic: str | None, generated_at: str) -> str:
+        """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
+        request_id = str(next(self._ids))
+        payload = json.dumps({"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at}).encode()
+        self._latest = request_id
+        self._waiting = (request_id, payload)
+        self._send_next()
+        return request_id
+
+    def _send_next(self) -> None:
+        if not self._ready or self._in_flight is not None or self._waiting is None or self._process is None:
+            return
+        request_id, payload = self._waiting
+        self._waiting = None
+        self._in_flight = request_id
+        self._process.write(HEADER.pack(len(payload)) + payload)
+        self._watchdog.start(self._timeout_ms)
+        self.busy_changed.emit(True)
+
+    # -- replies ---------------------------------------------------------------------------
+    def _take_frame(self) -> bytes | None:
+        if len(self._buffer) < HEADER.size:
+            return None
+        (size,) = struct.unpack_from(">I", self._buffer)
+        if len(self._buffer) < HEADER.size + size:
+            return None
+        frame = bytes(self._buffer[HEADER.size : HEADER.size + size])
+        del self._buffer[: HEADER.size + size]
+        return frame
+
+    def _on_output(self) -> None:
+        if self._process is None:
+            return
+        self._buffer.extend(bytes(self._process.readAllStandardOutput().data()))
+        while True:
+            frame = self._take_frame()
+            if frame is None:
+                return
+            if self._pending_header is None:
+                self._pending_header = json.loads(frame)
+                continue
+            header, self._pending_header = self._pending_header, None
+            self._on_reply(header, frame)
+
+    def _on_reply(self, header: dict, pdf: bytes) -> None:
+        if header.get("id") == READY_ID:
+            self._ready = True
+            self.ready.emit()
+            self._send_next()
+            return
+        self._watchdog.stop()
+        request_id = str(header.get("id"))
+        self._in_flight = None
+        if request_id == self._latest:  # replies to superseded requests are dropped
+            if header.get("ok"):
+                self.finished.emit(RenderResult(request_id, pdf, tuple(header.get("warnings", [])), header.get("title", "")))
+            else:
+                self.failed.emit(request_id, header.get("error") or "The preview could not be made.")
+        self.busy_changed.emit(self._waiting is not None)
+        self._send_next()
+
+    # -- faults ----------------------------------------------------------------------------
+    def _restart(self, message: str) -> None:
+        failed_id = self._in_flight or self._latest or ""
+        self._watchdog.stop()
+        self._in_flight = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.finished.disconnect(self._on_exit)
+            process.errorOccurred.disconnect(self._on_process_error)
+            process.kill()
+            process.waitForFinished(2000)
+            process.deleteLater()
+        self.restarts += 1
+        self.busy_changed.emit(False)
+        self.failed.emit(failed_id, message)
+        self.start()
+
+    def _on_timeout(self) -> None:
+        seconds = self._timeout_ms // 1000
+        self._waiting = None  # do not re-send the request that hung; the next change renders again
+        self._restart(f"The preview took longer than {seconds} seconds and was stopped. Change anything to try again.")
+
+    def _on_exit(self, *_: object) -> None:
+        self._waiting = None
+        self._restart("The preview engine stopped unexpectedly and has been restarted. Change anything to try again.")
+
+    def _on_process_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._process = None
+            self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")

@@ -1,0 +1,140 @@
+"""The long-lived render process: keeps WeasyPrint loaded, renders one request at a time.
+
+Run as `python -m handout_app.worker`. It speaks length-prefixed frames on stdin/stdout:
+  request  = frame(JSON {"id", "selection", "clinic", "generated_at"})
+  response = frame(JSON {"id", "ok", "error", "warnings", "title"}) + frame(PDF bytes, empty on error)
+The GUI can kill and restart it at any time (a hung or crashed render never takes the window down).
+Patient details pass through memory only; nothing is logged or written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import struct
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 64 * 1024 * 1024
+MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024
+READY_ID = "ready"
+
+
+def write_frame(stream: BinaryIO, payload: bytes) -> None:
+    """Write one length-prefixed frame."""
+    stream.write(HEADER.pack(len(payload)))
+    stream.write(payload)
+
+
+def read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+    """Read `size` bytes, or None at end of stream."""
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> bytes | None:
+    """Read one frame, or None when the other side closed the pipe."""
+    header = read_exactly(stream, HEADER.size)
+    if header is None:
+        return None
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise ValueError("frame too large")
+    return read_exactly(stream, size)
+
+
+def encode_request(request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str) -> bytes:
+    """The frame payload the GUI sends."""
+    return json.dumps({"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at}).encode()
+
+
+def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Render one request; never raises (errors become plain messages)."""
+    from .catalog import CatalogError, SelectionRefused, load_catalog
+    from .clinic import ClinicError, ClinicProfile, load_clinic
+    from .domain import SelectionError, selection_from_dict
+    from .pdf import RenderFailed, render_pdf
+    from .templating import TemplateProblem, render_html
+
+    reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "warnings": [], "title": ""}
+    try:
+        selection = selection_from_dict(request["selection"])
+        clinic = load_clinic(Path(request["clinic"])) if request.get("clinic") else ClinicProfile()
+        rendered = render_html(selection, _catalog(), clinic, dt.datetime.fromisoformat(request["generated_at"]))
+        pdf = render_pdf(rendered.html, extra_roots=[clinic.folder] if clinic.folder else [])
+    except SelectionRefused as exc:
+        reply["error"] = " ".join(f.message for f in exc.findings)
+    except SelectionError as exc:
+        reply["error"] = exc.message
+    except (ClinicError, CatalogError, TemplateProblem, RenderFailed) as exc:
+        reply["error"] = str(exc)
+    except Exception as exc:  # A bug must still reach the user as a message, not kill the preview.
+        reply["error"] = f"Unexpected problem while making the preview: {exc}"
+    else:
+        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title)
+        return reply, pdf
+    return reply, b""
+
+
+_CATALOG: Any = None
+
+
+def _catalog() -> Any:
+    # Loaded once per worker: content files are read at start-up, not on every keystroke.
+    global _CATALOG
+    if _CATALOG is None:
+        from .catalog import load_catalog
+
+        _CATALOG = load_catalog()
+    return _CATALOG
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    except (ImportError, ValueError, OSError):
+        pass  # Not available on this platform; the GUI's time limit still applies.
+
+
+def serve(stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle) -> None:
+    """Answer requests until stdin closes."""
+    import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
+
+    _catalog()
+    write_frame(stdout, json.dumps({"id": READY_ID, "ok": True}).encode())
+    write_frame(stdout, b"")
+    stdout.flush()
+    while True:
+        payload = read_frame(stdin)
+        if payload is None:
+            return
+        reply, pdf = handler(json.loads(payload))
+        write_frame(stdout, json.dumps(reply).encode())
+        write_frame(stdout, pdf)
+        stdout.flush()
+
+
+def main() -> None:
+    """Entry point of the worker process."""
+    _limit_memory()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # Anything printed by libraries goes to stderr, so it can never corrupt the frames on stdout.
+    sys.stdout = sys.stderr
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    serve(stdin, stdout)
+
+
+if __name__ == "__main__":
+    main()
