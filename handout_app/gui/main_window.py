@@ -78,6 +78,7 @@ class PreviewPane(QWidget):
         self.document, self._buffer = load_pdf(data)
         self.pdf_bytes = data
         self.view.setDocument(self.document)
+        self.view.show()
         self.message.hide()
         if old_document is not None:
             old_document.close()
@@ -85,11 +86,9 @@ class PreviewPane(QWidget):
             old_buffer.close()
 
     def clear_pdf(self) -> None:
+        """Hide the preview (an outdated sheet must never be on screen); the message explains why."""
         self.pdf_bytes = b""
-        self.view.setDocument(None)  # type: ignore[arg-type]
-        if self.document is not None:
-            self.document.close()
-        self.document = None
+        self.view.hide()
 
 
 class MainWindow(QMainWindow):

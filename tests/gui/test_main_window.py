@@ -1,0 +1,276 @@
+"""The window as a nurse uses it: form -> selection -> live preview -> save / print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QDate, QSettings
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QRadioButton
+from pytestqt.qtbot import QtBot
+
+from handout_app.domain import AllergyKind, Guidance, Intent, Medication, Paper, Side, Target
+from handout_app.gui import dialogs
+from handout_app.gui.main_window import MainWindow
+from handout_app.gui.render_client import RenderClient
+
+from ..helpers import pdf_text
+from .conftest import fill_valid, open_window, wait_for_preview
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_each_control_changes_the_selection(window: MainWindow) -> None:
+    form = window.form
+    fill_valid(window)
+    form.target.setCurrentIndex(form.target.findData(Target.ILIOPSOAS.value))
+    form.guidance.setCurrentIndex(form.guidance.findData(Guidance.FLUOROSCOPY.value))
+    form.contrast.setChecked(True)
+    form.medications[Medication.PRP].setChecked(True)
+    form.intent.setCurrentIndex(form.intent.findData(Intent.THERAPEUTIC.value))
+    form.side_buttons[Side.BILATERAL].setChecked(True)
+    form.date_of_birth.setDate(QDate(1950, 3, 4))
+    form.mrn.setText("MRN-42")
+    form.procedure_date.setDate(QDate(2026, 12, 1))
+    form.clinician.setText("Dr Who")
+    form.diabetes.setChecked(True)
+    form.blood_thinners.setChecked(True)
+    form.may_be_pregnant.setChecked(True)
+    form.allergy_checks[AllergyKind.CONTRAST].setChecked(True)
+    form.other_allergies.setText("penicillin, latex")
+    form.paper.setCurrentIndex(form.paper.findData(Paper.LETTER.value))
+    selection = form.state().selection
+    assert selection is not None
+    assert selection.target is Target.ILIOPSOAS and selection.guidance is Guidance.FLUOROSCOPY and selection.contrast
+    assert selection.medications == {Medication.ANESTHETIC, Medication.CORTICOSTEROID, Medication.PRP}
+    assert selection.intent is Intent.THERAPEUTIC and selection.side is Side.BILATERAL
+    assert selection.patient.name == "Jane Example" and selection.patient.mrn == "MRN-42"
+    assert selection.patient.date_of_birth == dt.date(1950, 3, 4)
+    assert selection.patient.procedure_date == dt.date(2026, 12, 1)
+    assert selection.patient.clinician == "Dr Who"
+    assert selection.factors.diabetes and selection.factors.blood_thinners and selection.factors.may_be_pregnant
+    assert [a.kind for a in selection.factors.allergies][:1] == [AllergyKind.CONTRAST]
+    assert [a.text for a in selection.factors.allergies][1:] == ["penicillin", "latex"]
+    assert selection.paper is Paper.LETTER
+
+
+def test_preview_shows_the_pdf_with_side_and_name(qtbot: QtBot, window: MainWindow) -> None:
+    fill_valid(window, name="Ada Lovelace", side="left")
+    wait_for_preview(qtbot, window)
+    text = pdf_text(window.preview.pdf_bytes)
+    assert "Ada Lovelace" in text and "LEFT hip joint injection" in text
+    assert "Riverside Orthopaedic Clinic" in text
+    assert window.preview.document is not None and window.preview.document.pageCount() >= 5
+
+
+def test_missing_side_or_name_shows_a_message_and_disables_save_and_print(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.form
+    form.medications[Medication.ANESTHETIC].setChecked(True)
+    errors = form.refresh_validation().errors
+    assert errors["side"] == "Choose the side: Left, Right or Both."
+    assert errors["patient-name"] == "Type the patient's name."
+    assert form.findChild(type(form._error_labels["side"]), "error-side").isVisibleTo(form)
+    assert not window.save_action.isEnabled() and not window.print_action.isEnabled()
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    form.patient_name.clear()
+    assert not window.save_action.isEnabled()
+    assert form._error_labels["patient-name"].isVisibleTo(form)
+
+
+def test_contrast_without_fluoroscopy_is_shown_and_blocks_saving(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.form
+    fill_valid(window)
+    form.guidance.setCurrentIndex(form.guidance.findData(Guidance.FLUOROSCOPY.value))
+    assert form.contrast.isEnabled()
+    form.contrast.setChecked(True)
+    wait_for_preview(qtbot, window)
+    form.guidance.setCurrentIndex(form.guidance.findData(Guidance.ULTRASOUND.value))
+    state = form.refresh_validation()
+    assert "only used with fluoroscopy" in state.errors["contrast"]
+    assert form._error_labels["contrast"].isVisibleTo(form)
+    assert not window.save_action.isEnabled() and not window.print_action.isEnabled()
+    form.contrast.setChecked(False)
+    assert not form.contrast.isEnabled()  # enabled only with fluoroscopy once the mistake is undone
+
+
+def test_unusual_mix_shows_a_warning_above_the_preview_without_blocking(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.form
+    fill_valid(window)
+    form.guidance.setCurrentIndex(form.guidance.findData(Guidance.LANDMARK.value))
+    assert window.preview.warnings.isVisibleTo(window)
+    assert "Landmark guidance for the hip joint is unusual" in window.preview.warnings.text()
+    wait_for_preview(qtbot, window)
+    assert window.save_action.isEnabled()
+
+
+def test_rapid_changes_end_with_the_last_selection_in_the_preview(qtbot: QtBot, window: MainWindow) -> None:
+    fill_valid(window)
+    for index in range(6):
+        window.form.patient_name.setText(f"Patient Number {index}")
+        window.request_preview()  # force a render for every change, as if the debounce had fired
+        qtbot.wait(30)
+    wait_for_preview(qtbot, window)
+    qtbot.wait(1500)  # any stale reply would arrive now
+    text = pdf_text(window.preview.pdf_bytes)
+    assert "Patient Number 5" in text
+    assert all(f"Patient Number {i}" not in text for i in range(5))
+
+
+@pytest.mark.parametrize("fault", ["hang", "crash"])
+def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
+    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    mode = tmp_path / "mode"
+    monkeypatch.setenv("FAULTY_WORKER_MODE_FILE", str(mode))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=3000)
+    window = open_window(qtbot, client)
+    mode.write_text(fault)
+    with qtbot.waitSignal(client.failed, timeout=20_000) as failed:
+        fill_valid(window)
+    message = failed.args[1]
+    assert ("took longer than 3 seconds" in message) if fault == "hang" else ("stopped unexpectedly" in message)
+    assert message in window.preview.message.text()
+    assert client.restarts == 1
+    qtbot.waitUntil(lambda: client.is_ready, timeout=30_000)
+    window.form.patient_name.setText("After The Fault")
+    wait_for_preview(qtbot, window)
+    assert "After The Fault" in pdf_text(window.preview.pdf_bytes)
+    window.close()
+
+
+def test_save_writes_the_pdf_and_never_replaces_without_asking(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    target = tmp_path / "handout.pdf"
+    suggested: list[Path] = []
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path: suggested.append(path) or target)
+    window.save_pdf()
+    assert target.read_bytes() == window.preview.pdf_bytes
+    assert suggested[0].name.startswith("hip-joint-injection_RIGHT_")
+    assert "Jane" not in suggested[0].name  # no patient name in file names by default
+    assert str(target) in window.statusBar().currentMessage()
+
+    target.write_bytes(b"keep me")
+    monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: False)
+    window.save_pdf()
+    assert target.read_bytes() == b"keep me"
+    monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: True)
+    window.save_pdf()
+    assert target.read_bytes().startswith(b"%PDF")
+    assert [p.name for p in tmp_path.iterdir()] == ["handout.pdf"]
+
+
+def test_save_to_an_unwritable_place_explains_and_keeps_the_form(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
+    fill_valid(window, name="Kept Name")
+    wait_for_preview(qtbot, window)
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path: not_a_folder / "handout.pdf")
+    window.save_pdf()
+    assert dialog_log and dialog_log[-1][0] == "Could not save the handout"
+    assert "Choose another folder" in dialog_log[-1][1]
+    assert window.form.patient_name.text() == "Kept Name"
+    assert window.save_action.isEnabled()
+
+
+def test_print_to_a_pdf_printer_prints_every_page(qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    output = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(output))
+    monkeypatch.setattr(dialogs, "ask_printer", lambda parent, p, count: True)
+    window.print_pdf(printer)
+    pages = window.preview.document.pageCount()
+    assert len(PdfReader(io.BytesIO(output.read_bytes())).pages) == pages
+    assert f"Sent {pages} pages" in window.statusBar().currentMessage()
+
+
+def test_keyboard_shortcuts_and_accessible_names(window: MainWindow) -> None:
+    assert window.new_action.shortcut().toString() == "Ctrl+N"
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert window.print_action.shortcut().toString() == "Ctrl+P"
+    checked = 0
+    for kind in (QLineEdit, QComboBox, QCheckBox, QRadioButton, QDateEdit):
+        for widget in window.form.findChildren(kind):
+            if widget.objectName().startswith("qt_"):
+                continue  # Qt's own parts inside a date box
+            assert widget.accessibleName(), widget.objectName()
+            checked += 1
+    assert checked == 24  # 4 text boxes, 4 lists, 11 tick boxes, 3 side buttons, 2 dates
+
+
+def test_dates_display_unambiguously(window: MainWindow) -> None:
+    window.form.procedure_date.setDate(QDate(2026, 11, 21))
+    assert window.form.procedure_date.text() == "21 Nov 2026"
+
+
+def test_new_patient_keeps_the_procedure_and_clears_the_patient(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.form
+    fill_valid(window)
+    form.guidance.setCurrentIndex(form.guidance.findData(Guidance.FLUOROSCOPY.value))
+    form.mrn.setText("123")
+    form.diabetes.setChecked(True)
+    form.other_allergies.setText("latex")
+    window.new_action.trigger()
+    assert form.patient_name.text() == "" and form.mrn.text() == "" and form.other_allergies.text() == ""
+    assert not form.diabetes.isChecked()
+    assert form.chosen_side() is None  # the side is confirmed again for every patient
+    assert form.guidance.currentData() == "fluoroscopy"
+    assert form.chosen_medications() == {Medication.ANESTHETIC, Medication.CORTICOSTEROID}
+    assert not window.save_action.isEnabled()
+
+
+def test_restart_restores_the_procedure_but_no_patient_data(qtbot: QtBot, dialog_log: list) -> None:
+    first = open_window(qtbot)
+    fill_valid(first, name="Secret Person")
+    first.form.mrn.setText("MRN-SECRET")
+    first.form.target.setCurrentIndex(first.form.target.findData(Target.TROCHANTERIC.value))
+    first.form.medications[Medication.PRP].setChecked(True)
+    first.close()
+    settings_file = Path(QSettings().fileName())
+    stored = settings_file.read_text(encoding="utf-8", errors="replace")
+    assert "Secret" not in stored and "MRN-SECRET" not in stored
+    second = open_window(qtbot)
+    assert second.form.target.currentData() == "trochanteric"
+    assert Medication.PRP in second.form.chosen_medications()
+    assert second.form.patient_name.text() == "" and second.form.mrn.text() == ""
+    assert second.form.chosen_side() is None
+    second.close()
+
+
+def test_about_names_the_versions(window: MainWindow, dialog_log: list) -> None:
+    window.about_action.trigger()
+    title, message = dialog_log[-1]
+    assert "Qt 6" in message and "WeasyPrint" in message and "Content version" in message
+
+
+def test_the_window_process_does_not_import_weasyprint() -> None:
+    code = (
+        "import sys; import handout_app.gui.main_window, handout_app.gui.launch;"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_no_qt_import_outside_the_gui_package() -> None:
+    for path in (ROOT / "handout_app").rglob("*.py"):
+        if "gui" in path.relative_to(ROOT / "handout_app").parts:
+            continue
+        assert "PySide6" not in path.read_text(encoding="utf-8"), path
