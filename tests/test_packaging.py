@@ -11,10 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path) -> None:
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
+    assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("handout_app-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "handout_app/_data/templates/handout.html.j2" in names

@@ -1,0 +1,135 @@
+"""Benchmarks: prints figures, asserts nothing. Run with `make bench`.
+
+1. Bare WeasyPrint render of a handout's HTML in this process (median of 20), the baseline.
+2. Form change -> new preview page shown in the window (median of 20), and its ratio to 1.
+3. Cold start to a usable window, and cold start to the first preview (separate processes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUNS = 20
+
+
+def bare_render_ms() -> float:
+    from handout_app.catalog import load_catalog
+    from handout_app.clinic import ClinicProfile
+    from handout_app.pdf import render_pdf
+    from handout_app.templating import render_html
+    from tests.helpers import make_selection
+
+    html = render_html(make_selection(name="Bench Patient"), load_catalog(), ClinicProfile(), dt.datetime.now().astimezone()).html
+    render_pdf(html)  # warm-up, as the worker does
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        render_pdf(html)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def wait_until(predicate) -> None:  # type: ignore[no-untyped-def]
+    """Run the Qt event loop until predicate() holds.
+
+    A QEventLoop with a 1 ms timer, not a processEvents() busy loop: PySide6 6.12 aborts with
+    "none_dealloc" after millions of processEvents() calls.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(1)
+    timer.timeout.connect(lambda: loop.quit() if predicate() else None)
+    timer.start()
+    loop.exec()
+    timer.stop()
+
+
+def change_to_preview_ms() -> float:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from handout_app.catalog import load_catalog
+    from handout_app.domain import Medication, Side
+    from handout_app.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "/tmp/handout-bench-settings")
+    window = MainWindow(load_catalog())
+    window.show()
+    wait_until(lambda: window.client.is_ready)
+    window.form.medications[Medication.ANESTHETIC].setChecked(True)
+    window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
+    window.form.side_buttons[Side.RIGHT].setChecked(True)
+    times = []
+    for index in range(RUNS + 1):
+        start = time.perf_counter()
+        window.form.patient_name.setText(f"Bench Patient {index}")
+        window.request_preview()  # measure the render path, not the typing pause before it
+        wait_until(lambda: window.save_action.isEnabled())
+        if index:  # the first one warms up the worker's caches
+            times.append((time.perf_counter() - start) * 1000)
+    window.close()
+    return statistics.median(times)
+
+
+def cold_start_ms(wait_for_preview: bool) -> float:
+    script = f"""
+import os, sys, time
+start = time.perf_counter()
+os.environ['QT_QPA_PLATFORM'] = 'offscreen'
+sys.path.insert(0, {str(ROOT)!r})
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, '/tmp/handout-bench-settings')
+from handout_app.catalog import load_catalog
+from handout_app.gui.main_window import MainWindow
+from handout_app.domain import Medication, Side
+app = QApplication([])
+w = MainWindow(load_catalog()); w.show(); app.processEvents()
+if {wait_for_preview}:
+    w.form.medications[Medication.ANESTHETIC].setChecked(True)
+    w.form.side_buttons[Side.LEFT].setChecked(True)
+    w.form.patient_name.setText('Cold Start')
+    w.request_preview()
+    sys.path.insert(0, {str(ROOT / 'bench')!r})
+    from render_bench import wait_until
+    wait_until(lambda: w.save_action.isEnabled())
+print((time.perf_counter() - start) * 1000)
+w.close()
+"""
+    results = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        results.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(results)
+
+
+def _in_subprocess(function: str) -> float:
+    # WeasyPrint (Pango) and Qt are kept in separate processes, as in the app itself.
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import render_bench; print(render_bench.{function}())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    bare = _in_subprocess("bare_render_ms")
+    preview = change_to_preview_ms()
+    print(f"bare WeasyPrint render (median of {RUNS}):   {bare:8.1f} ms")
+    print(f"form change -> preview shown (median of {RUNS}): {preview:8.1f} ms   ratio {preview / bare:.2f}x (aim <= 1.3x)")
+    print(f"cold start -> usable window (median of 5):  {cold_start_ms(False):8.1f} ms   (aim < 500 ms)")
+    print(f"cold start -> first preview (median of 5):  {cold_start_ms(True):8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
