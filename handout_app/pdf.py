@@ -126,9 +126,16 @@ def write_atomically(path: Path, data: bytes, *, replace: bool = False) -> None:
             except FileExistsError:
                 raise OutputExists(str(path)) from None
             except OSError:
-                # Some shared drives do not support hard links; fall back to an exclusive create.
-                with open(path, "xb") as handle:
-                    handle.write(data)
+                # Some shared drives do not support hard links; fall back to an exclusive create,
+                # removing what was written if the write fails, so no half file is left.
+                try:
+                    with open(path, "xb") as handle:
+                        handle.write(data)
+                except FileExistsError:
+                    raise OutputExists(str(path)) from None
+                except OSError:
+                    path.unlink(missing_ok=True)
+                    raise
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import struct
 import sys
 from pathlib import Path
@@ -60,7 +59,7 @@ def encode_request(request_id: str, selection: dict[str, Any], clinic: str | Non
 
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Render one request; never raises (errors become plain messages)."""
-    from .catalog import CatalogError, SelectionRefused, load_catalog
+    from .catalog import CatalogError, SelectionRefused
     from .clinic import ClinicError, ClinicProfile, load_clinic
     from .domain import SelectionError, selection_from_dict
     from .pdf import RenderFailed, render_pdf
@@ -132,7 +131,6 @@ def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Anything printed by libraries goes to stderr, so it can never corrupt the frames on stdout.
     sys.stdout = sys.stderr
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     serve(stdin, stdout)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
-from ..worker import HEADER, READY_ID
+from ..worker import HEADER, READY_ID, encode_request
 
 DEFAULT_TIMEOUT_MS = 20_000
 
@@ -93,7 +93,7 @@ class RenderClient(QObject):
     def request(self, selection: dict, clinic: str | None, generated_at: str) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
-        payload = json.dumps({"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at}).encode()
+        payload = encode_request(request_id, selection, clinic, generated_at)
         self._latest = request_id
         self._waiting = (request_id, payload)
         self._send_next()
