@@ -8,12 +8,12 @@ from importlib import metadata
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .. import __version__
 from ..catalog import Catalog
@@ -259,11 +259,19 @@ class MainWindow(QMainWindow):
         printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
         if not dialogs.ask_printer(self, printer, self.preview.document.pageCount()):
             return
+        def show_progress(done: int, total: int) -> None:
+            self.statusBar().showMessage(f"Printing page {done + 1} of {total}...")
+            # Repaint the status line only; clicks wait until printing ends.
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            pages = print_pdf(self.preview.pdf_bytes, printer)
+            pages = print_pdf(self.preview.pdf_bytes, printer, on_page=show_progress)
         except PrintFailed as exc:
             dialogs.show_error(self, "Could not print", str(exc))
             return
+        finally:
+            QApplication.restoreOverrideCursor()
         self.statusBar().showMessage(f"Sent {pages} pages to {printer.printerName() or printer.outputFileName()}.")
 
     def show_about(self) -> None:

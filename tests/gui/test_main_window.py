@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import subprocess
 import sys
@@ -274,3 +275,33 @@ def test_no_qt_import_outside_the_gui_package() -> None:
         if "gui" in path.relative_to(ROOT / "handout_app").parts:
             continue
         assert "PySide6" not in path.read_text(encoding="utf-8"), path
+
+
+def test_print_through_a_real_cups_queue(tmp_path: Path) -> None:
+    """The Print path end to end: a private cupsd on loopback, a cups-pdf queue, and the printed file."""
+    from . import cups_server
+
+    reason = cups_server.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    server = cups_server.start()
+    before = set(server.output_folder.glob("*.pdf")) if server.output_folder.exists() else set()
+    try:
+        job = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("cups_print_job.py")), server.queue,
+             str(tmp_path), str(ROOT / "examples" / "clinic")],
+            env={**server.env(), "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=180,
+        )
+        assert job.returncode == 0, job.stderr
+        result = json.loads(job.stdout.strip().splitlines()[-1])
+        assert server.queue in result["printers"], "Qt did not list the CUPS queue"
+        assert result["previewed"] and not result["errors"], result
+        assert result["status"] == f"Sent {result['pages']} pages to {server.queue}."
+        server.wait_for_finished_job()
+        printed = [p for p in server.output_folder.glob("*.pdf") if p not in before]
+        assert len(printed) == 1, "cups-pdf wrote no file; scheduler log:\n" + server.error_log()[-3000:]
+        assert len(PdfReader(io.BytesIO(printed[0].read_bytes())).pages) == result["pages"]
+    finally:
+        server.stop()
+        for path in set(server.output_folder.glob("*.pdf")) - before:
+            path.unlink()
