@@ -145,6 +145,10 @@ class SelectionForm(QWidget):
         self.intent = QComboBox()
         self.intent.setObjectName("intent")
         self.intent.setAccessibleName("Purpose")
+        # Wide enough for "Automatic (diagnostic and therapeutic)": a cut-off purpose is easy to misread.
+        longest = max(len(f"Automatic ({text})") for text in _INTENT_LABELS.values())
+        self.intent.setMinimumContentsLength(longest)
+        self.intent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.intent.addItem("Automatic", None)
         for intent, text in _INTENT_LABELS.items():
             self.intent.addItem(text, intent.value)

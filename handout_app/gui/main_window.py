@@ -108,11 +108,13 @@ class MainWindow(QMainWindow):
         self._shown_selection: dict | None = None
         self._wanted_selection: dict | None = None
         self._requested_selection: dict | None = None
+        self._awaiting_reply = False
 
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        # The whole form fits side by side with its scroll bar: no control is cut off.
+        scroll.setMinimumWidth(self.form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         splitter = QSplitter()
         splitter.addWidget(scroll)
         splitter.addWidget(self.preview)
@@ -176,10 +178,20 @@ class MainWindow(QMainWindow):
             self._debounce.start()
         self._update_actions()
 
-    def request_preview(self) -> None:
-        """Ask the worker for the current selection's PDF (newest request wins)."""
+    def request_preview(self, force: bool = False) -> None:
+        """Ask the worker for the current selection's PDF (newest request wins).
+
+        A selection that is already on screen, or already being rendered, is not sent again
+        (unless `force`): a second identical request would make the first reply stale and
+        double the wait.
+        """
         if self._wanted_selection is None:
             return
+        if not force and self._wanted_selection == self._requested_selection and (
+            self._awaiting_reply or self._shown_selection == self._wanted_selection
+        ):
+            return
+        self._awaiting_reply = True
         generated = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
         self._current_request = self.client.request(
             self._wanted_selection, str(self._clinic_folder) if self._clinic_folder else None, generated
@@ -195,6 +207,9 @@ class MainWindow(QMainWindow):
     def _on_rendered(self, result: RenderResult) -> None:
         if result.request_id != self._current_request:
             return  # an older request; a newer one is on its way
+        self._awaiting_reply = False
+        if self._wanted_selection is None:
+            return  # the form became incomplete meanwhile (e.g. New patient): show no sheet at all
         self.preview.show_pdf(result.pdf)
         self._shown_request = result.request_id
         self._shown_selection = self._requested_selection
@@ -204,6 +219,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_render_failed(self, request_id: str, message: str) -> None:
+        self._awaiting_reply = False
+        self._requested_selection = None  # the next change, or the same one again, renders anew
         self.preview.clear_pdf()
         self._shown_selection = None
         self.preview.show_message(message)

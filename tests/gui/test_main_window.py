@@ -125,6 +125,34 @@ def test_rapid_changes_end_with_the_last_selection_in_the_preview(qtbot: QtBot, 
     assert all(f"Patient Number {i}" not in text for i in range(5))
 
 
+def test_a_change_is_rendered_once_even_when_the_typing_pause_ends_during_the_render(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    sent: list[str] = []
+    original = window.client.request
+    monkeypatch.setattr(window.client, "request", lambda *args: sent.append("x") or original(*args))
+    window.form.patient_name.setText("Rendered Once")
+    window.request_preview()  # starts at once; the typing-pause timer then fires during the render
+    wait_for_preview(qtbot, window)
+    qtbot.wait(500)
+    assert len(sent) == 1
+    assert "Rendered Once" in pdf_text(window.preview.pdf_bytes)
+
+
+def test_new_patient_during_a_render_never_shows_the_previous_patients_sheet(qtbot: QtBot, window: MainWindow) -> None:
+    fill_valid(window, name="Previous Patient")
+    wait_for_preview(qtbot, window)
+    window.form.patient_name.setText("Previous Patient Again")
+    window.request_preview()
+    window.new_action.trigger()
+    qtbot.waitUntil(lambda: not window._awaiting_reply, timeout=30_000)
+    qtbot.wait(200)
+    assert window.preview.pdf_bytes == b"" and not window.preview.view.isVisible()
+    assert not window.save_action.isEnabled()
+
+
 @pytest.mark.parametrize("fault", ["hang", "crash"])
 def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
@@ -305,3 +333,21 @@ def test_print_through_a_real_cups_queue(tmp_path: Path) -> None:
         server.stop()
         for path in set(server.output_folder.glob("*.pdf")) - before:
             path.unlink()
+
+
+def test_the_form_survives_a_long_shift_of_changes() -> None:
+    """PySide6 6.12.0 leaks a reference to True per signal emit; unguarded, Python aborts after ~1,000."""
+    code = (
+        "from handout_app.gui.launch import make_application\n"
+        "from handout_app.gui.form import SelectionForm\n"
+        "from handout_app.catalog import load_catalog\n"
+        "app = make_application()\n"
+        "form = SelectionForm(load_catalog())\n"
+        "for index in range(5000):\n"
+        "    form.diabetes.setChecked(index % 2 == 0)\n"
+        "    form.patient_name.setText(str(index))\n"
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and "done" in result.stdout, result.stderr[-2000:]
