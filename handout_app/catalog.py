@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -67,6 +67,9 @@ CONDITION_KEYS: tuple[str, ...] = (
 
 _ITEM_KEYS = {"id", "section", "title", "text", "likelihood", "when", "order"}
 _RULE_KEYS = {"id", "level", "field", "message", "when"}
+# What a clinic may change on a built-in item (by id); moving an item to another section is not one.
+_OVERRIDE_KEYS = {"id", "text", "title", "when", "order", "likelihood", "enabled", "after", "before"}
+_PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANGUAGES: tuple[str, ...] = ("en", "es")
 
@@ -214,7 +217,9 @@ def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[st
     return dict(when)
 
 
-def _parse_items(path: Path, data: dict[str, Any], text: str, start_order: float) -> list[ContentItem]:
+def _parse_items(
+    path: Path, data: dict[str, Any], text: str, start_order: float, allowed: set[str] = _ITEM_KEYS, source: str = ""
+) -> list[ContentItem]:
     unknown_top = set(data) - {"item", "version"}
     if unknown_top:
         raise CatalogError(path, f"unknown top-level key(s) {sorted(unknown_top)}; only [[item]] tables belong here.")
@@ -224,9 +229,9 @@ def _parse_items(path: Path, data: dict[str, Any], text: str, start_order: float
         if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
             raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
         line = _line_of(text, f'id = "{item_id}"')
-        extra = set(raw) - _ITEM_KEYS
+        extra = set(raw) - allowed
         if extra:
-            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_ITEM_KEYS)}.", line=line, item_id=item_id)
+            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}.", line=line, item_id=item_id)
         section = raw.get("section")
         if section not in SECTIONS:
             raise CatalogError(path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id)
@@ -245,10 +250,115 @@ def _parse_items(path: Path, data: dict[str, Any], text: str, start_order: float
                 likelihood=likelihood,
                 when=check_conditions(path, text, item_id, raw.get("when", {})),
                 order=float(order),
-                source=path.name,
+                source=source or path.name,
             )
         )
     return items
+
+
+def _enabled(path: Path, text: str, raw: dict[str, Any]) -> bool:
+    value = raw.get("enabled", True)
+    if not isinstance(value, bool):
+        raise CatalogError(path, "'enabled' must be true or false (no quotes).", line=_line_of(text, f'id = "{raw.get("id")}"'), item_id=str(raw.get("id")))
+    return value
+
+
+def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str) -> ContentItem:
+    item_id = base.id
+    line = _line_of(text, f'id = "{item_id}"')
+    extra = set(raw) - _OVERRIDE_KEYS
+    if extra:
+        hint = " To move an item, switch it off (enabled = false) and add a new one." if "section" in extra else ""
+        raise CatalogError(
+            path, f"key(s) {sorted(extra)} cannot be changed on a built-in item; allowed: {sorted(_OVERRIDE_KEYS)}.{hint}",
+            line=line, item_id=item_id,
+        )
+    changes: dict[str, Any] = {"source": source}
+    if "text" in raw:
+        changes["text"] = {**base.text, **_check_wording(path, text, item_id, "text", raw["text"], required=True)}
+    if "title" in raw:
+        changes["title"] = {**base.title, **_check_wording(path, text, item_id, "title", raw["title"], required=True)}
+    if "when" in raw:
+        changes["when"] = check_conditions(path, text, item_id, raw["when"])
+    if "likelihood" in raw:
+        if raw["likelihood"] not in LIKELIHOODS:
+            raise CatalogError(path, f"likelihood '{raw['likelihood']}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
+        changes["likelihood"] = raw["likelihood"]
+    if "order" in raw:
+        if not isinstance(raw["order"], (int, float)) or isinstance(raw["order"], bool):
+            raise CatalogError(path, "'order' must be a number.", line=line, item_id=item_id)
+        changes["order"] = float(raw["order"])
+    return replace(base, **changes)
+
+
+def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "content/") -> Catalog:
+    """The catalog with a clinic's content files applied, in file-name order.
+
+    In each file, an [[item]] whose id is built in changes that item (wording per language,
+    conditions, order, likelihood) or switches it off with `enabled = false`; any other id adds a
+    new item, written exactly like a built-in one. Without an `order`, a new item goes last in
+    its section. Errors name the clinic's file, line and item id.
+    """
+    items = {item.id: item for item in catalog.items}
+    added_by: dict[str, str] = {}
+    for path in sorted(content_dir.glob("*.toml")):
+        data, text = _load_toml(path)
+        source = source_prefix + path.name
+        raws = data.get("item", [])
+        if set(data) - {"item"} or not isinstance(raws, list):
+            raise CatalogError(path, "only [[item]] tables belong in a clinic content file.")
+        for position, raw in enumerate(raws):
+            item_id = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
+                raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
+            if item_id in added_by:
+                raise CatalogError(path, f"id is also used in {added_by[item_id]}; ids must be unique.", line=_line_of(text, f'id = "{item_id}"'), item_id=item_id)
+            added_by[item_id] = source
+            enabled = _enabled(path, text, raw)
+            fields_given = {k: v for k, v in raw.items() if k != "enabled"}
+            if item_id in items:
+                if not enabled:
+                    del items[item_id]
+                    continue
+                items[item_id] = _override_item(
+                    path, text, {k: v for k, v in fields_given.items() if k not in _PLACEMENT_KEYS}, items[item_id], source
+                )
+            else:
+                placement = {k: fields_given.pop(k) for k in _PLACEMENT_KEYS if k in fields_given}
+                new = _parse_items(path, {"item": [fields_given]}, text, 0.0, source=source)[0]
+                if "order" not in raw:
+                    last = max((i.order for i in items.values() if i.section == new.section), default=0.0)
+                    new = replace(new, order=last + 0.5)
+                if enabled:
+                    items[item_id] = _place(path, text, {**fields_given, **placement}, new, items)
+                continue
+            items[item_id] = _place(path, text, raw, items[item_id], items)
+    ordered = tuple(sorted(items.values(), key=lambda item: (SECTIONS.index(item.section), item.order)))
+    return replace(catalog, items=ordered)
+
+
+def _place(path: Path, text: str, raw: dict[str, Any], item: ContentItem, items: dict[str, ContentItem]) -> ContentItem:
+    """Apply `after = "id"` or `before = "id"`: put the item right next to another in its section."""
+    keys = [k for k in _PLACEMENT_KEYS if k in raw]
+    if not keys:
+        return item
+    line = _line_of(text, f'id = "{item.id}"')
+    if len(keys) > 1 or "order" in raw:
+        raise CatalogError(path, "use only one of 'after', 'before' or 'order'.", line=line, item_id=item.id)
+    key, other_id = keys[0], raw[keys[0]]
+    other = items.get(other_id) if isinstance(other_id, str) else None
+    if other is None or other.section != item.section or other.id == item.id:
+        raise CatalogError(
+            path, f"'{key}' must name another item in section '{item.section}'; '{other_id}' is not one.", line=line, item_id=item.id
+        )
+    neighbours = sorted(i.order for i in items.values() if i.section == item.section and i.id != item.id)
+    if key == "after":
+        following = [o for o in neighbours if o > other.order]
+        order = (other.order + following[0]) / 2 if following else other.order + 0.5
+    else:
+        preceding = [o for o in neighbours if o < other.order]
+        order = (other.order + preceding[-1]) / 2 if preceding else other.order - 0.5
+    return replace(item, order=order)
 
 
 def _parse_rules(path: Path, data: dict[str, Any], text: str) -> list[Rule]:

@@ -105,13 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     output = render.add_argument_group("output")
     output.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml")
-    output.add_argument("--paper", choices=_choices(Paper), default=Paper.A4.value, help="paper size (default a4)")
+    output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
     output.add_argument("--format", choices=_choices(OutputFormat), default=OutputFormat.PDF.value, help="pdf or html")
     output.add_argument("--generated-at", type=_timestamp, help="the print time shown on the sheet (default now)")
     output.add_argument("--force", action="store_true", help="replace the output file if it exists")
     output.add_argument("--output", required=True, type=Path, help="where to write the handout")
 
     commands.add_parser("options", help="list every choice with a one-line description")
+    check = commands.add_parser(
+        "check-templates", help="check a clinic folder: render every common combination and report problems"
+    )
+    check.add_argument("folder", type=Path, metavar="DIR", help="the clinic folder")
+    check.add_argument("--list-items", action="store_true", help="list every item's id, section and source, then stop")
+    check.add_argument("--timeout", type=float, default=20.0, help="seconds one render may take (default 20)")
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
     gui.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml (remembered for next time)")
     return parser
@@ -139,7 +145,7 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
             may_be_pregnant=args.may_be_pregnant,
             allergies=tuple(Allergy.parse(a) for a in args.allergy if a),
         ),
-        paper=Paper(args.paper),
+        paper=Paper(args.paper or Paper.A4.value),
     )
 
 
@@ -169,10 +175,11 @@ def _fail(code: int, message: str) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
-    from .catalog import CatalogError, SelectionRefused, load_catalog
-    from .clinic import ClinicError, ClinicProfile, load_clinic
+    from .catalog import CatalogError, SelectionRefused
+    from .clinic import ClinicError
     from .pdf import OutputExists, RenderFailed, render_pdf, write_atomically
-    from .templating import TemplateProblem, render_html
+    from .template_set import load_template_set
+    from .templating import TemplateProblem
 
     output: Path = args.output
     if output.exists() and not args.force:
@@ -184,18 +191,22 @@ def run_render(args: argparse.Namespace) -> int:
         return _fail(EXIT_BAD_INPUT, f"--output: the folder '{folder}' does not exist. Create it first or choose another.")
 
     try:
+        template_set = load_template_set(args.clinic)
+    except ClinicError as exc:
+        return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
+    except (CatalogError, TemplateProblem) as exc:
+        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {exc}. "
+                     f"Run `handout-app check-templates {args.clinic}` for a full report.")
+    if args.paper is None and template_set.clinic.default_paper:
+        args.paper = template_set.clinic.default_paper
+    try:
         selection = selection_from_args(args)
         selection.check()
     except SelectionError as exc:
         return _fail(EXIT_BAD_INPUT, f"--{exc.field_name}: {exc.message}")
     try:
-        clinic = load_clinic(args.clinic) if args.clinic else ClinicProfile()
-    except ClinicError as exc:
-        return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
-    try:
-        catalog = load_catalog()
         generated_at = args.generated_at or dt.datetime.now().astimezone()
-        rendered = render_html(selection, catalog, clinic, generated_at)
+        rendered = template_set.render_html(selection, generated_at)
     except SelectionRefused as exc:
         for finding in exc.findings:
             print(f"error: --{finding.field}: {finding.message}", file=sys.stderr)
@@ -209,7 +220,7 @@ def run_render(args: argparse.Namespace) -> int:
         data = rendered.html.encode("utf-8")
     else:
         try:
-            data = render_pdf(rendered.html, extra_roots=[clinic.folder] if clinic.folder else [])
+            data = render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
         except RenderFailed as exc:
             return _fail(EXIT_RENDER_FAILED, str(exc))
     try:
@@ -222,6 +233,22 @@ def run_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_templates(args: argparse.Namespace) -> int:
+    from .catalog import CatalogError
+    from .check_templates import list_items, run_check
+    from .clinic import ClinicError
+    from .templating import TemplateProblem
+
+    if not args.folder.is_dir():
+        return _fail(EXIT_BAD_INPUT, f"'{args.folder}' is not a folder. Give the clinic folder that holds clinic.toml.")
+    if args.list_items:
+        try:
+            return list_items(args.folder, sys.stdout)
+        except (ClinicError, CatalogError, TemplateProblem) as exc:
+            return _fail(EXIT_BAD_INPUT, str(exc))
+    return run_check(args.folder, sys.stdout, timeout=args.timeout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `handout-app` and `python -m handout_app`."""
     args = build_parser().parse_args(argv)
@@ -231,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "options":
             sys.stdout.write(_options_text())
             return EXIT_OK
+        if args.command == "check-templates":
+            return _check_templates(args)
         clinic = getattr(args, "clinic", None)
         if clinic is not None:
             from .clinic import ClinicError, load_clinic

@@ -1,7 +1,7 @@
-"""The clinic profile: the clinic's name and numbers, read from `clinic.toml` in a clinic folder.
+"""The clinic profile: the clinic's name, numbers and settings, read from `clinic.toml` in a clinic folder.
 
 Anything the clinic has not given stays empty, and the handout prints a blank line for it:
-a phone number is never guessed.
+a phone number is never guessed.  `write_clinic_toml` writes the file back atomically.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
+
+from .logo import LogoError, check_logo
 
 
 class ClinicError(ValueError):
@@ -31,14 +34,27 @@ class ClinicProfile:
     address: str = ""
     phone: str = ""
     after_hours_phone: str = ""
+    emergency_line: str = ""
+    logo: str = ""
+    default_paper: str = ""
+    patient_name_in_file_name: bool = False
+    template_set_name: str = ""
+    template_set_version: str = ""
     folder: Path | None = None
+
+    @property
+    def logo_path(self) -> Path | None:
+        """The logo file inside the clinic folder, or None."""
+        return (self.folder / self.logo) if self.logo and self.folder else None
 
 
 CLINIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ClinicProfile) if f.name != "folder")
+BOOLEAN_FIELDS = ("patient_name_in_file_name",)
+PAPER_VALUES = ("a4", "letter")
 
 
 def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, flags=re.MULTILINE)
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, flags=re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -66,11 +82,65 @@ def load_clinic(folder: Path) -> ClinicProfile:
     table = data.get("clinic")
     if not isinstance(table, dict):
         raise ClinicError(path, "needs a [clinic] table, e.g. [clinic] then name = \"...\".")
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in CLINIC_FIELDS:
             raise ClinicError(path, f"unknown field '{key}'; allowed: {', '.join(CLINIC_FIELDS)}.", _line_of(text, key))
+        if key in BOOLEAN_FIELDS:
+            if not isinstance(value, bool):
+                raise ClinicError(path, f"'{key}' must be true or false (no quotes).", _line_of(text, key))
+            values[key] = value
+            continue
         if not isinstance(value, str):
             raise ClinicError(path, f"'{key}' must be text in quotes, e.g. {key} = \"...\".", _line_of(text, key))
         values[key] = " ".join(value.split())
-    return ClinicProfile(folder=folder.resolve(), **values)
+    paper = values.get("default_paper", "")
+    if paper and paper not in PAPER_VALUES:
+        raise ClinicError(path, f"default_paper must be \"a4\" or \"letter\", not \"{paper}\".", _line_of(text, "default_paper"))
+    profile = ClinicProfile(folder=folder.resolve(), **values)
+    if profile.logo:
+        _check_logo_in_folder(profile, path, _line_of(text, "logo"))
+    return profile
+
+
+def _check_logo_in_folder(profile: ClinicProfile, path: Path, line: int | None) -> None:
+    assert profile.folder is not None and profile.logo_path is not None
+    real = profile.logo_path.resolve()
+    if not real.is_relative_to(profile.folder):
+        raise ClinicError(path, f"logo '{profile.logo}' must be a file inside the clinic folder.", line)
+    try:
+        check_logo(real)
+    except LogoError as exc:
+        raise ClinicError(path, f"logo '{profile.logo}' {exc}", line) from None
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(ch if ch >= " " else f"\\u{ord(ch):04x}" for ch in escaped)
+    return f'"{escaped}"'
+
+
+def clinic_toml_text(profile: ClinicProfile) -> str:
+    """The clinic.toml text for `profile` (fields left empty are left out, so they print as blanks)."""
+    lines = [
+        "# Clinic profile: printed on every handout. A field left out prints as a blank line to fill in.",
+        "[clinic]",
+    ]
+    for key in CLINIC_FIELDS:
+        value = getattr(profile, key)
+        if value in ("", False) and key not in BOOLEAN_FIELDS:
+            continue
+        lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_clinic_toml(profile: ClinicProfile, folder: Path) -> Path:
+    """Write `folder/clinic.toml` atomically; other files in the folder are not touched."""
+    from .pdf import write_atomically
+
+    path = Path(folder) / "clinic.toml"
+    write_atomically(path, clinic_toml_text(profile).encode("utf-8"), replace=True)
+    return path

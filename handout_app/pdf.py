@@ -86,7 +86,13 @@ def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_make_fetcher(roots))
+        html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_make_fetcher(roots))
+        document = html_document.render(pdf_variant=variant, uncompressed_pdf=False)
+        # No file is ever embedded: a clinic template's <link rel=attachment> or <a rel=attachment>
+        # could otherwise put any file it can name inside the patient's PDF.
+        document.metadata.attachments = []
+        for page in document.pages:
+            page.links = [link for link in page.links if link[0] != "attachment"]
         pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None

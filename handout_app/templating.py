@@ -7,6 +7,7 @@ a patient's name is always literal text and a misspelt variable is an error, nev
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,10 +42,33 @@ def css_string(value: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
-def make_environment(template_dirs: list[Path] | None = None) -> SandboxedEnvironment:
-    """The project's only Jinja environment: sandboxed, autoescaped, strict about undefined names."""
+class ContainedFileSystemLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses any template whose real path leaves its folder (symlinks out)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(os.path.realpath(filename))
+        if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in self.searchpath):
+            raise jinja2.TemplateNotFound(template, f"'{template}' points outside the template folder; use a real file.")
+        return source, filename, uptodate
+
+
+BUILTIN_PREFIX = "builtin"
+
+
+def make_environment(template_dirs: list[Path] | None = None, clinic_templates: Path | None = None) -> SandboxedEnvironment:
+    """The project's only Jinja environment: sandboxed, autoescaped, strict about undefined names.
+
+    With `clinic_templates`, a file there replaces the built-in file of the same path, and
+    `{% extends "builtin/<path>" %}` reaches the built-in one so a clinic can change a single block.
+    """
+    builtin = ContainedFileSystemLoader([str(p) for p in (template_dirs or [resources.templates_dir()])])
+    loaders: list[jinja2.BaseLoader] = []
+    if clinic_templates is not None:
+        loaders.append(ContainedFileSystemLoader(str(clinic_templates)))
+    loaders += [jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(p) for p in (template_dirs or [resources.templates_dir()])]),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -122,8 +146,14 @@ def build_context(
     clinic: ClinicProfile,
     generated_at: dt.datetime,
     env: SandboxedEnvironment,
+    template_trace: str = "",
+    stylesheets: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], tuple[Finding, ...], str]:
-    """Everything the templates may use, with every item's wording already rendered."""
+    """Everything the templates may use, with every item's wording already rendered.
+
+    `template_trace` names the wording set (name, version, content hash) for the footer;
+    `stylesheets` are file URIs, the built-in style sheet when empty.
+    """
     selection.check()
     if generated_at.tzinfo is None:
         # WeasyPrint needs an offset in the PDF date; a naive time is taken as this machine's local time.
@@ -165,6 +195,9 @@ def build_context(
         "sections": sections,
         "risk_titles": [item["title"] for item in sections["risks"]],
         "content_version": catalog.version,
+        "template_trace": template_trace or f"{labels['builtin_wording']} {catalog.version}",
+        "stylesheets": stylesheets or ((resources.templates_dir() / "handout.css").as_uri(),),
+        "logo_uri": clinic.logo_path.resolve().as_uri() if clinic.logo_path else "",
         "app_version": __version__,
         "generated": f"{format_date(generated_at.date(), labels)} {generated_at:%H:%M}",
         "generated_iso": generated_at.isoformat(timespec="seconds"),
@@ -181,10 +214,12 @@ def render_html(
     clinic: ClinicProfile,
     generated_at: dt.datetime,
     env: SandboxedEnvironment | None = None,
+    template_trace: str = "",
+    stylesheets: tuple[str, ...] = (),
 ) -> RenderedHtml:
     """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem."""
     env = env or _default_environment()
-    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env)
+    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets)
     try:
         html = env.get_template(MAIN_TEMPLATE).render(context)
     except jinja2.TemplateError as exc:

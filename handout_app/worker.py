@@ -1,8 +1,8 @@
 """The long-lived render process: keeps WeasyPrint loaded, renders one request at a time.
 
 Run as `python -m handout_app.worker`. It speaks length-prefixed frames on stdin/stdout:
-  request  = frame(JSON {"id", "selection", "clinic", "generated_at"})
-  response = frame(JSON {"id", "ok", "error", "warnings", "title"}) + frame(PDF bytes, empty on error)
+  request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only"})
+  response = frame(JSON {"id", "ok", "error", "set_error", "warnings", "title", "trace"}) + frame(PDF bytes, empty on error)
 The GUI can kill and restart it at any time (a hung or crashed render never takes the window down).
 Patient details pass through memory only; nothing is logged or written.
 """
@@ -52,50 +52,62 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return read_exactly(stream, size)
 
 
-def encode_request(request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str) -> bytes:
-    """The frame payload the GUI sends."""
-    return json.dumps({"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at}).encode()
+def encode_request(
+    request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False
+) -> bytes:
+    """The frame payload the GUI sends. `builtin_only` is the user's explicit switch to built-in wording."""
+    return json.dumps(
+        {"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at, "builtin_only": builtin_only}
+    ).encode()
 
 
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Render one request; never raises (errors become plain messages)."""
     from .catalog import CatalogError, SelectionRefused
-    from .clinic import ClinicError, ClinicProfile, load_clinic
+    from .clinic import ClinicError
     from .domain import SelectionError, selection_from_dict
     from .pdf import RenderFailed, render_pdf
-    from .templating import TemplateProblem, render_html
+    from .templating import TemplateProblem
 
-    reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "warnings": [], "title": ""}
+    reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "set_error": False, "warnings": [], "title": ""}
+    try:
+        template_set = _template_set(request.get("clinic"), bool(request.get("builtin_only")))
+    except (ClinicError, CatalogError, TemplateProblem) as exc:
+        # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
+        reply.update(error=str(exc), set_error=True)
+        return reply, b""
     try:
         selection = selection_from_dict(request["selection"])
-        clinic = load_clinic(Path(request["clinic"])) if request.get("clinic") else ClinicProfile()
-        rendered = render_html(selection, _catalog(), clinic, dt.datetime.fromisoformat(request["generated_at"]))
-        pdf = render_pdf(rendered.html, extra_roots=[clinic.folder] if clinic.folder else [])
+        rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]))
+        pdf = render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
     except SelectionRefused as exc:
         reply["error"] = " ".join(f.message for f in exc.findings)
     except SelectionError as exc:
         reply["error"] = exc.message
-    except (ClinicError, CatalogError, TemplateProblem, RenderFailed) as exc:
-        reply["error"] = str(exc)
+    except (CatalogError, TemplateProblem, RenderFailed) as exc:
+        reply.update(error=str(exc), set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None)
+    except MemoryError:
+        reply["error"] = "The preview needed more memory than allowed and was stopped. Check the clinic's templates for a runaway loop."
     except Exception as exc:  # A bug must still reach the user as a message, not kill the preview.
         reply["error"] = f"Unexpected problem while making the preview: {exc}"
     else:
-        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title)
+        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title, trace=template_set.trace)
         return reply, pdf
     return reply, b""
 
 
-_CATALOG: Any = None
+_SETS: dict[tuple[Any, ...], Any] = {}
 
 
-def _catalog() -> Any:
-    # Loaded once per worker: content files are read at start-up, not on every keystroke.
-    global _CATALOG
-    if _CATALOG is None:
-        from .catalog import load_catalog
+def _template_set(folder: str | None, builtin_only: bool) -> Any:
+    """The template set for a clinic folder, loaded again only when one of its files changed."""
+    from .template_set import folder_stamp, load_template_set
 
-        _CATALOG = load_catalog()
-    return _CATALOG
+    key = (folder, builtin_only, folder_stamp(Path(folder)) if folder else ())
+    if key not in _SETS:
+        _SETS.clear()  # one clinic at a time; an edited set replaces the old one
+        _SETS[key] = load_template_set(Path(folder) if folder else None, builtin_only=builtin_only)
+    return _SETS[key]
 
 
 def _limit_memory() -> None:
@@ -111,7 +123,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]],
     """Answer requests until stdin closes."""
     import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
 
-    _catalog()
+    _template_set(None, False)  # the built-in content is read at start-up, not on the first keystroke
     write_frame(stdout, json.dumps({"id": READY_ID, "ok": True}).encode())
     write_frame(stdout, b"")
     stdout.flush()

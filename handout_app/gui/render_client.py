@@ -37,6 +37,7 @@ class RenderClient(QObject):
     ready = Signal()
     finished = Signal(object)  # RenderResult
     failed = Signal(str, str)  # request id, plain message
+    set_failed = Signal(str, str)  # request id, what is wrong in the clinic's template set (file, line)
     busy_changed = Signal(bool)
 
     def __init__(self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None) -> None:
@@ -90,10 +91,10 @@ class RenderClient(QObject):
         return self._ready
 
     # -- requests --------------------------------------------------------------------------
-    def request(self, selection: dict, clinic: str | None, generated_at: str) -> str:
+    def request(self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
-        payload = encode_request(request_id, selection, clinic, generated_at)
+        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only)
         self._latest = request_id
         self._waiting = (request_id, payload)
         self._send_next()
@@ -146,6 +147,8 @@ class RenderClient(QObject):
         if request_id == self._latest:  # replies to superseded requests are dropped
             if header.get("ok"):
                 self.finished.emit(RenderResult(request_id, pdf, tuple(header.get("warnings", [])), header.get("title", "")))
+            elif header.get("set_error"):
+                self.set_failed.emit(request_id, header.get("error") or "The clinic's template set has a problem.")
             else:
                 self.failed.emit(request_id, header.get("error") or "The preview could not be made.")
         self.busy_changed.emit(self._waiting is not None)

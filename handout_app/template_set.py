@@ -1,0 +1,152 @@
+"""A clinic's template set: the built-in content and templates with the clinic folder's changes on top.
+
+The clinic folder may hold:
+  clinic.toml           the clinic profile (name, numbers, logo, settings)
+  content/*.toml        wording changes by item id, items switched off, new items, new order
+  templates/...         files that replace built-in templates of the same path (or extend them
+                        with {% extends "builtin/<path>" %}); templates/clinic.css adds styles
+  assets/...            the logo and any other pictures the templates use
+Loading checks everything at once and raises an error that names the file and line. A set never
+falls back to the built-in wording silently: `builtin_only=True` is the explicit choice, and the
+footer then says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import resources
+from .catalog import Catalog, CatalogError, apply_overrides, load_catalog
+from .clinic import ClinicError, ClinicProfile, load_clinic
+from .domain import Selection
+from .templating import RenderedHtml, TemplateProblem, make_environment, render_html
+
+MAX_HASHED_BYTES = 50 * 1024 * 1024
+SetError = (ClinicError, CatalogError, TemplateProblem)
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """Everything one render needs besides the selection."""
+
+    catalog: Catalog
+    clinic: ClinicProfile
+    env: SandboxedEnvironment
+    stylesheets: tuple[str, ...]
+    trace: str  # footer text: which wording this sheet was printed from
+    content_hash: str
+    builtin_fallback: bool = False
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative links in clinic templates (assets/logo.png) resolve inside the clinic folder."""
+        return self.clinic.folder or resources.templates_dir()
+
+    @property
+    def extra_roots(self) -> list[Path]:
+        """Folders besides the built-in ones that the PDF renderer may read."""
+        return [self.clinic.folder] if self.clinic.folder else []
+
+    def render_html(self, selection: Selection, generated_at: dt.datetime) -> RenderedHtml:
+        """The handout's HTML for `selection` from this set."""
+        return render_html(
+            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.trace, stylesheets=self.stylesheets
+        )
+
+
+def content_hash(folder: Path | None, builtin_version: str) -> str:
+    """A short hash of every file in the clinic folder (names and bytes) and the built-in version."""
+    digest = hashlib.sha256(builtin_version.encode())
+    if folder is not None:
+        total = 0
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            total += path.stat().st_size
+            if total > MAX_HASHED_BYTES:
+                raise ClinicError(folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:8]
+
+
+def _compile_all(env: SandboxedEnvironment, folder: Path) -> None:
+    """Compile every clinic template now, so a syntax error is found on load, not mid-shift."""
+    for path in sorted(folder.rglob("*.j2")):
+        name = path.relative_to(folder).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(str(path), exc.lineno, exc.message or str(exc)) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(str(path), None, exc.message or f"'{exc.name}' was not found.") from None
+
+
+def _stylesheets(templates: Path | None) -> tuple[str, ...]:
+    builtin = resources.templates_dir() / "handout.css"
+    sheets = [builtin]
+    if templates is not None:
+        if (templates / "handout.css").is_file():
+            sheets = [templates / "handout.css"]
+        if (templates / "clinic.css").is_file():
+            sheets.append(templates / "clinic.css")
+    return tuple(p.resolve().as_uri() for p in sheets)
+
+
+def builtin_set(clinic: ClinicProfile | None = None, fallback: bool = False) -> TemplateSet:
+    """The built-in wording and templates, with a clinic profile if one is given.
+
+    With `fallback`, the footer says the clinic's own wording was switched off because of errors.
+    """
+    catalog = load_catalog()
+    labels = catalog.labels_for("en")
+    trace = labels["builtin_fallback"] if fallback else f"{labels['builtin_wording']} {catalog.version}"
+    return TemplateSet(
+        catalog=catalog, clinic=clinic or ClinicProfile(), env=make_environment(), stylesheets=_stylesheets(None),
+        trace=trace, content_hash=content_hash(None, catalog.version), builtin_fallback=fallback,
+    )
+
+
+def load_template_set(folder: Path | None, *, builtin_only: bool = False) -> TemplateSet:
+    """The clinic folder's set (or the built-in one without a folder). Raises ClinicError,
+    CatalogError or TemplateProblem naming the file and line.
+
+    `builtin_only` is the explicit "use the built-in wording for now" choice: the clinic's profile
+    is still used if it loads, its wording and templates are not, and the footer says so.
+    """
+    if folder is None:
+        return builtin_set()
+    folder = Path(folder)
+    if builtin_only:
+        try:
+            clinic = load_clinic(folder)
+        except ClinicError:
+            clinic = ClinicProfile()  # a broken clinic.toml: names and numbers print as blank lines
+        return builtin_set(clinic, fallback=True)
+    clinic = load_clinic(folder)
+    catalog = load_catalog()
+    if (folder / "content").is_dir():
+        catalog = apply_overrides(catalog, folder / "content")
+    templates = folder / "templates" if (folder / "templates").is_dir() else None
+    env = make_environment(clinic_templates=templates)
+    if templates is not None:
+        _compile_all(env, templates)
+    digest = content_hash(clinic.folder, catalog.version)
+    name = clinic.template_set_name or clinic.name or folder.name
+    version = f" {clinic.template_set_version}" if clinic.template_set_version else ""
+    return TemplateSet(
+        catalog=catalog, clinic=clinic, env=env, stylesheets=_stylesheets(templates),
+        trace=f"{name}{version} #{digest}", content_hash=digest,
+    )
+
+
+def folder_stamp(folder: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and change times of the folder's files: a cheap "has anything changed?" key."""
+    if folder is None or not Path(folder).is_dir():
+        return ()
+    return tuple(
+        (p.as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(folder).rglob("*")) if p.is_file()
+    )
