@@ -138,7 +138,10 @@ def render_all(folder: Path, jobs: list[tuple[str, Selection]], timeout: float, 
                 worker = pool[key.data]
                 label = worker.job[0] if worker.job else ""
                 selector.unregister(key.fileobj)
-                results.append((label, worker.receive()))
+                reply = worker.receive()
+                if not reply.get("ok") and ("more memory" in reply.get("error", "") or "process stopped" in reply.get("error", "")):
+                    runaways += 1
+                results.append((label, reply))
             for index, worker in enumerate(pool):
                 if worker.job and time.monotonic() >= worker.job[1]:
                     label = worker.job[0]

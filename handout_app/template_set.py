@@ -83,6 +83,8 @@ def _compile_all(env: SandboxedEnvironment, folder: Path) -> None:
             raise TemplateProblem(str(path), exc.lineno, exc.message or str(exc)) from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(str(path), None, exc.message or f"'{exc.name}' was not found.") from None
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(str(path), None, str(exc)) from None
 
 
 def _stylesheets(templates: Path | None) -> tuple[str, ...]:

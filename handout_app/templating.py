@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from . import __version__, resources
@@ -42,6 +42,10 @@ def css_string(value: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+class TemplateRefused(jinja2.TemplateError):
+    """A template file that may not be used (a link to a file outside the template folder)."""
+
+
 class ContainedFileSystemLoader(jinja2.FileSystemLoader):
     """A FileSystemLoader that refuses any template whose real path leaves its folder (symlinks out)."""
 
@@ -49,8 +53,27 @@ class ContainedFileSystemLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(os.path.realpath(filename))
         if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in self.searchpath):
-            raise jinja2.TemplateNotFound(template, f"'{template}' points outside the template folder; use a real file.")
+            # Not TemplateNotFound: a ChoiceLoader would quietly try the next folder instead.
+            raise TemplateRefused(f"'{template}' points outside the template folder; replace the link with a real file.")
         return source, filename, uptodate
+
+
+MAX_REPEAT_LENGTH = 100_000
+
+
+class HandoutSandbox(SandboxedEnvironment):
+    """The sandbox, plus limits on `*` and `**` so one expression cannot make gigabytes of text."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT_LENGTH:
+                    raise SecurityError(f"repeating text or a list to more than {MAX_REPEAT_LENGTH:,} items is not allowed")
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError("powers above 100 are not allowed")
+        return super().call_binop(context, operator, left, right)
 
 
 BUILTIN_PREFIX = "builtin"
@@ -67,8 +90,11 @@ def make_environment(template_dirs: list[Path] | None = None, clinic_templates: 
     if clinic_templates is not None:
         loaders.append(ContainedFileSystemLoader(str(clinic_templates)))
     loaders += [jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
-    env = SandboxedEnvironment(
+    env = HandoutSandbox(
         loader=jinja2.ChoiceLoader(loaders),
+        # No constant folding: an expression such as 'x' * 10**10 would otherwise be computed while
+        # loading, outside the render worker's limits.
+        optimized=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
