@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,18 @@ def load_clinic(folder: Path) -> ClinicProfile:
     if profile.logo:
         _check_logo_in_folder(profile, path, _line_of(text, "logo"))
     return profile
+
+
+def check_profile(profile: ClinicProfile) -> ClinicProfile:
+    """Check values typed in the settings dialog as load_clinic checks the file; returns the profile."""
+    path = (profile.folder or Path(".")) / "clinic.toml"
+    if profile.default_paper and profile.default_paper not in PAPER_VALUES:
+        raise ClinicError(path, "default_paper must be \"a4\" or \"letter\".")
+    if profile.logo:
+        if profile.folder is None:
+            raise ClinicError(path, "a logo needs a clinic folder to live in.")
+        _check_logo_in_folder(profile, path, None)
+    return replace(profile, **{k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS})
 
 
 def _check_logo_in_folder(profile: ClinicProfile, path: Path, line: int | None) -> None:

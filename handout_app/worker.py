@@ -53,12 +53,15 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 
 def encode_request(
-    request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False
+    request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
+    clinic_overrides: dict[str, Any] | None = None,
 ) -> bytes:
-    """The frame payload the GUI sends. `builtin_only` is the user's explicit switch to built-in wording."""
-    return json.dumps(
-        {"id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at, "builtin_only": builtin_only}
-    ).encode()
+    """The frame payload the GUI sends. `builtin_only` is the user's explicit switch to built-in wording;
+    `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview)."""
+    return json.dumps({
+        "id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at,
+        "builtin_only": builtin_only, "clinic_overrides": clinic_overrides or {},
+    }).encode()
 
 
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -71,7 +74,9 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
 
     reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "set_error": False, "warnings": [], "title": ""}
     try:
-        template_set = _template_set(request.get("clinic"), bool(request.get("builtin_only")))
+        template_set = _with_overrides(
+            _template_set(request.get("clinic"), bool(request.get("builtin_only"))), request.get("clinic_overrides") or {}
+        )
     except (ClinicError, CatalogError, TemplateProblem) as exc:
         # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
         reply.update(error=str(exc), set_error=True)
@@ -94,6 +99,21 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title, trace=template_set.trace)
         return reply, pdf
     return reply, b""
+
+
+def _with_overrides(template_set: Any, overrides: dict[str, Any]) -> Any:
+    """The set with clinic.toml fields replaced by the values being edited (checked like the file)."""
+    if not overrides:
+        return template_set
+    import dataclasses
+
+    from .clinic import CLINIC_FIELDS, ClinicError, check_profile
+
+    unknown = set(overrides) - set(CLINIC_FIELDS)
+    if unknown:
+        raise ClinicError(Path("clinic.toml"), f"unknown field(s) {sorted(unknown)}.")
+    clinic = check_profile(dataclasses.replace(template_set.clinic, **overrides))
+    return dataclasses.replace(template_set, clinic=clinic)
 
 
 _SETS: dict[tuple[Any, ...], Any] = {}

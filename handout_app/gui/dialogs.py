@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 
 def ask_save_path(parent: QWidget, suggested: Path) -> Path | None:
@@ -45,3 +45,46 @@ def ask_printer(parent: QWidget, printer: QPrinter, page_count: int) -> bool:
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print handout")
     return dialog.exec() == QPrintDialog.DialogCode.Accepted
+
+
+def ask_logo_path(parent: QWidget) -> Path | None:
+    """Pick a logo picture; None if cancelled."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Choose the clinic logo", str(Path.home()), "Pictures (*.png *.jpg *.jpeg *.svg)")
+    return Path(path) if path else None
+
+
+def ask_folder(parent: QWidget, title: str, start: Path | None = None) -> Path | None:
+    """Pick a folder; None if cancelled."""
+    path = QFileDialog.getExistingDirectory(parent, title, str(start or Path.home()))
+    return Path(path) if path else None
+
+
+def ask_zip_to_open(parent: QWidget) -> Path | None:
+    """Pick a .zip to import; None if cancelled."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Import a clinic folder", str(Path.home()), "Zip archives (*.zip)")
+    return Path(path) if path else None
+
+
+def ask_zip_to_save(parent: QWidget, suggested: Path) -> Path | None:
+    """Where to export the clinic folder; None if cancelled. Replacing is confirmed separately."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export the clinic folder", str(suggested), "Zip archives (*.zip)",
+        options=QFileDialog.Option.DontConfirmOverwrite,
+    )
+    if not path:
+        return None
+    chosen = Path(path)
+    return chosen if chosen.suffix.lower() == ".zip" else chosen.with_name(chosen.name + ".zip")
+
+
+def open_folder(folder: Path) -> bool:
+    """Show the folder in the system's file manager; False if none could be started."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def run_dialog(dialog: QDialog) -> bool:
+    """Show a modal dialog; True if accepted."""
+    return dialog.exec() == QDialog.DialogCode.Accepted

@@ -13,13 +13,16 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .. import __version__
 from ..catalog import Catalog
+from ..clinic import ClinicError, ClinicProfile, load_clinic
+from ..clinic_archive import ArchiveError, export_zip, import_zip
 from ..domain import selection_to_dict
 from ..pdf import OutputExists, write_atomically
 from . import dialogs
+from .clinic_settings import ClinicSettingsDialog
 from .form import SelectionForm
 from .printing import PrintFailed, load_pdf, print_pdf
 from .render_client import RenderClient, RenderResult
@@ -60,8 +63,19 @@ class PreviewPane(QWidget):
         self.document: QPdfDocument | None = None
         self._buffer = None
         self.pdf_bytes: bytes = b""
+        self.set_error_buttons = QWidget()
+        self.set_error_buttons.setObjectName("set-error-buttons")
+        buttons = QHBoxLayout(self.set_error_buttons)
+        self.reload_button = QPushButton("&Reload the clinic folder")
+        self.fallback_button = QPushButton("Use the &built-in wording for now")
+        buttons.addStretch(1)
+        buttons.addWidget(self.reload_button)
+        buttons.addWidget(self.fallback_button)
+        buttons.addStretch(1)
+        self.set_error_buttons.hide()
         layout.addWidget(self.warnings)
         layout.addWidget(self.message)
+        layout.addWidget(self.set_error_buttons)
         layout.addWidget(self.view, 1)
         self.show_message("Fill in the form to see the handout here.")
 
@@ -72,6 +86,18 @@ class PreviewPane(QWidget):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
+        self.set_error_buttons.hide()
+
+    def show_set_error(self, error: str) -> None:
+        """The clinic's template set is broken: say where, and offer Reload or the built-in wording."""
+        self.clear_pdf()
+        self.message.setText(
+            "The clinic's own wording or templates have a problem, so no handout can be printed yet:\n\n"
+            f"{error}\n\nFix the file named above and press Reload, or use the built-in wording for now "
+            "(the sheet's footer will then say so)."
+        )
+        self.message.show()
+        self.set_error_buttons.show()
 
     def show_pdf(self, data: bytes) -> None:
         old_document, old_buffer = self.document, self._buffer
@@ -80,6 +106,7 @@ class PreviewPane(QWidget):
         self.view.setDocument(self.document)
         self.view.show()
         self.message.hide()
+        self.set_error_buttons.hide()
         if old_document is not None:
             old_document.close()
         if old_buffer is not None:
@@ -109,6 +136,9 @@ class MainWindow(QMainWindow):
         self._wanted_selection: dict | None = None
         self._requested_selection: dict | None = None
         self._awaiting_reply = False
+        self._builtin_only = False  # the user's explicit choice after a clinic set error
+        self._clinic_overrides: dict = {}  # clinic settings being edited, not saved yet
+        self._clinic = self._load_clinic_profile()
 
         scroll = QScrollArea()
         scroll.setWidget(self.form)
@@ -131,6 +161,9 @@ class MainWindow(QMainWindow):
         self.client.ready.connect(self._on_worker_ready)
         self.client.finished.connect(self._on_rendered)
         self.client.failed.connect(self._on_render_failed)
+        self.client.set_failed.connect(self._on_set_failed)
+        self.preview.reload_button.clicked.connect(self.reload_clinic)
+        self.preview.fallback_button.clicked.connect(self.use_builtin_wording)
 
         self._restore_settings()
         self._update_actions()
@@ -148,10 +181,24 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.clinic_settings_action = QAction("Clinic &settings...", self, triggered=self.edit_clinic_settings)
+        self.choose_clinic_action = QAction("&Choose clinic folder...", self, triggered=self.choose_clinic_folder)
+        self.open_clinic_action = QAction("&Open clinic folder", self, triggered=self.open_clinic_folder)
+        self.reload_action = QAction("&Reload clinic folder", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.reload_clinic)
+        self.builtin_action = QAction("Use &built-in wording for now", self, checkable=True, toggled=self._set_builtin_only)
+        self.export_action = QAction("&Export clinic folder...", self, triggered=self.export_clinic)
+        self.import_action = QAction("&Import clinic folder...", self, triggered=self.import_clinic)
+        clinic_menu = self.menuBar().addMenu("&Clinic")
+        for action in (self.clinic_settings_action, self.choose_clinic_action, self.open_clinic_action, self.reload_action):
+            clinic_menu.addAction(action)
+        clinic_menu.addAction(self.builtin_action)
+        clinic_menu.addSeparator()
+        clinic_menu.addAction(self.export_action)
+        clinic_menu.addAction(self.import_action)
         self.menuBar().addMenu("&Help").addAction(self.about_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main-toolbar")
-        for action in (self.new_action, self.save_action, self.print_action):
+        for action in (self.new_action, self.save_action, self.print_action, self.clinic_settings_action):
             toolbar.addAction(action)
 
     def _preview_is_current(self) -> bool:
@@ -194,7 +241,8 @@ class MainWindow(QMainWindow):
         self._awaiting_reply = True
         generated = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
         self._current_request = self.client.request(
-            self._wanted_selection, str(self._clinic_folder) if self._clinic_folder else None, generated
+            self._wanted_selection, str(self._clinic_folder) if self._clinic_folder else None, generated,
+            builtin_only=self._builtin_only, clinic_overrides=self._clinic_overrides,
         )
         self._requested_selection = self._wanted_selection
         self.statusBar().showMessage("Updating the preview...")
@@ -218,6 +266,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Preview up to date: {pages} pages.")
         self._update_actions()
 
+    def _on_set_failed(self, request_id: str, message: str) -> None:
+        self._awaiting_reply = False
+        self._requested_selection = None
+        self._shown_selection = None
+        self.preview.show_set_error(message)
+        self.statusBar().showMessage("The clinic folder has a problem: fix it and reload, or use the built-in wording for now.")
+        self._update_actions()
+
     def _on_render_failed(self, request_id: str, message: str) -> None:
         self._awaiting_reply = False
         self._requested_selection = None  # the next change, or the same one again, renders anew
@@ -238,6 +294,10 @@ class MainWindow(QMainWindow):
         assert state.selection is not None
         title_procedure = self._catalog.labels_for("en")["targets"][state.selection.target.value]
         name = suggested_file_name(title_procedure, state.selection.side.value, state.selection.patient.procedure_date)
+        if self._clinic is not None and self._clinic.patient_name_in_file_name:
+            # Only when the clinic chose it in clinic.toml: file lists on shared drives can be seen by many.
+            patient = re.sub(r"[^A-Za-z0-9]+", "-", state.selection.patient.name).strip("-")
+            name = f"{patient}_{name}" if patient else name
         folder = Path(QSettings().value("last_save_folder", str(Path.home())))
         return (folder if folder.is_dir() else Path.home()) / name
 
@@ -301,6 +361,123 @@ class MainWindow(QMainWindow):
             f"Hip injection handout {__version__}\nContent version {self._catalog.version}\n"
             f"Qt {qVersion()} (PySide6 {pyside_version})\nWeasyPrint {weasyprint_version}",
         )
+
+    # -- clinic folder -------------------------------------------------------------------------
+    def _load_clinic_profile(self) -> ClinicProfile | None:
+        """The clinic profile for file names and the settings dialog (errors are shown by the preview)."""
+        if self._clinic_folder is None:
+            return None
+        try:
+            return load_clinic(self._clinic_folder)
+        except ClinicError:
+            return None
+
+    def set_clinic_folder(self, folder: Path | None) -> None:
+        """Use another clinic folder (remembered for next time) and re-render."""
+        self._clinic_folder = folder
+        QSettings().setValue("clinic_folder", str(folder) if folder else "")
+        self.reload_clinic()
+
+    def reload_clinic(self) -> None:
+        """Re-read and re-check the clinic folder, leave the built-in fallback, and re-render."""
+        self._clinic = self._load_clinic_profile()
+        self._clinic_overrides = {}
+        self.builtin_action.blockSignals(True)
+        self.builtin_action.setChecked(False)
+        self.builtin_action.blockSignals(False)
+        self._builtin_only = False
+        self._refresh_preview("Reloaded the clinic folder.")
+
+    def use_builtin_wording(self) -> None:
+        """The explicit switch to the built-in wording while the clinic's set is broken."""
+        self.builtin_action.setChecked(True)
+
+    def _set_builtin_only(self, enabled: bool) -> None:
+        self._builtin_only = enabled
+        self._refresh_preview(
+            "Using the built-in wording for now; the sheet's footer says so." if enabled else "Using the clinic's own wording."
+        )
+
+    def _refresh_preview(self, status: str) -> None:
+        self._shown_selection = None
+        self._requested_selection = None
+        self.preview.clear_pdf()
+        self._update_actions()
+        self.statusBar().showMessage(status)
+        if self._wanted_selection is not None:
+            self.request_preview(force=True)
+
+    def choose_clinic_folder(self) -> None:
+        folder = dialogs.ask_folder(self, "Choose the clinic folder (the one with clinic.toml)", self._clinic_folder)
+        if folder is None:
+            return
+        if not (folder / "clinic.toml").is_file():
+            dialogs.show_error(self, "Not a clinic folder", f"{folder} has no clinic.toml. Choose the folder that holds it.")
+            return
+        self.set_clinic_folder(folder)
+
+    def open_clinic_folder(self) -> None:
+        if self._clinic_folder is None:
+            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            return
+        if not dialogs.open_folder(self._clinic_folder):
+            dialogs.show_error(self, "Could not open the folder", f"Open {self._clinic_folder} in your file manager yourself.")
+
+    def edit_clinic_settings(self) -> None:
+        """Edit clinic.toml with the preview following as you type; Cancel puts the preview back."""
+        if self._clinic_folder is None:
+            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            return
+        try:
+            profile = load_clinic(self._clinic_folder)
+        except ClinicError as exc:
+            dialogs.show_error(self, "clinic.toml has a problem", f"{exc}\n\nFix the file in a text editor, then press Reload.")
+            return
+        dialog = ClinicSettingsDialog(profile, self._clinic_folder, self)
+        dialog.changed.connect(self._preview_clinic_values)
+        saved = dialogs.run_dialog(dialog)
+        self._clinic_overrides = {}
+        self._refresh_preview("Saved clinic.toml." if saved else "Clinic settings not changed.")
+        self._clinic = self._load_clinic_profile()
+
+    def _preview_clinic_values(self, values: dict) -> None:
+        self._clinic_overrides = values
+        self._debounce.stop()
+        if self._wanted_selection is not None:
+            self.request_preview(force=True)
+
+    def export_clinic(self) -> None:
+        if self._clinic_folder is None:
+            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            return
+        path = dialogs.ask_zip_to_save(self, Path.home() / f"{self._clinic_folder.name}.zip")
+        if path is None:
+            return
+        replace = path.exists() and dialogs.confirm_replace(self, path)
+        if path.exists() and not replace:
+            return
+        try:
+            count = export_zip(self._clinic_folder, path, replace=replace)
+        except (ArchiveError, OSError) as exc:
+            dialogs.show_error(self, "Could not export", f"{exc}")
+            return
+        self.statusBar().showMessage(f"Exported {count} files to {path}")
+
+    def import_clinic(self) -> None:
+        archive = dialogs.ask_zip_to_open(self)
+        if archive is None:
+            return
+        parent = dialogs.ask_folder(self, "Choose where to put the imported clinic folder")
+        if parent is None:
+            return
+        target = parent / archive.stem
+        try:
+            import_zip(archive, target)
+        except (ArchiveError, OSError) as exc:
+            dialogs.show_error(self, "Could not import", f"{exc}")
+            return
+        self.set_clinic_folder(target)
+        self.statusBar().showMessage(f"Imported the clinic folder into {target} and switched to it.")
 
     # -- settings ------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

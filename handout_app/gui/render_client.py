@@ -91,10 +91,13 @@ class RenderClient(QObject):
         return self._ready
 
     # -- requests --------------------------------------------------------------------------
-    def request(self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False) -> str:
+    def request(
+        self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False,
+        clinic_overrides: dict | None = None,
+    ) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
-        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only)
+        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only, clinic_overrides)
         self._latest = request_id
         self._waiting = (request_id, payload)
         self._send_next()

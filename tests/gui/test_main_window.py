@@ -132,7 +132,7 @@ def test_a_change_is_rendered_once_even_when_the_typing_pause_ends_during_the_re
     wait_for_preview(qtbot, window)
     sent: list[str] = []
     original = window.client.request
-    monkeypatch.setattr(window.client, "request", lambda *args: sent.append("x") or original(*args))
+    monkeypatch.setattr(window.client, "request", lambda *args, **kwargs: sent.append("x") or original(*args, **kwargs))
     window.form.patient_name.setText("Rendered Once")
     window.request_preview()  # starts at once; the typing-pause timer then fires during the render
     wait_for_preview(qtbot, window)

@@ -1,0 +1,142 @@
+"""The Clinic settings dialog: edit clinic.toml's fields with the preview following as you type.
+
+Nothing is written until Save; then clinic.toml is written atomically and no other file in the
+clinic folder is touched, except a newly chosen logo, which is copied into `assets/` (an existing
+file of that name is never replaced).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..clinic import ClinicError, ClinicProfile, write_clinic_toml
+from ..logo import LogoError, check_logo
+from . import dialogs
+
+TEXT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "Clinic &name:"),
+    ("department", "&Department:"),
+    ("address", "&Address:"),
+    ("phone", "&Phone:"),
+    ("after_hours_phone", "After-&hours phone:"),
+    ("emergency_line", "&Emergency line:"),
+    ("template_set_name", "Template set na&me:"),
+    ("template_set_version", "Template set &version:"),
+)
+
+
+class ClinicSettingsDialog(QDialog):
+    """Edits one clinic folder's clinic.toml. `changed` carries the unsaved values for the preview."""
+
+    changed = Signal(dict)
+
+    def __init__(self, profile: ClinicProfile, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Clinic settings")
+        self._profile = profile
+        self._folder = folder
+        self._new_logo: Path | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand."))
+        form = QFormLayout()
+        self.fields: dict[str, QLineEdit] = {}
+        for key, label in TEXT_FIELDS:
+            edit = QLineEdit(getattr(profile, key))
+            edit.setObjectName(key)
+            edit.setAccessibleName(label.replace("&", "").rstrip(":"))
+            edit.textEdited.connect(self._emit_changed)
+            form.addRow(label, edit)
+            self.fields[key] = edit
+        self.paper = QComboBox()
+        self.paper.setAccessibleName("Default paper size")
+        for text, value in (("A4", "a4"), ("Letter", "letter")):
+            self.paper.addItem(text, value)
+        self.paper.setCurrentIndex(max(0, self.paper.findData(profile.default_paper or "a4")))
+        form.addRow("Default &paper:", self.paper)
+        self.name_in_file = QCheckBox("Saved file names may include the patient's name")
+        self.name_in_file.setChecked(profile.patient_name_in_file_name)
+        form.addRow("", self.name_in_file)
+        logo_row = QHBoxLayout()
+        self.logo_label = QLabel(profile.logo or "No logo")
+        self.logo_label.setObjectName("logo-label")
+        choose = QPushButton("Choose &logo...")
+        choose.clicked.connect(self.choose_logo)
+        logo_row.addWidget(self.logo_label, 1)
+        logo_row.addWidget(choose)
+        form.addRow("Logo:", logo_row)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("settings-error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #a4001d; font-weight: bold;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, Any]:
+        """The clinic.toml fields as typed (the logo only once saved into the folder)."""
+        result: dict[str, Any] = {key: " ".join(edit.text().split()) for key, edit in self.fields.items()}
+        result["default_paper"] = self.paper.currentData()
+        result["patient_name_in_file_name"] = self.name_in_file.isChecked()
+        return result
+
+    def _emit_changed(self) -> None:
+        self.changed.emit(self.values())
+
+    def choose_logo(self) -> None:
+        """Pick a PNG, JPEG or SVG; it is checked now and copied into assets/ on Save."""
+        path = dialogs.ask_logo_path(self)
+        if path is None:
+            return
+        try:
+            check_logo(path)
+        except LogoError as exc:
+            self._show_error(f"The logo {path.name} {exc}")
+            return
+        self._new_logo = path
+        self.logo_label.setText(f"{path.name} (copied into the clinic folder when you save)")
+        self.error.hide()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def save(self) -> None:
+        """Write clinic.toml atomically; on any problem, say so and keep the dialog open."""
+        logo = self._profile.logo
+        try:
+            if self._new_logo is not None:
+                destination = self._folder / "assets" / self._new_logo.name
+                if destination.exists() and destination.resolve() != self._new_logo.resolve():
+                    raise ClinicError(destination, "already exists in the clinic folder. Rename your logo file and choose it again.")
+                destination.parent.mkdir(exist_ok=True)
+                if not destination.exists():
+                    shutil.copyfile(self._new_logo, destination)
+                logo = destination.relative_to(self._folder).as_posix()
+            profile = dataclasses.replace(self._profile, **self.values(), logo=logo)
+            write_clinic_toml(profile, self._folder)
+        except (ClinicError, OSError) as exc:
+            self._show_error(f"The settings were not saved: {exc}")
+            return
+        self.accept()

@@ -1,0 +1,165 @@
+"""The clinic folder in the window: settings dialog with live preview, errors shown in the preview,
+the explicit built-in fallback, reload, runaway templates, file names, export and import."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from handout_app.catalog import load_catalog
+from handout_app.gui import dialogs
+from handout_app.gui.clinic_settings import ClinicSettingsDialog
+from handout_app.gui.launch import make_application
+from handout_app.gui.main_window import MainWindow
+from handout_app.gui.render_client import RenderClient
+
+from ..helpers import pdf_text
+from .conftest import EXAMPLE_CLINIC, fill_valid, wait_for_preview
+
+BROKEN_HEADER = "line one\n{% if %}\n"
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    folder = tmp_path / "clinic"
+    shutil.copytree(EXAMPLE_CLINIC, folder)
+    return folder
+
+
+def open_clinic_window(qtbot: QtBot, folder: Path, client: RenderClient | None = None) -> MainWindow:
+    make_application()
+    window = MainWindow(load_catalog(), clinic_folder=folder, client=client)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.client.is_ready, timeout=30_000)
+    return window
+
+
+def preview_text(window: MainWindow) -> str:
+    return pdf_text(window.preview.pdf_bytes)
+
+
+def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(qtbot: QtBot, clinic: Path, dialog_log: list,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_clinic_window(qtbot, clinic)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    untouched = {p: p.read_bytes() for p in clinic.rglob("*") if p.is_file() and p.name != "clinic.toml"}
+
+    def drive(dialog: ClinicSettingsDialog) -> bool:
+        phone = dialog.fields["phone"]
+        phone.selectAll()
+        QTest.keyClicks(phone, "555-0777")
+        # The preview follows the unsaved value...
+        qtbot.waitUntil(lambda: window.save_action.isEnabled() and "555-0777" in preview_text(window), timeout=30_000)
+        assert "555-0777" not in (clinic / "clinic.toml").read_text()  # ...and nothing is written yet.
+        dialog.save()
+        return dialog.result() == ClinicSettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", drive)
+    window.clinic_settings_action.trigger()
+    assert 'phone = "555-0777"' in (clinic / "clinic.toml").read_text()
+    assert {p: p.read_bytes() for p in clinic.rglob("*") if p.is_file() and p.name != "clinic.toml"} == untouched
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30_000)
+    assert "555-0777" in preview_text(window)
+    window.close()
+
+
+def test_cancelled_settings_put_the_saved_values_back(qtbot: QtBot, clinic: Path, dialog_log: list,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_clinic_window(qtbot, clinic)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+
+    def drive(dialog: ClinicSettingsDialog) -> bool:
+        QTest.keyClicks(dialog.fields["name"], " EXTRA")
+        qtbot.waitUntil(lambda: window.save_action.isEnabled() and "EXTRA" in preview_text(window), timeout=30_000)
+        return False
+
+    monkeypatch.setattr(dialogs, "run_dialog", drive)
+    window.clinic_settings_action.trigger()
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30_000)
+    assert "EXTRA" not in preview_text(window) and "EXTRA" not in (clinic / "clinic.toml").read_text()
+    window.close()
+
+
+def test_a_broken_clinic_set_is_shown_and_blocks_printing_until_fixed_or_builtin_chosen(
+    qtbot: QtBot, clinic: Path, dialog_log: list
+) -> None:
+    header = clinic / "templates" / "partials" / "header.html.j2"
+    good = header.read_text()
+    header.write_text(BROKEN_HEADER)
+    window = open_clinic_window(qtbot, clinic)
+    fill_valid(window)
+    qtbot.waitUntil(lambda: window.preview.set_error_buttons.isVisible(), timeout=30_000)
+    message = window.preview.message.text()
+    assert "templates/partials/header.html.j2, line 2" in message and "press Reload" in message
+    assert not window.save_action.isEnabled() and not window.print_action.isEnabled()
+
+    window.preview.fallback_button.click()  # the explicit choice, never a silent fallback
+    wait_for_preview(qtbot, window)
+    assert "Built-in wording used because the clinic's own wording has errors" in preview_text(window)
+    assert window.builtin_action.isChecked()
+
+    header.write_text(good)
+    window.reload_action.trigger()
+    wait_for_preview(qtbot, window)
+    text = preview_text(window)
+    assert "front desk" in text and "Wording: Riverside hip set 3 #" in text
+    assert not window.builtin_action.isChecked()
+    window.close()
+
+
+def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
+    header = clinic / "templates" / "partials" / "header.html.j2"
+    good = header.read_text()
+    header.write_text('{% extends "builtin/partials/header.html.j2" %}{% block title %}'
+                      "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}{% endblock %}")
+    client = RenderClient([sys.executable, "-m", "handout_app.worker"], timeout_ms=3000)
+    window = open_clinic_window(qtbot, clinic, client)
+    with qtbot.waitSignal(client.failed, timeout=30_000):
+        fill_valid(window)
+    assert "took longer than 3 seconds" in window.preview.message.text()
+    assert not window.save_action.isEnabled()
+    window.form.patient_name.setText("Still Typing")  # the window stays usable
+    header.write_text(good)
+    qtbot.waitUntil(lambda: client.is_ready, timeout=30_000)
+    window.reload_action.trigger()
+    wait_for_preview(qtbot, window)
+    assert "Still Typing" in preview_text(window)
+    window.close()
+
+
+def test_file_name_has_the_patient_only_when_the_clinic_allows_it(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
+    window = open_clinic_window(qtbot, clinic)
+    fill_valid(window, name="Jane Example")
+    assert "Jane" not in window._suggested_path().name
+    toml = clinic / "clinic.toml"
+    toml.write_text(toml.read_text().replace("patient_name_in_file_name = false", "patient_name_in_file_name = true"))
+    window.reload_action.trigger()
+    assert window._suggested_path().name.startswith("Jane-Example_hip-joint-injection_RIGHT_")
+    window.close()
+
+
+def test_export_and_import_through_the_clinic_menu(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_clinic_window(qtbot, clinic)
+    archive = tmp_path / "riverside.zip"
+    monkeypatch.setattr(dialogs, "ask_zip_to_save", lambda parent, suggested: archive)
+    window.export_action.trigger()
+    assert archive.is_file() and "Exported" in window.statusBar().currentMessage()
+    workstation = tmp_path / "workstation"
+    workstation.mkdir()
+    monkeypatch.setattr(dialogs, "ask_zip_to_open", lambda parent: archive)
+    monkeypatch.setattr(dialogs, "ask_folder", lambda parent, title, start=None: workstation)
+    window.import_action.trigger()
+    assert (workstation / "riverside" / "clinic.toml").is_file()
+    assert window._clinic_folder == workstation / "riverside"
+    window.import_action.trigger()  # the same again: the folder exists, so nothing is overwritten
+    assert dialog_log[-1][0] == "Could not import" and "already exists" in dialog_log[-1][1]
+    window.close()
