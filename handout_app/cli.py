@@ -195,7 +195,7 @@ def run_render(args: argparse.Namespace) -> int:
     except ClinicError as exc:
         return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
     except (CatalogError, TemplateProblem) as exc:
-        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {exc}. "
+        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {str(exc).rstrip('.')}. "
                      f"Run `handout-app check-templates {args.clinic}` for a full report.")
     if args.paper is None and template_set.clinic.default_paper:
         args.paper = template_set.clinic.default_paper

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -15,3 +17,14 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+
+
+EXAMPLE_CLINIC = Path(__file__).resolve().parents[1] / "examples" / "clinic"
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Path:
+    """A private copy of the example clinic folder (the one the README shows) that a test may change."""
+    folder = tmp_path / "clinic"
+    shutil.copytree(EXAMPLE_CLINIC, folder)
+    return folder

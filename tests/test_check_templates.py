@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+
+from .conftest import EXAMPLE_CLINIC
 
 from handout_app.check_templates import readability_problems
 from handout_app.template_set import load_template_set
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
 
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    folder = tmp_path / "clinic"
-    shutil.copytree(EXAMPLE, folder)
-    return folder
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +21,7 @@ def check(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_example_clinic_is_clean_and_the_report_names_the_set() -> None:
-    result = check(str(EXAMPLE))
+    result = check(str(EXAMPLE_CLINIC))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Template set: Riverside hip set 3 #" in result.stdout
     assert "Rendered 112 of 112 combinations" in result.stdout and "112 clean" in result.stdout
@@ -57,7 +50,7 @@ def test_wording_above_grade_8_is_reported_by_item_id(clinic: Path) -> None:
     problems = readability_problems(load_template_set(clinic))
     assert [p.where for p in problems] == ["content/10-riverside.toml, item 'riverside-jargon' (en)"]
     assert "reads at grade" in problems[0].message and "shorter sentences" in problems[0].hint
-    assert not readability_problems(load_template_set(EXAMPLE))
+    assert not readability_problems(load_template_set(EXAMPLE_CLINIC))
 
 
 def test_a_set_that_does_not_load_is_reported_without_rendering(clinic: Path) -> None:
@@ -74,7 +67,7 @@ def test_a_missing_folder_is_a_plain_error() -> None:
 
 
 def test_list_items_shows_where_each_wording_comes_from() -> None:
-    result = subprocess.run([sys.executable, "-m", "handout_app", "check-templates", str(EXAMPLE), "--list-items"],
+    result = subprocess.run([sys.executable, "-m", "handout_app", "check-templates", str(EXAMPLE_CLINIC), "--list-items"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     lines = {line.split()[1]: line for line in result.stdout.splitlines()}

@@ -4,7 +4,6 @@ explicit built-in fallback. Uses the example clinic folder that the README shows
 from __future__ import annotations
 
 import io
-import shutil
 import struct
 import tomllib
 import zlib
@@ -19,17 +18,10 @@ from handout_app.pdf import render_pdf
 from handout_app.template_set import TemplateSet, load_template_set
 from handout_app.templating import TemplateProblem
 
+from .conftest import EXAMPLE_CLINIC
 from .helpers import GENERATED_AT, make_selection, normalise, pdf_text
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
 
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    """A private copy of the example clinic folder that a test may change."""
-    folder = tmp_path / "clinic"
-    shutil.copytree(EXAMPLE, folder)
-    return folder
 
 
 def html_of(template_set: TemplateSet, **selection: object) -> str:
@@ -44,7 +36,7 @@ def pdf_of(template_set: TemplateSet, **selection: object) -> bytes:
 # -- the example clinic shows every kind of override ------------------------------------------
 def test_example_clinic_changes_wording_disables_adds_and_reorders_items() -> None:
     builtin = load_template_set(None)
-    riverside = load_template_set(EXAMPLE)
+    riverside = load_template_set(EXAMPLE_CLINIC)
     steroid = html_of(riverside, medications=("corticosteroid",))
     assert "thin towel on it for 15 minutes, up to 4 times a day" in steroid
     assert "thin towel" not in html_of(builtin, medications=("corticosteroid",))
@@ -60,7 +52,7 @@ def test_example_clinic_changes_wording_disables_adds_and_reorders_items() -> No
 
 
 def test_template_block_override_extends_the_builtin_header() -> None:
-    html = html_of(load_template_set(EXAMPLE))
+    html = html_of(load_template_set(EXAMPLE_CLINIC))
     assert "Ask at the front desk or call us" in html  # the clinic's block
     assert "Hip injection: information and consent" in html  # super(): the built-in title is kept
     assert "RIGHT hip joint injection" in html  # the rest of the built-in header is unchanged
@@ -78,7 +70,7 @@ def tiny_png(width: int = 40, height: int = 20) -> bytes:
 
 
 def test_clinic_profile_logo_emergency_line_and_trace_reach_the_pdf() -> None:
-    riverside = load_template_set(EXAMPLE)
+    riverside = load_template_set(EXAMPLE_CLINIC)
     text = pdf_text(pdf_of(riverside))
     assert "In an emergency: Go to the nearest emergency department, or call 911." in text
     assert f"Wording: Riverside hip set 3 #{riverside.content_hash}" in text

@@ -5,7 +5,6 @@ reach the PDF. A canary file with a unique marker stands for a secret."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,15 +17,8 @@ from handout_app.templating import TemplateProblem
 
 from .helpers import GENERATED_AT, make_selection
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
 CANARY = "CANARY-7f3a9c-SECRET"
 
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    folder = tmp_path / "clinic"
-    shutil.copytree(EXAMPLE, folder)
-    return folder
 
 
 @pytest.fixture

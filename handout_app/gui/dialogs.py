@@ -8,16 +8,19 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 
-def ask_save_path(parent: QWidget, suggested: Path) -> Path | None:
-    """Ask where to save the PDF; None if cancelled. Replacing is confirmed separately."""
+def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
     path, _ = QFileDialog.getSaveFileName(
-        parent, "Save handout as PDF", str(suggested), "PDF files (*.pdf)",
-        options=QFileDialog.Option.DontConfirmOverwrite,
+        parent, title, str(suggested), file_filter, options=QFileDialog.Option.DontConfirmOverwrite
     )
     if not path:
         return None
     chosen = Path(path)
-    return chosen if chosen.suffix.lower() == ".pdf" else chosen.with_name(chosen.name + ".pdf")
+    return chosen if chosen.suffix.lower() == suffix else chosen.with_name(chosen.name + suffix)
+
+
+def ask_save_path(parent: QWidget, suggested: Path) -> Path | None:
+    """Ask where to save the PDF; None if cancelled. Replacing is confirmed separately."""
+    return _ask_save(parent, "Save handout as PDF", suggested, "PDF files (*.pdf)", ".pdf")
 
 
 def confirm_replace(parent: QWidget, path: Path) -> bool:
@@ -67,14 +70,7 @@ def ask_zip_to_open(parent: QWidget) -> Path | None:
 
 def ask_zip_to_save(parent: QWidget, suggested: Path) -> Path | None:
     """Where to export the clinic folder; None if cancelled. Replacing is confirmed separately."""
-    path, _ = QFileDialog.getSaveFileName(
-        parent, "Export the clinic folder", str(suggested), "Zip archives (*.zip)",
-        options=QFileDialog.Option.DontConfirmOverwrite,
-    )
-    if not path:
-        return None
-    chosen = Path(path)
-    return chosen if chosen.suffix.lower() == ".zip" else chosen.with_name(chosen.name + ".zip")
+    return _ask_save(parent, "Export the clinic folder", suggested, "Zip archives (*.zip)", ".zip")
 
 
 def open_folder(folder: Path) -> bool:

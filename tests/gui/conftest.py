@@ -13,9 +13,9 @@ from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.render_client import RenderClient
 
+from ..conftest import EXAMPLE_CLINIC
 from ..helpers import catalog
 
-EXAMPLE_CLINIC = Path(__file__).resolve().parents[2] / "examples" / "clinic"
 
 
 @pytest.fixture(autouse=True)
@@ -44,9 +44,9 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return log
 
 
-def open_window(qtbot: QtBot, client: RenderClient | None = None) -> MainWindow:
+def open_window(qtbot: QtBot, client: RenderClient | None = None, clinic_folder: Path = EXAMPLE_CLINIC) -> MainWindow:
     make_application()
-    window = MainWindow(catalog(), clinic_folder=EXAMPLE_CLINIC, client=client)
+    window = MainWindow(catalog(), clinic_folder=clinic_folder, client=client)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.client.is_ready, timeout=30_000)

@@ -3,7 +3,6 @@ the explicit built-in fallback, reload, runaway templates, file names, export an
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -11,33 +10,16 @@ import pytest
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from handout_app.catalog import load_catalog
 from handout_app.gui import dialogs
 from handout_app.gui.clinic_settings import ClinicSettingsDialog
-from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.render_client import RenderClient
 
 from ..helpers import pdf_text
-from .conftest import EXAMPLE_CLINIC, fill_valid, wait_for_preview
+from .conftest import fill_valid, open_window, wait_for_preview
 
 BROKEN_HEADER = "line one\n{% if %}\n"
 
-
-@pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    folder = tmp_path / "clinic"
-    shutil.copytree(EXAMPLE_CLINIC, folder)
-    return folder
-
-
-def open_clinic_window(qtbot: QtBot, folder: Path, client: RenderClient | None = None) -> MainWindow:
-    make_application()
-    window = MainWindow(load_catalog(), clinic_folder=folder, client=client)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.client.is_ready, timeout=30_000)
-    return window
 
 
 def preview_text(window: MainWindow) -> str:
@@ -46,7 +28,7 @@ def preview_text(window: MainWindow) -> str:
 
 def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(qtbot: QtBot, clinic: Path, dialog_log: list,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    window = open_clinic_window(qtbot, clinic)
+    window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window)
     wait_for_preview(qtbot, window)
     untouched = {p: p.read_bytes() for p in clinic.rglob("*") if p.is_file() and p.name != "clinic.toml"}
@@ -72,7 +54,7 @@ def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(qtbot: QtBo
 
 def test_cancelled_settings_put_the_saved_values_back(qtbot: QtBot, clinic: Path, dialog_log: list,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    window = open_clinic_window(qtbot, clinic)
+    window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window)
     wait_for_preview(qtbot, window)
 
@@ -94,7 +76,7 @@ def test_a_broken_clinic_set_is_shown_and_blocks_printing_until_fixed_or_builtin
     header = clinic / "templates" / "partials" / "header.html.j2"
     good = header.read_text()
     header.write_text(BROKEN_HEADER)
-    window = open_clinic_window(qtbot, clinic)
+    window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window)
     qtbot.waitUntil(lambda: window.preview.set_error_buttons.isVisible(), timeout=30_000)
     message = window.preview.message.text()
@@ -121,7 +103,7 @@ def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(qtbot: Q
     header.write_text('{% extends "builtin/partials/header.html.j2" %}{% block title %}'
                       "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}{% endblock %}")
     client = RenderClient([sys.executable, "-m", "handout_app.worker"], timeout_ms=3000)
-    window = open_clinic_window(qtbot, clinic, client)
+    window = open_window(qtbot, client, clinic)
     with qtbot.waitSignal(client.failed, timeout=30_000):
         fill_valid(window)
     assert "took longer than 3 seconds" in window.preview.message.text()
@@ -136,7 +118,7 @@ def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(qtbot: Q
 
 
 def test_file_name_has_the_patient_only_when_the_clinic_allows_it(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
-    window = open_clinic_window(qtbot, clinic)
+    window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window, name="Jane Example")
     assert "Jane" not in window._suggested_path().name
     toml = clinic / "clinic.toml"
@@ -148,7 +130,7 @@ def test_file_name_has_the_patient_only_when_the_clinic_allows_it(qtbot: QtBot, 
 
 def test_export_and_import_through_the_clinic_menu(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    window = open_clinic_window(qtbot, clinic)
+    window = open_window(qtbot, clinic_folder=clinic)
     archive = tmp_path / "riverside.zip"
     monkeypatch.setattr(dialogs, "ask_zip_to_save", lambda parent, suggested: archive)
     window.export_action.trigger()
