@@ -250,4 +250,7 @@ def render_html(
         html = env.get_template(MAIN_TEMPLATE).render(context)
     except jinja2.TemplateError as exc:
         raise _template_error(exc) from exc
+    except RecursionError as exc:
+        problem = _template_error(exc)
+        raise TemplateProblem(problem.template, problem.line, "a macro or include calls itself without end; remove the loop.") from None
     return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings)

@@ -116,6 +116,13 @@ def test_a_patient_name_cannot_inject_markup_or_css(clinic: Path) -> None:
     assert "{{ 7*7 }}" in html  # typed text is never run as a template
 
 
+def test_a_macro_that_calls_itself_is_reported_with_its_line(clinic: Path) -> None:
+    with_header(clinic, "{% macro again(n) %}{{ again(n) }}{% endmacro %}{{ again(1) }}")
+    with pytest.raises(TemplateProblem, match="calls itself without end") as error:
+        render(clinic)
+    assert error.value.template.endswith("header.html.j2") and error.value.line == 3
+
+
 # -- runaway templates: stopped by the worker's limits, with a plain message ----------------------
 def check(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

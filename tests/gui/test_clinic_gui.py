@@ -145,3 +145,32 @@ def test_export_and_import_through_the_clinic_menu(qtbot: QtBot, clinic: Path, t
     window.import_action.trigger()  # the same again: the folder exists, so nothing is overwritten
     assert dialog_log[-1][0] == "Could not import" and "already exists" in dialog_log[-1][1]
     window.close()
+
+
+def test_choosing_a_logo_checks_it_and_copies_it_in_on_save(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from ..test_clinic_set import tiny_png
+
+    bad, good = tmp_path / "huge.png", tmp_path / "new-logo.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x01\x00\x00\x00\x00\x00\x10\x08\x06\x00\x00\x00")
+    good.write_bytes(tiny_png())
+    window = open_window(qtbot, clinic_folder=clinic)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+
+    def drive(dialog: ClinicSettingsDialog) -> bool:
+        monkeypatch.setattr(dialogs, "ask_logo_path", lambda parent: bad)
+        dialog.choose_logo()
+        assert "65536 x 16 pixels" in dialog.error.text() and not dialog.error.isHidden()
+        monkeypatch.setattr(dialogs, "ask_logo_path", lambda parent: good)
+        dialog.choose_logo()
+        assert dialog.error.isHidden() and not (clinic / "assets" / "new-logo.png").exists()  # not before Save
+        dialog.save()
+        return dialog.result() == ClinicSettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", drive)
+    window.clinic_settings_action.trigger()
+    assert (clinic / "assets" / "new-logo.png").read_bytes() == good.read_bytes()
+    assert 'logo = "assets/new-logo.png"' in (clinic / "clinic.toml").read_text()
+    assert (clinic / "assets" / "logo.svg").is_file()  # the old logo file is left alone
+    window.close()
