@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     output = render.add_argument_group("output")
     output.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml")
     output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
+    output.add_argument("--large-print", action="store_true", help="large-print edition: 18 pt text, 1.5 line spacing")
+    output.add_argument("--consent-copy", action="store_true", help="add a second copy of the consent page for the patient")
+    output.add_argument("--archival", action="store_true", help="archival PDF/A-3a (tagged) for the clinic's records")
     output.add_argument("--format", choices=_choices(OutputFormat), default=OutputFormat.PDF.value, help="pdf or html")
     output.add_argument("--generated-at", type=_timestamp, help="the print time shown on the sheet (default now)")
     output.add_argument("--force", action="store_true", help="replace the output file if it exists")
@@ -146,6 +149,9 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
             allergies=tuple(Allergy.parse(a) for a in args.allergy if a),
         ),
         paper=Paper(args.paper or Paper.A4.value),
+        large_print=bool(getattr(args, "large_print", False)),
+        consent_copy=bool(getattr(args, "consent_copy", False)),
+        archival=bool(getattr(args, "archival", False)),
     )
 
 
@@ -177,7 +183,7 @@ def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
     from .catalog import CatalogError, SelectionRefused
     from .clinic import ClinicError
-    from .pdf import OutputExists, RenderFailed, render_pdf, write_atomically
+    from .pdf import OutputExists, RenderFailed, render_pdf, variant_for, write_atomically
     from .template_set import load_template_set
     from .templating import TemplateProblem
 
@@ -220,7 +226,10 @@ def run_render(args: argparse.Namespace) -> int:
         data = rendered.html.encode("utf-8")
     else:
         try:
-            data = render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+            data = render_pdf(
+                rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots,
+                variant=variant_for(selection.archival),
+            )
         except RenderFailed as exc:
             return _fail(EXIT_RENDER_FAILED, str(exc))
     try:

@@ -161,6 +161,9 @@ class Selection:
     factors: PatientFactors = field(default_factory=PatientFactors)
     paper: Paper = Paper.A4
     language: str = "en"
+    large_print: bool = False  # 18 pt body text, 1.5 line spacing, for patients who see poorly
+    consent_copy: bool = False  # a second copy of the consent page for the patient to keep
+    archival: bool = False  # PDF/A-3a (tagged) for the clinic's records instead of PDF/UA
 
     @property
     def effective_intent(self) -> Intent:
@@ -194,6 +197,9 @@ def selection_to_dict(selection: Selection) -> dict[str, object]:
         "intent": selection.intent.value if selection.intent else None,
         "paper": selection.paper.value,
         "language": selection.language,
+        "large_print": selection.large_print,
+        "consent_copy": selection.consent_copy,
+        "archival": selection.archival,
         "patient": {
             "name": selection.patient.name,
             "date_of_birth": _date_text(selection.patient.date_of_birth),
@@ -227,6 +233,9 @@ def selection_from_dict(data: dict) -> Selection:  # type: ignore[type-arg]
         intent=Intent(data["intent"]) if data["intent"] else None,
         paper=Paper(data["paper"]),
         language=data["language"],
+        large_print=bool(data.get("large_print", False)),
+        consent_copy=bool(data.get("consent_copy", False)),
+        archival=bool(data.get("archival", False)),
         patient=PatientDetails(
             name=patient["name"],
             date_of_birth=date(patient["date_of_birth"]),

@@ -5,16 +5,27 @@ WeasyPrint is imported lazily so that modules which only need `write_atomically`
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import os
 import tempfile
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import resources
+
+
+DEFAULT_VARIANT = "pdf/ua-1"  # tagged, for screen readers
+ARCHIVAL_VARIANT = "pdf/a-3a"  # tagged PDF/A, for the clinic's records
+
+
+def variant_for(archival: bool) -> str:
+    """The PDF variant for a selection's `archival` choice."""
+    return ARCHIVAL_VARIANT if archival else DEFAULT_VARIANT
 
 
 class RenderFailed(RuntimeError):
@@ -75,7 +86,7 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable[Path] = (), variant: str = "pdf/ua-1") -> bytes:
+def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable[Path] = (), variant: str = DEFAULT_VARIANT) -> bytes:
     """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
@@ -93,7 +104,12 @@ def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable
         document.metadata.attachments = []
         for page in document.pages:
             page.links = [link for link in page.links if link[0] != "attachment"]
-        pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+        with warnings.catch_warnings():
+            # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
+            # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.
+            warnings.filterwarnings("ignore", category=ResourceWarning, message=r"unclosed file .*\.icc")
+            pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+            gc.collect()
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None
     except Exception as exc:  # WeasyPrint raises many types; the user needs one plain message.

@@ -203,6 +203,8 @@ def build_context(
         "labels": labels,
         "lang": selection.language,
         "paper": selection.paper.value,
+        "large_print": selection.large_print,
+        "consent_copy": selection.consent_copy,
         "title": f"{labels['document_title']}: {procedure}",
         "procedure": procedure,
         "side": item_context["side"],

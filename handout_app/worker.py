@@ -69,7 +69,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from .catalog import CatalogError, SelectionRefused
     from .clinic import ClinicError
     from .domain import SelectionError, selection_from_dict
-    from .pdf import RenderFailed, render_pdf
+    from .pdf import RenderFailed, render_pdf, variant_for
     from .templating import TemplateProblem
 
     reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "set_error": False, "warnings": [], "title": ""}
@@ -84,7 +84,10 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     try:
         selection = selection_from_dict(request["selection"])
         rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]))
-        pdf = render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+        pdf = render_pdf(
+            rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots,
+            variant=variant_for(selection.archival),
+        )
     except SelectionRefused as exc:
         reply["error"] = " ".join(f.message for f in exc.findings)
     except SelectionError as exc:

@@ -178,7 +178,19 @@ class SelectionForm(QWidget):
 
         self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
         form.addRow("Pa&per:", self.paper)
+        self.large_print = self._check("large-print", "La&rge print (18 pt text) for this patient")
+        self.consent_copy = self._check("consent-copy", "Second consent page for the patient to &keep")
+        self.archival = self._check("archival", "Archi&val PDF/A for the clinic's records")
+        for check in (self.large_print, self.consent_copy, self.archival):
+            form.addRow("", check)
         return box
+
+    def _check(self, name: str, text: str) -> QCheckBox:
+        check = QCheckBox(text)
+        check.setObjectName(name)
+        check.setAccessibleName(text.replace("&", ""))
+        check.toggled.connect(self._on_edit)
+        return check
 
     def _line(self, name: str, accessible: str, limit: int = 200) -> QLineEdit:
         edit = QLineEdit()
@@ -311,6 +323,9 @@ class SelectionForm(QWidget):
                     allergies=self._allergies(),
                 ),
                 paper=Paper(self.paper.currentData()),
+                large_print=self.large_print.isChecked(),
+                consent_copy=self.consent_copy.isChecked(),
+                archival=self.archival.isChecked(),
             )
         warnings: list[str] = []
         if selection is not None:
@@ -352,7 +367,8 @@ class SelectionForm(QWidget):
             edit.clear()
         self.date_of_birth.setDate(NO_DATE)
         self.procedure_date.setDate(QDate.currentDate())
-        for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, *self.allergy_checks.values()):
+        # Large print is this patient's need, so it goes with the patient.
+        for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, self.large_print, *self.allergy_checks.values()):
             check.setChecked(False)
         self.side_group.setExclusive(False)
         for button in self.side_buttons.values():

@@ -47,6 +47,9 @@ def test_each_control_changes_the_selection(window: MainWindow) -> None:
     form.allergy_checks[AllergyKind.CONTRAST].setChecked(True)
     form.other_allergies.setText("penicillin, latex")
     form.paper.setCurrentIndex(form.paper.findData(Paper.LETTER.value))
+    form.large_print.setChecked(True)
+    form.consent_copy.setChecked(True)
+    form.archival.setChecked(True)
     selection = form.state().selection
     assert selection is not None
     assert selection.target is Target.ILIOPSOAS and selection.guidance is Guidance.FLUOROSCOPY and selection.contrast
@@ -59,6 +62,7 @@ def test_each_control_changes_the_selection(window: MainWindow) -> None:
     assert selection.factors.diabetes and selection.factors.blood_thinners and selection.factors.may_be_pregnant
     assert [a.kind for a in selection.factors.allergies][:1] == [AllergyKind.CONTRAST]
     assert [a.text for a in selection.factors.allergies][1:] == ["penicillin", "latex"]
+    assert selection.paper is Paper.LETTER and selection.large_print and selection.consent_copy and selection.archival
     assert selection.paper is Paper.LETTER
 
 
@@ -351,3 +355,18 @@ def test_the_form_survives_a_long_shift_of_changes() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0 and "done" in result.stdout, result.stderr[-2000:]
+
+
+def test_large_print_and_archival_reach_the_preview_and_new_patient_clears_large_print(qtbot: QtBot, window: MainWindow) -> None:
+    from ..test_editions import font_sizes
+
+    fill_valid(window)
+    window.form.large_print.setChecked(True)
+    window.form.archival.setChecked(True)
+    def is_pdfa(data: bytes) -> bool:
+        return b"pdfaid" in PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data()
+
+    qtbot.waitUntil(lambda: window.save_action.isEnabled() and is_pdfa(window.preview.pdf_bytes), timeout=30_000)
+    assert font_sizes(window.preview.pdf_bytes).most_common(1)[0][0] >= 18
+    window.new_action.trigger()
+    assert not window.form.large_print.isChecked() and window.form.archival.isChecked()
