@@ -5,6 +5,8 @@ WeasyPrint is imported lazily so that modules which only need `write_atomically`
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
 import logging
 import mimetypes
@@ -57,6 +59,27 @@ def resolve_allowed(url: str, roots: tuple[Path, ...]) -> Path:
     return real
 
 
+DATA_URL_TYPES = ("image/svg+xml", "image/png", "image/jpeg")
+MAX_DATA_URL_BYTES = 2 * 1024 * 1024
+
+
+def decode_data_url(url: str) -> tuple[str, bytes]:
+    """The type and bytes of a base64 `data:` picture (the hip diagram is one); else ValueError.
+
+    Reading one needs no file or network, so it is safe; only pictures within a size limit pass.
+    """
+    header, _, payload = url.partition(",")
+    content_type = header.removeprefix("data:").removesuffix(";base64")
+    if not header.endswith(";base64") or content_type not in DATA_URL_TYPES:
+        raise ValueError(f"Refused to load '{url[:60]}...': only base64 PNG, JPEG or SVG pictures may be embedded.")
+    if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 4:
+        raise ValueError("Refused to load an embedded picture over 2 MB.")
+    try:
+        return content_type, base64.b64decode(payload, validate=True)
+    except binascii.Error:
+        raise ValueError("Refused to load an embedded picture that is not valid base64.") from None
+
+
 def _make_fetcher(roots: tuple[Path, ...]) -> Any:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -64,6 +87,12 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
         """Serves files from the allowed folders only; anything else stops the render."""
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.startswith("data:"):
+                try:
+                    content_type, data = decode_data_url(url)
+                except ValueError as exc:
+                    raise FatalURLFetchingError(str(exc)) from None
+                return URLFetcherResponse(url[:64], data, headers={"Content-Type": content_type})
             try:
                 path = resolve_allowed(url, roots)
             except ValueError as exc:

@@ -70,14 +70,15 @@ def test_probes_of_python_internals_fail_with_template_and_line(clinic: Path, pr
         "https://example.org/x.png",
         "file://fileserver/share/canary.txt",
         "file:///dev/urandom",
+        "data:text/html;base64,PGI+aGk8L2I+",
+        "data:image/svg+xml,<svg></svg>",
     ],
 )
 def test_urls_outside_the_allowed_folders_are_refused_by_name(clinic: Path, canary: Path, url: str) -> None:
     url = url.format(canary=canary)
     with_header(clinic, f'<img src="{url}" alt="x"><link rel="stylesheet" href="{url}">')
-    with pytest.raises(RenderFailed, match="Refused to load") as error:
+    with pytest.raises(RenderFailed, match="Refused to load"):
         render(clinic)
-    assert "Refused to load" in str(error.value)
 
 
 def test_a_symlink_out_of_the_clinic_folder_is_refused(clinic: Path, canary: Path) -> None:

@@ -1,0 +1,59 @@
+"""The hip diagram on the handout: the project's drawing (assets/hip.svg) with the chosen target
+highlighted, mirrored for a LEFT hip, once per side (twice for both sides).
+
+The picture goes into the page as a base64 `data:` URL, so each handout gets its own
+highlighting without writing any file.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from . import resources
+from .domain import Side, Target
+
+HIGHLIGHT_MARKER = "/*HIGHLIGHT*/"
+HIGHLIGHT_STYLE = "#region-{target} {{ fill: #e8a317; fill-opacity: 0.7; stroke: #7a4d00; stroke-width: 2.5; stroke-dasharray: {dash}; }}"
+MIRROR_OPEN = '<g transform="translate(300,0) scale(-1,1)">'
+
+
+@dataclass(frozen=True)
+class HipFigure:
+    """One drawing of one hip: the picture, its alternative text and its caption heading."""
+
+    uri: str
+    alt: str
+    heading: str
+
+
+@lru_cache(maxsize=1)
+def _drawing() -> str:
+    return (resources.assets_dir() / "hip.svg").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=16)
+def hip_svg(target: Target, mirrored: bool) -> str:
+    """The SVG text with `target`'s region highlighted; mirrored shows a LEFT hip."""
+    # The soft-tissue region surrounds the joint, so it is drawn dashed to keep the bones visible.
+    style = HIGHLIGHT_STYLE.format(target=target.value, dash="6 4" if target is Target.PERIARTICULAR else "none")
+    svg = _drawing().replace(HIGHLIGHT_MARKER, style)
+    if mirrored:
+        head, sep, body = svg.partition("</style>")
+        svg = head + sep + MIRROR_OPEN + body.replace("</svg>", "</g></svg>")
+    return svg
+
+
+def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[HipFigure]:
+    """The figures for the handout: one per hip, the patient's RIGHT first (on the viewer's left)."""
+    sides = [Side.RIGHT, Side.LEFT] if side is Side.BILATERAL else [side]
+    figures = []
+    for one in sides:
+        svg = hip_svg(target, mirrored=one is Side.LEFT)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        side_phrase = labels["side_phrases"][one.value]
+        alt = labels["diagram_alt"].format(side=side_phrase, place=labels["diagram_places"][target.value])
+        figures.append(HipFigure(uri=uri, alt=alt, heading=side_phrase[:1].upper() + side_phrase[1:]))
+    return figures

@@ -1,0 +1,60 @@
+"""The hip diagram: the chosen target highlighted, the side shown (both for bilateral), alt text tagged."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from handout_app.diagram import MIRROR_OPEN, hip_figures, hip_svg
+from handout_app.domain import Side, Target
+from handout_app.readability import flesch_kincaid_grade
+
+from .helpers import catalog, make_selection, pdf_bytes
+
+
+@pytest.mark.parametrize("target", list(Target))
+def test_only_the_chosen_region_is_highlighted(target: Target) -> None:
+    svg = hip_svg(target, mirrored=False)
+    highlighted = re.findall(r"#region-([a-z]+) \{ fill: #e8a317", svg)
+    assert highlighted == [target.value]
+    assert f'id="region-{target.value}"' in svg and MIRROR_OPEN not in svg
+    assert MIRROR_OPEN in hip_svg(target, mirrored=True)  # a LEFT hip is the mirror image
+
+
+def test_one_figure_per_side_right_first_with_plain_alt_text() -> None:
+    labels = catalog().labels_for("en")
+    (left,) = hip_figures(Target.ILIOPSOAS, Side.LEFT, labels)
+    assert left.heading == "Your LEFT hip" and "your LEFT hip" in left.alt and "front of the hip" in left.alt
+    both = hip_figures(Target.JOINT, Side.BILATERAL, labels)
+    assert [f.heading for f in both] == ["Your RIGHT hip", "Your LEFT hip"]
+    assert all(f.uri.startswith("data:image/svg+xml;base64,") for f in both)
+    for place in labels["diagram_places"].values():
+        assert flesch_kincaid_grade(labels["diagram_caption"].format(place=place)) <= 8
+
+
+def figure_alts(data: bytes) -> list[str]:
+    """The /Alt text of every Figure in the PDF's structure tree."""
+    alts: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                alts.append(str(node.get("/Alt")))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+                walk(kid)
+
+    walk(PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"])
+    return alts
+
+
+def test_the_pdf_shows_the_diagram_with_alt_text_for_each_side() -> None:
+    alts = figure_alts(pdf_bytes(make_selection(target="trochanteric", side="bilateral")))
+    assert len(alts) == 2 and "your RIGHT hip" in alts[0] and "your LEFT hip" in alts[1]
+    assert all("outer side of the hip" in alt for alt in alts)
+    (alt,) = figure_alts(pdf_bytes(make_selection(target="joint", side="left")))
+    assert "your LEFT hip" in alt and "inside the hip joint" in alt
