@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = render.add_argument_group("output")
     output.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml")
     output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
+    output.add_argument("--language", choices=("en", "es"), default="en", help="the handout's language: en (English) or es (Spanish)")
     output.add_argument("--large-print", action="store_true", help="large-print edition: 18 pt text, 1.5 line spacing")
     output.add_argument("--consent-copy", action="store_true", help="add a second copy of the consent page for the patient")
     output.add_argument("--archival", action="store_true", help="archival PDF/A-3a (tagged) for the clinic's records")
@@ -149,6 +150,7 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
             allergies=tuple(Allergy.parse(a) for a in args.allergy if a),
         ),
         paper=Paper(args.paper or Paper.A4.value),
+        language=getattr(args, "language", "en"),
         large_print=bool(getattr(args, "large_print", False)),
         consent_copy=bool(getattr(args, "consent_copy", False)),
         archival=bool(getattr(args, "archival", False)),

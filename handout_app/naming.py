@@ -22,9 +22,12 @@ def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
     """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic'."""
     guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
     medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
-    return (
-        f"{labels['procedure_sides'][selection.side.value]} {labels['targets'][selection.target.value]}, "
-        f"{labels['guidance'][guidance_key]}, {join_words(medicines, labels)}"
+    # The pattern is a label because languages order the parts differently.
+    return labels["procedure_pattern"].format(
+        side=labels["procedure_sides"][selection.side.value],
+        target=labels["targets"][selection.target.value],
+        guidance=labels["guidance"][guidance_key],
+        medicines=join_words(medicines, labels),
     )
 
 

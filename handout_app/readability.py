@@ -1,6 +1,8 @@
 """Offline reading-level scores, so content checks never need a network.
 
-Flesch-Kincaid grade = 0.39 * words/sentences + 11.8 * syllables/words - 15.59.
+English: Flesch-Kincaid grade = 0.39 * words/sentences + 11.8 * syllables/words - 15.59 (lower is easier).
+Spanish: Szigriszt-Pazos perspicuity = 206.835 - 62.3 * syllables/words - words/sentences, read on
+the INFLESZ scale (higher is easier: 55 to 65 "normal", 65 to 80 "fairly easy", over 80 "very easy").
 Syllables are counted two ways (Pyphen hyphenation and vowel groups) and the larger count is used,
 so the estimate errs on the side of a harder (higher) grade.
 """
@@ -15,7 +17,9 @@ import pyphen
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?:;]+(?=\s|$)")
 _JINJA = re.compile(r"{{.*?}}|{%.*?%}")
-_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+_VOWEL_GROUP = re.compile(r"[aeiouyáéíóúü]+")
+# INFLESZ "normal" starts at 55: the least a patient handout may score in Spanish.
+MIN_SPANISH_PERSPICUITY = 55.0
 
 
 @lru_cache(maxsize=2)
@@ -33,17 +37,51 @@ def syllables(word: str, language: str = "en") -> int:
     return max(1, by_hyphenation, groups)
 
 
-def plain_text(wording: str) -> str:
+def plain_text(wording: str, language: str = "en") -> str:
     """Wording with template expressions replaced by a short word, as a reader would see it."""
-    return _JINJA.sub("your hip", wording)
+    return _JINJA.sub("su cadera" if language == "es" else "your hip", wording)
+
+
+def _counts(text: str, language: str) -> tuple[int, int, int]:
+    """Words, sentences and syllables of `text`."""
+    text = plain_text(text, language)
+    words = _WORD.findall(text)
+    sentences = max(1, len(_SENTENCE_END.findall(text)))
+    return len(words), sentences, sum(syllables(w, language) for w in words)
+
+
+def szigriszt_pazos(text: str) -> float:
+    """Spanish perspicuity (INFLESZ scale); higher is easier, 55 or more reads as "normal"."""
+    words, sentences, total_syllables = _counts(text, "es")
+    if not words:
+        return 100.0
+    return 206.835 - 62.3 * total_syllables / words - words / sentences
 
 
 def flesch_kincaid_grade(text: str, language: str = "en") -> float:
     """US school grade needed to read `text`; lower is easier."""
-    text = plain_text(text)
-    words = _WORD.findall(text)
+    words, sentences, total_syllables = _counts(text, language)
     if not words:
         return 0.0
-    sentences = max(1, len(_SENTENCE_END.findall(text)))
-    total_syllables = sum(syllables(w, language) for w in words)
-    return 0.39 * len(words) / sentences + 11.8 * total_syllables / len(words) - 15.59
+    return 0.39 * words / sentences + 11.8 * total_syllables / words - 15.59
+
+
+MAX_ENGLISH_GRADE = 8.0
+
+
+def item_wording(title: str, text: str) -> str:
+    """An item as a reader meets it: its title (if any) and its text."""
+    return f"{title}. {text}" if title else text
+
+
+def reading_problem(wording: str, language: str) -> str | None:
+    """None when `wording` is plain enough for a patient; else what its score is and the limit."""
+    if language == "es":
+        score = szigriszt_pazos(wording)
+        if score < MIN_SPANISH_PERSPICUITY:
+            return f"scores {score:.0f} on the Spanish (Szigriszt-Pazos) scale; it needs at least {MIN_SPANISH_PERSPICUITY:.0f}."
+        return None
+    grade = flesch_kincaid_grade(wording, language)
+    if grade > MAX_ENGLISH_GRADE:
+        return f"reads at grade {grade:.1f}; the limit is {MAX_ENGLISH_GRADE:g}."
+    return None

@@ -10,7 +10,7 @@ import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
 from handout_app.domain import Allergy, AllergyKind, Guidance, Intent, Medication, PatientFactors, Target, default_intent
-from handout_app.readability import flesch_kincaid_grade
+from handout_app.readability import flesch_kincaid_grade, item_wording, reading_problem, szigriszt_pazos
 from handout_app.resources import content_dir
 
 from .helpers import catalog, make_selection
@@ -43,10 +43,14 @@ def test_every_item_is_reachable_by_some_selection() -> None:
 
 
 @pytest.mark.parametrize("item", catalog().items, ids=lambda i: i.id)
-def test_item_wording_is_at_or_below_grade_8(item) -> None:  # type: ignore[no-untyped-def]
+def test_item_wording_is_plain_in_every_language(item) -> None:  # type: ignore[no-untyped-def]
+    """English at or below grade 8 (Flesch-Kincaid); Spanish at least 55 on the INFLESZ scale (Szigriszt-Pazos)."""
+    assert set(item.text) == {"en", "es"}, f"{item.id} needs wording in English and Spanish"
+    assert set(item.title) in (set(), {"en", "es"}), f"{item.id} needs its title in English and Spanish"
     for language, text in item.text.items():
-        wording = f"{item.title.get(language, '')}. {text}" if item.title else text
-        assert flesch_kincaid_grade(wording, language) <= MAX_GRADE, wording
+        wording = item_wording(item.title.get(language, ""), text)
+        assert reading_problem(wording, language) is None, f"{language}: {wording}"
+    assert flesch_kincaid_grade(item_wording(item.title.get("en", ""), item.text["en"])) <= MAX_GRADE
 
 
 def test_readability_scores_hard_text_higher_than_easy_text() -> None:
@@ -136,3 +140,16 @@ def test_content_errors_name_the_file_line_and_item(tmp_path: Path, broken: str,
     assert "99-extra.toml" in message
     if line is not None:
         assert f"line {line}:" in message or f"line {line}," in message
+
+
+def test_spanish_score_ranks_hard_text_below_easy_text() -> None:
+    easy = "Usted se acuesta en una camilla. Limpiamos la piel. Arde un poco."
+    hard = ("La administración intraarticular de corticosteroides requiere una metodología aséptica meticulosa "
+            "y una verificación fluoroscópica complementaria.")
+    assert szigriszt_pazos(easy) > 80 > 55 > szigriszt_pazos(hard)
+
+
+def test_every_english_label_exists_in_spanish() -> None:
+    labels = catalog().labels
+    assert set(labels["es"]) == set(labels["en"])
+    assert labels["es"]["sides"] == {"left": "IZQUIERDA", "right": "DERECHA", "bilateral": "AMBAS"}

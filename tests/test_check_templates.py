@@ -39,7 +39,7 @@ def test_a_misspelled_variable_is_reported_with_file_line_and_hint(clinic: Path)
     assert "Result: 1 problem(s)." in result.stdout
 
 
-def test_wording_above_grade_8_is_reported_by_item_id(clinic: Path) -> None:
+def test_hard_wording_and_a_missing_translation_are_reported_by_item_id(clinic: Path) -> None:
     path = clinic / "content" / "10-riverside.toml"
     path.write_text(path.read_text() + (
         '\n[[item]]\nid = "riverside-jargon"\nsection = "faq"\ntitle.en = "Why?"\n'
@@ -47,9 +47,12 @@ def test_wording_above_grade_8_is_reported_by_item_id(clinic: Path) -> None:
         'regarding symptomatic amelioration, necessitating individualised multidisciplinary consideration."\n'
     ))
     # The same report check-templates prints (in-process: the renders are covered above).
-    problems = readability_problems(load_template_set(clinic))
-    assert [p.where for p in problems] == ["content/10-riverside.toml, item 'riverside-jargon' (en)"]
-    assert "reads at grade" in problems[0].message and "shorter sentences" in problems[0].hint
+    problems = {p.where: p for p in readability_problems(load_template_set(clinic))}
+    assert set(problems) == {"content/10-riverside.toml, item 'riverside-jargon' (en)", "content/10-riverside.toml, item 'riverside-jargon'"}
+    grade = problems["content/10-riverside.toml, item 'riverside-jargon' (en)"]
+    assert "reads at grade" in grade.message and "shorter sentences" in grade.hint
+    # A clinic item without Spanish is reported, never printed in English on a Spanish sheet.
+    assert "has no wording in 'es'" in problems["content/10-riverside.toml, item 'riverside-jargon'"].message
     assert not readability_problems(load_template_set(EXAMPLE_CLINIC))
 
 
@@ -73,3 +76,12 @@ def test_list_items_shows_where_each_wording_comes_from() -> None:
     lines = {line.split()[1]: line for line in result.stdout.splitlines()}
     assert "content/10-riverside.toml" in lines["after-ice"] and "content/10-riverside.toml" in lines["riverside-steroid-card"]
     assert "80-after.toml" in lines["after-numb"] and "faq-cost" not in lines
+
+
+def test_an_override_in_one_language_only_is_reported(clinic: Path) -> None:
+    path = clinic / "content" / "10-riverside.toml"
+    text = path.read_text()
+    start = text.index('text.es = "La zona puede doler 2 o 3 días.')
+    path.write_text(text[:start] + text[text.index("\n", start) + 1:])
+    (problem,) = readability_problems(load_template_set(clinic))
+    assert "item 'after-ice'" in problem.where and "not in es" in problem.message

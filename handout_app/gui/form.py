@@ -178,6 +178,13 @@ class SelectionForm(QWidget):
 
         self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
         form.addRow("Pa&per:", self.paper)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.setAccessibleName("Language of the handout")
+        for code, text in (("en", "English"), ("es", "Español (Spanish)")):
+            self.language.addItem(text, code)
+        self.language.currentIndexChanged.connect(self._on_edit)
+        form.addRow("&Language:", self.language)
         self.large_print = self._check("large-print", "La&rge print (18 pt text) for this patient")
         self.consent_copy = self._check("consent-copy", "Second consent page for the patient to &keep")
         self.archival = self._check("archival", "Archi&val PDF/A for the clinic's records")
@@ -323,6 +330,7 @@ class SelectionForm(QWidget):
                     allergies=self._allergies(),
                 ),
                 paper=Paper(self.paper.currentData()),
+                language=self.language.currentData(),
                 large_print=self.large_print.isChecked(),
                 consent_copy=self.consent_copy.isChecked(),
                 archival=self.archival.isChecked(),
@@ -370,6 +378,7 @@ class SelectionForm(QWidget):
         # Large print is this patient's need, so it goes with the patient.
         for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, self.large_print, *self.allergy_checks.values()):
             check.setChecked(False)
+        self.language.setCurrentIndex(0)  # the patient's language goes with the patient
         self.side_group.setExclusive(False)
         for button in self.side_buttons.values():
             button.setChecked(False)

@@ -48,6 +48,7 @@ def test_each_control_changes_the_selection(window: MainWindow) -> None:
     form.other_allergies.setText("penicillin, latex")
     form.paper.setCurrentIndex(form.paper.findData(Paper.LETTER.value))
     form.large_print.setChecked(True)
+    form.language.setCurrentIndex(form.language.findData("es"))
     form.consent_copy.setChecked(True)
     form.archival.setChecked(True)
     selection = form.state().selection
@@ -63,6 +64,7 @@ def test_each_control_changes_the_selection(window: MainWindow) -> None:
     assert [a.kind for a in selection.factors.allergies][:1] == [AllergyKind.CONTRAST]
     assert [a.text for a in selection.factors.allergies][1:] == ["penicillin", "latex"]
     assert selection.paper is Paper.LETTER and selection.large_print and selection.consent_copy and selection.archival
+    assert selection.language == "es"
     assert selection.paper is Paper.LETTER
 
 
@@ -368,5 +370,8 @@ def test_large_print_and_archival_reach_the_preview_and_new_patient_clears_large
 
     qtbot.waitUntil(lambda: window.save_action.isEnabled() and is_pdfa(window.preview.pdf_bytes), timeout=30_000)
     assert font_sizes(window.preview.pdf_bytes).most_common(1)[0][0] >= 18
+    window.form.language.setCurrentIndex(window.form.language.findData("es"))
+    qtbot.waitUntil(lambda: window.save_action.isEnabled() and "Cadera DERECHA" in pdf_text(window.preview.pdf_bytes), timeout=30_000)
     window.new_action.trigger()
     assert not window.form.large_print.isChecked() and window.form.archival.isChecked()
+    assert window.form.language.currentData() == "en"

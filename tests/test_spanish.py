@@ -1,0 +1,60 @@
+"""The Spanish edition: every heading and label in Spanish, the side in capitals, Spanish dates."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from handout_app.domain import Selection
+
+from .helpers import catalog, make_selection, pdf_bytes, pdf_text
+
+
+def spanish(selection: Selection) -> str:
+    return pdf_text(pdf_bytes(replace(selection, language="es")))
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    import datetime as dt
+
+    return spanish(make_selection(guidance="fluoroscopy", contrast=True, name="Ana Pérez",
+                                  date_of_birth=dt.date(1956, 4, 2), allergies=("iodine",), diabetes=True))
+
+
+def test_no_english_heading_or_label_is_left(text: str) -> None:
+    english = catalog().labels_for("en")
+    spanish_labels = catalog().labels_for("es")
+    for key, value in english.items():
+        if isinstance(value, str) and len(value) > 3 and value != spanish_labels[key] and key not in ("builtin_fallback",):
+            assert not re.search(rf"\b{re.escape(value)}\b", text), f"English label {key!r} on the Spanish sheet: {value}"
+    for heading in ("What are the risks?", "Key points", "Consent", "Before the injection", "When to call us", "Page 1 of"):
+        assert not re.search(rf"\b{re.escape(heading)}\b", text)
+
+
+def test_side_in_capitals_spanish_dates_and_numbers(text: str) -> None:
+    assert "Cadera DERECHA: inyección en la articulación, guiada por fluoroscopia con contraste, con corticoide y anestésico local" in text
+    assert "su cadera DERECHA" in text and "Cadera que se inyecta DERECHA" in text
+    assert "2 abr 1956" in text and "menos de 1 de cada 15.000 inyecciones" in text
+    assert "Página 1 de" in text and "contraste o yodo" in text
+
+
+@pytest.mark.parametrize(("side", "words"), [("left", "Cadera IZQUIERDA"), ("bilateral", "AMBAS caderas (IZQUIERDA Y DERECHA)")])
+def test_every_side_is_named_in_spanish_capitals(side: str, words: str) -> None:
+    assert words in spanish(make_selection(side=side))
+
+
+def test_cli_language_es(tmp_path: Path) -> None:
+    out = tmp_path / "es.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "handout_app", "render", "--target", "trochanteric", "--guidance", "ultrasound",
+         "--medication", "corticosteroid", "--side", "left", "--patient-name", "Luis Ortega", "--language", "es",
+         "--output", str(out)], capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Cadera IZQUIERDA: inyección en el lado de afuera (bursa trocantérea)" in pdf_text(out.read_bytes())
