@@ -1,4 +1,4 @@
-"""The hip diagram on the handout: the project's drawing (assets/hip.svg) with the chosen target
+"""The pictures on the handout. The hip diagram: the project's drawing (assets/hip.svg) with the chosen target
 highlighted, mirrored for a LEFT hip, once per side (twice for both sides).
 
 The picture goes into the page as a base64 `data:` URL, so each handout gets its own
@@ -57,3 +57,22 @@ def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[HipF
         alt = labels["diagram_alt"].format(side=side_phrase, place=labels["diagram_places"][target.value])
         figures.append(HipFigure(uri=uri, alt=alt, heading=side_phrase[:1].upper() + side_phrase[1:]))
     return figures
+
+
+@dataclass(frozen=True)
+class ActionPicture:
+    """A small drawing that shows what to do after the injection, with its caption."""
+
+    uri: str
+    alt: str
+    caption: str
+
+
+@lru_cache(maxsize=8)
+def _asset_uri(name: str) -> str:
+    return (resources.assets_dir() / name).resolve().as_uri()
+
+
+def action_pictures(labels: dict[str, Any]) -> list[ActionPicture]:
+    """The aftercare pictures (ice, no driving, when to call) in the handout's language."""
+    return [ActionPicture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]]

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from . import __version__, resources
 from .catalog import Catalog, ContentItem, Finding, select
 from .clinic import ClinicProfile
-from .diagram import hip_figures
+from .diagram import action_pictures, hip_figures
 from .domain import AllergyKind, Selection
 from .naming import format_date, procedure_name
 
@@ -206,6 +206,7 @@ def build_context(
         "paper": selection.paper.value,
         "large_print": selection.large_print,
         "hip_figures": hip_figures(selection.target, selection.side, labels),
+        "action_pictures": action_pictures(labels),
         "diagram_caption": labels["diagram_caption"].format(place=labels["diagram_places"][selection.target.value]),
         "consent_copy": selection.consent_copy,
         "title": f"{labels['document_title']}: {procedure}",
