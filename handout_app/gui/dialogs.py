@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QGridLayout, QMessageBox, QWidget
 
 
 def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
@@ -18,9 +19,33 @@ def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, su
     return chosen if chosen.suffix.lower() == suffix else chosen.with_name(chosen.name + suffix)
 
 
-def ask_save_path(parent: QWidget, suggested: Path) -> Path | None:
-    """Ask where to save the PDF; None if cancelled. Replacing is confirmed separately."""
-    return _ask_save(parent, "Save handout as PDF", suggested, "PDF files (*.pdf)", ".pdf")
+class SaveChoice(NamedTuple):
+    """Where to save the handout, and whether as archival PDF/A."""
+
+    path: Path
+    archival: bool
+
+
+def ask_save_path(parent: QWidget, suggested: Path, archival: bool = False) -> SaveChoice | None:
+    """Ask where to save the PDF, with an "archival PDF/A" box; None if cancelled.
+
+    Qt's own dialog is used (not the platform's) so the box can sit in it. Replacing a file is
+    confirmed separately.
+    """
+    dialog = QFileDialog(parent, "Save handout as PDF", str(suggested.parent), "PDF files (*.pdf)")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setOptions(QFileDialog.Option.DontUseNativeDialog | QFileDialog.Option.DontConfirmOverwrite)
+    dialog.selectFile(suggested.name)
+    box = QCheckBox("Archival PDF/A for the clinic's records")
+    box.setChecked(archival)
+    layout = dialog.layout()
+    if isinstance(layout, QGridLayout):
+        layout.addWidget(box, layout.rowCount(), 0, 1, layout.columnCount())
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return None
+    chosen = Path(dialog.selectedFiles()[0])
+    chosen = chosen if chosen.suffix.lower() == ".pdf" else chosen.with_name(chosen.name + ".pdf")
+    return SaveChoice(chosen, box.isChecked())
 
 
 def confirm_replace(parent: QWidget, path: Path) -> bool:

@@ -305,10 +305,15 @@ class MainWindow(QMainWindow):
         """Save the previewed PDF; asks before replacing; never loses the form."""
         if not self.save_action.isEnabled():
             return
-        data = self.preview.pdf_bytes
-        path = dialogs.ask_save_path(self, self._suggested_path())
-        if path is None:
+        choice = dialogs.ask_save_path(self, self._suggested_path(), archival=self.form.archival.isChecked())
+        if choice is None:
             return
+        path = choice.path
+        data = self.preview.pdf_bytes
+        if choice.archival != self.form.archival.isChecked():
+            data = self._render_variant(archival=choice.archival)
+            if data is None:
+                return
         replace = False
         if path.exists():
             if not dialogs.confirm_replace(self, path):
@@ -328,6 +333,47 @@ class MainWindow(QMainWindow):
             return
         QSettings().setValue("last_save_folder", str(path.parent))
         self.statusBar().showMessage(f"Saved to {path}")
+
+    def _render_variant(self, archival: bool) -> bytes | None:
+        """The previewed handout rendered again as (or not as) archival PDF/A, waiting for the worker."""
+        assert self._wanted_selection is not None
+        selection = {**self._wanted_selection, "archival": archival}
+        self.statusBar().showMessage("Making the archival PDF..." if archival else "Making the PDF...")
+        result: dict[str, object] = {}
+        loop = QEventLoop()
+        request_id = self.client.request(
+            selection, str(self._clinic_folder) if self._clinic_folder else None,
+            dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+            builtin_only=self._builtin_only, clinic_overrides=self._clinic_overrides,
+        )
+
+        def finished(rendered: RenderResult) -> None:
+            if rendered.request_id == request_id:
+                result["pdf"] = rendered.pdf
+                loop.quit()
+
+        def failed(failed_id: str, message: str) -> None:
+            if failed_id == request_id:
+                result["error"] = message
+                loop.quit()
+
+        self.client.finished.connect(finished)
+        self.client.failed.connect(failed)
+        self.client.set_failed.connect(failed)
+        QTimer.singleShot(60_000, loop.quit)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            loop.exec()
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.client.finished.disconnect(finished)
+            self.client.failed.disconnect(failed)
+            self.client.set_failed.disconnect(failed)
+        if "pdf" not in result:
+            dialogs.show_error(self, "Could not save the handout",
+                               f"{result.get('error', 'The PDF took too long to make.')}\n\nThe form has not changed; try Save again.")
+            return None
+        return result["pdf"]  # type: ignore[return-value]
 
     def print_pdf(self, printer: QPrinter | None = None) -> None:
         """Print the previewed PDF through the system print dialog."""

@@ -189,7 +189,7 @@ def test_save_writes_the_pdf_and_never_replaces_without_asking(
     wait_for_preview(qtbot, window)
     target = tmp_path / "handout.pdf"
     suggested: list[Path] = []
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path: suggested.append(path) or target)
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: suggested.append(path) or dialogs.SaveChoice(target, False))
     window.save_pdf()
     assert target.read_bytes() == window.preview.pdf_bytes
     assert suggested[0].name.startswith("hip-joint-injection_RIGHT_")
@@ -213,7 +213,7 @@ def test_save_to_an_unwritable_place_explains_and_keeps_the_form(
     wait_for_preview(qtbot, window)
     not_a_folder = tmp_path / "file.txt"
     not_a_folder.write_text("x")
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path: not_a_folder / "handout.pdf")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(not_a_folder / "handout.pdf", False))
     window.save_pdf()
     assert dialog_log and dialog_log[-1][0] == "Could not save the handout"
     assert "Choose another folder" in dialog_log[-1][1]
@@ -375,3 +375,19 @@ def test_large_print_and_archival_reach_the_preview_and_new_patient_clears_large
     window.new_action.trigger()
     assert not window.form.large_print.isChecked() and window.form.archival.isChecked()
     assert window.form.language.currentData() == "en"
+
+
+def test_save_dialog_can_choose_archival_pdfa(qtbot: QtBot, window: MainWindow, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    target = tmp_path / "records.pdf"
+    offered: list[bool] = []
+    monkeypatch.setattr(dialogs, "ask_save_path",
+                        lambda parent, path, archival=False: offered.append(archival) or dialogs.SaveChoice(target, True))
+    window.save_pdf()
+    assert offered == [False]  # the box starts as the form says
+    root = PdfReader(io.BytesIO(target.read_bytes())).trailer["/Root"]
+    assert b"pdfaid" in root["/Metadata"].get_object().get_data()
+    assert "Jane Example" in pdf_text(target.read_bytes())
+    assert window.save_action.isEnabled() and f"Saved to {target}" in window.statusBar().currentMessage()
