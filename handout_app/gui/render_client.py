@@ -19,6 +19,9 @@ from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from ..worker import HEADER, READY_ID, encode_request
 
 DEFAULT_TIMEOUT_MS = 20_000
+# A worker that dies before it is ready this many times in a row is not restarted again until the
+# next change: a broken installation must not become an endless loop of restarts.
+MAX_FAILED_STARTS = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class RenderClient(QObject):
         self._watchdog.setSingleShot(True)
         self._watchdog.timeout.connect(self._on_timeout)
         self.restarts = 0
+        self._failed_starts = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -100,6 +104,9 @@ class RenderClient(QObject):
         payload = encode_request(request_id, selection, clinic, generated_at, builtin_only, clinic_overrides)
         self._latest = request_id
         self._waiting = (request_id, payload)
+        if self._process is None and self._failed_starts >= MAX_FAILED_STARTS:
+            self._failed_starts = MAX_FAILED_STARTS - 1  # one more try, then give up again
+            self.start()
         self._send_next()
         return request_id
 
@@ -141,6 +148,7 @@ class RenderClient(QObject):
     def _on_reply(self, header: dict, pdf: bytes) -> None:
         if header.get("id") == READY_ID:
             self._ready = True
+            self._failed_starts = 0
             self.ready.emit()
             self._send_next()
             return
@@ -181,7 +189,28 @@ class RenderClient(QObject):
 
     def _on_exit(self, *_: object) -> None:
         self._waiting = None
+        if not self._ready:
+            self._failed_starts += 1
+            if self._failed_starts >= MAX_FAILED_STARTS:
+                self._give_up()
+                return
         self._restart("The preview engine stopped unexpectedly and has been restarted. Change anything to try again.")
+
+    def _give_up(self) -> None:
+        """Stop restarting; the next request tries once more."""
+        self._watchdog.stop()
+        self._in_flight = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.finished.disconnect(self._on_exit)
+            process.errorOccurred.disconnect(self._on_process_error)
+            process.deleteLater()
+        self.busy_changed.emit(False)
+        self.failed.emit(
+            self._latest or "",
+            f"The preview engine stopped {MAX_FAILED_STARTS} times while starting. Change anything to try again; "
+            "if it keeps happening, close the app and reinstall it.",
+        )
 
     def _on_process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from handout_app.domain import AllergyKind, Guidance, Intent, Medication, Paper, Side, Target
 from handout_app.gui import dialogs
+from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.render_client import RenderClient
 
@@ -391,3 +392,21 @@ def test_save_dialog_can_choose_archival_pdfa(qtbot: QtBot, window: MainWindow, 
     assert b"pdfaid" in root["/Metadata"].get_object().get_data()
     assert "Jane Example" in pdf_text(target.read_bytes())
     assert window.save_action.isEnabled() and f"Saved to {target}" in window.statusBar().currentMessage()
+
+
+def test_a_worker_that_cannot_start_is_not_restarted_forever(qtbot: QtBot, dialog_log: list) -> None:
+    from handout_app.gui.render_client import MAX_FAILED_STARTS
+
+    make_application()
+    client = RenderClient([sys.executable, "-c", "import sys; sys.exit(3)"], timeout_ms=3000)
+    messages: list[str] = []
+    client.failed.connect(lambda request_id, message: messages.append(message))
+    client.start()
+    qtbot.waitUntil(lambda: any("times while starting" in m for m in messages), timeout=30_000)
+    qtbot.wait(1000)
+    assert client.restarts == MAX_FAILED_STARTS - 1 and not client.is_ready
+    started = client.restarts
+    client.request({"target": "joint"}, None, "2026-11-21T09:00:00+00:00")  # a change tries once more
+    qtbot.waitUntil(lambda: sum("times while starting" in m for m in messages) == 2, timeout=30_000)
+    assert client.restarts == started
+    client.stop()
