@@ -102,7 +102,8 @@ class SelectionForm(QWidget):
         combo = QComboBox()
         combo.setObjectName(name)
         for value, text in items.items():
-            combo.addItem(text, value.value)  # plain strings: Qt turns str-enums into str anyway
+            # Plain strings as data: Qt turns str-enums into str anyway.
+            combo.addItem(text, getattr(value, "value", value))
         combo.setAccessibleName(accessible)
         combo.currentIndexChanged.connect(self._on_edit)
         return combo
@@ -178,12 +179,7 @@ class SelectionForm(QWidget):
 
         self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
         form.addRow("Pa&per:", self.paper)
-        self.language = QComboBox()
-        self.language.setObjectName("language")
-        self.language.setAccessibleName("Language of the handout")
-        for code, text in (("en", "English"), ("es", "Español (Spanish)")):
-            self.language.addItem(text, code)
-        self.language.currentIndexChanged.connect(self._on_edit)
+        self.language = self._combo("language", {"en": "English", "es": "Español (Spanish)"}, "Language of the handout")
         form.addRow("&Language:", self.language)
         self.large_print = self._check("large-print", "La&rge print (18 pt text) for this patient")
         self.consent_copy = self._check("consent-copy", "Second consent page for the patient to &keep")

@@ -166,8 +166,8 @@ class RenderClient(QObject):
         self._send_next()
 
     # -- faults ----------------------------------------------------------------------------
-    def _restart(self, message: str) -> None:
-        failed_id = self._in_flight or self._latest or ""
+    def _drop_process(self) -> None:
+        """Forget the current worker (killing it if it still runs) and any render in flight."""
         self._watchdog.stop()
         self._in_flight = None
         process, self._process = self._process, None
@@ -177,6 +177,10 @@ class RenderClient(QObject):
             process.kill()
             process.waitForFinished(2000)
             process.deleteLater()
+
+    def _restart(self, message: str) -> None:
+        failed_id = self._in_flight or self._latest or ""
+        self._drop_process()
         self.restarts += 1
         self.busy_changed.emit(False)
         self.failed.emit(failed_id, message)
@@ -198,13 +202,7 @@ class RenderClient(QObject):
 
     def _give_up(self) -> None:
         """Stop restarting; the next request tries once more."""
-        self._watchdog.stop()
-        self._in_flight = None
-        process, self._process = self._process, None
-        if process is not None:
-            process.finished.disconnect(self._on_exit)
-            process.errorOccurred.disconnect(self._on_process_error)
-            process.deleteLater()
+        self._drop_process()
         self.busy_changed.emit(False)
         self.failed.emit(
             self._latest or "",
