@@ -21,12 +21,12 @@ MIRROR_OPEN = '<g transform="translate(300,0) scale(-1,1)">'
 
 
 @dataclass(frozen=True)
-class HipFigure:
-    """One drawing of one hip: the picture, its alternative text and its caption heading."""
+class Picture:
+    """A drawing on the handout: where it comes from, its alternative text, and the words shown with it."""
 
     uri: str
     alt: str
-    heading: str
+    title: str
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def hip_svg(target: Target, mirrored: bool) -> str:
     return svg
 
 
-def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[HipFigure]:
+def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[Picture]:
     """The figures for the handout: one per hip, the patient's RIGHT first (on the viewer's left)."""
     sides = [Side.RIGHT, Side.LEFT] if side is Side.BILATERAL else [side]
     figures = []
@@ -55,17 +55,8 @@ def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[HipF
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         side_phrase = labels["side_phrases"][one.value]
         alt = labels["diagram_alt"].format(side=side_phrase, place=labels["diagram_places"][target.value])
-        figures.append(HipFigure(uri=uri, alt=alt, heading=side_phrase[:1].upper() + side_phrase[1:]))
+        figures.append(Picture(uri=uri, alt=alt, title=side_phrase[:1].upper() + side_phrase[1:]))
     return figures
-
-
-@dataclass(frozen=True)
-class ActionPicture:
-    """A small drawing that shows what to do after the injection, with its caption."""
-
-    uri: str
-    alt: str
-    caption: str
 
 
 @lru_cache(maxsize=8)
@@ -73,6 +64,6 @@ def _asset_uri(name: str) -> str:
     return (resources.assets_dir() / name).resolve().as_uri()
 
 
-def action_pictures(labels: dict[str, Any]) -> list[ActionPicture]:
+def action_pictures(labels: dict[str, Any]) -> list[Picture]:
     """The aftercare pictures (ice, no driving, when to call) in the handout's language."""
-    return [ActionPicture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]]
+    return [Picture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]]

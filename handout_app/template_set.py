@@ -39,9 +39,18 @@ class TemplateSet:
     clinic: ClinicProfile
     env: SandboxedEnvironment
     stylesheets: tuple[str, ...]
-    trace: str  # footer text: which wording this sheet was printed from
+    trace: str  # which wording this sheet was printed from (English, for reports)
     content_hash: str
     builtin_fallback: bool = False
+    builtin: bool = False  # the app's own wording, with or without a clinic profile
+
+    def footer_trace(self, language: str) -> str:
+        """The footer's wording line in the handout's language (a clinic set's name is printed as given)."""
+        if self.builtin_fallback:
+            return self.catalog.labels_for(language)["builtin_fallback"]
+        if self.builtin:
+            return ""  # the template then names the built-in version in the sheet's language
+        return self.trace
 
     @property
     def base_dir(self) -> Path:
@@ -56,7 +65,7 @@ class TemplateSet:
     def render_html(self, selection: Selection, generated_at: dt.datetime) -> RenderedHtml:
         """The handout's HTML for `selection` from this set."""
         return render_html(
-            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.trace, stylesheets=self.stylesheets
+            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language), stylesheets=self.stylesheets
         )
 
 
@@ -108,7 +117,7 @@ def builtin_set(clinic: ClinicProfile | None = None, fallback: bool = False) -> 
     trace = labels["builtin_fallback"] if fallback else f"{labels['builtin_wording']} {catalog.version}"
     return TemplateSet(
         catalog=catalog, clinic=clinic or ClinicProfile(), env=make_environment(), stylesheets=_stylesheets(None),
-        trace=trace, content_hash=content_hash(None, catalog.version), builtin_fallback=fallback,
+        trace=trace, content_hash=content_hash(None, catalog.version), builtin_fallback=fallback, builtin=True,
     )
 
 

@@ -27,9 +27,9 @@ def test_only_the_chosen_region_is_highlighted(target: Target) -> None:
 def test_one_figure_per_side_right_first_with_plain_alt_text() -> None:
     labels = catalog().labels_for("en")
     (left,) = hip_figures(Target.ILIOPSOAS, Side.LEFT, labels)
-    assert left.heading == "Your LEFT hip" and "your LEFT hip" in left.alt and "front of the hip" in left.alt
+    assert left.title == "Your LEFT hip" and "your LEFT hip" in left.alt and "front of the hip" in left.alt
     both = hip_figures(Target.JOINT, Side.BILATERAL, labels)
-    assert [f.heading for f in both] == ["Your RIGHT hip", "Your LEFT hip"]
+    assert [f.title for f in both] == ["Your RIGHT hip", "Your LEFT hip"]
     assert all(f.uri.startswith("data:image/svg+xml;base64,") for f in both)
     for place in labels["diagram_places"].values():
         assert flesch_kincaid_grade(labels["diagram_caption"].format(place=place)) <= 8
@@ -72,3 +72,35 @@ def test_aftercare_pictures_show_what_to_do_with_captions_and_alt_text(language:
     text = pdf_text(data)
     for action in actions:
         assert action["alt"] in alts and action["caption"] in text
+
+
+# Two handouts where the page ended right after the heading, or inside the caption, before the fix.
+SPLIT_CASES = {
+    "soft-tissue-prp": dict(target="periarticular", medications=("prp",), guidance="ultrasound"),
+    "joint-letter": dict(target="joint", guidance="fluoroscopy", contrast=True, side="left", diabetes=True,
+                         blood_thinners=True, allergies=("iodine", "latex")),
+}
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+@pytest.mark.parametrize("case", sorted(SPLIT_CASES))
+def test_heading_drawing_and_caption_share_one_page(case: str, large_print: bool) -> None:
+    from dataclasses import replace
+
+    from handout_app.domain import Paper
+    from handout_app.pdf import render_pdf
+    from handout_app.template_set import load_template_set
+
+    from .conftest import EXAMPLE_CLINIC
+    from .helpers import GENERATED_AT, normalise
+
+    template_set = load_template_set(EXAMPLE_CLINIC)
+    selection = replace(make_selection(**SPLIT_CASES[case]), large_print=large_print,
+                        paper=Paper.LETTER if case == "joint-letter" else Paper.A4)
+    html = template_set.render_html(selection, GENERATED_AT).html
+    data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
+    heading = [i for i, t in enumerate(pages) if "What is this injection, and why is it done?" in t]
+    caption_start = [i for i, t in enumerate(pages) if "The colored area shows where the injection goes" in t]
+    caption_end = [i for i, t in enumerate(pages) if "as if you were facing us" in t]
+    assert heading == caption_start == caption_end and len(heading) == 1

@@ -58,3 +58,17 @@ def test_cli_language_es(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Cadera IZQUIERDA: inyección en el lado de afuera (bursa trocantérea)" in pdf_text(out.read_bytes())
+
+
+def test_footer_names_the_wording_in_spanish_for_built_in_and_fallback_sets(clinic: Path) -> None:
+    from handout_app.pdf import render_pdf
+    from handout_app.template_set import load_template_set
+
+    from .helpers import GENERATED_AT
+
+    (clinic / "templates" / "partials" / "header.html.j2").write_text("{% if %}\n")
+    for template_set, words in ((load_template_set(None), "Texto: Texto incluido en la aplicación"),
+                                (load_template_set(clinic, builtin_only=True), "porque el texto propio de la clínica tiene errores")):
+        rendered = template_set.render_html(replace(make_selection(), language="es"), GENERATED_AT)
+        text = pdf_text(render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots))
+        assert words in text and "Built-in" not in text
