@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 from typing import Callable
@@ -10,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from handout_app.domain import Guidance, Medication, Target
+from handout_app.pdf import render_pdf
 
 from .helpers import handout_text, make_selection, normalise, pdf_bytes
 
@@ -110,3 +112,30 @@ def test_every_page_says_page_x_of_y_and_signatures_stay_together(paper: str) ->
 def test_procedure_is_named_in_full() -> None:
     text = handout_text(target="joint", guidance="fluoroscopy", contrast=True, medications=("anesthetic", "corticosteroid"))
     assert "RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic" in text
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("guidance", ["fluoroscopy", "ultrasound"])
+def test_headings_and_introductions_stay_with_what_they_introduce(paper: str, guidance: str) -> None:
+    """A heading and its introduction never end a page alone (found on the README's own example)."""
+    from dataclasses import replace
+
+    from handout_app.domain import Paper
+    from handout_app.template_set import load_template_set
+
+    from .conftest import EXAMPLE_CLINIC
+    from .helpers import GENERATED_AT
+
+    template_set = load_template_set(EXAMPLE_CLINIC)
+    selection = replace(
+        make_selection(guidance=guidance, contrast=guidance == "fluoroscopy", diabetes=True, allergies=("penicillin",),
+                       clinician="Dr. Sam Rivera", date_of_birth=dt.date(1956, 4, 2), procedure_date=dt.date(2026, 11, 24)),
+        paper=Paper(paper),
+    )
+    html = template_set.render_html(selection, GENERATED_AT).html
+    data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
+    for heading, first_thing in (("What are the risks?", "How often"), ("Before the injection: checklist", "I am wearing loose clothes"),
+                                 ("When to call us", "You have a fever")):
+        (page,) = [i for i, t in enumerate(pages) if heading in t]
+        assert first_thing in pages[page], f"'{heading}' ends page {page + 1} alone"
