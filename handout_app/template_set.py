@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +159,12 @@ def folder_stamp(folder: Path | None) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and change times of the folder's files: a cheap "has anything changed?" key."""
     if folder is None or not Path(folder).is_dir():
         return ()
-    return tuple(
-        (p.as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(folder).rglob("*")) if p.is_file()
-    )
+    stamp = []
+    for path in sorted(Path(folder).rglob("*")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # a broken link: loading the set reports what it points to, if anything uses it
+        if stat.S_ISREG(info.st_mode):
+            stamp.append((path.as_posix(), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
