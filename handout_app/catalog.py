@@ -9,6 +9,7 @@ no Python code names a particular item.
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -157,8 +158,17 @@ def _line_of(text: str, needle: str) -> int | None:
     return None if index < 0 else text.count("\n", 0, index) + 1
 
 
+MAX_CONTENT_FILE_BYTES = 2 * 1024 * 1024
+
+
 def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device would block or never end; a clinic folder only ever needs plain files.
+            raise CatalogError(path, "is not a regular file; replace it with a plain text file.")
+        if info.st_size > MAX_CONTENT_FILE_BYTES:
+            raise CatalogError(path, f"is over {MAX_CONTENT_FILE_BYTES // (1024 * 1024)} MB; a content file is far smaller.")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(path, f"cannot be read ({exc.strerror}).") from exc
@@ -166,6 +176,8 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise CatalogError(path, "is not UTF-8 text; save it as UTF-8.") from exc
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise CatalogError(path, "nests brackets or tables too deeply to read; content files are flat lists of items.") from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise CatalogError(

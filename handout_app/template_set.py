@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from .sandbox import HandoutSandbox as SandboxedEnvironment
 
 from . import resources
 from .catalog import Catalog, CatalogError, apply_overrides, load_catalog

@@ -11,18 +11,22 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from . import __version__, resources
+from .limits import MAX_HTML_CHARS
+from .sandbox import HandoutSandbox
+from .template_data import check_plain, freeze
 from .catalog import Catalog, ContentItem, Finding, select
-from .clinic import ClinicProfile
+from .clinic import CLINIC_FIELDS, ClinicProfile
 from .diagram import action_pictures, hip_figures
 from .domain import AllergyKind, Selection
 from .naming import format_date, procedure_name
+from .pdf import SheetFacts, link_key, words_of
 
 MAIN_TEMPLATE = "handout.html.j2"
 
@@ -51,6 +55,11 @@ class ContainedFileSystemLoader(jinja2.FileSystemLoader):
     """A FileSystemLoader that refuses any template whose real path leaves its folder (symlinks out)."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        for root in self.searchpath:
+            candidate = Path(root).joinpath(*jinja2.loaders.split_template_path(template))
+            if candidate.exists() and not candidate.is_file():
+                # Opening a pipe or device named like a template would block the render for ever.
+                raise TemplateRefused(f"'{template}' is not a regular file; replace it with a plain text file.")
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(os.path.realpath(filename))
         if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in self.searchpath):
@@ -59,28 +68,10 @@ class ContainedFileSystemLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-MAX_REPEAT_LENGTH = 100_000
-
-
-class HandoutSandbox(SandboxedEnvironment):
-    """The sandbox, plus limits on `*` and `**` so one expression cannot make gigabytes of text."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_REPEAT_LENGTH:
-                    raise SecurityError(f"repeating text or a list to more than {MAX_REPEAT_LENGTH:,} items is not allowed")
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
-            raise SecurityError("powers above 100 are not allowed")
-        return super().call_binop(context, operator, left, right)
-
-
 BUILTIN_PREFIX = "builtin"
 
 
-def make_environment(template_dirs: list[Path] | None = None, clinic_templates: Path | None = None) -> SandboxedEnvironment:
+def make_environment(template_dirs: list[Path] | None = None, clinic_templates: Path | None = None) -> HandoutSandbox:
     """The project's only Jinja environment: sandboxed, autoescaped, strict about undefined names.
 
     With `clinic_templates`, a file there replaces the built-in file of the same path, and
@@ -107,12 +98,12 @@ def make_environment(template_dirs: list[Path] | None = None, clinic_templates: 
 
 
 @lru_cache(maxsize=8)
-def _default_environment() -> SandboxedEnvironment:
+def _default_environment() -> HandoutSandbox:
     return make_environment()
 
 
 @lru_cache(maxsize=1024)
-def _compile_wording(env: SandboxedEnvironment, wording: str) -> jinja2.Template:
+def _compile_wording(env: HandoutSandbox, wording: str) -> jinja2.Template:
     # Item wording is a small template (it may name the side or the clinic); compile each once.
     return env.from_string(wording)
 
@@ -125,6 +116,23 @@ class RenderedHtml:
     title: str
     procedure: str
     warnings: tuple[Finding, ...]
+    facts: SheetFacts = SheetFacts()
+
+
+def _render_capped(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render `template`, stopping as soon as the output passes MAX_HTML_CHARS."""
+    parts: list[str] = []
+    total = 0
+    for part in template.generate(context):
+        total += len(part)
+        if total > MAX_HTML_CHARS:
+            raise TemplateProblem(
+                template.filename or template.name or MAIN_TEMPLATE, None,
+                f"the handout grew past {MAX_HTML_CHARS // (1024 * 1024)} million characters and was stopped; "
+                "a loop or repeat in the clinic's templates makes far too much text.",
+            )
+        parts.append(part)
+    return "".join(parts)
 
 
 def _template_error(exc: Exception) -> TemplateProblem:
@@ -139,18 +147,20 @@ def _template_error(exc: Exception) -> TemplateProblem:
         if filename.endswith(".j2") or filename == "<template>":
             template, line = filename, tb.tb_lineno
         tb = tb.tb_next
-    return TemplateProblem(template, line, str(exc))
+    return TemplateProblem(template, line, _plain_error(exc))
 
 
-def _render_item(env: SandboxedEnvironment, item: ContentItem, language: str, context: dict[str, Any]) -> dict[str, Any]:
+def _render_item(env: HandoutSandbox, item: ContentItem, language: str, context: dict[str, Any]) -> dict[str, Any]:
     def words(table: dict[str, str]) -> Markup:
         text = table.get(language)
         if text is None:
             raise TemplateProblem(item.source, None, f"item '{item.id}' has no wording in language '{language}'.")
         try:
             return Markup(_compile_wording(env, text).render(context))
-        except jinja2.TemplateError as exc:
-            raise TemplateProblem(item.source, None, f"item '{item.id}': {exc}") from exc
+        except RecursionError:
+            raise TemplateProblem(item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop.") from None
+        except Exception as exc:  # any error in a clinic's wording (1/0, a refused call) is the clinic's to fix
+            raise TemplateProblem(item.source, None, f"item '{item.id}': {_plain_error(exc)}") from exc
 
     return {
         "id": item.id,
@@ -158,6 +168,17 @@ def _render_item(env: SandboxedEnvironment, item: ContentItem, language: str, co
         "text": words(item.text),
         "likelihood": item.likelihood,
     }
+
+
+def _plain_error(exc: BaseException) -> str:
+    """The error's message, or its kind when it has none (a bare ZeroDivisionError says nothing)."""
+    text = str(exc)
+    return text if text else type(exc).__name__
+
+
+def clinic_data(clinic: ClinicProfile) -> dict[str, Any]:
+    """The clinic's printed fields only: never its folder, so no template holds a path to the disk."""
+    return {name: getattr(clinic, name) for name in CLINIC_FIELDS}
 
 
 def _allergy_words(selection: Selection, labels: dict[str, Any]) -> list[str]:
@@ -172,7 +193,7 @@ def build_context(
     catalog: Catalog,
     clinic: ClinicProfile,
     generated_at: dt.datetime,
-    env: SandboxedEnvironment,
+    env: HandoutSandbox,
     template_trace: str = "",
     stylesheets: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], tuple[Finding, ...], str]:
@@ -188,12 +209,14 @@ def build_context(
     labels = catalog.labels_for(selection.language)
     content = select(catalog, selection)
     procedure = procedure_name(selection, labels)
-    item_context = {
+    clinic_fields = clinic_data(clinic)
+    # Wording sees plain immutable data only (template_data.py), like the page templates.
+    item_context = freeze({
         "side": labels["sides"][selection.side.value],
         "side_phrase": labels["side_phrases"][selection.side.value],
         "procedure": procedure,
-        "clinic": clinic,
-    }
+        "clinic": clinic_fields,
+    })
     sections = {
         name: [_render_item(env, item, selection.language, item_context) for item in items]
         for name, items in content.sections.items()
@@ -215,7 +238,7 @@ def build_context(
         "side_phrase": item_context["side_phrase"],
         "intent": selection.effective_intent.value,
         "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
-        "clinic": clinic,
+        "clinic": clinic_fields,
         "patient": {
             "name": patient.name.strip(),
             "date_of_birth": format_date(patient.date_of_birth, labels),
@@ -236,8 +259,13 @@ def build_context(
         "font_regular": (font_dir / "AtkinsonHyperlegible-Regular.ttf").as_uri(),
         "font_bold": (font_dir / "AtkinsonHyperlegible-Bold.ttf").as_uri(),
         "font_italic": (font_dir / "AtkinsonHyperlegible-Italic.ttf").as_uri(),
+        # Noto Sans is variable (one file covers every weight): Greek, Cyrillic and rarer Latin letters.
+        "font_fallback_regular": (resources.fallback_font_dir() / "NotoSans[wdth,wght].ttf").as_uri(),
+        "font_fallback_italic": (resources.fallback_font_dir() / "NotoSans-Italic[wdth,wght].ttf").as_uri(),
     }
-    return context, content.warnings, procedure
+    frozen = freeze(context)
+    check_plain(frozen)  # a Path, a dict or an object with methods would let a template reach the disk
+    return dict(frozen), content.warnings, procedure
 
 
 def render_html(
@@ -245,7 +273,7 @@ def render_html(
     catalog: Catalog,
     clinic: ClinicProfile,
     generated_at: dt.datetime,
-    env: SandboxedEnvironment | None = None,
+    env: HandoutSandbox | None = None,
     template_trace: str = "",
     stylesheets: tuple[str, ...] = (),
 ) -> RenderedHtml:
@@ -253,10 +281,58 @@ def render_html(
     env = env or _default_environment()
     context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets)
     try:
-        html = env.get_template(MAIN_TEMPLATE).render(context)
-    except jinja2.TemplateError as exc:
-        raise _template_error(exc) from exc
+        html = _render_capped(env.get_template(MAIN_TEMPLATE), context)
     except RecursionError as exc:
         problem = _template_error(exc)
         raise TemplateProblem(problem.template, problem.line, "a macro or include calls itself without end; remove the loop.") from None
-    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings)
+    except TemplateProblem:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # 1/0, int('x'), a refused call: a problem in the template, named with its line
+        raise _template_error(exc) from exc
+    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, clinic, context))
+
+
+CLINIC_PHONE_FIELDS = ("phone", "after_hours_phone", "emergency_line")
+
+
+def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
+    """The link targets a sheet may carry: the clinic's own numbers, e-mail and web pages (clinic.toml)."""
+    targets = {link_key(f"tel:{getattr(clinic, name)}") for name in CLINIC_PHONE_FIELDS if getattr(clinic, name)}
+    targets.discard("tel:")
+    if getattr(clinic, "email", ""):
+        targets.add(link_key(f"mailto:{clinic.email}"))  # type: ignore[attr-defined]
+    targets.update(page for page in getattr(clinic, "web_pages", ()) if page.startswith("https://"))
+    return frozenset(targets)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def sheet_facts(selection: Selection, clinic: ClinicProfile, context: dict[str, Any]) -> SheetFacts:
+    """The PDF's title, subject and language, its allowed links, and the words its outline may use."""
+    patient = context["patient"]
+    private = set()
+    for text in (*_strings(patient), selection.patient.name, *context["allergies"],
+                 *(str(d) for d in (selection.patient.date_of_birth, selection.patient.procedure_date) if d)):
+        private |= words_of(text)
+    public = set()
+    for text in (*_strings(context["labels"]), *_strings(context["sections"]), context["title"], context["procedure"]):
+        public |= words_of(text)
+    labels = context["labels"]
+    return SheetFacts(
+        title=context["title"],
+        subject=f"{labels['wording']}: {context['template_trace']} ({labels['content_version']} {context['content_version']}, {context['lang']})",
+        language=context["lang"],
+        created=context["generated_iso"],
+        links=clinic_links(clinic),
+        outline_words=frozenset(public - private),
+    )

@@ -1,0 +1,285 @@
+"""What a template may do: the immutable sandbox every handout template and wording runs in.
+
+Jinja's own sandbox only hides `_`-prefixed attributes, so any public method of a value is callable
+(`Path.read_text`, `dict.update`). Here it is the other way round: a template may read the attributes
+and call the methods on an explicit allowlist, per type, and nothing else. With the context reduced to
+plain immutable data (template_data.py) a template can neither touch a file nor change what the next
+sheet says. Operators and filters that can multiply text are capped, so one expression cannot make
+gigabytes; what is left (a loop that doubles a string) is stopped by the worker's memory limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import types
+from collections.abc import Mapping
+from typing import Any, Callable
+
+import jinja2
+from jinja2.filters import FILTERS
+from jinja2.runtime import BlockReference, Context, LoopContext, Macro, TemplateReference
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import Cycler, Joiner, Namespace
+from markupsafe import Markup
+
+from .limits import MAX_EXPRESSION_CHARS, MAX_FORMAT_WIDTH
+from .template_data import FrozenMap
+
+# Methods of text a template may call: reading, case, trimming, splitting. Not format/format_map (they
+# reach attributes by name), not center/ljust/zfill/expandtabs (padding to any width), not encode.
+TEXT_METHODS = frozenset({
+    "capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha", "isdigit",
+    "islower", "isspace", "istitle", "isupper", "join", "lower", "lstrip", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split", "splitlines",
+    "startswith", "strip", "swapcase", "title", "upper", "striptags", "unescape",
+})
+MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
+SEQUENCE_METHODS = frozenset({"count", "index"})
+DATE_ATTRIBUTES = frozenset({"year", "month", "day", "isoformat", "weekday", "isoweekday"})
+CYCLER_ATTRIBUTES = frozenset({"current", "next", "reset"})
+MACRO_ATTRIBUTES = frozenset({"name", "arguments", "catch_kwargs", "catch_varargs", "caller"})
+GROUP_ATTRIBUTES = frozenset({"grouper", "list"})
+
+# Filters that only read, reorder or escape what they are given, and cannot enlarge it much.
+SAFE_FILTERS = (
+    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "filesizeformat",
+    "first", "float", "forceescape", "groupby", "int", "items", "last", "length", "list", "lower", "map",
+    "max", "min", "reject", "rejectattr", "reverse", "round", "safe", "select", "selectattr", "sort",
+    "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
+    "wordcount", "xmlattr",
+)
+# Left out on purpose: pprint (shows Python internals), random (the same sheet must give the same
+# bytes), urlize (makes links; only the clinic's own links may reach the PDF).
+
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _refuse(message: str) -> None:
+    raise SecurityError(message)
+
+
+def _check_length(size: int, what: str) -> None:
+    if size > MAX_EXPRESSION_CHARS:
+        _refuse(f"{what} would make more than {MAX_EXPRESSION_CHARS:,} characters; that is not allowed in a template")
+
+
+def _check_width(value: Any, what: str) -> None:
+    if isinstance(value, str):
+        _check_length(len(value) * 100, what)  # an indent string is repeated once per line
+    elif isinstance(value, (int, float)) and abs(value) > MAX_FORMAT_WIDTH:
+        _refuse(f"{what} wider than {MAX_FORMAT_WIDTH} is not allowed in a template")
+
+
+def _check_percent_format(template: Any, values: Any = ()) -> None:
+    """Refuse `'%0999999999d' % 1` style widths, which allocate the whole width at once, and a
+    format whose values add up to more than the expression limit (`'%s' * 1000 % ((big,) * 1000)`)."""
+    for width, precision in _FORMAT_SPEC.findall(str(template)):
+        for number in (width, precision):
+            if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
+                _refuse(f"a format width or precision above {MAX_FORMAT_WIDTH} is not allowed in a template")
+    items = values.values() if isinstance(values, Mapping) else values if isinstance(values, (tuple, list)) else (values,)
+    _check_length(len(str(template)) + sum(len(str(item)) for item in items), "formatting text")
+
+
+def _replace_size(text: str, old: str, new: str, count: int = -1) -> int:
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    return len(text) + hits * max(0, len(new) - len(old))
+
+
+def _join_size(items: Any, separator: str) -> int:
+    parts = list(items)
+    return sum(len(str(part)) for part in parts) + len(separator) * max(0, len(parts) - 1)
+
+
+def _capped_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
+    """The built-in filter `name`, with `check(*arguments)` run first (without Jinja's passed context).
+
+    The filtered value is made a list first when it is a one-pass iterable (map(), select()...), so the
+    check can measure it and the filter still gets every item.
+    """
+    original = FILTERS[name]
+    passes_context = getattr(original, "jinja_pass_arg", None) is not None
+
+    @functools.wraps(original)
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        args = list(args)
+        value_at = 1 if passes_context else 0
+        if len(args) > value_at and not isinstance(args[value_at], (str, list, tuple, FrozenMap, dict)):
+            try:
+                args[value_at] = list(args[value_at])
+            except TypeError:
+                pass  # not iterable: the filter reports that itself
+        check(*args[value_at:], **kwargs)
+        return original(*args, **kwargs)
+
+    return capped
+
+
+def _check_center(value: Any, width: Any = 80) -> None:
+    _check_width(width, "centering text")
+
+
+def _check_format(value: Any, *args: Any, **kwargs: Any) -> None:
+    _check_percent_format(value, kwargs or args)
+
+
+def _check_indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
+    _check_width(width, "an indent")
+
+
+def _check_wordwrap(value: Any, width: Any = 79, break_long_words: bool = True, wrapstring: Any = None, **kwargs: Any) -> None:
+    _check_width(width, "a wrap width")
+    if wrapstring is not None:
+        lines = len(str(value)) // max(1, int(width) if isinstance(width, int) else 1) + 1
+        _check_length(len(str(value)) + lines * len(str(wrapstring)), "wrapping text")
+
+
+def _check_replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
+    _check_length(_replace_size(str(value), str(old), str(new), count if isinstance(count, int) else -1), "replacing text")
+
+
+def _check_join(value: Any, d: Any = "", attribute: Any = None) -> None:
+    if isinstance(value, (str, list, tuple, FrozenMap, dict)):
+        _check_length(_join_size(value, str(d)), "joining text")
+
+
+def _check_batch(value: Any, linecount: Any, fill_with: Any = None) -> None:
+    if not isinstance(linecount, int) or not 0 < linecount <= MAX_FORMAT_WIDTH:
+        _refuse(f"batch sizes above {MAX_FORMAT_WIDTH} are not allowed in a template")
+
+
+def _check_slice(value: Any, slices: Any, fill_with: Any = None) -> None:
+    if not isinstance(slices, int) or not 0 < slices <= MAX_FORMAT_WIDTH:
+        _refuse(f"more than {MAX_FORMAT_WIDTH} slices are not allowed in a template")
+
+
+CAPPED_FILTERS: dict[str, Callable[..., None]] = {
+    "center": _check_center, "format": _check_format, "indent": _check_indent, "wordwrap": _check_wordwrap,
+    "replace": _check_replace, "join": _check_join, "batch": _check_batch, "slice": _check_slice,
+}
+
+
+def _safe_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_EXPRESSION_CHARS // 10:
+        _refuse(f"a range of more than {MAX_EXPRESSION_CHARS // 10:,} numbers is not allowed in a template")
+    return result
+
+
+# What a template may call by name. `dict()` makes a template-local dict whose methods stay blocked.
+TEMPLATE_GLOBALS: dict[str, Any] = {
+    "range": _safe_range, "dict": dict, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace,
+}
+_CALLABLE_GLOBALS = tuple(TEMPLATE_GLOBALS.values())
+
+
+class FreshModuleTemplate(jinja2.Template):
+    """A template whose imported module is made again for every render.
+
+    Jinja caches an imported template's module on the template object, so a `namespace()` set at the
+    top of a macro file would otherwise carry values from one patient's sheet to the next.
+    """
+
+    def _get_default_module(self, ctx: Context | None = None) -> Any:
+        return self.make_module()
+
+
+def allowed_attribute(obj: Any, attr: str) -> bool:
+    """True if a template may read `obj.attr` (a method it may then call, or a value)."""
+    if attr.startswith("_"):
+        return False
+    if isinstance(obj, str):
+        return attr in TEXT_METHODS
+    if isinstance(obj, (FrozenMap, dict)):
+        return attr in MAPPING_METHODS
+    if isinstance(obj, (tuple, list)):
+        return attr in GROUP_ATTRIBUTES if hasattr(type(obj), "_fields") else attr in SEQUENCE_METHODS
+    if isinstance(obj, (LoopContext, Namespace)):
+        return True  # loop.index, loop.cycle(...); a namespace's own values
+    if isinstance(obj, Cycler):
+        return attr in CYCLER_ATTRIBUTES
+    if isinstance(obj, Macro):
+        return attr in MACRO_ATTRIBUTES
+    if isinstance(obj, BlockReference):
+        return attr == "super"
+    if isinstance(obj, jinja2.environment.TemplateModule):
+        return True  # the macros and values an imported template exports; each is checked when used
+    if hasattr(obj, "isoformat") and hasattr(obj, "year"):
+        return attr in DATE_ATTRIBUTES
+    return False
+
+
+def allowed_call(obj: Any) -> bool:
+    """True if a template may call `obj`."""
+    if isinstance(obj, (Macro, BlockReference, LoopContext, Joiner)):
+        return True
+    if any(obj is allowed for allowed in _CALLABLE_GLOBALS):
+        return True
+    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)):
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, (TemplateReference, type)):
+            return False
+        return owner is not None and allowed_attribute(owner, obj.__name__)
+    return False
+
+
+class HandoutSandbox(ImmutableSandboxedEnvironment):
+    """The handout's sandbox: allowlisted attributes and calls, capped operators and filters."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    template_class = FreshModuleTemplate
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals.clear()
+        self.globals.update(TEMPLATE_GLOBALS)
+        self.filters = {name: FILTERS[name] for name in SAFE_FILTERS}
+        self.filters.update({name: _capped_filter(name, check) for name, check in CAPPED_FILTERS.items()})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return allowed_attribute(obj, attr) and super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value: Any) -> None:
+        # str.format is not on the allowlist at all, so there is nothing to wrap.
+        return None
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if isinstance(__obj, jinja2.Undefined):
+            __obj._fail_with_undefined_error()  # says which name is undefined or which attribute is refused
+        if not allowed_call(__obj):
+            raise SecurityError(f"calling {_describe(__obj)} is not allowed in a template")
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str) and name == "replace" and len(args) >= 2:
+            _check_replace(owner, args[0], args[1], args[2] if len(args) > 2 else -1)
+        if isinstance(owner, str) and name == "join" and args:
+            args = (list(args[0]) if not isinstance(args[0], str) else args[0], *args[1:])
+            _check_join(args[0], owner)
+        return __context.call(__obj, *args, **kwargs)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+                    _check_length(len(seq) * count, "repeating text or a list")
+        elif operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            _refuse("powers above 100 are not allowed in a template")
+        elif operator == "%" and isinstance(left, str):
+            _check_percent_format(left, right)
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            _check_length(len(left) + len(right), "joining text")
+        return super().call_binop(context, operator, left, right)
+
+
+def _describe(obj: Any) -> str:
+    name = getattr(obj, "__name__", None)
+    owner = getattr(obj, "__self__", None)
+    if name and owner is not None:
+        return f"'{name}' of a {type(owner).__name__}"
+    return f"a {type(obj).__name__}" if name is None else f"'{name}'"
+
+
+__all__ = ["HandoutSandbox", "SecurityError", "allowed_attribute", "allowed_call", "Markup"]
