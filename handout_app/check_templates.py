@@ -1,33 +1,40 @@
 """`handout-app check-templates DIR`: load a clinic's template set, render every common combination,
 and report each problem with its file, line or item id and a hint on how to fix it.
 
-Renders run in worker processes (the same ones the window uses) with a time limit and a memory
-limit, so a runaway template is reported instead of hanging the check.
+"Clean" means every sheet renders: every procedure combination is rendered as HTML on every side,
+in every language, in both print sizes and on both papers, with the patient factors, the consent copy
+and archival output in rotation; a covering subset (each procedure once, with every side, language,
+print size and paper among them) is rendered all the way to PDF.
+
+Renders run in worker processes (the same ones the window and the CLI use) under the limits in
+limits.py, so a runaway template is reported instead of hanging the check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import os
 import selectors
-import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LANGUAGES, CatalogError
 from .clinic import ClinicError
-from .domain import Guidance, Medication, PatientDetails, Selection, Side, Target, selection_to_dict
+from .domain import (
+    Allergy, AllergyKind, Guidance, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
+    selection_to_dict,
+)
+from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
 from .template_set import TemplateSet, load_template_set
 from .templating import TemplateProblem
-from .worker import HEADER, READY_ID, encode_request, read_frame
+from .worker import encode_request
+from .worker_client import WorkerProcess
 
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = RENDER_TIME_LIMIT_S
 # After this many renders stopped by the time or memory limit, the rest would only repeat it.
 MAX_RUNAWAYS = 2
 COMMON_MIXES: tuple[frozenset[Medication], ...] = (
@@ -47,7 +54,29 @@ class Problem:
     combinations: list[str] = field(default_factory=list)
 
 
-def combinations() -> list[tuple[str, Selection]]:
+# The patient factors in rotation: none, each alone, and all at once with every kind of allergy.
+FACTOR_SETS: tuple[tuple[str, PatientFactors], ...] = (
+    ("no factors", PatientFactors()),
+    ("diabetes", PatientFactors(diabetes=True)),
+    ("blood thinners", PatientFactors(blood_thinners=True)),
+    ("may be pregnant", PatientFactors(may_be_pregnant=True)),
+    ("every factor and allergy", PatientFactors(
+        diabetes=True, blood_thinners=True, may_be_pregnant=True,
+        allergies=tuple(Allergy(kind, "latex" if kind is AllergyKind.OTHER else "") for kind in AllergyKind),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sheet to render: what to call it in the report, the selection, and HTML or PDF."""
+
+    label: str
+    selection: Selection
+    output_format: str
+
+
+def procedures() -> list[tuple[str, Selection]]:
     """Every target x guidance (fluoroscopy with and without contrast) x single medication and common mix."""
     guidance = [(g, False) for g in Guidance] + [(Guidance.FLUOROSCOPY, True)]
     medications = [frozenset({m}) for m in Medication] + list(COMMON_MIXES)
@@ -56,10 +85,37 @@ def combinations() -> list[tuple[str, Selection]]:
         label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, {' + '.join(sorted(m.value for m in meds))}"
         selection = Selection(
             target=target, medications=meds, guidance=method, contrast=contrast, side=Side.RIGHT,
-            patient=PatientDetails(name="Template Check", procedure_date=dt.date(2026, 1, 15)),
+            patient=PatientDetails(name="Template Check", mrn="CHECK-1", clinician="Dr Check",
+                                   date_of_birth=dt.date(1950, 1, 1), procedure_date=dt.date(2026, 1, 15)),
         )
         result.append((label, selection))
     return result
+
+
+def _edition(label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper) -> tuple[str, Selection]:
+    factor_name, factors = FACTOR_SETS[index % len(FACTOR_SETS)]
+    consent_copy, archival = index % 7 == 0, index % 11 == 0
+    chosen = replace(selection, side=side, language=language, large_print=large, paper=paper, factors=factors,
+                     consent_copy=consent_copy, archival=archival)
+    extras = [side.value.upper(), language, "large print" if large else "standard print", paper.value, factor_name]
+    extras += ["consent copy"] * consent_copy + ["archival"] * archival
+    return f"{label}; {', '.join(extras)}", chosen
+
+
+def combinations() -> list[Job]:
+    """Every sheet check-templates renders: all procedures x sides x languages x print sizes x papers as
+    HTML, and each procedure once as PDF with those choices in rotation (every one of them appears)."""
+    editions = list(itertools.product(Side, LANGUAGES, (False, True), Paper))
+    jobs = []
+    for index, (label, selection) in enumerate(procedures()):
+        side, language, large, paper = editions[index % len(editions)]
+        jobs.append(Job(*_edition(label, selection, index, side, language, large, paper), "pdf"))
+    count = len(jobs)
+    for label, selection in procedures():
+        for side, language, large, paper in editions:
+            jobs.append(Job(*_edition(label, selection, count, side, language, large, paper), "html"))
+            count += 1
+    return jobs
 
 
 def hint_for(message: str) -> str:
@@ -80,77 +136,43 @@ def hint_for(message: str) -> str:
     return "Fix the line named, then run check-templates again."
 
 
-class _Worker:
-    """One render worker process, used one request at a time."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "handout_app.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert self.process.stdout is not None
-        header = read_frame(self.process.stdout)
-        read_frame(self.process.stdout)
-        if header is None or json.loads(header).get("id") != READY_ID:
-            raise RuntimeError("the render worker did not start")
-        self.job: tuple[str, float] | None = None  # (combination label, deadline)
-
-    def send(self, payload: bytes, label: str, timeout: float) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(HEADER.pack(len(payload)) + payload)
-        self.process.stdin.flush()
-        self.job = (label, time.monotonic() + timeout)
-
-    def receive(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        header = read_frame(self.process.stdout)
-        read_frame(self.process.stdout)
-        self.job = None
-        if header is None:
-            return {"ok": False, "error": "The render process stopped (it may have run out of memory)."}
-        return json.loads(header)
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-
-def render_all(folder: Path, jobs: list[tuple[str, Selection]], timeout: float, workers: int) -> list[tuple[str, dict[str, Any]]]:
+def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> list[tuple[str, dict[str, Any]]]:
     """Render each job in worker processes; returns (label, reply) in completion order."""
     pending = list(jobs)
     results: list[tuple[str, dict[str, Any]]] = []
-    pool = [_Worker() for _ in range(max(1, min(workers, len(jobs))))]
-    selector = selectors.DefaultSelector()
+    pool = [WorkerProcess() for _ in range(max(1, min(workers, len(jobs))))]
     runaways = 0
     try:
-        while pending or any(w.job for w in pool):
-            for index, worker in enumerate(pool):
-                if worker.job is None and pending and runaways < MAX_RUNAWAYS:
-                    label, selection = pending.pop(0)
-                    payload = encode_request(label, selection_to_dict(selection), str(folder), "2026-01-15T09:00:00+00:00")
-                    worker.send(payload, label, timeout)
-                    selector.register(worker.process.stdout, selectors.EVENT_READ, index)  # type: ignore[arg-type]
-            if not any(w.job for w in pool):
-                break
-            deadline = min(w.job[1] for w in pool if w.job)
-            for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
-                worker = pool[key.data]
-                label = worker.job[0] if worker.job else ""
-                selector.unregister(key.fileobj)
-                reply = worker.receive()
-                if not reply.get("ok") and ("more memory" in reply.get("error", "") or "process stopped" in reply.get("error", "")):
-                    runaways += 1
-                results.append((label, reply))
-            for index, worker in enumerate(pool):
-                if worker.job and time.monotonic() >= worker.job[1]:
-                    label = worker.job[0]
-                    selector.unregister(worker.process.stdout)  # type: ignore[arg-type]
-                    worker.stop()
-                    runaways += 1
-                    results.append((label, {"ok": False, "error": f"The render took longer than {timeout:g} seconds and was stopped."}))
-                    pool[index] = _Worker()
-        for label, _ in pending:
-            results.append((label, {"ok": None, "error": ""}))  # skipped after repeated runaways
+        with selectors.DefaultSelector() as selector:
+            while pending or any(w.job for w in pool):
+                for worker in pool:
+                    if worker.job is None and pending and runaways < MAX_RUNAWAYS:
+                        job = pending.pop(0)
+                        payload = encode_request(job.label, selection_to_dict(job.selection), str(folder),
+                                                 "2026-01-15T09:00:00+00:00", output_format=job.output_format)
+                        worker.send(payload, job.label, timeout)
+                        selector.register(worker.stdout, selectors.EVENT_READ, worker)
+                busy = [w for w in pool if w.job]
+                if not busy:
+                    break
+                deadline = min(w.job[1] for w in busy if w.job)
+                for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
+                    worker = key.data
+                    label = worker.job[0] if worker.job else ""
+                    selector.unregister(key.fileobj)
+                    reply, _ = worker.receive()
+                    if reply.get("error_kind") == "limit":
+                        runaways += 1
+                    results.append((label, reply))
+                for worker in pool:
+                    if worker.job and time.monotonic() >= worker.job[1]:
+                        selector.unregister(worker.stdout)
+                        stopped = worker.timed_out()
+                        assert stopped is not None
+                        runaways += 1
+                        results.append(stopped)
+        for job in pending:
+            results.append((job.label, {"ok": None, "error": ""}))  # skipped after repeated runaways
     finally:
         for worker in pool:
             worker.stop()
@@ -206,8 +228,8 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         if reply.get("ok") is None:
             skipped += 1
             continue
-        if reply.get("ok"):
-            continue
+        if reply.get("ok") or reply.get("error_kind") == "refused":
+            continue  # a refused mix is refused with the built-in wording too: not the clinic's problem
         error = str(reply.get("error", ""))
         where, _, message = error.partition(": ") if error.startswith(("/", "content/", "templates/")) else ("", "", error)
         problem = by_message.setdefault(error, Problem(where or "render", message or error, hint_for(error)))
@@ -215,7 +237,10 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
     problems += list(by_message.values())
     rendered = len(jobs) - skipped
     clean = sum(1 for _, reply in results if reply.get("ok"))
-    print(f"Rendered {rendered} of {len(jobs)} combinations (target x guidance x medication): {clean} clean.", file=out)
+    pdfs = sum(1 for job in jobs if job.output_format == "pdf")
+    print(f"Rendered {rendered} of {len(jobs)} sheets: {clean} clean. Every target x guidance x medication "
+          f"on every side, language, print size and paper as HTML, with the patient factors, consent copy "
+          f"and archival in rotation; {pdfs} of them to PDF.", file=out)
     if skipped:
         print(f"Skipped {skipped} combinations after {MAX_RUNAWAYS} renders were stopped by the time or memory limit.", file=out)
     for problem in problems:

@@ -64,11 +64,24 @@ def check_logo(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_LOGO_BYTES:
         raise LogoError(f"is {size // 1024} KB; the limit is {MAX_LOGO_BYTES // 1024} KB. Save a smaller version.")
-    data = path.read_bytes()
-    if suffix == ".svg":
+    check_picture(path.read_bytes(), "svg" if suffix == ".svg" else "png" if suffix == ".png" else "jpeg")
+
+
+PICTURE_TYPES = {"image/png": "png", "image/jpeg": "jpeg", "image/svg+xml": "svg"}
+
+
+def check_picture(data: bytes, kind: str) -> None:
+    """Raise LogoError unless `data` is a `kind` ("png", "jpeg" or "svg") picture within the limits.
+
+    Used for the logo and for every picture a clinic template puts on a sheet: a 12000 x 12000 PNG
+    would otherwise be decoded to hundreds of megabytes.
+    """
+    if len(data) > MAX_LOGO_BYTES:
+        raise LogoError(f"is {len(data) // 1024} KB; the limit is {MAX_LOGO_BYTES // 1024} KB. Save a smaller version.")
+    if kind == "svg":
         _check_svg(data)
         return
-    width, height = _png_size(data[:24]) if suffix == ".png" else _jpeg_size(data)
+    width, height = _png_size(data[:24]) if kind == "png" else _jpeg_size(data)
     if not (0 < width <= MAX_LOGO_PIXELS_PER_SIDE and 0 < height <= MAX_LOGO_PIXELS_PER_SIDE):
         raise LogoError(
             f"is {width} x {height} pixels; the limit is {MAX_LOGO_PIXELS_PER_SIDE} on each side. Save a smaller version."

@@ -1,6 +1,7 @@
-"""HTML -> PDF with WeasyPrint, a URL fetcher that only serves allowed folders, and safe file writing.
+"""HTML -> PDF with WeasyPrint and a URL fetcher that only serves allowed folders.
 
-WeasyPrint is imported lazily so that modules which only need `write_atomically` (the GUI) stay light.
+WeasyPrint is imported lazily so that importing this module stays light. Writing the PDF to a file
+is `output_files.write_atomically`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import gc
 import logging
 import mimetypes
 import os
-import tempfile
 import urllib.parse
 import urllib.request
+import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -30,17 +32,61 @@ def variant_for(archival: bool) -> str:
     return ARCHIVAL_VARIANT if archival else DEFAULT_VARIANT
 
 
+@dataclass(frozen=True)
+class SheetFacts:
+    """What the application itself writes into a PDF after the template has run.
+
+    A clinic's template may put anything in <meta>, headings and links; none of it reaches the PDF's
+    metadata, outline or link annotations unless it matches these facts, which hold no patient details.
+    """
+
+    title: str = ""
+    subject: str = ""
+    language: str = "en"
+    created: str | None = None
+    # Link targets allowed in the PDF: the clinic's own tel:, mailto: and https: addresses.
+    links: frozenset[str] = frozenset()
+    # Words an outline entry (bookmark) may use: the sheet's own headings and wording, less any word
+    # of the patient's details. An entry with any other word is left out of the outline.
+    outline_words: frozenset[str] = frozenset()
+
+
+def link_key(target: str) -> str:
+    """A link target in the form the allowlist compares: a tel: number by its digits only."""
+    text = urllib.parse.unquote(target).strip()
+    if text[:4].casefold() == "tel:":
+        return "tel:" + re.sub(r"[^0-9+]", "", text[4:])
+    if text[:7].casefold() == "mailto:":
+        return "mailto:" + text[7:].casefold()  # a ?subject= or ?body= part must match too, so none can
+    return text
+
+
+def words_of(text: str) -> set[str]:
+    """The case-folded words of `text`, as the outline check compares them."""
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def _apply_facts(document: Any, facts: SheetFacts) -> None:
+    """Replace the document's metadata, links, named destinations and outline with the app's own."""
+    from . import __version__
+
+    document.metadata = type(document.metadata)(
+        title=facts.title or None, description=facts.subject or None, lang=facts.language,
+        generator=f"handout-app {__version__}", created=facts.created, modified=facts.created,
+    )  # no authors, keywords, custom fields, XMP extras or attachments, whatever the template said
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] == "external" and link_key(link[1]) in facts.links]
+        page.anchors = {}  # an id="..." would become a named destination: a place for hidden text
+        page.bookmarks = [mark for mark in page.bookmarks if words_of(mark[1]) <= facts.outline_words]
+
+
 class RenderFailed(RuntimeError):
     """WeasyPrint could not make the PDF; the message says why in plain words."""
 
 
-class OutputExists(FileExistsError):
-    """The output file exists and the caller did not ask to replace it."""
-
-
 def allowed_roots(extra: Iterable[Path] = ()) -> tuple[Path, ...]:
     """Folders the renderer may read: built-in templates and assets, the font package, plus `extra`."""
-    roots = [resources.templates_dir(), resources.assets_dir(), resources.font_dir(), *extra]
+    roots = [resources.templates_dir(), resources.assets_dir(), resources.font_dir(), resources.fallback_font_dir(), *extra]
     return tuple(Path(os.path.realpath(r)) for r in roots)
 
 
@@ -60,6 +106,7 @@ def resolve_allowed(url: str, roots: tuple[Path, ...]) -> Path:
 
 
 DATA_URL_TYPES = ("image/svg+xml", "image/png", "image/jpeg")
+MAX_FETCHED_BYTES = 8 * 1024 * 1024  # fonts are the largest files a sheet uses (under 1 MB each)
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 
 
@@ -92,6 +139,7 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                     content_type, data = decode_data_url(url)
                 except ValueError as exc:
                     raise FatalURLFetchingError(str(exc)) from None
+                _check_picture(data, content_type, "an embedded picture")
                 return URLFetcherResponse(url[:64], data, headers={"Content-Type": content_type})
             try:
                 path = resolve_allowed(url, roots)
@@ -99,7 +147,22 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                 # Fatal, so a refused resource is an error the user sees, never a silently missing image.
                 raise FatalURLFetchingError(str(exc)) from None
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type})
+            if path.stat().st_size > MAX_FETCHED_BYTES:
+                raise FatalURLFetchingError(f"Refused to load '{path.name}': it is over {MAX_FETCHED_BYTES // (1024 * 1024)} MB.")
+            data = path.read_bytes()
+            if content_type.startswith("image/"):
+                _check_picture(data, content_type, f"'{path.name}'")
+            return URLFetcherResponse(path.as_uri(), data, headers={"Content-Type": content_type})
+
+    def _check_picture(data: bytes, content_type: str, name: str) -> None:
+        from .logo import PICTURE_TYPES, LogoError, check_picture
+
+        try:
+            if content_type not in PICTURE_TYPES:
+                raise LogoError("is not a PNG, JPEG or SVG picture.")
+            check_picture(data, PICTURE_TYPES[content_type])
+        except LogoError as exc:
+            raise FatalURLFetchingError(f"Refused to load {name}: it {exc}") from None
 
     return RestrictedFetcher()
 
@@ -115,8 +178,14 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable[Path] = (), variant: str = DEFAULT_VARIANT) -> bytes:
-    """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning."""
+def render_pdf(
+    html: str, *, facts: SheetFacts = SheetFacts(), base_dir: Path | None = None, extra_roots: Iterable[Path] = (),
+    variant: str = DEFAULT_VARIANT,
+) -> bytes:
+    """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning.
+
+    The PDF's metadata, links and outline come from `facts`, never from the HTML (see SheetFacts).
+    """
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
@@ -128,11 +197,10 @@ def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable
     try:
         html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_make_fetcher(roots))
         document = html_document.render(pdf_variant=variant, uncompressed_pdf=False)
-        # No file is ever embedded: a clinic template's <link rel=attachment> or <a rel=attachment>
-        # could otherwise put any file it can name inside the patient's PDF.
-        document.metadata.attachments = []
-        for page in document.pages:
-            page.links = [link for link in page.links if link[0] != "attachment"]
+        # The app writes the metadata, links and outline itself: a template's <meta name=author>,
+        # a heading holding the patient's name or a link carrying it never reach the PDF, and no
+        # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
+        _apply_facts(document, facts)
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.
@@ -149,49 +217,3 @@ def render_pdf(html: str, *, base_dir: Path | None = None, extra_roots: Iterable
         raise RenderFailed("The PDF could not be made cleanly: " + "; ".join(collector.messages))
     assert isinstance(pdf, bytes)
     return pdf
-
-
-def write_atomically(path: Path, data: bytes, *, replace: bool = False) -> None:
-    """Write `data` to `path` all at once: never a half-written file, never a silent overwrite.
-
-    The bytes go to a temporary file in the same folder first; it then takes the final name
-    with a hard link (fails if the name exists) or, when `replace` is true, an atomic rename.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not replace and path.exists():
-        raise OutputExists(str(path))
-    fd, tmp_name = tempfile.mkstemp(prefix=".handout-", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise OutputExists(str(path)) from None
-            except OSError:
-                # Some shared drives do not support hard links; fall back to an exclusive create,
-                # removing what was written if the write fails, so no half file is left.
-                try:
-                    with open(path, "xb") as handle:
-                        handle.write(data)
-                except FileExistsError:
-                    raise OutputExists(str(path)) from None
-                except OSError:
-                    path.unlink(missing_ok=True)
-                    raise
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

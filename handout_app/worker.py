@@ -1,8 +1,14 @@
 """The long-lived render process: keeps WeasyPrint loaded, renders one request at a time.
 
 Run as `python -m handout_app.worker`. It speaks length-prefixed frames on stdin/stdout:
-  request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only"})
-  response = frame(JSON {"id", "ok", "error", "set_error", "warnings", "title", "trace"}) + frame(PDF bytes, empty on error)
+  request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format"})
+  response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
+                         "procedure", "trace"}) + frame(PDF or HTML bytes, empty on error)
+`error_kind` says whose problem it is: "set" (the clinic's set does not load), "refused" or "selection"
+(the selection; `field` or `findings` name the option), "template" (a clinic template or item fails
+on this sheet), "render" (the PDF could not be made), "limit" (memory ran out) or "bug".
+Every render runs under the limits in limits.py: this process's address space is capped here, and
+each caller kills it when a render runs past the time limit.
 The GUI can kill and restart it at any time (a hung or crashed render never takes the window down).
 Patient details pass through memory only; nothing is logged or written.
 """
@@ -18,8 +24,8 @@ from typing import Any, BinaryIO, Callable
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
-MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024
 READY_ID = "ready"
+FORMATS = ("pdf", "html")
 
 
 def write_frame(stream: BinaryIO, payload: bytes) -> None:
@@ -54,13 +60,15 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 def encode_request(
     request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
-    clinic_overrides: dict[str, Any] | None = None,
+    clinic_overrides: dict[str, Any] | None = None, output_format: str = "pdf",
 ) -> bytes:
-    """The frame payload the GUI sends. `builtin_only` is the user's explicit switch to built-in wording;
-    `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview)."""
+    """The frame payload every caller sends. `builtin_only` is the user's explicit switch to built-in wording;
+    `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview);
+    `output_format` "html" returns the sheet's HTML instead of its PDF (checks and --format html)."""
+    assert output_format in FORMATS
     return json.dumps({
         "id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at,
-        "builtin_only": builtin_only, "clinic_overrides": clinic_overrides or {},
+        "builtin_only": builtin_only, "clinic_overrides": clinic_overrides or {}, "format": output_format,
     }).encode()
 
 
@@ -69,38 +77,52 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from .catalog import CatalogError, SelectionRefused
     from .clinic import ClinicError
     from .domain import SelectionError, selection_from_dict
+    from .limits import MAX_PDF_BYTES, describe_memory_limit
     from .pdf import RenderFailed, render_pdf, variant_for
     from .templating import TemplateProblem
 
-    reply: dict[str, Any] = {"id": request.get("id"), "ok": False, "error": "", "set_error": False, "warnings": [], "title": ""}
+    reply: dict[str, Any] = {
+        "id": request.get("id"), "ok": False, "error": "", "error_kind": "", "field": "", "findings": [],
+        "set_error": False, "warnings": [], "title": "", "procedure": "",
+    }
     try:
         template_set = _with_overrides(
             _template_set(request.get("clinic"), bool(request.get("builtin_only"))), request.get("clinic_overrides") or {}
         )
     except (ClinicError, CatalogError, TemplateProblem) as exc:
         # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
-        reply.update(error=str(exc), set_error=True)
+        reply.update(error=str(exc), error_kind="set", set_error=True)
         return reply, b""
     try:
         selection = selection_from_dict(request["selection"])
         rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]))
-        pdf = render_pdf(
-            rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots,
-            variant=variant_for(selection.archival),
-        )
+        if request.get("format") == "html":
+            data = rendered.html.encode("utf-8")
+        else:
+            data = render_pdf(
+                rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
+                extra_roots=template_set.extra_roots, variant=variant_for(selection.archival),
+            )
+            if len(data) > MAX_PDF_BYTES:
+                raise RenderFailed(f"The PDF came out at {len(data) // (1024 * 1024)} MB, far more than a handout needs; it was not used.")
     except SelectionRefused as exc:
-        reply["error"] = " ".join(f.message for f in exc.findings)
+        reply.update(error=" ".join(f.message for f in exc.findings), error_kind="refused",
+                     findings=[[f.field, f.message] for f in exc.findings])
     except SelectionError as exc:
-        reply["error"] = exc.message
+        reply.update(error=exc.message, error_kind="selection", field=exc.field_name)
     except (CatalogError, TemplateProblem, RenderFailed) as exc:
-        reply.update(error=str(exc), set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None)
+        reply.update(error=str(exc), error_kind="render" if isinstance(exc, RenderFailed) else "template",
+                     set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None)
     except MemoryError:
-        reply["error"] = "The preview needed more memory than allowed and was stopped. Check the clinic's templates for a runaway loop."
+        reply.update(error_kind="limit", error=(
+            f"The render needed more than {describe_memory_limit()} of memory and was stopped. "
+            "Check the clinic's templates for a loop or repeat that makes huge text."))
     except Exception as exc:  # A bug must still reach the user as a message, not kill the preview.
-        reply["error"] = f"Unexpected problem while making the preview: {exc}"
+        reply.update(error=f"Unexpected problem while making the handout: {exc or type(exc).__name__}", error_kind="bug")
     else:
-        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title, trace=template_set.trace)
-        return reply, pdf
+        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title,
+                     procedure=rendered.procedure, trace=template_set.trace)
+        return reply, data
     return reply, b""
 
 
@@ -134,12 +156,14 @@ def _template_set(folder: str | None, builtin_only: bool) -> Any:
 
 
 def _limit_memory() -> None:
+    from .limits import RENDER_MEMORY_LIMIT_BYTES
+
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+        resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_LIMIT_BYTES, RENDER_MEMORY_LIMIT_BYTES))
     except (ImportError, ValueError, OSError):
-        pass  # Not available on this platform; the GUI's time limit still applies.
+        pass  # Not available on this platform (Windows); the callers' time limit still applies.
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle) -> None:

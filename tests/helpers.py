@@ -69,7 +69,7 @@ def catalog():  # type: ignore[no-untyped-def]
 def pdf_bytes(selection: Selection, clinic: ClinicProfile | None = None) -> bytes:
     """Render a selection to PDF bytes with a fixed print time."""
     rendered = render_html(selection, catalog(), clinic or ClinicProfile(), GENERATED_AT)
-    return render_pdf(rendered.html)
+    return render_pdf(rendered.html, facts=rendered.facts)
 
 
 def normalise(text: str) -> str:

@@ -24,7 +24,7 @@ def test_the_example_clinic_is_clean_and_the_report_names_the_set() -> None:
     result = check(str(EXAMPLE_CLINIC))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Template set: Riverside hip set 3 #" in result.stdout
-    assert "Rendered 112 of 112 combinations" in result.stdout and "112 clean" in result.stdout
+    assert "Rendered 2800 of 2800 sheets: 2800 clean" in result.stdout and "112 of them to PDF" in result.stdout
     assert "Result: clean" in result.stdout
 
 
@@ -35,7 +35,7 @@ def test_a_misspelled_variable_is_reported_with_file_line_and_hint(clinic: Path)
     result = check(str(clinic))
     assert result.returncode == 2
     assert "header.html.j2, line 4" in result.stdout and "phon" in result.stdout
-    assert "Check the spelling" in result.stdout and "Seen in 112 combination(s)" in result.stdout
+    assert "Check the spelling" in result.stdout and "Seen in 2800 combination(s)" in result.stdout
     assert "Result: 1 problem(s)." in result.stdout
 
 
@@ -85,3 +85,33 @@ def test_an_override_in_one_language_only_is_reported(clinic: Path) -> None:
     path.write_text(text[:start] + text[text.index("\n", start) + 1:])
     (problem,) = readability_problems(load_template_set(clinic))
     assert "item 'after-ice'" in problem.where and "not in es" in problem.message
+
+
+def test_the_sheets_cover_every_side_language_edition_paper_and_factor() -> None:
+    from handout_app.catalog import LANGUAGES
+    from handout_app.check_templates import FACTOR_SETS, combinations
+    from handout_app.domain import Paper, Side
+
+    jobs = combinations()
+    for output_format in ("html", "pdf"):
+        chosen = [job.selection for job in jobs if job.output_format == output_format]
+        assert {s.side for s in chosen} == set(Side) and {s.language for s in chosen} == set(LANGUAGES)
+        assert {s.large_print for s in chosen} == {False, True} and {s.paper for s in chosen} == set(Paper)
+        assert {s.factors for s in chosen} == {factors for _, factors in FACTOR_SETS}
+        assert any(s.consent_copy for s in chosen) and any(s.archival for s in chosen)
+    html = {(j.selection.target, j.selection.medications, j.selection.guidance, j.selection.contrast, j.selection.side,
+             j.selection.language, j.selection.large_print, j.selection.paper) for j in jobs if j.output_format == "html"}
+    assert len(html) == 112 * 3 * 2 * 2 * 2  # every procedure on every side, language, print size and paper
+
+
+def test_a_set_that_fails_only_on_the_rarest_sheet_is_not_clean(clinic: Path) -> None:
+    # Works on every sheet but a LEFT, Spanish, large-print Letter one with every factor: still reported.
+    condition = "side == 'IZQUIERDA' and large_print and paper == 'letter' and allergies|length > 3"
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}\n{{ super() }}\n'
+        f"{{% if {condition} %}}{{{{ clinic.no_such_field }}}}{{% endif %}}\n{{% endblock %}}\n"
+    )
+    result = check(str(clinic))
+    assert result.returncode == 2, result.stdout
+    assert "Result: clean" not in result.stdout and "header.html.j2, line 4" in result.stdout
+    assert "LEFT, es, large print, letter, every factor and allergy" in result.stdout

@@ -30,7 +30,7 @@ def html_of(template_set: TemplateSet, **selection: object) -> str:
 
 def pdf_of(template_set: TemplateSet, **selection: object) -> bytes:
     rendered = template_set.render_html(make_selection(**selection), GENERATED_AT)  # type: ignore[arg-type]
-    return render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
 
 
 # -- the example clinic shows every kind of override ------------------------------------------

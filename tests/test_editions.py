@@ -87,7 +87,7 @@ def test_consent_copy_adds_a_second_consent_on_its_own_pages() -> None:
 def test_archival_pdf_is_tagged_pdfa_with_metadata(paper: str, tmp_path: Path) -> None:
     selection = replace(make_selection(), paper=Paper(paper))
     rendered = render_html(selection, catalog(), ClinicProfile(), GENERATED_AT)
-    data = render_pdf(rendered.html, variant=ARCHIVAL_VARIANT)
+    data = render_pdf(rendered.html, facts=rendered.facts, variant=ARCHIVAL_VARIANT)
     reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")

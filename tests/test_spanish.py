@@ -70,5 +70,5 @@ def test_footer_names_the_wording_in_spanish_for_built_in_and_fallback_sets(clin
     for template_set, words in ((load_template_set(None), "Texto: Texto incluido en la aplicación"),
                                 (load_template_set(clinic, builtin_only=True), "porque el texto propio de la clínica tiene errores")):
         rendered = template_set.render_html(replace(make_selection(), language="es"), GENERATED_AT)
-        text = pdf_text(render_pdf(rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots))
+        text = pdf_text(render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots))
         assert words in text and "Built-in" not in text

@@ -9,16 +9,19 @@ is started for the next change.
 from __future__ import annotations
 
 import itertools
+import shutil
 import json
 import struct
 import sys
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
+from ..limits import RENDER_TIME_LIMIT_S
 from ..worker import HEADER, READY_ID, encode_request
+from ..worker_client import clean_stale_temp_dirs, new_temp_dir, worker_environment
 
-DEFAULT_TIMEOUT_MS = 20_000
+DEFAULT_TIMEOUT_MS = int(RENDER_TIME_LIMIT_S * 1000)
 # A worker that dies before it is ready this many times in a row is not restarted again until the
 # next change: a broken installation must not become an endless loop of restarts.
 MAX_FAILED_STARTS = 3
@@ -67,7 +70,13 @@ class RenderClient(QObject):
         self._ready = False
         self._buffer.clear()
         self._pending_header = None
+        clean_stale_temp_dirs()  # folders of workers killed before they could tidy up
+        self._temp_dir = new_temp_dir()
         process = QProcess(self)
+        environment = QProcessEnvironment()
+        for key, value in worker_environment(self._temp_dir).items():
+            environment.insert(key, value)
+        process.setProcessEnvironment(environment)
         process.setProgram(self._command[0])
         process.setArguments(self._command[1:])
         process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
@@ -89,6 +98,12 @@ class RenderClient(QObject):
             if not process.waitForFinished(1500):
                 process.kill()
                 process.waitForFinished(1500)
+        self._remove_temp_dir()
+
+    def _remove_temp_dir(self) -> None:
+        temp_dir, self._temp_dir = getattr(self, "_temp_dir", None), None
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
 
     @property
     def is_ready(self) -> bool:
@@ -177,6 +192,7 @@ class RenderClient(QObject):
             process.kill()
             process.waitForFinished(2000)
             process.deleteLater()
+        self._remove_temp_dir()
 
     def _restart(self, message: str) -> None:
         failed_id = self._in_flight or self._latest or ""
@@ -187,9 +203,9 @@ class RenderClient(QObject):
         self.start()
 
     def _on_timeout(self) -> None:
-        seconds = self._timeout_ms // 1000
+        seconds = self._timeout_ms / 1000
         self._waiting = None  # do not re-send the request that hung; the next change renders again
-        self._restart(f"The preview took longer than {seconds} seconds and was stopped. Change anything to try again.")
+        self._restart(f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again.")
 
     def _on_exit(self, *_: object) -> None:
         self._waiting = None
