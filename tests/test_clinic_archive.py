@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handout_app.clinic_archive import MAX_UNPACKED_BYTES, ArchiveError, export_zip, import_zip
-from handout_app.pdf import OutputExists
+from handout_app.output_files import OutputExists
 from handout_app.template_set import load_template_set
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..clinic import ClinicError, ClinicProfile, write_clinic_toml
+from ..clinic import ClinicError, ClinicProfile, check_profile, text_problem, write_clinic_toml
 from ..logo import LogoError, check_logo
 from . import dialogs
 
@@ -54,6 +54,7 @@ class ClinicSettingsDialog(QDialog):
         self._profile = profile
         self._folder = folder
         self._new_logo: Path | None = None
+        self._field_problem = False  # the error line shows a problem with a typed value
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand."))
         form = QFormLayout()
@@ -102,7 +103,18 @@ class ClinicSettingsDialog(QDialog):
         return result
 
     def _emit_changed(self) -> None:
-        self.changed.emit(self.values())
+        values = self.values()
+        for key, label in TEXT_FIELDS:
+            problem = text_problem(key, values[key])
+            if problem:
+                # Said at once; the preview keeps the last values that can be printed.
+                self._show_error(f"{label.replace('&', '').rstrip(':')}: {problem}")
+                self._field_problem = True
+                return
+        if self._field_problem:
+            self._field_problem = False
+            self.error.hide()
+        self.changed.emit(values)
 
     def choose_logo(self) -> None:
         """Pick a PNG, JPEG or SVG; it is checked now and copied into assets/ on Save."""
@@ -123,9 +135,15 @@ class ClinicSettingsDialog(QDialog):
         self.error.show()
 
     def save(self) -> None:
-        """Write clinic.toml atomically; on any problem, say so and keep the dialog open."""
+        """Write clinic.toml atomically; on any problem, say so and keep the dialog open.
+
+        write_clinic_toml checks every value and that the file reads back the same before writing.
+        """
         logo = self._profile.logo
+        typed = dataclasses.replace(self._profile, **self.values())
         try:
+            # The typed values first, so a refused save copies no logo into the folder either.
+            check_profile(dataclasses.replace(typed, logo=""))
             if self._new_logo is not None:
                 destination = self._folder / "assets" / self._new_logo.name
                 if destination.exists() and destination.resolve() != self._new_logo.resolve():
@@ -134,8 +152,7 @@ class ClinicSettingsDialog(QDialog):
                 if not destination.exists():
                     shutil.copyfile(self._new_logo, destination)
                 logo = destination.relative_to(self._folder).as_posix()
-            profile = dataclasses.replace(self._profile, **self.values(), logo=logo)
-            write_clinic_toml(profile, self._folder)
+            write_clinic_toml(dataclasses.replace(typed, logo=logo), self._folder)
         except (ClinicError, OSError) as exc:
             self._show_error(f"The settings were not saved: {exc}")
             return

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ..catalog import CatalogError, load_catalog
+from ..output_files import clean_stale_temp_files
 from .main_window import MainWindow
 
 ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
@@ -24,6 +25,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def launch(clinic_folder: Path | None = None) -> int:
     """Show the main window and run until it closes."""
+    clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
     try:
         catalog = load_catalog()

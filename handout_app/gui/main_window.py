@@ -20,7 +20,7 @@ from ..catalog import Catalog
 from ..clinic import ClinicError, ClinicProfile, load_clinic
 from ..clinic_archive import ArchiveError, export_zip, import_zip
 from ..domain import selection_to_dict
-from ..pdf import OutputExists, write_atomically
+from ..output_files import OutputExists, OutputNotRegular, check_target, write_atomically
 from . import dialogs
 from .clinic_settings import ClinicSettingsDialog
 from .form import SelectionForm
@@ -309,6 +309,11 @@ class MainWindow(QMainWindow):
         if choice is None:
             return
         path = choice.path
+        try:
+            check_target(path, replace=True)  # a pipe, device, link or folder is never offered for replacing
+        except OSError as exc:
+            dialogs.show_error(self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed.")
+            return
         data = self.preview.pdf_bytes
         if choice.archival != self.form.archival.isChecked():
             data = self._render_variant(archival=choice.archival)
@@ -324,6 +329,9 @@ class MainWindow(QMainWindow):
         except OutputExists:
             dialogs.show_error(self, "File already exists", f"{path} appeared while saving. Save again to choose what to do.")
             return
+        except OutputNotRegular as exc:  # it became one after the check
+            dialogs.show_error(self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed.")
+            return
         except OSError as exc:
             dialogs.show_error(
                 self, "Could not save the handout",
@@ -333,6 +341,13 @@ class MainWindow(QMainWindow):
             return
         QSettings().setValue("last_save_folder", str(path.parent))
         self.statusBar().showMessage(f"Saved to {path}")
+
+    @staticmethod
+    def _save_refusal(path: Path, exc: OSError) -> str:
+        """Why `path` cannot be saved to, for a path refused before or while writing."""
+        if isinstance(exc, OutputNotRegular):
+            return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary file, so it was not replaced.\n\nChoose another file name."
+        return f"{path} cannot be used ({exc.strerror or exc}).\n\nChoose another file name."
 
     def _render_variant(self, archival: bool) -> bytes | None:
         """The previewed handout rendered again as (or not as) archival PDF/A, waiting for the worker."""
@@ -499,13 +514,28 @@ class MainWindow(QMainWindow):
         path = dialogs.ask_zip_to_save(self, Path.home() / f"{self._clinic_folder.name}.zip")
         if path is None:
             return
+        try:
+            check_target(path, replace=True)  # a pipe, device, link or folder is never offered for replacing
+        except OSError as exc:
+            dialogs.show_error(self, "Could not export", self._save_refusal(path, exc))
+            return
         replace = path.exists() and dialogs.confirm_replace(self, path)
         if path.exists() and not replace:
             return
         try:
             count = export_zip(self._clinic_folder, path, replace=replace)
-        except (ArchiveError, OSError) as exc:
+        except OutputExists:
+            dialogs.show_error(self, "Could not export", f"{path} appeared while exporting. Export again to choose what to do.")
+            return
+        except OutputNotRegular as exc:
+            dialogs.show_error(self, "Could not export", self._save_refusal(path, exc))
+            return
+        except ArchiveError as exc:
             dialogs.show_error(self, "Could not export", f"{exc}")
+            return
+        except OSError as exc:
+            dialogs.show_error(self, "Could not export", f"The archive could not be written to {path.parent} "
+                               f"({exc.strerror or exc}). Choose another folder.")
             return
         self.statusBar().showMessage(f"Exported {count} files to {path}")
 
@@ -519,8 +549,12 @@ class MainWindow(QMainWindow):
         target = parent / archive.stem
         try:
             import_zip(archive, target)
-        except (ArchiveError, OSError) as exc:
+        except ArchiveError as exc:
             dialogs.show_error(self, "Could not import", f"{exc}")
+            return
+        except OSError as exc:
+            dialogs.show_error(self, "Could not import", f"The clinic folder could not be made in {parent} "
+                               f"({exc.strerror or exc}). Choose another folder. Nothing was imported.")
             return
         self.set_clinic_folder(target)
         self.statusBar().showMessage(f"Imported the clinic folder into {target} and switched to it.")
