@@ -4,13 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test system-deps venv install-check bench sample clean
+.PHONY: run test test-fast system-deps venv install-check bench sample clean
 
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
 
 test: system-deps $(STAMP)
 	$(PY) -m pytest
+
+# The quick lane for your own loop: stops at the first failure, skips the slow PDF matrix and CUPS.
+test-fast: $(STAMP)
+	$(PY) -m pytest -x -q -m "not slow and not cups"
 
 # A sample handout from the command line (no window needed).
 sample: system-deps $(STAMP)

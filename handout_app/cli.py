@@ -10,9 +10,10 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from . import __version__
+from .output_files import clean_stale_temp_files
 from .domain import (
     Allergy,
     AllergyKind,
@@ -28,8 +29,24 @@ from .domain import (
     Side,
     Target,
 )
+from .patient_input import (
+    MAX_ALLERGIES,
+    STDIN,
+    TEXT_LIMITS,
+    InputError,
+    PatientFileError,
+    check_birth_date,
+    check_path_text,
+    check_procedure_date,
+    parse_date,
+    parse_timestamp,
+    printable_text,
+    read_patient_file,
+    shown,
+)
 
 EXIT_OK, EXIT_RENDER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+T = TypeVar("T")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,32 +56,115 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {message}\nRun '{self.prog} --help' to see every option.\n")
 
 
+def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse `type` from a patient_input check: its InputError becomes argparse's error for the option."""
+
+    def parse(value: str) -> T:
+        try:
+            return check(value)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
 def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-21") from None
+    """A YYYY-MM-DD date (the procedure date): between 2000 and 2100."""
+    return check_procedure_date(parse_date(value))
+
+
+def _birth_date(value: str) -> dt.date:
+    """A YYYY-MM-DD date of birth: from 1900, not in the future."""
+    return check_birth_date(parse_date(value))
 
 
 def _timestamp(value: str) -> dt.datetime:
+    """An ISO-8601 print time, with or without an offset, between 2000 and 2100."""
+    return parse_timestamp(value)
+
+
+def _path(value: str) -> Path:
+    """A file or folder name: UTF-8, no control characters (it is printed back in messages)."""
+    return Path(check_path_text(value))
+
+
+def _patient_file(value: str) -> str:
+    """A patient file name, or '-' for standard input (opened only when all options are read)."""
+    return check_path_text(value)
+
+
+def _seconds(value: str) -> float:
+    """A time limit in seconds: a plain number from 1 to 600."""
     try:
-        return dt.datetime.fromisoformat(value)
+        seconds = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not an ISO-8601 time; write it like 2026-11-21T09:30:00+00:00"
-        ) from None
+        raise InputError(f"'{shown(value)}' is not a number of seconds, e.g. 20") from None
+    if not 1 <= seconds <= 600:  # also refuses nan and inf, which compare false
+        raise InputError(f"'{shown(value)}' is not between 1 and 600 seconds")
+    return seconds
 
 
-def _text(label: str, limit: int = 200):  # type: ignore[no-untyped-def]
+def _text(limit: int = 200) -> Callable[[str], str]:
+    """Typed text: no control characters, valid UTF-8, NFC, within `limit`, printable."""
+
     def parse(value: str) -> str:
-        cleaned = " ".join(value.split())
-        if any(ord(c) < 32 for c in value if c not in "\t\n"):
-            raise argparse.ArgumentTypeError(f"{label} contains control characters; type it again")
-        if len(cleaned) > limit:
-            raise argparse.ArgumentTypeError(f"{label} is longer than {limit} characters")
-        return cleaned
+        return printable_text(value, limit, "the text")
 
-    return parse
+    return _checked(parse)
+
+
+class _MainParser(_Parser):
+    """The top parser: once every option is read, runs the command's `finish` step (set as a default).
+
+    Checks that need several options at once (the patient file against the options) live there,
+    so their errors come from argparse like any other: exit 2, the option named, before any work.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        parsed, extras = super().parse_known_args(args, namespace)
+        finish = getattr(parsed, "finish", None)
+        if finish is not None:
+            del parsed.finish
+            finish(parsed)
+        return parsed, extras
+
+
+# Patient file key -> (option's attribute, option).
+_FILE_OPTIONS = {
+    "name": ("patient_name", "--patient-name"),
+    "date_of_birth": ("date_of_birth", "--date-of-birth"),
+    "mrn": ("mrn", "--mrn"),
+    "procedure_date": ("procedure_date", "--procedure-date"),
+    "clinician": ("clinician", "--clinician"),
+    "allergies": ("allergy", "--allergy"),
+}
+
+
+def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Merge --patient-file into the options and check what needs them together; parser.error() if wrong."""
+    if args.patient_file is not None:
+        if args.patient_file == STDIN and sys.stdin is not None and sys.stdin.isatty():
+            print("Reading the patient file from the keyboard; end it with Ctrl-D.", file=sys.stderr)
+        stdin = sys.stdin.buffer if sys.stdin is not None and hasattr(sys.stdin, "buffer") else None
+        try:
+            source, values = read_patient_file(args.patient_file, stdin)
+        except PatientFileError as exc:
+            parser.error(f"argument --patient-file: {exc}")
+        except OSError as exc:  # reading standard input failed
+            parser.error(f"argument --patient-file: could not be read ({exc.strerror or exc})")
+        for key, value in values.items():
+            attribute, option = _FILE_OPTIONS[key]
+            if getattr(args, attribute) is not None:
+                parser.error(f"argument --patient-file: {source} gives {key} and so does {option}; give it one way only")
+            setattr(args, attribute, value)
+    if args.patient_name is None:  # a blank name is refused later, with the other selection checks
+        parser.error("the following arguments are required: --patient-name "
+                     "(or name = \"...\" in the --patient-file); give the patient's full name")
+    if args.allergy and len(args.allergy) > MAX_ALLERGIES:
+        parser.error(f"argument --allergy: given more than {MAX_ALLERGIES} times; give the allergies that matter")
+    if args.date_of_birth and args.procedure_date and args.date_of_birth > args.procedure_date:
+        parser.error(f"argument --date-of-birth: {args.date_of_birth.isoformat()} is after the procedure date "
+                     f"{args.procedure_date.isoformat()}; check both dates")
 
 
 def _choices(enum: type) -> list[str]:
@@ -73,7 +173,7 @@ def _choices(enum: type) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line grammar."""
-    parser = _Parser(prog="handout-app", description="Print a consent and information handout for a hip injection.")
+    parser = _MainParser(prog="handout-app", description="Print a consent and information handout for a hip injection.")
     parser.add_argument("--version", action="version", version=f"handout-app {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -90,40 +190,53 @@ def build_parser() -> argparse.ArgumentParser:
     procedure.add_argument("--side", required=True, choices=_choices(Side), help="which hip (no default)")
 
     patient = render.add_argument_group("patient")
-    patient.add_argument("--patient-name", required=True, type=_text("--patient-name"), help="the patient's full name")
-    patient.add_argument("--date-of-birth", type=_date, help="YYYY-MM-DD")
-    patient.add_argument("--mrn", type=_text("--mrn", 60), default="", help="medical record number")
-    patient.add_argument("--procedure-date", type=_date, help="YYYY-MM-DD")
-    patient.add_argument("--clinician", type=_text("--clinician"), default="", help="the doctor doing the procedure")
+    # Patient details default to None, not "", so that one given both here and in --patient-file is seen.
+    patient.add_argument(
+        "--patient-file", type=_checked(_patient_file), metavar="FILE",
+        help="read the patient's details from a TOML file ('-' for standard input) instead of the options below, "
+             "which every user of the computer can see; keys: name, date_of_birth, mrn, procedure_date, clinician, allergies",
+    )
+    patient.add_argument(
+        "--patient-name", type=_text(),
+        help="the patient's full name (required, unless --patient-file gives it)",
+    )
+    patient.add_argument("--date-of-birth", type=_checked(_birth_date), help="YYYY-MM-DD, from 1900, not in the future")
+    patient.add_argument("--mrn", type=_text(TEXT_LIMITS["mrn"]), help="medical record number")
+    patient.add_argument("--procedure-date", type=_checked(_date), help="YYYY-MM-DD, between 2000 and 2100")
+    patient.add_argument("--clinician", type=_text(), help="the doctor doing the procedure")
     patient.add_argument("--diabetes", action="store_true", help="the patient has diabetes")
     patient.add_argument("--blood-thinners", action="store_true", help="the patient takes blood thinners or bleeds easily")
     patient.add_argument("--may-be-pregnant", action="store_true", help="the patient is or may be pregnant")
     patient.add_argument(
-        "--allergy", action="append", default=[], type=_text("--allergy", 120), metavar="TEXT",
+        "--allergy", action="append", type=_text(TEXT_LIMITS["allergy"]), metavar="TEXT",
         help="an allergy: local-anesthetic, contrast (or iodine), antiseptic, or any other text; repeat for several",
     )
 
     output = render.add_argument_group("output")
-    output.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml")
+    output.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml")
     output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
     output.add_argument("--language", choices=("en", "es"), default="en", help="the handout's language: en (English) or es (Spanish)")
     output.add_argument("--large-print", action="store_true", help="large-print edition: 18 pt text, 1.5 line spacing")
     output.add_argument("--consent-copy", action="store_true", help="add a second copy of the consent page for the patient")
     output.add_argument("--archival", action="store_true", help="archival PDF/A-3a (tagged) for the clinic's records")
     output.add_argument("--format", choices=_choices(OutputFormat), default=OutputFormat.PDF.value, help="pdf or html")
-    output.add_argument("--generated-at", type=_timestamp, help="the print time shown on the sheet (default now)")
+    output.add_argument(
+        "--generated-at", type=_checked(_timestamp),
+        help="the print time shown on the sheet, ISO-8601 with or without offset, 2000 to 2100 (default now)",
+    )
     output.add_argument("--force", action="store_true", help="replace the output file if it exists")
-    output.add_argument("--output", required=True, type=Path, help="where to write the handout")
+    output.add_argument("--output", required=True, type=_checked(_path), help="where to write the handout")
+    render.set_defaults(finish=lambda args: _finish_render(render, args))
 
     commands.add_parser("options", help="list every choice with a one-line description")
     check = commands.add_parser(
         "check-templates", help="check a clinic folder: render every common combination and report problems"
     )
-    check.add_argument("folder", type=Path, metavar="DIR", help="the clinic folder")
+    check.add_argument("folder", type=_checked(_path), metavar="DIR", help="the clinic folder")
     check.add_argument("--list-items", action="store_true", help="list every item's id, section and source, then stop")
-    check.add_argument("--timeout", type=float, default=20.0, help="seconds one render may take (default 20)")
+    check.add_argument("--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)")
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
-    gui.add_argument("--clinic", type=Path, help="clinic folder holding clinic.toml (remembered for next time)")
+    gui.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml (remembered for next time)")
     return parser
 
 
@@ -139,15 +252,15 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
         patient=PatientDetails(
             name=args.patient_name,
             date_of_birth=args.date_of_birth,
-            mrn=args.mrn,
+            mrn=args.mrn or "",
             procedure_date=args.procedure_date,
-            clinician=args.clinician,
+            clinician=args.clinician or "",
         ),
         factors=PatientFactors(
             diabetes=args.diabetes,
             blood_thinners=args.blood_thinners,
             may_be_pregnant=args.may_be_pregnant,
-            allergies=tuple(Allergy.parse(a) for a in args.allergy if a),
+            allergies=tuple(Allergy.parse(a) for a in args.allergy or () if a),
         ),
         paper=Paper(args.paper or Paper.A4.value),
         language=getattr(args, "language", "en"),
@@ -181,66 +294,95 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+def render_in_worker(
+    selection: Selection, clinic: Path | None, generated_at: dt.datetime, output_format: str,
+) -> tuple[dict[str, object], bytes]:
+    """Render in a worker process under the time and memory limits (limits.py), as the window does."""
+    from .domain import selection_to_dict
+    from .worker import encode_request
+    from .worker_client import WorkerProcess, WorkerUnavailable
+
+    request = encode_request(
+        "cli", selection_to_dict(selection), str(clinic.resolve()) if clinic else None,
+        generated_at.isoformat(), output_format=output_format,
+    )
+    try:
+        worker = WorkerProcess()
+    except WorkerUnavailable as exc:
+        return {"ok": False, "error_kind": "bug", "error": str(exc)}, b""
+    try:
+        return worker.render(request)
+    finally:
+        worker.stop()
+
+
+def _render_failure(reply: dict[str, object], clinic: Path | None) -> int:
+    """Print the worker's error the way the CLI reports problems; return the exit code."""
+    kind, error = reply.get("error_kind"), str(reply.get("error", "")).rstrip(".")
+    if kind == "refused":
+        for field_name, message in reply.get("findings", []):  # type: ignore[union-attr]
+            print(f"error: --{field_name}: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if kind == "selection":
+        return _fail(EXIT_BAD_INPUT, f"--{reply.get('field')}: {error}.")
+    if kind == "set":
+        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {error}. "
+                     f"Run `handout-app check-templates {clinic}` for a full report.")
+    if kind == "template":
+        return _fail(EXIT_RENDER_FAILED, f"the handout templates have a problem: {error}.")
+    return _fail(EXIT_RENDER_FAILED, f"{error}.")
+
+
 def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
-    from .catalog import CatalogError, SelectionRefused
-    from .clinic import ClinicError
-    from .pdf import OutputExists, RenderFailed, render_pdf, variant_for, write_atomically
-    from .template_set import load_template_set
-    from .templating import TemplateProblem
+    from .clinic import ClinicError, load_clinic
+    from .output_files import OutputExists, OutputNotRegular, check_target, write_atomically
 
     output: Path = args.output
-    if output.exists() and not args.force:
+    try:
+        check_target(output, replace=args.force)  # looks without opening: a named pipe would block
+    except OutputExists:
         return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
-    if output.exists() and output.is_dir():
-        return _fail(EXIT_BAD_INPUT, f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}.")
+    except OutputNotRegular as exc:
+        if exc.kind == "a folder":
+            return _fail(EXIT_BAD_INPUT, f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}.")
+        return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
+                     "even with --force: give another file name.")
+    except OSError as exc:
+        return _fail(EXIT_BAD_INPUT, f"--output: '{output}' cannot be used ({exc.strerror or exc}). Choose another name or folder.")
     folder = output.parent if str(output.parent) else Path(".")
     if not folder.is_dir():
         return _fail(EXIT_BAD_INPUT, f"--output: the folder '{folder}' does not exist. Create it first or choose another.")
 
-    try:
-        template_set = load_template_set(args.clinic)
-    except ClinicError as exc:
-        return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
-    except (CatalogError, TemplateProblem) as exc:
-        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {str(exc).rstrip('.')}. "
-                     f"Run `handout-app check-templates {args.clinic}` for a full report.")
-    if args.paper is None and template_set.clinic.default_paper:
-        args.paper = template_set.clinic.default_paper
+    if args.clinic is not None:
+        try:
+            clinic = load_clinic(args.clinic)  # only clinic.toml here; the worker loads the rest
+        except ClinicError as exc:
+            return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
+        if args.paper is None and clinic.default_paper:
+            args.paper = clinic.default_paper
     try:
         selection = selection_from_args(args)
         selection.check()
     except SelectionError as exc:
         return _fail(EXIT_BAD_INPUT, f"--{exc.field_name}: {exc.message}")
-    try:
-        generated_at = args.generated_at or dt.datetime.now().astimezone()
-        rendered = template_set.render_html(selection, generated_at)
-    except SelectionRefused as exc:
-        for finding in exc.findings:
-            print(f"error: --{finding.field}: {finding.message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (CatalogError, TemplateProblem) as exc:
-        return _fail(EXIT_RENDER_FAILED, f"the handout templates have a problem: {exc}")
-    for finding in rendered.warnings:
-        print(f"warning: {finding.message}", file=sys.stderr)
-
-    if args.format == OutputFormat.HTML.value:
-        data = rendered.html.encode("utf-8")
-    else:
-        try:
-            data = render_pdf(
-                rendered.html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots,
-                variant=variant_for(selection.archival),
-            )
-        except RenderFailed as exc:
-            return _fail(EXIT_RENDER_FAILED, str(exc))
+    generated_at = args.generated_at or dt.datetime.now().astimezone()
+    reply, data = render_in_worker(selection, args.clinic, generated_at, args.format)
+    if not reply.get("ok"):
+        return _render_failure(reply, args.clinic)
+    for message in reply.get("warnings", []):
+        print(f"warning: {message}", file=sys.stderr)
+    procedure = reply.get("procedure", "")
     try:
         write_atomically(output, data, replace=args.force)
     except OutputExists:
         return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
+    except OutputNotRegular as exc:  # it became one while the handout was made
+        return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
+                     "even with --force: give another file name.")
     except OSError as exc:
         return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
-    print(f"Saved {rendered.procedure} handout to {output}")
+    print(f"Saved {procedure} handout to {output}")
     return EXIT_OK
 
 
@@ -263,6 +405,7 @@ def _check_templates(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `handout-app` and `python -m handout_app`."""
     args = build_parser().parse_args(argv)
+    clean_stale_temp_files()  # temporary files a killed earlier run left behind
     try:
         if args.command == "render":
             return run_render(args)
@@ -284,5 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return launch(clinic)
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        return _fail(EXIT_RENDER_FAILED, "the computer ran out of memory. Close other programs and try again.")
     except Exception as exc:  # Last line of defence: a plain message, never a traceback.
         return _fail(EXIT_RENDER_FAILED, f"unexpected problem: {exc}. Please report it with the command you ran.")

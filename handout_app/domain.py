@@ -171,7 +171,8 @@ class Selection:
         return self.intent if self.intent is not None else default_intent(self.medications)
 
     def check(self) -> None:
-        """Raise SelectionError for a selection that is structurally incomplete.
+        """Raise SelectionError for a selection that is structurally incomplete, or whose typed text
+        (name, record number, clinician, allergies) has characters the bundled fonts cannot print.
 
         Medical mixes that are impossible or unusual are data (see catalog rules); this only
         checks what every handout needs.
@@ -180,6 +181,19 @@ class Selection:
             raise SelectionError("medication", "Choose at least one medication.")
         if not self.patient.name.strip():
             raise SelectionError("patient-name", "Enter the patient's name.")
+        # Imported here: reading the fonts is the renderer's business, and most callers never get this far.
+        from .glyphs import problem
+
+        typed = [
+            ("patient-name", "The patient's name", self.patient.name),
+            ("mrn", "The record number", self.patient.mrn),
+            ("clinician", "The clinician's name", self.patient.clinician),
+            *(("allergy", "The allergy", allergy.text) for allergy in self.factors.allergies),
+        ]
+        for field_name, what, text in typed:
+            message = problem(text, what)
+            if message:
+                raise SelectionError(field_name, message)
 
 
 def _date_text(value: dt.date | None) -> str | None:

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import fontpkg_atkinson_hyperlegible
+import fontpkg_noto_sans
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -44,3 +45,16 @@ def assets_dir() -> Path:
 def font_dir() -> Path:
     """The Atkinson Hyperlegible TTF files, shipped by the fontpkg-atkinson-hyperlegible package."""
     return Path(fontpkg_atkinson_hyperlegible.ROOT) / "files"
+
+
+def fallback_font_dir() -> Path:
+    """The Noto Sans TTF files (fontpkg-noto-sans): Greek, Cyrillic and the Latin letters Atkinson lacks.
+
+    Bundled so that a name in those scripts prints the same on every workstation, never in a system font.
+    """
+    return Path(fontpkg_noto_sans.ROOT) / "files"
+
+
+def font_files() -> tuple[Path, ...]:
+    """Every bundled font file the handout may print with: the main family first, then the fallback."""
+    return (*sorted(font_dir().glob("*.ttf")), *sorted(fallback_font_dir().glob("*.ttf")))

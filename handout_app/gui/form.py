@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QDate, QLocale, Signal
@@ -36,6 +37,7 @@ from ..domain import (
     Target,
     default_intent,
 )
+from ..glyphs import problem as glyph_problem
 
 DATE_FORMAT = "d MMM yyyy"  # unambiguous whatever the system locale (REFERENCE: QDateEdit under C locale)
 NO_DATE = QDate(1900, 1, 1)
@@ -61,6 +63,11 @@ _SIDE_LABELS = {Side.LEFT: "&Left", Side.RIGHT: "&Right", Side.BILATERAL: "&Both
 _INTENT_LABELS = {Intent.DIAGNOSTIC: "Diagnostic", Intent.THERAPEUTIC: "Therapeutic", Intent.BOTH: "Diagnostic and therapeutic"}
 
 
+def _typed(text: str) -> str:
+    """Typed text as it is printed: NFC (an accent typed separately joins its letter), single spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 @dataclass
 class FormState:
     """The form's current selection (None while invalid), its problems by field, and its warnings."""
@@ -79,11 +86,14 @@ class SelectionForm(QWidget):
         super().__init__(parent)
         self._catalog = catalog
         self._error_labels: dict[str, QLabel] = {}
+        # Setting defaults while building fires edit signals before every field exists; they wait for this.
+        self._built = False
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_procedure())
         layout.addWidget(self._build_patient())
         layout.addWidget(self._build_factors())
         layout.addStretch(1)
+        self._built = True
         self._update_dependent_controls()
         self.refresh_validation()
 
@@ -234,13 +244,24 @@ class SelectionForm(QWidget):
         self.date_of_birth = self._date("date-of-birth", "Date of birth", allow_blank=True)
         form.addRow("Date of &birth:", self.date_of_birth)
         self.mrn = self._line("mrn", "Record number", 60)
-        form.addRow("&Record number:", self.mrn)
+        self._row_with_error(form, "&Record number:", self.mrn, "mrn")
         self.procedure_date = self._date("procedure-date", "Procedure date", allow_blank=False)
         self.procedure_date.setDate(QDate.currentDate())
         form.addRow("Procedure &date:", self.procedure_date)
         self.clinician = self._line("clinician", "Clinician")
-        form.addRow("&Clinician:", self.clinician)
+        self._row_with_error(form, "&Clinician:", self.clinician, "clinician")
         return box
+
+    def _row_with_error(self, form: QFormLayout, text: str, edit: QLineEdit, key: str) -> None:
+        """A form row with the field's problem shown under it; the label's shortcut still focuses the field."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(edit)
+        layout.addWidget(self._error_label(key))
+        label = QLabel(text)
+        label.setBuddy(edit)
+        form.addRow(label, box)
 
     def _build_factors(self) -> QGroupBox:
         box = QGroupBox("Patient factors")
@@ -288,7 +309,7 @@ class SelectionForm(QWidget):
 
     def _allergies(self) -> tuple[Allergy, ...]:
         known = [Allergy(kind) for kind, check in self.allergy_checks.items() if check.isChecked()]
-        typed = [Allergy.parse(part) for part in self.other_allergies.text().split(",") if part.strip()]
+        typed = [Allergy.parse(part) for part in _typed(self.other_allergies.text()).split(",") if part.strip()]
         return tuple(dict.fromkeys(known + typed))  # drop duplicates, keep order
 
     def state(self) -> FormState:
@@ -296,13 +317,22 @@ class SelectionForm(QWidget):
         errors: dict[str, str] = {}
         medications = self.chosen_medications()
         side = self.chosen_side()
-        name = " ".join(self.patient_name.text().split())
+        name = _typed(self.patient_name.text())
+        mrn, clinician = _typed(self.mrn.text()), _typed(self.clinician.text())
         if not medications:
             errors["medication"] = "Tick at least one medication."
         if side is None:
             errors["side"] = "Choose the side: Left, Right or Both."
         if not name:
             errors["patient-name"] = "Type the patient's name."
+        # Text the bundled fonts cannot print is refused here, as Selection.check() refuses it for every render.
+        typed_fields = (("patient-name", "The patient's name", name), ("mrn", "The record number", mrn),
+                        ("clinician", "The clinician's name", clinician),
+                        ("allergies", "The text in Other allergies", _typed(self.other_allergies.text())))
+        for key, what, text in typed_fields:
+            message = glyph_problem(text, what)
+            if message:
+                errors.setdefault(key, message)
         selection = None
         if medications and side is not None:
             selection = Selection(
@@ -315,9 +345,9 @@ class SelectionForm(QWidget):
                 patient=PatientDetails(
                     name=name or "-",
                     date_of_birth=self._date_value(self.date_of_birth),
-                    mrn=self.mrn.text().strip(),
+                    mrn=mrn,
                     procedure_date=self._date_value(self.procedure_date),
-                    clinician=self.clinician.text().strip(),
+                    clinician=clinician,
                 ),
                 factors=PatientFactors(
                     diabetes=self.diabetes.isChecked(),
@@ -359,6 +389,8 @@ class SelectionForm(QWidget):
         return state
 
     def _on_edit(self, *_: object) -> None:
+        if not self._built:
+            return
         self._update_dependent_controls()
         self.refresh_validation()
         self.changed.emit()
