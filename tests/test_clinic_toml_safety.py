@@ -74,10 +74,23 @@ def test_the_writer_reads_back_the_exact_text_before_writing(tmp_path: Path, mon
 
 def test_the_writer_round_trips_quotes_backslashes_and_other_scripts(tmp_path: Path) -> None:
     folder = clinic_folder(tmp_path, GOOD)
-    profile = ClinicProfile(name='Dr "O\'Neil" \\ Söhne — Клиника 東京 \u2067x\u2069', phone="+1 (555) 0100")
+    profile = ClinicProfile(name='Dr "O\'Neil" \\ Söhne — Клиника Αθήνα', phone="+1 (555) 0100")
     write_clinic_toml(profile, folder)
     loaded = load_clinic(folder)
     assert (loaded.name, loaded.phone) == (profile.name, profile.phone)
+
+
+@pytest.mark.parametrize("name", ["Clinic 東京", "Clinic \u2067x\u2069", "Clinic 🏥"])
+def test_clinic_text_the_fonts_cannot_print_is_refused_on_save_and_load(tmp_path: Path, name: str) -> None:
+    # Like patient names: nothing may print in a font the workstation happens to have, or as boxes.
+    folder = clinic_folder(tmp_path, GOOD)
+    before = (folder / "clinic.toml").read_bytes()
+    with pytest.raises(ClinicError, match="fonts cannot print"):
+        write_clinic_toml(ClinicProfile(name=name), folder)
+    assert (folder / "clinic.toml").read_bytes() == before
+    (folder / "clinic.toml").write_text(f'[clinic]\nname = "{name}"\n', encoding="utf-8")
+    with pytest.raises(ClinicError, match="line 2: 'name' has characters the handout's fonts cannot print"):
+        load_clinic(folder)
 
 
 # -- the reader ----------------------------------------------------------------------------------
