@@ -37,6 +37,8 @@ class ClinicProfile:
     phone: str = ""
     after_hours_phone: str = ""
     emergency_line: str = ""
+    email: str = ""  # printed, and the only mailto: link a sheet may carry
+    website: str = ""  # an https:// page, printed, and the only web link a sheet may carry
     logo: str = ""
     default_paper: str = ""
     patient_name_in_file_name: bool = False
@@ -61,6 +63,10 @@ MAX_TOML_BYTES = 256 * 1024  # clinic.toml is a dozen lines
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+_EMAIL = re.compile(r"[^@\s\"<>?&]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_WEBSITE = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/[^\s\"<>]*)?")
+
+
 def _line_of(text: str, key: str) -> int | None:
     match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, flags=re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
@@ -83,6 +89,10 @@ def text_problem(key: str, value: str) -> str | None:
     length = len(" ".join(value.split()))
     if length > MAX_TEXT_LENGTH:
         return f"'{key}' is {length} characters long; at most {MAX_TEXT_LENGTH} fit on the handout. Shorten it."
+    if key == "email" and value.strip() and not _EMAIL.fullmatch(value.strip()):
+        return f"'email' must be one e-mail address like clinic@example.org, not \"{_shown(value)}\"."
+    if key == "website" and value.strip() and not _WEBSITE.fullmatch(value.strip()):
+        return f"'website' must be one https:// address like https://example.org/hip, not \"{_shown(value)}\"."
     from .glyphs import unprintable
 
     missing = unprintable(value)

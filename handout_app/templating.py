@@ -301,9 +301,10 @@ def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
     """The link targets a sheet may carry: the clinic's own numbers, e-mail and web pages (clinic.toml)."""
     targets = {link_key(f"tel:{getattr(clinic, name)}") for name in CLINIC_PHONE_FIELDS if getattr(clinic, name)}
     targets.discard("tel:")
-    if getattr(clinic, "email", ""):
-        targets.add(link_key(f"mailto:{clinic.email}"))  # type: ignore[attr-defined]
-    targets.update(page for page in getattr(clinic, "web_pages", ()) if page.startswith("https://"))
+    if clinic.email:
+        targets.add(link_key(f"mailto:{clinic.email}"))
+    if clinic.website.startswith("https://"):
+        targets.add(link_key(clinic.website))
     return frozenset(targets)
 
 

@@ -113,6 +113,29 @@ def test_template_metadata_outline_and_links_never_carry_patient_details(clinic:
     assert "What are the risks?" in titles and "Consent" in titles  # the sheet's own outline is kept
 
 
+def test_the_clinics_own_email_and_web_page_are_the_only_other_links(clinic: Path) -> None:
+    toml = clinic / "clinic.toml"
+    toml.write_text(toml.read_text() + 'email = "hips@riverside.example"\nwebsite = "https://riverside.example/hip"\n')
+    with_head_and_body(clinic, head="", body=(
+        '<a href="https://riverside.example/hip?name={{ patient.name|urlencode }}">tracked</a>'
+        '<a href="https://riverside.example.evil.org/hip">look-alike</a>'
+        '<a href="mailto:hips@riverside.example?body={{ patient.name|urlencode }}">mail with body</a>'
+    ))
+    reader = PdfReader(io.BytesIO(render(clinic)))
+    assert sorted(link_targets(reader)) == ["https://riverside.example/hip", "mailto:hips@riverside.example"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("website", "http://riverside.example"), ("website", "javascript:alert(1)"),
+                                              ("website", "https://a b"), ("email", "a@b"), ("email", "x@y.org?body=z")])
+def test_links_in_clinic_toml_must_be_an_https_page_and_one_address(clinic: Path, field: str, value: str) -> None:
+    from handout_app.clinic import ClinicError, load_clinic
+
+    toml = clinic / "clinic.toml"
+    toml.write_text(toml.read_text() + f'{field} = "{value}"\n')
+    with pytest.raises(ClinicError, match=f"'{field}' must be one"):
+        load_clinic(clinic)
+
+
 def test_archival_xmp_metadata_names_no_patient(clinic: Path) -> None:
     with_head_and_body(clinic, head='<meta name="author" content="{{ patient.name }}">', body="<h2>{{ patient.name }}</h2>")
     data = render(clinic, archival=True)

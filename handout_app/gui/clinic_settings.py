@@ -38,6 +38,8 @@ TEXT_FIELDS: tuple[tuple[str, str], ...] = (
     ("phone", "&Phone:"),
     ("after_hours_phone", "After-&hours phone:"),
     ("emergency_line", "&Emergency line:"),
+    ("email", "E-ma&il:"),
+    ("website", "&Web page (https://):"),
     ("template_set_name", "Template set na&me:"),
     ("template_set_version", "Template set &version:"),
 )
