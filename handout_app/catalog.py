@@ -159,6 +159,7 @@ def _line_of(text: str, needle: str) -> int | None:
 
 
 MAX_CONTENT_FILE_BYTES = 2 * 1024 * 1024
+MAX_WORDING_CHARS = 4_000
 
 
 def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
@@ -200,6 +201,10 @@ def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, re
             raise CatalogError(path, f"'{key}.{lang}': unknown language; use one of {', '.join(LANGUAGES)}.", line=line, item_id=item_id)
         if not isinstance(words, str) or not words.strip():
             raise CatalogError(path, f"'{key}.{lang}' must be non-empty text.", line=line, item_id=item_id)
+        if len(words) > MAX_WORDING_CHARS:
+            # The longest built-in item is under 600 characters; a patient reads short items.
+            raise CatalogError(path, f"'{key}.{lang}' is {len(words):,} characters long; at most "
+                               f"{MAX_WORDING_CHARS:,} are allowed. Split it into shorter items.", line=line, item_id=item_id)
     return {lang: " ".join(words.split()) for lang, words in value.items()}
 
 

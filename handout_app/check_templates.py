@@ -35,8 +35,14 @@ from .worker import encode_request
 from .worker_client import WorkerProcess
 
 DEFAULT_TIMEOUT_S = RENDER_TIME_LIMIT_S
-# After this many renders stopped by the time or memory limit, the rest would only repeat it.
+# After this many renders stopped by the time or memory limit (or far too slow), the rest would only repeat it.
 MAX_RUNAWAYS = 2
+# A sheet slower than this (seconds) is reported: the built-in sheets take well under a tenth of it.
+SLOW_RENDER_S = {"html": 0.5, "pdf": 10.0}
+# The whole check may take this long (seconds); it takes under a minute for a sound set on two cores.
+CHECK_BUDGET_S = 600.0
+# Names the check prints on its sheets, so a template cannot tell a check from a real sheet by the name.
+CHECK_NAMES = ("Maria Lopez", "James Okafor", "Anna Kowalska", "Chen Wei", "Fatima Haddad", "Olga Petrova")
 COMMON_MIXES: tuple[frozenset[Medication], ...] = (
     frozenset({Medication.ANESTHETIC, Medication.CORTICOSTEROID}),
     frozenset({Medication.ANESTHETIC, Medication.HYALURONIC_ACID}),
@@ -85,8 +91,9 @@ def procedures() -> list[tuple[str, Selection]]:
         label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, {' + '.join(sorted(m.value for m in meds))}"
         selection = Selection(
             target=target, medications=meds, guidance=method, contrast=contrast, side=Side.RIGHT,
-            patient=PatientDetails(name="Template Check", mrn="CHECK-1", clinician="Dr Check",
-                                   date_of_birth=dt.date(1950, 1, 1), procedure_date=dt.date(2026, 1, 15)),
+            patient=PatientDetails(name=CHECK_NAMES[len(result) % len(CHECK_NAMES)], mrn=f"{48213 + len(result) * 7919}",
+                                   clinician="Dr Sam Rivera", date_of_birth=dt.date(1940 + len(result) % 45, 1 + len(result) % 12, 9),
+                                   procedure_date=dt.date.today()),
         )
         result.append((label, selection))
     return result
@@ -142,15 +149,18 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
     results: list[tuple[str, dict[str, Any]]] = []
     pool = [WorkerProcess() for _ in range(max(1, min(workers, len(jobs))))]
     runaways = 0
+    begun = time.monotonic()
+    started: dict[int, tuple[str, float]] = {}
     try:
         with selectors.DefaultSelector() as selector:
             while pending or any(w.job for w in pool):
                 for worker in pool:
-                    if worker.job is None and pending and runaways < MAX_RUNAWAYS:
+                    if worker.job is None and pending and runaways < MAX_RUNAWAYS and time.monotonic() - begun < CHECK_BUDGET_S:
                         job = pending.pop(0)
                         payload = encode_request(job.label, selection_to_dict(job.selection), str(folder),
-                                                 "2026-01-15T09:00:00+00:00", output_format=job.output_format)
+                                                 dt.datetime.now().astimezone().isoformat(), output_format=job.output_format)
                         worker.send(payload, job.label, timeout)
+                        started[id(worker)] = (job.output_format, time.monotonic())
                         selector.register(worker.stdout, selectors.EVENT_READ, worker)
                 busy = [w for w in pool if w.job]
                 if not busy:
@@ -161,12 +171,21 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
                     label = worker.job[0] if worker.job else ""
                     selector.unregister(key.fileobj)
                     reply, _ = worker.receive()
+                    output_format, start = started.pop(id(worker))
+                    took = time.monotonic() - start
+                    if reply.get("ok") and took > SLOW_RENDER_S[output_format]:
+                        # Under the limit, but a nurse would wait this long for every preview, and the
+                        # check itself would run for hours: report it, and stop after a few.
+                        reply = {"ok": False, "error_kind": "limit", "error": (
+                            f"A sheet took {took:.0f} seconds to render ({output_format.upper()}); a handout takes "
+                            f"under {SLOW_RENDER_S[output_format]:g}. A loop in the clinic's templates does far too much work.")}
                     if reply.get("error_kind") == "limit":
                         runaways += 1
                     results.append((label, reply))
                 for worker in pool:
                     if worker.job and time.monotonic() >= worker.job[1]:
                         selector.unregister(worker.stdout)
+                        started.pop(id(worker), None)
                         stopped = worker.timed_out()
                         assert stopped is not None
                         runaways += 1
@@ -242,7 +261,11 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
           f"on every side, language, print size and paper as HTML, with the patient factors, consent copy "
           f"and archival in rotation; {pdfs} of them to PDF.", file=out)
     if skipped:
-        print(f"Skipped {skipped} combinations after {MAX_RUNAWAYS} renders were stopped by the time or memory limit.", file=out)
+        problems.append(Problem(
+            "check-templates", f"{skipped} sheets were not checked: renders were stopped by the time or memory limit "
+            f"or were far too slow, or the check ran past {CHECK_BUDGET_S / 60:.0f} minutes.",
+            "Fix the slow or runaway template named above, then run check-templates again.",
+        ))
     for problem in problems:
         seen = f"  Seen in {len(problem.combinations)} combination(s), e.g. {problem.combinations[0]}." if problem.combinations else ""
         print(f"PROBLEM {problem.where}: {problem.message}\n  Fix: {problem.hint}" + (f"\n{seen}" if seen else ""), file=out)

@@ -9,7 +9,7 @@ freezing a workstation.
 from __future__ import annotations
 
 # Wall-clock seconds one render may take before its worker process is killed.
-RENDER_TIME_LIMIT_S = 30.0
+RENDER_TIME_LIMIT_S = 20.0
 # Address space of a render worker: WeasyPrint, Pango and Python need about 400 MB to start.
 RENDER_MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024
 # The longest HTML a handout may have; the built-in sheets are about 60,000 characters.

@@ -46,7 +46,14 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
 
 
 def _check_svg(data: bytes) -> None:
-    text = data.decode("utf-8", errors="replace")
+    try:
+        # Strictly UTF-8: in UTF-16 a DOCTYPE could hide from the check below yet be read by the parser.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LogoError("is an SVG that is not saved as UTF-8 text; save it again as UTF-8.") from None
+    declared = re.search(r"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", text[:200])
+    if text.startswith("\ufeff") and len(text) > 1 and text[1] == "\x00" or (declared and declared.group(1).lower() not in ("utf-8", "utf8")):
+        raise LogoError("is an SVG that declares an encoding other than UTF-8; save it again as UTF-8.")
     # A DOCTYPE can declare entities (billion laughs) or pull in other files: plain SVG never needs one.
     if re.search(r"<!DOCTYPE|<!ENTITY", text, flags=re.IGNORECASE):
         raise LogoError("is an SVG with a DOCTYPE or ENTITY declaration; remove it and save again.")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import resources
+from .sheet_check import SheetProblem, check_sheet
 
 
 DEFAULT_VARIANT = "pdf/ua-1"  # tagged, for screen readers
@@ -44,26 +45,20 @@ class SheetFacts:
     subject: str = ""
     language: str = "en"
     created: str | None = None
-    # Link targets allowed in the PDF: the clinic's own tel:, mailto: and https: addresses.
+    # Link targets allowed in the PDF, exactly as written: the clinic's own tel:, mailto: and https:.
     links: frozenset[str] = frozenset()
-    # Words an outline entry (bookmark) may use: the sheet's own headings and wording, less any word
-    # of the patient's details. An entry with any other word is left out of the outline.
-    outline_words: frozenset[str] = frozenset()
+    # Headings the outline (bookmarks) may show: the sheet's own labels and item titles, which hold no
+    # patient details. Any other heading (one a template made from the patient's name) is left out.
+    outline: frozenset[str] = frozenset()
+    # What the printed page must show, checked on the laid-out pages (sheet_check.py): the side, the
+    # consent, every selected risk; and side words that must not appear (RIGHT on a LEFT sheet).
+    required_text: tuple[str, ...] = ()
+    forbidden_words: tuple[str, ...] = ()
 
 
-def link_key(target: str) -> str:
-    """A link target in the form the allowlist compares: a tel: number by its digits only."""
-    text = urllib.parse.unquote(target).strip()
-    if text[:4].casefold() == "tel:":
-        return "tel:" + re.sub(r"[^0-9+]", "", text[4:])
-    if text[:7].casefold() == "mailto:":
-        return "mailto:" + text[7:].casefold()  # a ?subject= or ?body= part must match too, so none can
-    return text
-
-
-def words_of(text: str) -> set[str]:
-    """The case-folded words of `text`, as the outline check compares them."""
-    return set(re.findall(r"\w+", text.casefold()))
+def heading_key(text: str) -> str:
+    """A heading as the outline check compares it: runs of white space made one space."""
+    return " ".join(text.split())
 
 
 def _apply_facts(document: Any, facts: SheetFacts) -> None:
@@ -75,9 +70,12 @@ def _apply_facts(document: Any, facts: SheetFacts) -> None:
         generator=f"handout-app {__version__}", created=facts.created, modified=facts.created,
     )  # no authors, keywords, custom fields, XMP extras or attachments, whatever the template said
     for page in document.pages:
-        page.links = [link for link in page.links if link[0] == "external" and link_key(link[1]) in facts.links]
+        # A link survives only if its target is exactly one the clinic gave: a tel: link with the
+        # patient's name after a ';', or a web page with text appended, is dropped.
+        page.links = [link for link in page.links if link[0] == "external" and link[1] in facts.links]
         page.anchors = {}  # an id="..." would become a named destination: a place for hidden text
-        page.bookmarks = [mark for mark in page.bookmarks if words_of(mark[1]) <= facts.outline_words]
+        page.bookmarks = [mark for mark in page.bookmarks if heading_key(mark[1]) in facts.outline]
+        page.forms = {None: []}  # <input>, <select>, <textarea> would become form fields named anything
 
 
 class RenderFailed(RuntimeError):
@@ -130,6 +128,8 @@ def decode_data_url(url: str) -> tuple[str, bytes]:
 def _make_fetcher(roots: tuple[Path, ...]) -> Any:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+    bundled_fonts = {Path(os.path.realpath(font)) for font in resources.font_files()}
+
     class RestrictedFetcher(URLFetcher):
         """Serves files from the allowed folders only; anything else stops the render."""
 
@@ -149,6 +149,12 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if path.stat().st_size > MAX_FETCHED_BYTES:
                 raise FatalURLFetchingError(f"Refused to load '{path.name}': it is over {MAX_FETCHED_BYTES // (1024 * 1024)} MB.")
+            if path not in bundled_fonts and path.suffix.lower() != ".css" and not content_type.startswith("image/"):
+                # Pictures, style sheets and the handout's own fonts only: a font of the clinic's (whatever
+                # its file is called) could draw "RIGHT" where the text says LEFT, with a ligature.
+                raise FatalURLFetchingError(
+                    f"Refused to load '{path.name}': a sheet may use pictures (PNG, JPEG, SVG), style sheets "
+                    "and the handout's own fonts only.")
             data = path.read_bytes()
             if content_type.startswith("image/"):
                 _check_picture(data, content_type, f"'{path.name}'")
@@ -201,6 +207,7 @@ def render_pdf(
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
+        check_sheet(document, facts.required_text, facts.forbidden_words)
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.
@@ -209,8 +216,14 @@ def render_pdf(
             gc.collect()
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None
+    except SheetProblem as exc:
+        raise RenderFailed(f"The sheet was not made: {exc}") from None
+    except (RenderFailed, MemoryError):
+        raise  # a refused sheet says why itself; running out of memory is the worker's limit to report
+    except RecursionError:
+        raise RenderFailed("The PDF could not be made: the page's styles or elements nest too deeply.") from None
     except Exception as exc:  # WeasyPrint raises many types; the user needs one plain message.
-        raise RenderFailed(f"The PDF could not be made: {exc}") from exc
+        raise RenderFailed(f"The PDF could not be made: {exc or type(exc).__name__}.") from exc
     finally:
         logger.removeHandler(collector)
     if collector.messages:

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import FILTERS
 from jinja2.runtime import BlockReference, Context, LoopContext, Macro, TemplateReference
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -52,7 +54,27 @@ SAFE_FILTERS = (
 # Left out on purpose: pprint (shows Python internals), random (the same sheet must give the same
 # bytes), urlize (makes links; only the clinic's own links may reach the PDF).
 
-_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FLAGS_AND_WIDTH = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _percent_specs(template: str) -> list[tuple[str, str]]:
+    """(width, precision) of each conversion in a %-format, parsed as Python does (a `%(key)` may
+    hold nested brackets, which a simple pattern would miss)."""
+    specs = []
+    index = template.find("%")
+    while index != -1 and index + 1 < len(template):
+        index += 1
+        if template[index] == "(":
+            depth = 1
+            while depth and index + 1 < len(template):
+                index += 1
+                depth += {"(": 1, ")": -1}.get(template[index], 0)
+            index += 1
+        match = _FLAGS_AND_WIDTH.match(template, index)
+        assert match is not None  # every part of the pattern is optional
+        specs.append((match.group(1) or "", match.group(2) or ""))
+        index = template.find("%", match.end() + 1)
+    return specs
 
 
 def _refuse(message: str) -> None:
@@ -74,12 +96,15 @@ def _check_width(value: Any, what: str) -> None:
 def _check_percent_format(template: Any, values: Any = ()) -> None:
     """Refuse `'%0999999999d' % 1` style widths, which allocate the whole width at once, and a
     format whose values add up to more than the expression limit (`'%s' * 1000 % ((big,) * 1000)`)."""
-    for width, precision in _FORMAT_SPEC.findall(str(template)):
+    specs = _percent_specs(str(template))
+    for width, precision in specs:
         for number in (width, precision):
             if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
                 _refuse(f"a format width or precision above {MAX_FORMAT_WIDTH} is not allowed in a template")
     items = values.values() if isinstance(values, Mapping) else values if isinstance(values, (tuple, list)) else (values,)
-    _check_length(len(str(template)) + sum(len(str(item)) for item in items), "formatting text")
+    longest = max((len(str(item)) for item in items), default=0)
+    # Each conversion may print the longest value once more (a mapping key can be used many times).
+    _check_length(len(str(template)) + len(specs) * (longest + MAX_FORMAT_WIDTH), "formatting text")
 
 
 def _replace_size(text: str, old: str, new: str, count: int = -1) -> int:
@@ -107,13 +132,16 @@ def _capped_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
     def capped(*args: Any, **kwargs: Any) -> Any:
         args = list(args)
         value_at = 1 if passes_context else 0
-        if len(args) > value_at and not isinstance(args[value_at], (str, list, tuple, FrozenMap, dict)):
+        if name in MEASURED_INPUT and len(args) > value_at and not isinstance(args[value_at], (str, list, tuple, FrozenMap, dict)):
             try:
                 args[value_at] = list(args[value_at])
             except TypeError:
                 pass  # not iterable: the filter reports that itself
         check(*args[value_at:], **kwargs)
-        return original(*args, **kwargs)
+        result = original(*args, **kwargs)
+        if isinstance(result, str):
+            _check_length(len(result), f"the '{name}' filter")  # escaping and quoting grow text too
+        return result
 
     return capped
 
@@ -128,13 +156,16 @@ def _check_format(value: Any, *args: Any, **kwargs: Any) -> None:
 
 def _check_indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
     _check_width(width, "an indent")
+    step = len(width) if isinstance(width, str) else int(width) if isinstance(width, (int, float)) else 0
+    _check_length(len(str(value)) + (str(value).count("\n") + 1) * step, "indenting text")
 
 
 def _check_wordwrap(value: Any, width: Any = 79, break_long_words: bool = True, wrapstring: Any = None, **kwargs: Any) -> None:
     _check_width(width, "a wrap width")
     if wrapstring is not None:
-        lines = len(str(value)) // max(1, int(width) if isinstance(width, int) else 1) + 1
-        _check_length(len(str(value)) + lines * len(str(wrapstring)), "wrapping text")
+        text = str(value)
+        lines = text.count("\n") + len(text) // max(1, int(width) if isinstance(width, int) else 1) + 1
+        _check_length(len(text) + lines * len(str(wrapstring)), "wrapping text")
 
 
 def _check_replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
@@ -156,9 +187,29 @@ def _check_slice(value: Any, slices: Any, fill_with: Any = None) -> None:
         _refuse(f"more than {MAX_FORMAT_WIDTH} slices are not allowed in a template")
 
 
+def _check_tojson(value: Any, indent: Any = None) -> None:
+    if indent is not None and not (isinstance(indent, int) and 0 <= indent <= 8):
+        _refuse("tojson's indent must be a number from 0 to 8 in a template")
+
+
+def _check_sum(iterable: Any, attribute: Any = None, start: Any = 0) -> None:
+    if isinstance(start, (list, tuple)) or any(isinstance(item, (list, tuple)) for item in iterable):
+        # Adding lists copies them again at every step: a few thousand short lists take minutes.
+        _check_length(sum(len(item) for item in iterable if isinstance(item, (list, tuple))), "adding lists")
+
+
+# Filters whose check reads every item: a one-pass input (map(), select()) is made a list first.
+MEASURED_INPUT = frozenset({"join", "sum", "batch", "slice"})
+
+
+def _no_check(*args: Any, **kwargs: Any) -> None:
+    pass
+
+
 CAPPED_FILTERS: dict[str, Callable[..., None]] = {
     "center": _check_center, "format": _check_format, "indent": _check_indent, "wordwrap": _check_wordwrap,
     "replace": _check_replace, "join": _check_join, "batch": _check_batch, "slice": _check_slice,
+    "tojson": _check_tojson, "sum": _check_sum,
 }
 
 
@@ -226,18 +277,28 @@ def allowed_call(obj: Any) -> bool:
     return False
 
 
+class CheckedConcatGenerator(CodeGenerator):
+    """Compiles `a ~ b` so the sandbox measures the joined text (Jinja has no hook for `~`)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_text(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
 class HandoutSandbox(ImmutableSandboxedEnvironment):
     """The handout's sandbox: allowlisted attributes and calls, capped operators and filters."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
     template_class = FreshModuleTemplate
+    code_generator_class = CheckedConcatGenerator
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.globals.clear()
         self.globals.update(TEMPLATE_GLOBALS)
-        self.filters = {name: FILTERS[name] for name in SAFE_FILTERS}
-        self.filters.update({name: _capped_filter(name, check) for name, check in CAPPED_FILTERS.items()})
+        # Every filter's text result is measured; those that can multiply text are checked first too.
+        self.filters = {name: _capped_filter(name, CAPPED_FILTERS.get(name, _no_check)) for name in (*SAFE_FILTERS, *CAPPED_FILTERS)}
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return allowed_attribute(obj, attr) and super().is_safe_attribute(obj, attr, value)
@@ -258,7 +319,16 @@ class HandoutSandbox(ImmutableSandboxedEnvironment):
         if isinstance(owner, str) and name == "join" and args:
             args = (list(args[0]) if not isinstance(args[0], str) else args[0], *args[1:])
             _check_join(args[0], owner)
-        return __context.call(__obj, *args, **kwargs)
+        result = __context.call(__obj, *args, **kwargs)
+        if isinstance(result, str):
+            _check_length(len(result), _describe(__obj))
+        return result
+
+    def checked_text(self, text: Any) -> Any:
+        """The result of a `~` join, refused when it passes the expression limit (a doubling loop)."""
+        if isinstance(text, str):
+            _check_length(len(text), "joining text with ~")
+        return text
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,25 @@ class TemplateSet:
         return render_html(
             selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language), stylesheets=self.stylesheets
         )
+
+
+MAX_TEMPLATE_BYTES = 256 * 1024  # the largest built-in template is under 4 KB
+
+
+def check_folder_files(folder: Path) -> None:
+    """Refuse a clinic folder holding anything but plain files and folders inside it.
+
+    A link to a file elsewhere would let a content file or a hashed asset read text from outside the
+    folder; a pipe or device would block loading; a huge template would take the loader's memory.
+    """
+    root = Path(os.path.realpath(folder))
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root):
+            raise ClinicError(path, "is a link to something outside the clinic folder. Put a copy of the file in the folder instead.")
+        if not path.is_dir() and not path.is_file():
+            raise ClinicError(path, "is not a regular file (a pipe, device or broken link). Remove it from the clinic folder.")
+        if path.suffix == ".j2" and path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise ClinicError(path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats.")
 
 
 def content_hash(folder: Path | None, builtin_version: str) -> str:
@@ -134,10 +154,12 @@ def load_template_set(folder: Path | None, *, builtin_only: bool = False) -> Tem
     folder = Path(folder)
     if builtin_only:
         try:
+            check_folder_files(folder)
             clinic = load_clinic(folder)
         except ClinicError:
             clinic = ClinicProfile()  # a broken clinic.toml: names and numbers print as blank lines
         return builtin_set(clinic, fallback=True)
+    check_folder_files(folder)
     clinic = load_clinic(folder)
     catalog = load_catalog()
     if (folder / "content").is_dir():

@@ -7,7 +7,10 @@ a patient's name is always literal text and a misspelt variable is an error, nev
 from __future__ import annotations
 
 import datetime as dt
+import html as html_module
 import os
+import re
+import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,9 +27,9 @@ from .template_data import check_plain, freeze
 from .catalog import Catalog, ContentItem, Finding, select
 from .clinic import CLINIC_FIELDS, ClinicProfile
 from .diagram import action_pictures, hip_figures
-from .domain import AllergyKind, Selection
+from .domain import AllergyKind, Selection, Side
 from .naming import format_date, procedure_name
-from .pdf import SheetFacts, link_key, words_of
+from .pdf import SheetFacts, heading_key
 
 MAIN_TEMPLATE = "handout.html.j2"
 
@@ -291,20 +294,25 @@ def render_html(
         raise
     except Exception as exc:  # 1/0, int('x'), a refused call: a problem in the template, named with its line
         raise _template_error(exc) from exc
-    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, clinic, context))
+    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, catalog, clinic, context))
 
 
 CLINIC_PHONE_FIELDS = ("phone", "after_hours_phone", "emergency_line")
 
 
 def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
-    """The link targets a sheet may carry: the clinic's own numbers, e-mail and web pages (clinic.toml)."""
-    targets = {link_key(f"tel:{getattr(clinic, name)}") for name in CLINIC_PHONE_FIELDS if getattr(clinic, name)}
-    targets.discard("tel:")
+    """The link targets a sheet may carry, exactly as a template writes them from clinic.toml: tel: links
+    to the clinic's numbers (as given, as digits, or URL-quoted), its e-mail and its https web page."""
+    targets: set[str] = set()
+    for name in CLINIC_PHONE_FIELDS:
+        number = getattr(clinic, name)
+        digits = re.sub(r"[^0-9+]", "", number)
+        if digits:
+            targets |= {f"tel:{number}", f"tel:{digits}", f"tel:{urllib.parse.quote(number, safe='+-()')}"}
     if clinic.email:
-        targets.add(link_key(f"mailto:{clinic.email}"))
+        targets.add(f"mailto:{clinic.email}")
     if clinic.website.startswith("https://"):
-        targets.add(link_key(clinic.website))
+        targets.add(clinic.website)
     return frozenset(targets)
 
 
@@ -318,22 +326,30 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def sheet_facts(selection: Selection, clinic: ClinicProfile, context: dict[str, Any]) -> SheetFacts:
-    """The PDF's title, subject and language, its allowed links, and the words its outline may use."""
-    patient = context["patient"]
-    private = set()
-    for text in (*_strings(patient), selection.patient.name, *context["allergies"],
-                 *(str(d) for d in (selection.patient.date_of_birth, selection.patient.procedure_date) if d)):
-        private |= words_of(text)
-    public = set()
-    for text in (*_strings(context["labels"]), *_strings(context["sections"]), context["title"], context["procedure"]):
-        public |= words_of(text)
+def _plain(markup: str) -> str:
+    """Wording without its tags, as it reads on the page."""
+    return html_module.unescape(re.sub(r"<[^>]*>", "", str(markup)))
+
+
+def sheet_facts(selection: Selection, catalog: Catalog, clinic: ClinicProfile, context: dict[str, Any]) -> SheetFacts:
+    """What the app writes into the PDF itself and what the laid-out sheet must (not) show (pdf.SheetFacts)."""
     labels = context["labels"]
+    titles = [_plain(item["title"]) for items in context["sections"].values() for item in items if item["title"]]
+    headings = {*_strings(labels), *titles, context["title"], f"{labels['consent']}: {labels['consent_copy']}"}
+    opposite = {Side.LEFT: Side.RIGHT, Side.RIGHT: Side.LEFT}.get(selection.side)
+    forbidden = sorted({catalog.labels_for(lang)["sides"][opposite.value] for lang in catalog.labels}) if opposite else []
     return SheetFacts(
         title=context["title"],
         subject=f"{labels['wording']}: {context['template_trace']} ({labels['content_version']} {context['content_version']}, {context['lang']})",
         language=context["lang"],
         created=context["generated_iso"],
         links=clinic_links(clinic),
-        outline_words=frozenset(public - private),
+        outline=frozenset(heading_key(_plain(text)) for text in headings),
+        required_text=(
+            labels["side_phrases"][selection.side.value], context["procedure"], labels["consent"],
+            # every risk, with what it says, and every statement the patient signs
+            *(_plain(item[part]) for item in context["sections"]["risks"] for part in ("title", "text") if item[part]),
+            *(_plain(item["text"]) for item in context["sections"]["consent"]),
+        ),
+        forbidden_words=tuple(forbidden),
     )

@@ -172,6 +172,14 @@ def test_freeze_turns_containers_into_read_only_ones_and_refuses_paths() -> None
         ("{{ range(1000000000)|length }}", "range"),
         ("{{ 2 ** 100000000 }}", "powers"),
         ("{{ 1 / 0 }}", "division by zero"),
+        ("{% set s = namespace(v='x') %}{% for i in range(60) %}{% set s.v = s.v ~ s.v %}{% endfor %}", "with ~"),
+        ("{{ '%((a))1900000000d' % {'(a)': 1} }}", "format width"),
+        ("{{ ('%(a)s' * 30000) % dict(a='x' * 4000) }}", "formatting text"),
+        ("{{ ('\\n' * 200000)|indent(1000) }}", "indenting text"),
+        ("{{ ('x\\n' * 100000)|wordwrap(1000, wrapstring='y' * 990) }}", "wrapping text"),
+        ("{{ range(20000)|list|tojson(indent='x' * 10000) }}", "indent must be"),
+        ("{{ ('&' * 190000)|escape|escape }}", "filter"),
+        ("{{ ([[0] * 20000] * 2000)|sum(start=[]) }}", "adding lists"),
     ],
 )
 def test_calls_and_filters_off_the_allowlist_are_refused_with_the_line(clinic: Path, probe: str, message: str) -> None:

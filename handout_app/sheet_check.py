@@ -1,0 +1,120 @@
+"""The last look before a sheet becomes a PDF: does the laid-out page say what the selection says?
+
+A clinic's template or style sheet can change what is printed without any template error: hide the
+risk table, cut the consent off with an unclosed comment, add "Your RIGHT hip" with CSS `::after`
+on a LEFT sheet, or draw words in a font of its own. So every render, in every caller, checks the
+text WeasyPrint actually laid out, before any byte is written:
+- the side the nurse chose, the consent and every selected risk are on the pages;
+- the opposite side's word (RIGHT on a LEFT sheet, in any of the handout's languages) is not, not
+  even hidden, split across elements or written with look-alike letters;
+- every piece of text is set in the handout's own fonts, so no font of the clinic's can draw
+  different words than the text says, and no font name can carry the patient's details.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+# The only font families the handout prints with (templates/handout.css, @font-face in handout.html.j2).
+HANDOUT_FONT_FAMILIES = frozenset({"Handout Sans", "Handout Sans Fallback"})
+# Below this size (in CSS px; 8 px = 6 pt) text is not something a patient can read.
+MIN_READABLE_PX = 8.0
+
+# Greek and Cyrillic capitals that look like Latin ones: "RІGHT" with a Cyrillic І is still RIGHT.
+_LOOK_ALIKES = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H", "О": "O",
+    "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ү": "Y", "Ԁ": "D", "Ԍ": "G", "Ӏ": "I", "Α": "A", "Β": "B",
+    "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T",
+    "Υ": "Y", "Χ": "X",
+})
+
+
+class SheetProblem(ValueError):
+    """The laid-out sheet does not say what the selection says; the message names what is wrong."""
+
+
+def _squash(text: str) -> str:
+    """Text as the presence check compares it: no white space, soft hyphens or hyphens, NFKC."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\u00ad\u2010\u2011-]+", "", text)
+
+
+def _skeleton(text: str) -> str:
+    """Capital letters as the forbidden-word check compares them: look-alikes made Latin, accents off."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_LOOK_ALIKES))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _text_boxes(document: Any) -> Iterable[tuple[Any, bool]]:
+    """Every text box on every page, and whether a reader could see it (size, visibility, opacity)."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    def walk(box: Any, opacity: float) -> Iterable[tuple[Any, bool]]:
+        opacity *= float(box.style["opacity"])
+        if isinstance(box, TextBox):
+            readable = (
+                opacity > 0.05 and box.style["visibility"] == "visible"
+                and float(box.style["font_size"]) >= MIN_READABLE_PX
+            )
+            yield box, readable
+            return
+        for child in box.all_children():
+            yield from walk(child, opacity)
+
+    for page in document.pages:
+        yield from walk(page._page_box, 1.0)  # noqa: SLF001 (WeasyPrint exposes no public box tree)
+
+
+def check_sheet(document: Any, required_text: Iterable[str], forbidden_words: Iterable[str]) -> None:
+    """Raise SheetProblem unless the laid-out `document` shows every required text, no forbidden
+    side word anywhere, and only the handout's own fonts."""
+    readable: list[str] = []
+    everything: list[str] = []
+    for box, can_read in _text_boxes(document):
+        families = set(box.style["font_family"])
+        if not families <= HANDOUT_FONT_FAMILIES:
+            odd = ", ".join(sorted(families - HANDOUT_FONT_FAMILIES))
+            raise SheetProblem(
+                f"the sheet sets text in the font '{odd}'. Only the handout's own fonts may be used; "
+                "remove font-family and @font-face rules from the clinic's styles."
+            )
+        everything.append(box.text)
+        if can_read:
+            readable.append(box.text)
+    shown = _squash("".join(readable))
+    for text in required_text:
+        if text and _squash(text) not in shown:
+            raise SheetProblem(
+                f"the printed sheet does not show \"{text}\". A clinic template or style hides or cuts it; "
+                "every sheet must show the side, every risk and the consent."
+            )
+    for word in forbidden_words:
+        if word and _shows_word(everything, _skeleton(word)):
+            raise SheetProblem(
+                f"the sheet shows the word \"{word}\", the other side. A clinic template or style adds it; "
+                "a sheet names only the side the nurse chose."
+            )
+
+
+def _shows_word(texts: list[str], word: str) -> bool:
+    """True if `word` (capitals) appears in the text boxes, seen or not: as a word of its own inside one
+    box ("your RIGHT hip", not "WRIGHT"), or split across boxes ("RI" + "GHT" in two elements)."""
+    boxes = [_skeleton(text) for text in texts]
+    joined = "".join(boxes)
+    ends, position = [], 0
+    for text in boxes:
+        position += len(text)
+        ends.append(position)
+    for match in re.finditer(re.escape(word), joined):
+        first = next(i for i, end in enumerate(ends) if end > match.start())
+        last = next(i for i, end in enumerate(ends) if end >= match.end())
+        if first != last:
+            return True  # a word split over elements is a trick, never the sheet's own wording
+        start = ends[first] - len(boxes[first])
+        before = joined[match.start() - 1] if match.start() > start else ""
+        after = joined[match.end()] if match.end() < ends[first] else ""
+        if not (before.isalpha() and before.isupper()) and not (after.isalpha() and after.isupper()):
+            return True
+    return False

@@ -1,0 +1,192 @@
+"""What an independent attack on the clinic folder found, each now refused: patient details through
+links, the outline, form fields and font names; a sheet that shows the other side, hides the risks or
+cuts off the consent; clinic fonts; files reached through links; UTF-16 SVGs; and a check-templates
+run that never ends."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handout_app.clinic import ClinicError
+from handout_app.pdf import RenderFailed, render_pdf
+from handout_app.template_set import load_template_set
+from handout_app.templating import TemplateProblem
+
+from .helpers import GENERATED_AT, make_selection
+
+NAME = "Zebediah Quixotic"
+
+
+def header(clinic: Path, body: str) -> None:
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}{{ super() }}\n' + body + "\n{% endblock %}\n"
+    )
+
+
+def render(clinic: Path, side: str = "left", language: str = "en") -> bytes:
+    template_set = load_template_set(clinic)
+    selection = dataclasses.replace(make_selection(name=NAME, mrn="MRN-998877", side=side), language=language)
+    rendered = template_set.render_html(selection, GENERATED_AT)
+    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+
+
+def annotations(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(str(a.get_object()) for page in reader.pages for a in (page.get("/Annots") or []))
+
+
+# -- patient details through links, the outline, form fields and font names ---------------------------
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<a href="tel:{{ clinic.phone }};{{ patient.name|urlencode }}">call</a>',
+        '<a href="tel:{{ clinic.phone }}{{ patient.mrn|replace("-", "") }}">call</a>',
+        '<a href="{{ clinic.website }}%20%09{{ patient.name|urlencode }}">web</a>',
+        '<a href="{{ clinic.website }}?{{ patient.name|urlencode }}">web</a>',
+    ],
+)
+def test_a_link_carrying_anything_beyond_the_clinics_own_address_is_dropped(clinic: Path, link: str) -> None:
+    toml = clinic / "clinic.toml"
+    toml.write_text(toml.read_text() + 'website = "https://riverside.example/hip"\n')
+    header(clinic, link)
+    text = annotations(render(clinic))
+    assert "Zebediah" not in text and "998877" not in text and "%20" not in text
+
+
+def test_an_outline_heading_in_another_alphabet_is_left_out(clinic: Path) -> None:
+    # The name spelt in Braille: no word of it is a patient's word, but it is not one of the sheet's headings.
+    header(clinic, "{% set br = dict(z='⠵', e='⠑', b='⠃', d='⠙', i='⠊', a='⠁', h='⠓') %}"
+                   "<h2>Risks {% for c in patient.name|lower %}{{ br.get(c, c) }}{% endfor %}</h2>")
+    reader = PdfReader(io.BytesIO(render(clinic)))
+    titles = [str(item.title) for item in reader.outline if not isinstance(item, list)]
+    assert not any("⠵" in title or "Risks " in title for title in titles)
+
+
+def test_form_fields_never_reach_the_pdf(clinic: Path) -> None:
+    header(clinic, '<input name="{{ patient.name|replace(" ", "_") }}" value="{{ patient.name }}" style="appearance: auto">'
+                   '<textarea style="appearance: auto">{{ patient.name }}</textarea>')
+    data = render(clinic)
+    reader = PdfReader(io.BytesIO(data))
+    assert "/AcroForm" not in reader.trailer["/Root"] and "Zebediah" not in annotations(data)
+
+
+def test_a_font_named_after_the_patient_is_refused(clinic: Path) -> None:
+    header(clinic, '<style>@font-face { font-family: "{{ patient.name }}"; src: url("{{ font_regular }}"); }</style>'
+                   '<span style="font-family: \'{{ patient.name }}\'">x</span>')
+    with pytest.raises(RenderFailed, match="Only the handout's own fonts"):
+        render(clinic)
+
+
+@pytest.mark.parametrize("name", ["brand.ttf", "brand", "brand.css.woff2"])
+def test_a_clinic_font_file_is_refused_whatever_it_is_called(clinic: Path, name: str) -> None:
+    from handout_app import resources
+
+    (clinic / "assets" / name).write_bytes(resources.font_files()[0].read_bytes())
+    (clinic / "templates" / "clinic.css").write_text(
+        f'@font-face {{ font-family: "Handout Sans"; src: url("../assets/{name}"); }}\n'
+    )
+    with pytest.raises(RenderFailed, match="own fonts only"):
+        render(clinic)
+
+
+# -- the printed sheet says what the selection says ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("css", "language"),
+    [
+        ('.banner-side { font-size: 0 } .banner-side::after { content: "Your RIGHT hip"; font-size: 20pt }', "en"),
+        ('.doc-header::after { content: "RI" "GHT"; }', "en"),
+        ('body::before { content: "Cadera DERECHA"; position: fixed; top: 0 }', "es"),
+        ('.doc-header::after { content: "RІGHT"; }', "en"),  # with a Cyrillic І
+        ('.doc-header::after { content: "RIGHT"; color: white; font-size: 1pt }', "en"),
+    ],
+)
+def test_a_style_that_adds_the_other_side_is_refused(clinic: Path, css: str, language: str) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    with pytest.raises(RenderFailed, match="the other side"):
+        render(clinic, side="left", language=language)
+
+
+@pytest.mark.parametrize(
+    ("css", "missing"),
+    [
+        (".risk-table { display: none }", "Infection"),
+        (".consent p, .consent li { visibility: hidden }", "Consent"),
+        ("body { opacity: 0 }", "your LEFT hip"),
+    ],
+)
+def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused(clinic: Path, css: str, missing: str) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    with pytest.raises(RenderFailed, match="does not show"):
+        render(clinic, side="left")
+
+
+def test_wording_that_opens_a_comment_and_swallows_the_consent_is_refused(clinic: Path) -> None:
+    (clinic / "content" / "10-riverside.toml").write_text(
+        '[[item]]\nid = "after-ice"\ntext.en = "Rest today. <!-- "\ntext.es = "Descanse hoy."\n'
+    )
+    with pytest.raises(RenderFailed, match="does not show"):
+        render(clinic, side="left")
+
+
+def test_the_builtin_sheets_pass_the_sheet_check_on_every_side_and_language() -> None:
+    template_set = load_template_set(None)
+    for side in ("left", "right", "bilateral"):
+        for language in ("en", "es"):
+            selection = dataclasses.replace(make_selection(side=side, name="Wright Leftwich"), language=language)
+            rendered = template_set.render_html(selection, GENERATED_AT)
+            assert render_pdf(rendered.html, facts=rendered.facts).startswith(b"%PDF")
+
+
+# -- files and pictures ---------------------------------------------------------------------------------------
+def test_a_content_file_linked_from_outside_the_folder_is_refused(clinic: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.toml"
+    outside.write_text('[[item]]\nid = "after-ice"\ntext.en = "SECRET"\ntext.es = "SECRETO"\n')
+    (clinic / "content" / "30-link.toml").symlink_to(outside)
+    with pytest.raises(ClinicError, match="link to something outside the clinic folder"):
+        load_template_set(clinic)
+
+
+def test_a_template_over_the_size_limit_is_refused_before_loading(clinic: Path) -> None:
+    (clinic / "templates" / "partials" / "big.html.j2").write_text("{{ a.b(c) }}" * 30_000)
+    with pytest.raises(ClinicError, match="is over 256 KB"):
+        load_template_set(clinic)
+
+
+def test_wording_over_the_length_limit_is_refused(clinic: Path) -> None:
+    from handout_app.catalog import CatalogError
+
+    (clinic / "content" / "10-riverside.toml").write_text(
+        f'[[item]]\nid = "after-ice"\ntext.en = "{"Rest. " + "{{ a " * 2000}"\ntext.es = "x"\n'
+    )
+    with pytest.raises(CatalogError, match="at most 4,000 are allowed"):
+        load_template_set(clinic)
+
+
+def test_a_utf16_svg_with_a_doctype_is_refused(clinic: Path) -> None:
+    svg = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY e "RIGHT">]><svg xmlns="http://www.w3.org/2000/svg"><text>&e;</text></svg>'
+    (clinic / "assets" / "side.svg").write_bytes("\ufeff".encode("utf-16-le") + svg.encode("utf-16-le"))
+    header(clinic, '<img src="assets/side.svg" alt="x">')
+    with pytest.raises(RenderFailed, match="not saved as UTF-8"):
+        render(clinic)
+
+
+def test_a_check_that_runs_past_its_budget_is_not_clean(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import handout_app.check_templates as check
+
+    monkeypatch.setattr(check, "CHECK_BUDGET_S", 3.0)
+    out = io.StringIO()
+    assert check.run_check(clinic, out) == 2
+    assert "sheets were not checked" in out.getvalue() and "Result: clean" not in out.getvalue()
+
+
+def test_template_problems_in_wording_still_name_the_item(clinic: Path) -> None:
+    (clinic / "content" / "10-riverside.toml").write_text(
+        '[[item]]\nid = "after-ice"\ntext.en = "{{ clinic.folder }}"\ntext.es = "x"\n'
+    )
+    with pytest.raises(TemplateProblem, match="after-ice"):
+        render(clinic)
