@@ -24,6 +24,7 @@ from . import resources
 from .sheet_check import SheetProblem, check_sheet
 
 
+FONT_TIMESTAMP = "1767225600"  # 2026-01-01: the date written into every embedded font
 DEFAULT_VARIANT = "pdf/ua-1"  # tagged, for screen readers
 ARCHIVAL_VARIANT = "pdf/a-3a"  # tagged PDF/A, for the clinic's records
 
@@ -195,6 +196,9 @@ def render_pdf(
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
+    # fontTools stamps the fallback font it cuts down with the current time unless this is set, so the
+    # same sheet would differ byte for byte from one second to the next (Greek or Cyrillic names).
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
     roots = allowed_roots(extra_roots)
     base = (base_dir or resources.templates_dir()).resolve()
     collector = _WarningCollector()

@@ -139,3 +139,19 @@ def test_selection_check_refuses_unprintable_text_naming_field_and_characters(fi
         make_selection(**changes).check()
     assert caught.value.field_name == field
     assert "cannot print" in caught.value.message and "U+" in caught.value.message
+
+
+def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    import time
+
+    outputs = []
+    for index in range(2):
+        output = tmp_path / f"sheet-{index}.pdf"
+        subprocess.run([sys.executable, "-m", "handout_app", "render", "--target", "joint", "--medication", "corticosteroid",
+                        "--guidance", "ultrasound", "--side", "left", "--patient-name", "Дмитрий Иванов",
+                        "--generated-at", "2026-11-21T09:00:00+00:00", "--output", str(output)], check=True, capture_output=True)
+        outputs.append(output.read_bytes())
+        time.sleep(1.1)  # the fallback font was stamped with the current second
+    assert outputs[0] == outputs[1]
