@@ -253,7 +253,7 @@ def _parse_items(
         if section not in SECTIONS:
             raise CatalogError(path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id)
         likelihood = raw.get("likelihood", "")
-        if likelihood and likelihood not in LIKELIHOODS:
+        if not isinstance(likelihood, str) or (likelihood and likelihood not in LIKELIHOODS):
             raise CatalogError(path, f"likelihood '{likelihood}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
         order = raw.get("order", start_order + position)
         if not isinstance(order, (int, float)):
@@ -298,7 +298,7 @@ def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem
     if "when" in raw:
         changes["when"] = check_conditions(path, text, item_id, raw["when"])
     if "likelihood" in raw:
-        if raw["likelihood"] not in LIKELIHOODS:
+        if not isinstance(raw["likelihood"], str) or raw["likelihood"] not in LIKELIHOODS:
             raise CatalogError(path, f"likelihood '{raw['likelihood']}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
         changes["likelihood"] = raw["likelihood"]
     if "order" in raw:

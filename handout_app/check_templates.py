@@ -42,7 +42,9 @@ SLOW_RENDER_S = {"html": 0.5, "pdf": 10.0}
 # The whole check may take this long (seconds); it takes under a minute for a sound set on two cores.
 CHECK_BUDGET_S = 600.0
 # Names the check prints on its sheets, so a template cannot tell a check from a real sheet by the name.
-CHECK_NAMES = ("Maria Lopez", "James Okafor", "Anna Kowalska", "Chen Wei", "Fatima Haddad", "Olga Petrova")
+CHECK_NAMES = ("Maria Lopez", "James Okafor", "Anna Kowalska", "Chen Wei", "Fatima Haddad", "Olga Petrova", "Tom Ng")
+CHECK_CLINICIANS = ("Dr Sam Rivera", "Dr A. Osei", "Nurse Practitioner Kim Lee", "")
+CHECK_RECORD_NUMBERS = ("{n}", "MRN-{n}", "H{n}X", "")
 COMMON_MIXES: tuple[frozenset[Medication], ...] = (
     frozenset({Medication.ANESTHETIC, Medication.CORTICOSTEROID}),
     frozenset({Medication.ANESTHETIC, Medication.HYALURONIC_ACID}),
@@ -91,9 +93,15 @@ def procedures() -> list[tuple[str, Selection]]:
         label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, {' + '.join(sorted(m.value for m in meds))}"
         selection = Selection(
             target=target, medications=meds, guidance=method, contrast=contrast, side=Side.RIGHT,
-            patient=PatientDetails(name=CHECK_NAMES[len(result) % len(CHECK_NAMES)], mrn=f"{48213 + len(result) * 7919}",
-                                   clinician="Dr Sam Rivera", date_of_birth=dt.date(1940 + len(result) % 45, 1 + len(result) % 12, 9),
-                                   procedure_date=dt.date.today()),
+            # Details vary from sheet to sheet, in every format a clinic uses, so that a template cannot
+            # tell a check from a real sheet by them.
+            patient=PatientDetails(
+                name=CHECK_NAMES[len(result) % len(CHECK_NAMES)],
+                mrn=CHECK_RECORD_NUMBERS[len(result) % len(CHECK_RECORD_NUMBERS)].format(n=48213 + len(result) * 7919),
+                clinician=CHECK_CLINICIANS[len(result) % len(CHECK_CLINICIANS)],
+                date_of_birth=dt.date(1940 + len(result) % 45, 1 + len(result) % 12, 1 + len(result) % 28) if len(result) % 5 else None,
+                procedure_date=dt.date.today() + dt.timedelta(days=len(result) % 3) if len(result) % 4 else None,
+            ),
         )
         result.append((label, selection))
     return result

@@ -50,16 +50,44 @@ class SheetFacts:
     links: frozenset[str] = frozenset()
     # Headings the outline (bookmarks) may show: the sheet's own labels and item titles, which hold no
     # patient details. Any other heading (one a template made from the patient's name) is left out.
-    outline: frozenset[str] = frozenset()
+    outline: tuple[str, ...] = ()
     # What the printed page must show, checked on the laid-out pages (sheet_check.py): the side, the
     # consent, every selected risk; and side words that must not appear (RIGHT on a LEFT sheet).
     required_text: tuple[str, ...] = ()
     forbidden_words: tuple[str, ...] = ()
+    forbidden_phrases: tuple[str, ...] = ()
+    # Alternative texts pictures may carry (the drawing's, the aftercare pictures', the logo's).
+    alt_texts: frozenset[str] = frozenset()
+    neutral_alt: str = "Picture"
 
 
 def heading_key(text: str) -> str:
     """A heading as the outline check compares it: runs of white space made one space."""
     return " ".join(text.split())
+
+
+def _replace_alt_texts(html_document: Any, facts: SheetFacts) -> None:
+    """A picture's alternative text (read aloud, and kept in the tagged PDF) must be one of the sheet's
+    own: a template's other alt text, which could hold the patient's details or the other side, is
+    replaced by a neutral word."""
+    for element in html_document.etree_element.iter():
+        alt = element.get("alt")
+        if alt is not None and heading_key(alt) not in facts.alt_texts:
+            element.set("alt", facts.neutral_alt)
+
+
+def _keep_outline(document: Any, outline: tuple[str, ...]) -> None:
+    """Keep only the sheet's own section headings in the outline, each once and in the sheet's order:
+    which headings appear, and in what order, is then no place to hide anything."""
+    position = -1
+    for page in document.pages:
+        kept = []
+        for mark in page.bookmarks:
+            label = heading_key(mark[1])
+            if label in outline and outline.index(label) > position:
+                position = outline.index(label)
+                kept.append((1, label, mark[2], mark[3]))
+        page.bookmarks = kept
 
 
 def _apply_facts(document: Any, facts: SheetFacts) -> None:
@@ -75,8 +103,8 @@ def _apply_facts(document: Any, facts: SheetFacts) -> None:
         # patient's name after a ';', or a web page with text appended, is dropped.
         page.links = [link for link in page.links if link[0] == "external" and link[1] in facts.links]
         page.anchors = {}  # an id="..." would become a named destination: a place for hidden text
-        page.bookmarks = [mark for mark in page.bookmarks if heading_key(mark[1]) in facts.outline]
         page.forms = {None: []}  # <input>, <select>, <textarea> would become form fields named anything
+    _keep_outline(document, facts.outline)
 
 
 class RenderFailed(RuntimeError):
@@ -205,13 +233,16 @@ def render_pdf(
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=_make_fetcher(roots))
-        document = html_document.render(pdf_variant=variant, uncompressed_pdf=False)
+        fetcher = _make_fetcher(roots)
+        html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+        _replace_alt_texts(html_document, facts)
+        locks = weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)
+        document = html_document.render(stylesheets=[locks], pdf_variant=variant, uncompressed_pdf=False)
         # The app writes the metadata, links and outline itself: a template's <meta name=author>,
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
-        check_sheet(document, facts.required_text, facts.forbidden_words)
+        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases)
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.

@@ -28,7 +28,13 @@ _LOOK_ALIKES = str.maketrans({
     "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ү": "Y", "Ԁ": "D", "Ԍ": "G", "Ӏ": "I", "Α": "A", "Β": "B",
     "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T",
     "Υ": "Y", "Χ": "X",
+    # Latin small capitals look like capitals too.
+    "ᴀ": "A", "ʙ": "B", "ᴄ": "C", "ᴅ": "D", "ᴇ": "E", "ꜰ": "F", "ɢ": "G", "ʜ": "H", "ɪ": "I", "ᴊ": "J",
+    "ᴋ": "K", "ʟ": "L", "ᴍ": "M", "ɴ": "N", "ᴏ": "O", "ᴘ": "P", "ʀ": "R", "ꜱ": "S", "ᴛ": "T", "ᴜ": "U",
+    "ᴠ": "V", "ᴡ": "W", "ʏ": "Y", "ᴢ": "Z",
 })
+# Text on the page must stand out from what is behind it (WCAG's large-text minimum).
+MIN_CONTRAST = 3.0
 
 
 class SheetProblem(ValueError):
@@ -47,32 +53,68 @@ def _skeleton(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def _text_boxes(document: Any) -> Iterable[tuple[Any, bool]]:
-    """Every text box on every page, and whether a reader could see it (size, visibility, opacity)."""
-    from weasyprint.formatting_structure.boxes import TextBox
+def _luminance(color: Any) -> float:
+    def channel(value: float) -> float:
+        value = min(1.0, max(0.0, float(value)))
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+    red, green, blue = color.to("srgb").coordinates[:3]  # a tinycss2 colour, in any colour space
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
 
-    def walk(box: Any, opacity: float) -> Iterable[tuple[Any, bool]]:
+
+def _contrast(one: Any, other: Any) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _text_boxes(document: Any) -> Iterable[tuple[Any, bool]]:
+    """Every text box on every page, and whether a reader could see it: big enough, visible, opaque
+    enough, standing out from the background painted behind it, and on the page."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.css.computed_values import parse_color
+
+    white = parse_color("white")
+
+    def walk(box: Any, opacity: float, background: Any, page: Any) -> Iterable[tuple[Any, bool]]:
         opacity *= float(box.style["opacity"])
+        own = box.style["background_color"]
+        if own is not None and own.alpha > 0.5:
+            background = own
         if isinstance(box, TextBox):
+            color = box.style["color"]
+            x, y = box.position_x, box.position_y
             readable = (
-                opacity > 0.05 and box.style["visibility"] == "visible"
+                opacity > 0.5 and box.style["visibility"] == "visible"
                 and float(box.style["font_size"]) >= MIN_READABLE_PX
+                and color.alpha > 0.5 and _contrast(color, background) >= MIN_CONTRAST
+                and -1 <= x and x + box.width <= page.width + 1 and -1 <= y and y + box.height <= page.height + 1
             )
             yield box, readable
             return
         for child in box.all_children():
-            yield from walk(child, opacity)
+            yield from walk(child, opacity, background, page)
 
     for page in document.pages:
-        yield from walk(page._page_box, 1.0)  # noqa: SLF001 (WeasyPrint exposes no public box tree)
+        yield from walk(page._page_box, 1.0, white, page)  # noqa: SLF001 (WeasyPrint exposes no public box tree)
 
 
-def check_sheet(document: Any, required_text: Iterable[str], forbidden_words: Iterable[str]) -> None:
+def check_sheet(
+    document: Any, required_text: Iterable[str], forbidden_words: Iterable[str], forbidden_phrases: Iterable[str] = (),
+) -> None:
     """Raise SheetProblem unless the laid-out `document` shows every required text, no forbidden
-    side word anywhere, and only the handout's own fonts."""
+    side word or phrase anywhere, only characters the handout's fonts print, and only those fonts."""
+    from .glyphs import unprintable
+
     readable: list[str] = []
     everything: list[str] = []
     for box, can_read in _text_boxes(document):
+        odd_characters = unprintable(box.text)
+        if odd_characters:
+            # Invisible or direction characters ("RI" + zero-width space + "GHT") and letters the
+            # bundled fonts lack (drawn by some system font) would defeat every check below.
+            raise SheetProblem(
+                f"the sheet holds characters that are invisible, change the text's direction or are not in the "
+                f"handout's fonts: {', '.join(odd_characters)}. Remove them from the clinic's wording, templates and styles."
+            )
         families = set(box.style["font_family"])
         if not families <= HANDOUT_FONT_FAMILIES:
             odd = ", ".join(sorted(families - HANDOUT_FONT_FAMILIES))
@@ -90,10 +132,22 @@ def check_sheet(document: Any, required_text: Iterable[str], forbidden_words: It
                 f"the printed sheet does not show \"{text}\". A clinic template or style hides or cuts it; "
                 "every sheet must show the side, every risk and the consent."
             )
+    spaced = _skeleton(" ".join(everything))
     for word in forbidden_words:
-        if word and _shows_word(everything, _skeleton(word)):
+        letters = r"\s*".join(re.escape(letter) for letter in _skeleton(word))
+        # All text, and the readable text alone (a tiny or hidden box between "RI" and "GHT" splits nothing).
+        if word and (_shows_word(everything, _skeleton(word)) or _shows_word(readable, _skeleton(word))
+                     or re.search(rf"(?<![A-Z])(?<![A-Z] ){letters}(?![A-Z])(?! [A-Z])", spaced)):
             raise SheetProblem(
                 f"the sheet shows the word \"{word}\", the other side. A clinic template or style adds it; "
+                "a sheet names only the side the nurse chose."
+            )
+    lowered = spaced.casefold()
+    for phrase in forbidden_phrases:
+        pattern = r"\s+".join(re.escape(_skeleton(part).casefold()) for part in phrase.split())
+        if re.search(rf"(?<!\w){pattern}(?!\w)", lowered):
+            raise SheetProblem(
+                f"the sheet says \"{phrase}\", the other side. A clinic template, wording or style adds it; "
                 "a sheet names only the side the nurse chose."
             )
 

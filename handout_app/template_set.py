@@ -86,6 +86,9 @@ def check_folder_files(folder: Path) -> None:
             raise ClinicError(path, "is a link to something outside the clinic folder. Put a copy of the file in the folder instead.")
         if not path.is_dir() and not path.is_file():
             raise ClinicError(path, "is not a regular file (a pipe, device or broken link). Remove it from the clinic folder.")
+        if path.is_file() and not path.is_symlink() and path.stat().st_nlink > 1:
+            # A hard link shares its text with a file elsewhere, which may be outside the folder.
+            raise ClinicError(path, "is a hard link to another file. Put a plain copy of the file in the clinic folder instead.")
         if path.suffix == ".j2" and path.stat().st_size > MAX_TEMPLATE_BYTES:
             raise ClinicError(path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats.")
 
@@ -115,6 +118,8 @@ def _compile_all(env: SandboxedEnvironment, folder: Path) -> None:
             raise TemplateProblem(str(path), None, exc.message or f"'{exc.name}' was not found.") from None
         except jinja2.TemplateError as exc:
             raise TemplateProblem(str(path), None, str(exc)) from None
+        except RecursionError:
+            raise TemplateProblem(str(path), None, "nests brackets or tags too deeply to read; write it flatter.") from None
 
 
 def _stylesheets(templates: Path | None) -> tuple[str, ...]:

@@ -298,6 +298,9 @@ def render_html(
 
 
 CLINIC_PHONE_FIELDS = ("phone", "after_hours_phone", "emergency_line")
+# The sheet's section headings, in print order: the only entries its PDF outline may have.
+OUTLINE_LABELS = ("document_title", "key_points", "about", "medicines", "how", "benefits", "alternatives", "risks",
+                  "before", "after", "diary", "call", "faq", "consent")
 
 
 def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
@@ -334,17 +337,23 @@ def _plain(markup: str) -> str:
 def sheet_facts(selection: Selection, catalog: Catalog, clinic: ClinicProfile, context: dict[str, Any]) -> SheetFacts:
     """What the app writes into the PDF itself and what the laid-out sheet must (not) show (pdf.SheetFacts)."""
     labels = context["labels"]
-    titles = [_plain(item["title"]) for items in context["sections"].values() for item in items if item["title"]]
-    headings = {*_strings(labels), *titles, context["title"], f"{labels['consent']}: {labels['consent_copy']}"}
+    outline = [labels[key] for key in OUTLINE_LABELS] + [f"{labels['consent']}: {labels['consent_copy']}"]
     opposite = {Side.LEFT: Side.RIGHT, Side.RIGHT: Side.LEFT}.get(selection.side)
-    forbidden = sorted({catalog.labels_for(lang)["sides"][opposite.value] for lang in catalog.labels}) if opposite else []
+    every_language = [catalog.labels_for(lang) for lang in catalog.labels]
+    forbidden = sorted({other["sides"][opposite.value] for other in every_language}) if opposite else []
+    phrases = sorted({p for other in every_language for p in other["other_side_phrases"][opposite.value]}) if opposite else []
+    pictures = [*context["hip_figures"], *context["action_pictures"]]
+    logo_alt = f"{clinic.name or labels['clinic']} {labels['logo']}"
     return SheetFacts(
         title=context["title"],
         subject=f"{labels['wording']}: {context['template_trace']} ({labels['content_version']} {context['content_version']}, {context['lang']})",
         language=context["lang"],
         created=context["generated_iso"],
         links=clinic_links(clinic),
-        outline=frozenset(heading_key(_plain(text)) for text in headings),
+        outline=tuple(heading_key(text) for text in outline),
+        alt_texts=frozenset(heading_key(text) for text in (*(p["alt"] for p in pictures), logo_alt)),
+        neutral_alt=labels["picture"],
+        forbidden_phrases=tuple(phrases),
         required_text=(
             labels["side_phrases"][selection.side.value], context["procedure"], labels["consent"],
             # every risk, with what it says, and every statement the patient signs

@@ -93,6 +93,14 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
         reply.update(error=str(exc), error_kind="set", set_error=True)
         return reply, b""
+    except RecursionError:
+        reply.update(error=f"{request.get('clinic')}: a file nests too deeply to read; write it flatter.",
+                     error_kind="set", set_error=True)
+        return reply, b""
+    except Exception as exc:  # a clinic folder no check foresaw: still a plain message naming the folder
+        reply.update(error=f"{request.get('clinic')}: the clinic folder could not be read ({exc or type(exc).__name__}).",
+                     error_kind="set", set_error=True)
+        return reply, b""
     try:
         selection = selection_from_dict(request["selection"])
         rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]))

@@ -58,13 +58,30 @@ def test_a_link_carrying_anything_beyond_the_clinics_own_address_is_dropped(clin
     assert "Zebediah" not in text and "998877" not in text and "%20" not in text
 
 
-def test_an_outline_heading_in_another_alphabet_is_left_out(clinic: Path) -> None:
-    # The name spelt in Braille: no word of it is a patient's word, but it is not one of the sheet's headings.
+def test_an_outline_heading_in_another_alphabet_is_refused(clinic: Path) -> None:
+    # The name spelt in Braille: the handout's fonts have no Braille, so the sheet is refused outright.
     header(clinic, "{% set br = dict(z='⠵', e='⠑', b='⠃', d='⠙', i='⠊', a='⠁', h='⠓') %}"
                    "<h2>Risks {% for c in patient.name|lower %}{{ br.get(c, c) }}{% endfor %}</h2>")
+    with pytest.raises(RenderFailed, match="not in the handout's fonts"):
+        render(clinic)
+
+
+def test_the_outline_is_the_sheets_own_headings_once_each_in_order(clinic: Path) -> None:
+    # Headings a template adds (here: month names spelling the record number) never reach the outline.
+    header(clinic, "{% for c in patient.mrn %}<h6>{{ labels.months[loop.index % 12] }}</h6><h2>{{ labels.risks }}</h2>{% endfor %}")
     reader = PdfReader(io.BytesIO(render(clinic)))
-    titles = [str(item.title) for item in reader.outline if not isinstance(item, list)]
-    assert not any("⠵" in title or "Risks " in title for title in titles)
+
+    def walk(items: list) -> list[str]:  # type: ignore[type-arg]
+        return [title for item in items for title in (walk(item) if isinstance(item, list) else [str(item.title)])]
+
+    titles = walk(reader.outline)
+    from handout_app.catalog import load_catalog
+    from handout_app.templating import OUTLINE_LABELS
+
+    labels = load_catalog().labels_for("en")
+    order = [labels[key] for key in OUTLINE_LABELS]
+    assert titles and all(title in order for title in titles) and len(titles) == len(set(titles))
+    assert [order.index(title) for title in titles] == sorted(order.index(title) for title in titles)
 
 
 def test_form_fields_never_reach_the_pdf(clinic: Path) -> None:
@@ -105,10 +122,17 @@ def test_a_clinic_font_file_is_refused_whatever_it_is_called(clinic: Path, name:
         ('.doc-header::after { content: "RIGHT"; color: white; font-size: 1pt }', "en"),
     ],
 )
-def test_a_style_that_adds_the_other_side_is_refused(clinic: Path, css: str, language: str) -> None:
+def test_a_style_that_adds_the_other_side_is_refused_or_has_no_effect(clinic: Path, css: str, language: str) -> None:
+    from .helpers import pdf_text
+
     (clinic / "templates" / "clinic.css").write_text(css)
-    with pytest.raises(RenderFailed, match="the other side"):
-        render(clinic, side="left", language=language)
+    try:
+        data = render(clinic, side="left", language=language)
+    except RenderFailed as error:
+        assert "the other side" in str(error) or "does not show" in str(error)
+        return
+    text = pdf_text(data)  # the app's locks took the generated text, layers and transparency away
+    assert "RIGHT" not in text and "DERECHA" not in text and ("LEFT" in text or "IZQUIERDA" in text)
 
 
 @pytest.mark.parametrize(
@@ -119,10 +143,83 @@ def test_a_style_that_adds_the_other_side_is_refused(clinic: Path, css: str, lan
         ("body { opacity: 0 }", "your LEFT hip"),
     ],
 )
-def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused(clinic: Path, css: str, missing: str) -> None:
+def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undone(clinic: Path, css: str, missing: str) -> None:
+    from .helpers import pdf_text
+
     (clinic / "templates" / "clinic.css").write_text(css)
-    with pytest.raises(RenderFailed, match="does not show"):
+    try:
+        data = render(clinic, side="left")
+    except RenderFailed as error:
+        assert "does not show" in str(error)
+        return
+    assert missing in pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "* { color: transparent !important; }",
+        "* { color: rgba(0, 0, 0, 0.01) !important; }",
+        ".banner-side, .banner-procedure, .rh-procedure, p, li, td, th, h1, h2, h3 { color: white !important; }",
+        "body { margin-left: -3000px; }",
+        "body { transform: scale(0.01); transform-origin: 0 0; }",
+        "p, li, td, th, h1, h2, h3, span { overflow: hidden; height: 0; }",
+        'html::after { content: ""; position: fixed; top: -30mm; left: -20mm; width: 300mm; height: 330mm; background: white; z-index: 1000; }',
+        ".banner-side { background: #111; color: #222; }",
+    ],
+)
+def test_hiding_the_side_by_colour_position_scale_or_a_cover_does_not_print(clinic: Path, css: str) -> None:
+    from .helpers import pdf_text
+
+    (clinic / "templates" / "clinic.css").write_text(css)
+    try:
+        data = render(clinic, side="left")
+    except RenderFailed as error:
+        assert "does not show" in str(error)
+        return
+    assert "your LEFT hip" in pdf_text(data)  # the lock undid it: the side still shows
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "This is about your RI\u200bGHT hip.", "This is about your RI\u2060GHT hip.", "About your \u202eTHGIR\u202c hip.",
+        "About your \ua4e3\ua4f2\ua4d6\ua4e7\ua4d4 hip.", "About your \u0280\u026a\u0262\u029c\u1d1b hip.",
+        "About your Right hip.", "About your R I G H T hip.", "About your RI&#8203;GHT hip.",
+        "About your RI<span style='font-size: 0.01px'>x</span>GHT hip.",
+    ],
+)
+def test_wording_that_writes_the_other_side_in_disguise_is_refused(clinic: Path, wording: str) -> None:
+    (clinic / "content" / "10-riverside.toml").write_text(
+        f'[[item]]\nid = "kp-side"\ntext.en = "{wording}"\ntext.es = "Su cadera."\n'
+    )
+    with pytest.raises(RenderFailed, match="other side|invisible|does not show"):
         render(clinic, side="left")
+
+
+def test_a_hidden_copy_under_a_fake_sheet_is_refused(clinic: Path) -> None:
+    # Round two's full swap: the real sheet made transparent under a copy that says RIGHT.
+    (clinic / "templates" / "handout.html.j2").write_text(
+        '{% extends "builtin/handout.html.j2" %}{% block body %}<div class="real">{{ super() }}</div>'
+        '<div class="fake">{{ super()|replace("LEFT", "RI\u200bGHT") }}</div>{% endblock %}'
+    )
+    (clinic / "templates" / "clinic.css").write_text(
+        ".real { position: absolute; left: 0; top: 0; width: 100%; } .real * { color: transparent !important; }"
+    )
+    with pytest.raises(RenderFailed):
+        render(clinic, side="left")
+
+
+def test_a_mirrored_drawing_is_drawn_the_right_way_round(clinic: Path) -> None:
+    (clinic / "templates" / "clinic.css").write_text(".hip-one img { transform: scaleX(-1); }")
+    data = render(clinic, side="left")  # the transform lock ignores it: the drawing stays a LEFT hip
+    assert data.startswith(b"%PDF")
+
+
+def test_alt_text_is_the_sheets_own(clinic: Path) -> None:
+    header(clinic, '<img src="{{ logo_uri }}" alt="{{ patient.name }} {{ patient.mrn }}" style="width: 10pt">')
+    data = render(clinic)
+    assert b"Zebediah" not in data and "Zebediah" not in str(PdfReader(io.BytesIO(data)).trailer["/Root"])
 
 
 def test_wording_that_opens_a_comment_and_swallows_the_consent_is_refused(clinic: Path) -> None:
@@ -190,3 +287,30 @@ def test_template_problems_in_wording_still_name_the_item(clinic: Path) -> None:
     )
     with pytest.raises(TemplateProblem, match="after-ice"):
         render(clinic)
+
+
+def test_a_hard_link_to_an_outside_file_is_refused(clinic: Path, tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("SECRET")
+    os.link(outside, clinic / "templates" / "partials" / "leak.html.j2")
+    with pytest.raises(ClinicError, match="is a hard link"):
+        load_template_set(clinic)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("content/30-f.toml", '[[item]]\nid = "x1"\nsection = "risks"\ntitle.en = "X"\ntitle.es = "X"\ntext.en = "X."\n'
+                              'text.es = "X."\nlikelihood = ["x"]\n', "likelihood"),
+        ("templates/partials/deep.html.j2", "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "too deeply"),
+    ],
+)
+def test_odd_clinic_files_give_a_plain_message_naming_the_file(clinic: Path, name: str, text: str, message: str) -> None:
+    from handout_app.domain import selection_to_dict
+    from handout_app.worker import encode_request, handle
+
+    (clinic / name).write_text(text)
+    reply, data = handle(__import__("json").loads(encode_request("x", selection_to_dict(make_selection()), str(clinic), GENERATED_AT.isoformat())))
+    assert reply["error_kind"] == "set" and message in reply["error"] and data == b""
