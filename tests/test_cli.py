@@ -182,3 +182,16 @@ def test_python_dash_m_works_and_shows_no_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "invalid choice: 'hip'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_a_display_the_window_says_how_to_make_a_pdf_instead() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for command in ([], ["gui"]):
+        result = subprocess.run([sys.executable, "-m", "handout_app", *command], capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "no display was found" in result.stderr and "handout-app render" in result.stderr
+        assert "xcb" not in result.stderr and "Aborted" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,8 +24,32 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+NO_DISPLAY_MESSAGE = (
+    "error: no display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+    "To make a handout without a window, use the command line, for example:\n"
+    "  handout-app render --target joint --medication corticosteroid --guidance ultrasound --side left "
+    "--patient-name \"Jane Example\" --output sheet.pdf\n"
+    "(`handout-app render --help` lists every option; `make sample` makes an example.) To open the window, "
+    "run it on the computer's desktop, or connect with a display (for example `ssh -X`).\n"
+)
+
+
+def display_problem() -> str | None:
+    """Why no window can open on this machine, or None. Checked before Qt starts: without a display,
+    Qt's X11 plugin aborts with a message that wrongly blames an installed library."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None  # Windows and macOS always have a screen; an explicit Qt platform is the user's choice
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY_MESSAGE
+
+
 def launch(clinic_folder: Path | None = None) -> int:
-    """Show the main window and run until it closes."""
+    """Show the main window and run until it closes (exit 2 when there is no display)."""
+    problem = display_problem()
+    if problem:
+        sys.stderr.write(problem)
+        return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
     try:

@@ -31,10 +31,24 @@ PREVIEW_DELAY_MS = 300
 SETTINGS_GROUP = "procedure"
 
 
-def suggested_file_name(procedure: str, side: str, date: dt.date | None) -> str:
-    """E.g. 'hip-joint-injection_RIGHT_2026-11-21.pdf' (no patient name: it must not leak into file lists)."""
+def suggested_file_name(
+    procedure: str, side: str, date: dt.date | None, when: dt.datetime | None = None, extras: tuple[str, ...] = (),
+) -> str:
+    """E.g. 'hip-joint-injection_RIGHT_2026-11-21_0930-12.pdf', plus the language and edition when they
+    are not the default ('_es_large-print'). No patient name: it must not leak into file lists. The time
+    of day keeps two patients with the same procedure on the same day apart."""
     slug = re.sub(r"[^a-z0-9]+", "-", procedure.lower()).strip("-")
-    return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}.pdf"
+    when = when or dt.datetime.now()
+    suffix = "".join(f"_{extra}" for extra in extras)
+    return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}_{when:%H%M-%S}{suffix}.pdf"
+
+
+def free_name(path: Path) -> Path:
+    """`path`, or with -2, -3 ... added before the suffix until no file of that name exists."""
+    candidate, number = path, 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate, number = path.with_name(f"{path.stem}-{number}{path.suffix}"), number + 1
+    return candidate
 
 
 class PreviewPane(QWidget):
@@ -293,37 +307,44 @@ class MainWindow(QMainWindow):
         state = self.form.state()
         assert state.selection is not None
         title_procedure = self._catalog.labels_for("en")["targets"][state.selection.target.value]
-        name = suggested_file_name(title_procedure, state.selection.side.value, state.selection.patient.procedure_date)
+        selection = state.selection
+        extras = tuple(extra for extra, chosen in (
+            (selection.language, selection.language != "en"), ("large-print", selection.large_print),
+            ("consent-copy", selection.consent_copy), ("archival", selection.archival),
+        ) if chosen)
+        name = suggested_file_name(title_procedure, selection.side.value, selection.patient.procedure_date, extras=extras)
         if self._clinic is not None and self._clinic.patient_name_in_file_name:
             # Only when the clinic chose it in clinic.toml: file lists on shared drives can be seen by many.
             patient = re.sub(r"[^A-Za-z0-9]+", "-", state.selection.patient.name).strip("-")
             name = f"{patient}_{name}" if patient else name
         folder = Path(QSettings().value("last_save_folder", str(Path.home())))
-        return (folder if folder.is_dir() else Path.home()) / name
+        return free_name((folder if folder.is_dir() else Path.home()) / name)
 
     def save_pdf(self) -> None:
         """Save the previewed PDF; asks before replacing; never loses the form."""
         if not self.save_action.isEnabled():
             return
-        choice = dialogs.ask_save_path(self, self._suggested_path(), archival=self.form.archival.isChecked())
-        if choice is None:
-            return
+        suggestion = self._suggested_path()
+        while True:
+            choice = dialogs.ask_save_path(self, suggestion, archival=self.form.archival.isChecked())
+            if choice is None:
+                return
+            try:
+                check_target(choice.path, replace=True)  # a pipe, device, link or folder is never offered for replacing
+            except OSError as exc:
+                dialogs.show_error(self, "Could not save the handout", self._save_refusal(choice.path, exc) + " The form has not changed.")
+                return
+            # "No" to replacing goes back to the Save dialog instead of quietly dropping the save.
+            if not choice.path.exists() or dialogs.confirm_replace(self, choice.path):
+                break
+            suggestion = free_name(choice.path)
         path = choice.path
-        try:
-            check_target(path, replace=True)  # a pipe, device, link or folder is never offered for replacing
-        except OSError as exc:
-            dialogs.show_error(self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed.")
-            return
         data = self.preview.pdf_bytes
         if choice.archival != self.form.archival.isChecked():
             data = self._render_variant(archival=choice.archival)
             if data is None:
                 return
-        replace = False
-        if path.exists():
-            if not dialogs.confirm_replace(self, path):
-                return
-            replace = True
+        replace = path.exists()  # the user agreed to replace it above
         try:
             write_atomically(path, data, replace=replace)
         except OutputExists:

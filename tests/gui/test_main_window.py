@@ -198,9 +198,14 @@ def test_save_writes_the_pdf_and_never_replaces_without_asking(
     assert str(target) in window.statusBar().currentMessage()
 
     target.write_bytes(b"keep me")
+    # "No" to replacing goes back to the Save dialog, which suggests a free name; cancelling it saves nothing.
+    answers = iter([dialogs.SaveChoice(target, False), None])
+    offered: list[Path] = []
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: offered.append(path) or next(answers))
     monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: False)
     window.save_pdf()
-    assert target.read_bytes() == b"keep me"
+    assert target.read_bytes() == b"keep me" and offered[1] == tmp_path / "handout-2.pdf"
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
     monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: True)
     window.save_pdf()
     assert target.read_bytes().startswith(b"%PDF")
@@ -410,3 +415,17 @@ def test_a_worker_that_cannot_start_is_not_restarted_forever(qtbot: QtBot, dialo
     qtbot.waitUntil(lambda: sum("times while starting" in m for m in messages) == 2, timeout=30_000)
     assert client.restarts == started
     client.stop()
+
+
+def test_suggested_names_differ_by_time_language_and_edition_and_never_repeat(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from handout_app.gui.main_window import free_name, suggested_file_name
+
+    morning = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5))
+    later = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 31, 0))
+    spanish = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5), ("es", "large-print"))
+    assert morning == "hip-joint-injection_LEFT_2026-11-21_0930-05.pdf"
+    assert len({morning, later, spanish}) == 3 and spanish.endswith("_es_large-print.pdf")
+    (tmp_path / morning).write_bytes(b"x")
+    assert free_name(tmp_path / morning).name == "hip-joint-injection_LEFT_2026-11-21_0930-05-2.pdf"
