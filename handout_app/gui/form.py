@@ -81,6 +81,7 @@ class SelectionForm(QWidget):
     """All the inputs. Emits `changed` after any edit; `state()` says whether it is complete."""
 
     changed = Signal()
+    notice = Signal(str)  # something the form did by itself, for the status line
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -373,8 +374,14 @@ class SelectionForm(QWidget):
     # -- reacting ----------------------------------------------------------------------------
     def _update_dependent_controls(self) -> None:
         fluoroscopy = self.guidance.currentData() == Guidance.FLUOROSCOPY.value
-        # Disabled but still ticked if it was ticked: the mistake is shown, not silently undone.
-        self.contrast.setEnabled(fluoroscopy or self.contrast.isChecked())
+        if not fluoroscopy and self.contrast.isChecked():
+            # Contrast dye goes with fluoroscopy only: untick it, and say so, rather than blank the
+            # preview behind an error the nurse did not cause on purpose.
+            self.contrast.blockSignals(True)
+            self.contrast.setChecked(False)
+            self.contrast.blockSignals(False)
+            self.notice.emit("Contrast dye was unticked: it is used only with fluoroscopy.")
+        self.contrast.setEnabled(fluoroscopy)
         medications = self.chosen_medications()
         automatic = _INTENT_LABELS[default_intent(medications)] if medications else "from the medications"
         self.intent.setItemText(0, f"Automatic ({automatic.lower()})")

@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self._debounce.setInterval(PREVIEW_DELAY_MS)
         self._debounce.timeout.connect(self.request_preview)
         self.form.changed.connect(self._on_form_changed)
+        self.form.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.client.ready.connect(self._on_worker_ready)
         self.client.finished.connect(self._on_rendered)
         self.client.failed.connect(self._on_render_failed)

@@ -93,7 +93,7 @@ def test_missing_side_or_name_shows_a_message_and_disables_save_and_print(qtbot:
     assert form._error_labels["patient-name"].isVisibleTo(form)
 
 
-def test_contrast_without_fluoroscopy_is_shown_and_blocks_saving(qtbot: QtBot, window: MainWindow) -> None:
+def test_leaving_fluoroscopy_unticks_contrast_and_says_so(qtbot: QtBot, window: MainWindow) -> None:
     form = window.form
     fill_valid(window)
     form.guidance.setCurrentIndex(form.guidance.findData(Guidance.FLUOROSCOPY.value))
@@ -101,12 +101,12 @@ def test_contrast_without_fluoroscopy_is_shown_and_blocks_saving(qtbot: QtBot, w
     form.contrast.setChecked(True)
     wait_for_preview(qtbot, window)
     form.guidance.setCurrentIndex(form.guidance.findData(Guidance.ULTRASOUND.value))
+    assert not form.contrast.isChecked() and not form.contrast.isEnabled()
+    assert "Contrast dye was unticked" in window.statusBar().currentMessage()
     state = form.refresh_validation()
-    assert "only used with fluoroscopy" in state.errors["contrast"]
-    assert form._error_labels["contrast"].isVisibleTo(form)
-    assert not window.save_action.isEnabled() and not window.print_action.isEnabled()
-    form.contrast.setChecked(False)
-    assert not form.contrast.isEnabled()  # enabled only with fluoroscopy once the mistake is undone
+    assert "contrast" not in state.errors and state.selection is not None and not state.selection.contrast
+    wait_for_preview(qtbot, window)  # the ultrasound sheet follows; nothing is blanked
+    assert window.save_action.isEnabled()
 
 
 def test_unusual_mix_shows_a_warning_above_the_preview_without_blocking(qtbot: QtBot, window: MainWindow) -> None:
