@@ -73,7 +73,7 @@ class ClinicSettingsDialog(QDialog):
         for text, value in (("A4", "a4"), ("Letter", "letter")):
             self.paper.addItem(text, value)
         self.paper.setCurrentIndex(max(0, self.paper.findData(profile.default_paper or "a4")))
-        form.addRow("Default &paper:", self.paper)
+        form.addRow("Default pape&r:", self.paper)
         self.name_in_file = QCheckBox("Saved file names may include the patient's name")
         self.name_in_file.setChecked(profile.patient_name_in_file_name)
         form.addRow("", self.name_in_file)

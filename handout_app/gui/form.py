@@ -191,8 +191,8 @@ class SelectionForm(QWidget):
         self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
         form.addRow("Pa&per:", self.paper)
         self.language = self._combo("language", {"en": "English", "es": "Español (Spanish)"}, "Language of the handout")
-        form.addRow("&Language:", self.language)
-        self.large_print = self._check("large-print", "La&rge print (18 pt text) for this patient")
+        form.addRow("L&anguage:", self.language)
+        self.large_print = self._check("large-print", "Large print (18 pt te&xt) for this patient")
         self.consent_copy = self._check("consent-copy", "Second consent page for the patient to &keep")
         self.archival = self._check("archival", "Archi&val PDF/A for the clinic's records")
         for check in (self.large_print, self.consent_copy, self.archival):
@@ -243,14 +243,14 @@ class SelectionForm(QWidget):
         name_label.setBuddy(self.patient_name)
         form.addRow(name_label, name_box)
         self.date_of_birth = self._date("date-of-birth", "Date of birth", allow_blank=True)
-        form.addRow("Date of &birth:", self.date_of_birth)
+        form.addRow("Dat&e of birth:", self.date_of_birth)
         self.mrn = self._line("mrn", "Record number", 60)
-        self._row_with_error(form, "&Record number:", self.mrn, "mrn")
+        self._row_with_error(form, "Record nu&mber:", self.mrn, "mrn")
         self.procedure_date = self._date("procedure-date", "Procedure date", allow_blank=False)
         self.procedure_date.setDate(QDate.currentDate())
         form.addRow("Procedure &date:", self.procedure_date)
         self.clinician = self._line("clinician", "Clinician")
-        self._row_with_error(form, "&Clinician:", self.clinician, "clinician")
+        self._row_with_error(form, "Cl&inician:", self.clinician, "clinician")
         return box
 
     def _row_with_error(self, form: QFormLayout, text: str, edit: QLineEdit, key: str) -> None:

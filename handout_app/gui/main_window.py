@@ -80,8 +80,9 @@ class PreviewPane(QWidget):
         self.set_error_buttons = QWidget()
         self.set_error_buttons.setObjectName("set-error-buttons")
         buttons = QHBoxLayout(self.set_error_buttons)
-        self.reload_button = QPushButton("&Reload the clinic folder")
-        self.fallback_button = QPushButton("Use the &built-in wording for now")
+        # No letter for Reload: every letter of it is taken in the form; Ctrl+R reloads from anywhere.
+        self.reload_button = QPushButton("Reload the clinic folder (Ctrl+R)")
+        self.fallback_button = QPushButton("Use the built-in &wording for now")
         buttons.addStretch(1)
         buttons.addWidget(self.reload_button)
         buttons.addWidget(self.fallback_button)

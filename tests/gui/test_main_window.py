@@ -429,3 +429,30 @@ def test_suggested_names_differ_by_time_language_and_edition_and_never_repeat(tm
     assert len({morning, later, spanish}) == 3 and spanish.endswith("_es_large-print.pdf")
     (tmp_path / morning).write_bytes(b"x")
     assert free_name(tmp_path / morning).name == "hip-joint-injection_LEFT_2026-11-21_0930-05-2.pdf"
+
+
+def _mnemonics(root: object) -> list[str]:
+    """The Alt+letter of every label, button and menu title under `root` (shown or hidden)."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QMenu, QMenuBar
+
+    texts = [w.text() for w in root.findChildren(QLabel) if w.buddy() is not None]  # type: ignore[attr-defined]
+    texts += [w.text() for w in root.findChildren(QAbstractButton)]  # type: ignore[attr-defined]
+    for bar in root.findChildren(QMenuBar):  # type: ignore[attr-defined]
+        texts += [menu.title() for menu in bar.findChildren(QMenu)]
+    return [match.group(1).lower() for text in texts for match in [re.search(r"(?<!&)&([^&\s])", text)] if match]
+
+
+def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    from handout_app.clinic import ClinicProfile
+    from handout_app.gui.clinic_settings import ClinicSettingsDialog
+
+    letters = _mnemonics(window)
+    assert len(letters) > 15 and len(letters) == len(set(letters)), sorted(letters)
+    dialog = ClinicSettingsDialog(ClinicProfile(), tmp_path)
+    qtbot.addWidget(dialog)
+    letters = _mnemonics(dialog)
+    assert len(letters) > 8 and len(letters) == len(set(letters)), sorted(letters)
+    # The sides keep their own letters: Alt+L, Alt+R, Alt+B.
+    assert {"l", "r", "b"} <= set(_mnemonics(window))
