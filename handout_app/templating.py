@@ -14,7 +14,6 @@ import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -317,16 +316,6 @@ def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
     if clinic.website.startswith("https://"):
         targets.add(clinic.website)
     return frozenset(targets)
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, (list, tuple)):
-        return [text for item in value for text in _strings(item)]
-    return []
 
 
 def _plain(markup: str) -> str:
