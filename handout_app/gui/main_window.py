@@ -173,7 +173,8 @@ class MainWindow(QMainWindow):
         self._debounce.setInterval(PREVIEW_DELAY_MS)
         self._debounce.timeout.connect(self.request_preview)
         self.form.changed.connect(self._on_form_changed)
-        self.form.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self._notice = ""
+        self.form.notice.connect(self._show_notice)
         self.client.ready.connect(self._on_worker_ready)
         self.client.finished.connect(self._on_rendered)
         self.client.failed.connect(self._on_render_failed)
@@ -279,7 +280,9 @@ class MainWindow(QMainWindow):
         self._shown_selection = self._requested_selection
         self.preview.show_warnings(result.warnings)
         pages = self.preview.document.pageCount() if self.preview.document else 0
-        self.statusBar().showMessage(f"Preview up to date: {pages} pages.")
+        # A change the form made by itself (Contrast unticked) stays in view with the new preview.
+        notice, self._notice = self._notice, ""
+        self.statusBar().showMessage(f"Preview up to date: {pages} pages.{' ' + notice if notice else ''}")
         self._update_actions()
 
     def _on_set_failed(self, request_id: str, message: str) -> None:
@@ -304,6 +307,10 @@ class MainWindow(QMainWindow):
         """Clear the patient, keep the procedure and clinic."""
         self.form.clear_patient()
         self.statusBar().showMessage("New patient: the procedure is kept. Choose the side and type the name.")
+
+    def _show_notice(self, message: str) -> None:
+        self._notice = message
+        self.statusBar().showMessage(message)
 
     def _suggested_path(self) -> Path:
         state = self.form.state()

@@ -107,6 +107,8 @@ def test_leaving_fluoroscopy_unticks_contrast_and_says_so(qtbot: QtBot, window: 
     assert "contrast" not in state.errors and state.selection is not None and not state.selection.contrast
     wait_for_preview(qtbot, window)  # the ultrasound sheet follows; nothing is blanked
     assert window.save_action.isEnabled()
+    qtbot.waitUntil(lambda: "Preview up to date" in window.statusBar().currentMessage())
+    assert "Contrast dye was unticked" in window.statusBar().currentMessage()  # still in view
 
 
 def test_unusual_mix_shows_a_warning_above_the_preview_without_blocking(qtbot: QtBot, window: MainWindow) -> None:
