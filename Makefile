@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast system-deps venv install-check bench sample clean
+.PHONY: run test test-fast system-deps venv install-check bench sample clean review-packet
 
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
@@ -19,7 +19,7 @@ test-fast: $(STAMP)
 # A sample handout from the command line (no window needed).
 sample: system-deps $(STAMP)
 	mkdir -p out
-	$(VENV)/bin/handout-app render --target joint --medication anesthetic --medication corticosteroid \
+	$(VENV)/bin/handout-app render --target joint --medication anesthetic --medication corticosteroid --intent both \
 	  --guidance fluoroscopy --contrast --side right --patient-name "Sample Patient" \
 	  --clinic examples/clinic --force --output out/sample.pdf
 
@@ -48,3 +48,8 @@ bench: system-deps $(STAMP)
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
+
+# The clinician review packet, generated from templates/content (a test fails while it is out of date).
+review-packet: $(STAMP)
+	$(PY) -m handout_app.review_packet > docs/content-review.md.tmp
+	mv docs/content-review.md.tmp docs/content-review.md

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import resources
+from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts
 from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Target
 
 # The handout's sections, in print order.
@@ -34,13 +35,6 @@ SECTIONS: tuple[str, ...] = (
     "faq",
     "consent",
 )
-
-LIKELIHOODS: dict[str, str] = {
-    "common": "Common",
-    "uncommon": "Uncommon",
-    "rare": "Rare",
-    "very-rare": "Very rare",
-}
 
 FACTORS: tuple[str, ...] = (
     "diabetes",
@@ -66,10 +60,14 @@ CONDITION_KEYS: tuple[str, ...] = (
     "medication_all",
 )
 
-_ITEM_KEYS = {"id", "section", "title", "text", "likelihood", "when", "order"}
+_ITEM_KEYS = {"id", "section", "title", "text", "frequency", "facts", "when", "order"}
 _RULE_KEYS = {"id", "level", "field", "message", "when"}
 # What a clinic may change on a built-in item (by id); moving an item to another section is not one.
-_OVERRIDE_KEYS = {"id", "text", "title", "when", "order", "likelihood", "enabled", "after", "before"}
+_OVERRIDE_KEYS = {"id", "text", "title", "when", "order", "frequency", "facts", "enabled", "after", "before"}
+# Said when a clinic file still uses the old frequency labels, which no source backed.
+_LIKELIHOOD_HINT = (" 'likelihood' is no longer used: a risk says how often it happens only through a fact with a"
+                    " rate, frequency = \"fact-id\", declared with its source in content/claims.toml.")
+CLAIMS_FILE = "claims.toml"
 _PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANGUAGES: tuple[str, ...] = ("en", "es")
@@ -96,7 +94,8 @@ class ContentItem:
     text: dict[str, str]
     when: dict[str, Any]
     title: dict[str, str] = field(default_factory=dict)
-    likelihood: str = ""
+    frequency: str = ""  # the id of a fact with a rate: how often this risk happens
+    facts: tuple[str, ...] = ()  # the claims-ledger facts the wording rests on
     order: float = 0.0
     source: str = ""
 
@@ -120,6 +119,7 @@ class Catalog:
     items: tuple[ContentItem, ...]
     rules: tuple[Rule, ...]
     labels: dict[str, dict[str, Any]]
+    ledger: Ledger
 
     def labels_for(self, language: str) -> dict[str, Any]:
         """Headings and fixed wording in one language."""
@@ -234,8 +234,32 @@ def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[st
     return dict(when)
 
 
+def _check_facts(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> tuple[str, ...]:
+    line = _line_of(text, f'id = "{item_id}"')
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(path, "'facts' must be a list of fact ids from claims.toml, e.g. facts = [\"infection-rate\"].",
+                           line=line, item_id=item_id)
+    for fact_id in value:
+        if fact_id not in ledger.facts:
+            raise CatalogError(path, f"cites fact '{fact_id}', which no claims file declares; add it with its source "
+                               "to content/claims.toml.", line=line, item_id=item_id)
+    return tuple(value)
+
+
+def _check_frequency(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> str:
+    if value == "":
+        return ""
+    line = _line_of(text, f'id = "{item_id}"')
+    fact = ledger.facts.get(value) if isinstance(value, str) else None
+    if fact is None or not fact.rate_in:
+        raise CatalogError(path, f"frequency '{value}' must name a fact with a rate (rate = {{ fewer-than = N }}) "
+                           "in a claims file.", line=line, item_id=item_id)
+    return value
+
+
 def _parse_items(
-    path: Path, data: dict[str, Any], text: str, start_order: float, allowed: set[str] = _ITEM_KEYS, source: str = ""
+    path: Path, data: dict[str, Any], text: str, start_order: float, ledger: Ledger, allowed: set[str] = _ITEM_KEYS,
+    source: str = "",
 ) -> list[ContentItem]:
     unknown_top = set(data) - {"item", "version"}
     if unknown_top:
@@ -248,13 +272,11 @@ def _parse_items(
         line = _line_of(text, f'id = "{item_id}"')
         extra = set(raw) - allowed
         if extra:
-            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}.", line=line, item_id=item_id)
+            hint = _LIKELIHOOD_HINT if "likelihood" in extra else ""
+            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}.{hint}", line=line, item_id=item_id)
         section = raw.get("section")
         if section not in SECTIONS:
             raise CatalogError(path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id)
-        likelihood = raw.get("likelihood", "")
-        if not isinstance(likelihood, str) or (likelihood and likelihood not in LIKELIHOODS):
-            raise CatalogError(path, f"likelihood '{likelihood}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
         order = raw.get("order", start_order + position)
         if not isinstance(order, (int, float)):
             raise CatalogError(path, "'order' must be a number.", line=line, item_id=item_id)
@@ -264,7 +286,8 @@ def _parse_items(
                 section=section,
                 text=_check_wording(path, text, item_id, "text", raw.get("text"), required=True),
                 title=_check_wording(path, text, item_id, "title", raw.get("title"), required=False),
-                likelihood=likelihood,
+                frequency=_check_frequency(path, text, item_id, raw.get("frequency", ""), ledger),
+                facts=_check_facts(path, text, item_id, raw.get("facts", []), ledger),
                 when=check_conditions(path, text, item_id, raw.get("when", {})),
                 order=float(order),
                 source=source or path.name,
@@ -280,12 +303,13 @@ def _enabled(path: Path, text: str, raw: dict[str, Any]) -> bool:
     return value
 
 
-def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str) -> ContentItem:
+def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str, ledger: Ledger) -> ContentItem:
     item_id = base.id
     line = _line_of(text, f'id = "{item_id}"')
     extra = set(raw) - _OVERRIDE_KEYS
     if extra:
         hint = " To move an item, switch it off (enabled = false) and add a new one." if "section" in extra else ""
+        hint += _LIKELIHOOD_HINT if "likelihood" in extra else ""
         raise CatalogError(
             path, f"key(s) {sorted(extra)} cannot be changed on a built-in item; allowed: {sorted(_OVERRIDE_KEYS)}.{hint}",
             line=line, item_id=item_id,
@@ -297,10 +321,10 @@ def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem
         changes["title"] = {**base.title, **_check_wording(path, text, item_id, "title", raw["title"], required=True)}
     if "when" in raw:
         changes["when"] = check_conditions(path, text, item_id, raw["when"])
-    if "likelihood" in raw:
-        if not isinstance(raw["likelihood"], str) or raw["likelihood"] not in LIKELIHOODS:
-            raise CatalogError(path, f"likelihood '{raw['likelihood']}' is unknown; use one of: {', '.join(LIKELIHOODS)}.", line=line, item_id=item_id)
-        changes["likelihood"] = raw["likelihood"]
+    if "frequency" in raw:
+        changes["frequency"] = _check_frequency(path, text, item_id, raw["frequency"], ledger)
+    if "facts" in raw:
+        changes["facts"] = _check_facts(path, text, item_id, raw["facts"], ledger)
     if "order" in raw:
         if not isinstance(raw["order"], (int, float)) or isinstance(raw["order"], bool):
             raise CatalogError(path, "'order' must be a number.", line=line, item_id=item_id)
@@ -316,9 +340,15 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
     new item, written exactly like a built-in one. Without an `order`, a new item goes last in
     its section. Errors name the clinic's file, line and item id.
     """
+    try:
+        ledger = with_clinic_facts(catalog.ledger, content_dir / CLAIMS_FILE)
+    except LedgerError as exc:
+        raise CatalogError(exc.path, str(exc).split(": ", 1)[-1], line=exc.line) from None
     items = {item.id: item for item in catalog.items}
     added_by: dict[str, str] = {}
     for path in sorted(content_dir.glob("*.toml")):
+        if path.name == CLAIMS_FILE:
+            continue  # the clinic's own sources and facts, read above
         data, text = _load_toml(path)
         source = source_prefix + path.name
         raws = data.get("item", [])
@@ -338,11 +368,12 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
                     del items[item_id]
                     continue
                 items[item_id] = _override_item(
-                    path, text, {k: v for k, v in fields_given.items() if k not in _PLACEMENT_KEYS}, items[item_id], source
+                    path, text, {k: v for k, v in fields_given.items() if k not in _PLACEMENT_KEYS}, items[item_id], source,
+                    ledger,
                 )
             else:
                 placement = {k: fields_given.pop(k) for k in _PLACEMENT_KEYS if k in fields_given}
-                new = _parse_items(path, {"item": [fields_given]}, text, 0.0, source=source)[0]
+                new = _parse_items(path, {"item": [fields_given]}, text, 0.0, ledger, source=source)[0]
                 if "order" not in raw:
                     last = max((i.order for i in items.values() if i.section == new.section), default=0.0)
                     new = replace(new, order=last + 0.5)
@@ -351,7 +382,7 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
                 continue
             items[item_id] = _place(path, text, raw, items[item_id], items)
     ordered = tuple(sorted(items.values(), key=lambda item: (SECTIONS.index(item.section), item.order)))
-    return replace(catalog, items=ordered)
+    return replace(catalog, items=ordered, ledger=ledger)
 
 
 def _place(path: Path, text: str, raw: dict[str, Any], item: ContentItem, items: dict[str, ContentItem]) -> ContentItem:
@@ -412,17 +443,21 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
     version = version_data.get("version")
     if not isinstance(version, str) or not version:
         raise CatalogError(version_path, "needs version = \"...\".")
+    try:
+        ledger = load_ledger(folder / CLAIMS_FILE)
+    except LedgerError as exc:
+        raise CatalogError(exc.path, str(exc).split(": ", 1)[-1], line=exc.line) from None
     items: list[ContentItem] = []
     rules: list[Rule] = []
     for path in sorted(folder.glob("*.toml")):
-        if path.name in ("version.toml", "labels.toml"):
+        if path.name in ("version.toml", "labels.toml", CLAIMS_FILE):
             continue
         data, text = _load_toml(path)
         if path.name == "rules.toml":
             rules.extend(_parse_rules(path, data, text))
         else:
             # Files are numbered (10-key-points.toml...) so file order then position gives print order.
-            items.extend(_parse_items(path, data, text, start_order=len(items) * 1.0))
+            items.extend(_parse_items(path, data, text, start_order=len(items) * 1.0, ledger=ledger))
     seen: dict[str, str] = {}
     for item in items:
         if item.id in seen:
@@ -436,7 +471,7 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
     for lang, keys in missing.items():
         if keys:
             raise CatalogError(labels_path, f"[{lang}] is missing labels: {', '.join(keys)}.")
-    return Catalog(version=version, items=tuple(items), rules=tuple(rules), labels=labels)
+    return Catalog(version=version, items=tuple(items), rules=tuple(rules), labels=labels, ledger=ledger)
 
 
 def selection_facts(selection: Selection) -> dict[str, Any]:

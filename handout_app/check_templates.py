@@ -22,14 +22,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LANGUAGES, CatalogError
-from .clinic import ClinicError
+from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
 from .domain import (
-    Allergy, AllergyKind, Guidance, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
-    selection_to_dict,
+    Allergy, AllergyKind, Guidance, Intent, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
+    default_intent, selection_to_dict,
 )
 from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
+from .claims import item_problems
 from .template_set import TemplateSet, load_template_set
+from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .templating import TemplateProblem
 from .worker import encode_request
 from .worker_client import WorkerProcess
@@ -110,9 +112,12 @@ def procedures() -> list[tuple[str, Selection]]:
 def _edition(label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper) -> tuple[str, Selection]:
     factor_name, factors = FACTOR_SETS[index % len(FACTOR_SETS)]
     consent_copy, archival = index % 7 == 0, index % 11 == 0
+    # Anesthetic with another medicine has no default purpose: each of the three is checked in rotation.
+    intent = None if default_intent(selection.medications) else tuple(Intent)[index % len(Intent)]
     chosen = replace(selection, side=side, language=language, large_print=large, paper=paper, factors=factors,
-                     consent_copy=consent_copy, archival=archival)
+                     consent_copy=consent_copy, archival=archival, intent=intent)
     extras = [side.value.upper(), language, "large print" if large else "standard print", paper.value, factor_name]
+    extras += [f"purpose {intent.value}"] if intent else []
     extras += ["consent copy"] * consent_copy + ["archival"] * archival
     return f"{label}; {', '.join(extras)}", chosen
 
@@ -206,6 +211,38 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
     return results
 
 
+def clinic_text_problems(template_set: TemplateSet) -> list[Problem]:
+    """clinic.toml texts (department, address, opening hours, emergency line) that lack a language the
+    handout is printed in: such a sheet prints the English text instead."""
+    where = (template_set.clinic.folder / "clinic.toml") if template_set.clinic.folder else Path("clinic.toml")
+    problems = []
+    for key in LOCALIZED_FIELDS:
+        for language in template_set.clinic.missing_languages(key, LANGUAGES):
+            name = LANGUAGE_NAMES.get(language, language)
+            problems.append(Problem(
+                f"{where}, '{key}'",
+                f"has no {name} ({language}) text; {name} handouts print the English text instead.",
+                f'Give the text per language, e.g. {key} = {{ en = "...", {language} = "..." }} '
+                f"(the same words in both if they read the same).",
+            ))
+    return problems
+
+
+def approval_problems(template_set: TemplateSet, check: ApprovalCheck) -> list[Problem]:
+    """The wording sign-off in clinic.toml no longer matches the set: it must be approved again."""
+    approval = check.approval
+    if check.state is not ApprovalState.CHANGED or approval is None:
+        return []
+    where = (template_set.clinic.folder / "clinic.toml") if template_set.clinic.folder else Path("clinic.toml")
+    return [Problem(
+        f"{where}, [approval]",
+        f"the wording was approved by {approval.name} ({approval.role}) on {approval.date.isoformat()}, but it has "
+        f"changed since (approved {approval.content_hash}, now {check.current_hash}); it must be approved again. "
+        "Until then the handouts' footers do not say it is approved.",
+        f'Have the wording approved again, then put the new name, role and date in [approval] with content_hash = "{check.current_hash}".',
+    )]
+
+
 def readability_problems(template_set: TemplateSet) -> list[Problem]:
     """Items the clinic changed or added that miss a language the handout is printed in, or read too hard."""
     problems = []
@@ -236,6 +273,24 @@ def readability_problems(template_set: TemplateSet) -> list[Problem]:
     return problems
 
 
+def claims_problems(template_set: TemplateSet) -> list[Problem]:
+    """Items the clinic changed or added whose figures, frequency words or times no cited fact holds
+    (claims.py), and items of its own that cite no facts at all."""
+    problems = []
+    ledger = template_set.catalog.ledger
+    for item in template_set.catalog.items:
+        if not item.source.startswith("content/"):
+            continue  # built-in wording is checked by the project's own tests
+        for message in item_problems(item, ledger, LANGUAGES):
+            problems.append(Problem(
+                f"{item.source}, item '{item.id}'", message.split(" ", 2)[-1],
+                "Each figure, frequency word (common, rare, often...) and time (hours, days...) on the sheet must come "
+                "from a fact: add it with its source to content/claims.toml in the clinic folder and list its id "
+                "in the item's facts = [...].",
+            ))
+    return problems
+
+
 def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
     """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
     print(f"Checking the template set in {folder}", file=out)
@@ -246,7 +301,19 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         print("Result: 1 problem. Nothing was rendered: fix this first, then run check-templates again.", file=out)
         return 2
     print(f"Template set: {template_set.trace}  (printed in every handout's footer)", file=out)
-    problems = readability_problems(template_set)
+    approval = check_approval(template_set.clinic, template_set.catalog.version)
+    print(f"Wording hash: {approval.current_hash}  (put it in clinic.toml's [approval] content_hash once the wording is approved)", file=out)
+    signed = approval.approval
+    print("Approval: " + {
+        ApprovalState.NONE: "none in clinic.toml; handouts do not say the wording is approved.",
+        ApprovalState.APPROVED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}; "
+                                "unchanged since, and every handout's footer says so." if signed else "",
+        ApprovalState.CHANGED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}, "
+                               "but the wording has changed since (see below)." if signed else "",
+    }[approval.state], file=out)
+    print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
+    problems = (clinic_text_problems(template_set) + approval_problems(template_set, approval)
+                + claims_problems(template_set) + readability_problems(template_set))
     jobs = combinations()
     results = render_all(folder, jobs, timeout, workers or os.cpu_count() or 1)
     by_message: dict[str, Problem] = {}

@@ -2,18 +2,24 @@
 
 Anything the clinic has not given stays empty, and the handout prints a blank line for it:
 a phone number is never guessed.  `write_clinic_toml` writes the file back atomically.
+The free texts in LOCALIZED_FIELDS may be given per language (`emergency_line = { en = "...",
+es = "..." }`; plain text is English), and an optional [approval] table records who signed the
+clinic's wording off (checked against the wording in wording_approval.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .catalog import LANGUAGES
 from .logo import LogoError, check_logo
 
 
@@ -28,22 +34,44 @@ class ClinicError(ValueError):
 
 
 @dataclass(frozen=True)
+class Approval:
+    """The wording sign-off in clinic.toml's [approval] table: who approved the clinic's wording set,
+    in what role, on which day, and the wording hash they approved (see wording_approval.py)."""
+
+    name: str
+    role: str
+    date: dt.date
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class ClinicProfile:
-    """What the handout prints about the clinic. Empty strings print as blank lines to fill in."""
+    """What the handout prints about the clinic. Empty strings print as blank lines to fill in.
+
+    The texts in LOCALIZED_FIELDS may be given per language: the field itself holds the English
+    text and `translations` the others, as (field, language, text). A sheet in a language the
+    clinic gave no text in prints the English text (`text_in`).
+    """
 
     name: str = ""
     department: str = ""
     address: str = ""
     phone: str = ""
+    opening_hours: str = ""  # printed next to the office phone in "When to call us"
     after_hours_phone: str = ""
     emergency_line: str = ""
     email: str = ""  # printed, and the only mailto: link a sheet may carry
     website: str = ""  # an https:// page, printed, and the only web link a sheet may carry
     logo: str = ""
     default_paper: str = ""
+    # The purpose printed when local anesthetic is mixed with another medicine and the nurse has not
+    # chosen one: "diagnostic", "therapeutic" or "both". Empty: the nurse must choose every time.
+    default_intent: str = ""
     patient_name_in_file_name: bool = False
     template_set_name: str = ""
     template_set_version: str = ""
+    translations: tuple[tuple[str, str, str], ...] = ()
+    approval: Approval | None = None
     folder: Path | None = None
 
     @property
@@ -51,10 +79,34 @@ class ClinicProfile:
         """The logo file inside the clinic folder, or None."""
         return (self.folder / self.logo) if self.logo and self.folder else None
 
+    def texts(self, key: str) -> dict[str, str]:
+        """The text field `key` in every language the clinic gave it in, English first ({} when not given)."""
+        english = getattr(self, key)
+        result = {"en": english} if english else {}
+        result.update((language, text) for field, language, text in self.translations if field == key and text)
+        return result
 
-CLINIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ClinicProfile) if f.name != "folder")
+    def text_in(self, key: str, language: str) -> str:
+        """The text field `key` in `language`, or in English when the clinic gave none in that language."""
+        return self.texts(key).get(language) or getattr(self, key)
+
+    def missing_languages(self, key: str, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+        """The `languages` a given text field `key` has no text in ([] when the field is not given at all)."""
+        texts = self.texts(key)
+        return [language for language in languages if texts and language not in texts]
+
+
+# Fields that are not clinic.toml [clinic] keys of their own.
+_NOT_KEYS = ("translations", "approval", "folder")
+CLINIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ClinicProfile) if f.name not in _NOT_KEYS)
+# The free texts a clinic may give per language, as a table: emergency_line = { en = "...", es = "..." }.
+LOCALIZED_FIELDS: tuple[str, ...] = ("department", "address", "opening_hours", "emergency_line")
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish"}
+APPROVAL_FIELDS: tuple[str, ...] = ("name", "role", "date", "content_hash")
+_APPROVAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 BOOLEAN_FIELDS = ("patient_name_in_file_name",)
 PAPER_VALUES = ("a4", "letter")
+INTENT_VALUES = ("diagnostic", "therapeutic", "both")
 MAX_TEXT_LENGTH = 300  # longer than any real clinic name or address; a 1 MB name took 53 s to render
 MAX_TOML_BYTES = 256 * 1024  # clinic.toml is a dozen lines
 # C0 controls (tab and line breaks too: every field prints on one line), DEL, C1 controls, and
@@ -67,8 +119,19 @@ _EMAIL = re.compile(r"[^@\s\"<>?&]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _WEBSITE = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/[^\s\"<>]*)?")
 
 
-def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, flags=re.MULTILINE)
+def _line_of(text: str, key: str, table: str = "clinic") -> int | None:
+    """The line `key = ...` (or `key.en = ...`) is on, looked for in the [table] section first."""
+    start = 0
+    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, flags=re.MULTILINE)
+    if header:
+        start = header.end()
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*[=.]", flags=re.MULTILINE)
+    match = pattern.search(text, start)
+    if match and header:
+        next_table = re.compile(r"^[ \t]*\[", flags=re.MULTILINE).search(text, header.end())
+        if next_table and next_table.start() < match.start():
+            match = None
+    match = match or (pattern.search(text) if table == "clinic" else None)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -100,6 +163,89 @@ def text_problem(key: str, value: str) -> str | None:
         # The same rule as patient details: nothing prints in a font this workstation happens to have.
         return f"'{key}' has characters the handout's fonts cannot print: {', '.join(missing)}. Remove or replace them."
     return None
+
+
+def _table_example(key: str) -> str:
+    return f'{key} = {{ en = "...", es = "..." }}'
+
+
+def localized_problem(key: str, texts: Mapping[str, Any]) -> str | None:
+    """What is wrong with `texts`, the clinic.toml field `key` given as a table per language, or None.
+
+    Each language must be one the handout is printed in, each text passes `text_problem`, and a
+    table with any text needs an English one: a sheet in a language the clinic gave no text in
+    prints the English text, so there must be one.
+    """
+    if key not in LOCALIZED_FIELDS:
+        return f"'{key}' must be text in quotes, e.g. {key} = \"...\"; only {', '.join(LOCALIZED_FIELDS)} may be given per language."
+    for language, value in texts.items():
+        if language not in LANGUAGES:
+            return (f"'{key}' has a text in an unknown language '{_shown(str(language))}'; "
+                    f"use {' or '.join(LANGUAGES)}, e.g. {_table_example(key)}.")
+        if not isinstance(value, str):
+            return f"'{key}.{language}' must be text in quotes, e.g. {_table_example(key)}."
+        problem = text_problem(f"{key}.{language}", value)
+        if problem:
+            return problem
+    if not " ".join(str(texts.get("en", "")).split()) and any(" ".join(str(v).split()) for v in texts.values()):
+        return (f"'{key}' needs an English text as well (en = \"...\"): a sheet in a language the clinic gave "
+                f"no text in prints the English one. E.g. {_table_example(key)}.")
+    return None
+
+
+def _split_localized(key: str, texts: Mapping[str, str]) -> tuple[str, list[tuple[str, str, str]]]:
+    """(the English text, the other languages' texts as (key, language, text)) of a checked table, spaces made one."""
+    english = " ".join(texts.get("en", "").split())
+    others = [(key, language, " ".join(texts[language].split()))
+              for language in LANGUAGES if language != "en" and " ".join(texts.get(language, "").split())]
+    return english, others
+
+
+def _parse_approval(data: Any, text: str, path: Path) -> Approval:
+    """The [approval] table's sign-off; ClinicError naming the file, line and field for anything wrong."""
+    def line(key: str | None = None) -> int | None:
+        # The field's line, else the [approval] header's, else an `approval = {...}` or `approval.name` line.
+        header = re.search(r"^[ \t]*\[[ \t]*approval[ \t]*\]", text, flags=re.MULTILINE)
+        return ((_line_of(text, key, "approval") if key else None)
+                or (text.count("\n", 0, header.start()) + 1 if header else _line_of(text, "approval", "")))
+
+    example = ("[approval] then name = \"Dr A. Lee\", role = \"Clinical lead\", date = 2026-11-01 and "
+               "content_hash = \"sha256:...\" (the wording hash check-templates prints)")
+    if not isinstance(data, dict):
+        raise ClinicError(path, f"'approval' must be a table: {example}.", line())
+    for key in data:
+        if key not in APPROVAL_FIELDS:
+            raise ClinicError(path, f"[approval] has an unknown field '{_shown(str(key))}'; allowed: {', '.join(APPROVAL_FIELDS)}.", line(str(key)))
+    missing = [key for key in APPROVAL_FIELDS if key not in data]
+    if missing:
+        raise ClinicError(path, f"[approval] is missing {', '.join(missing)}; a sign-off needs all of them: {example}.", line())
+    texts: dict[str, str] = {}
+    for key in ("name", "role"):
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            raise ClinicError(path, f"[approval] '{key}' must be text in quotes, e.g. {key} = \"...\", and not empty.", line(key))
+        problem = text_problem(f"approval.{key}", value)
+        if problem:
+            raise ClinicError(path, problem, line(key))
+        texts[key] = " ".join(value.split())
+    date = data["date"]
+    if isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date.strip()):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            pass
+    if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
+        raise ClinicError(path, f"[approval] 'date' must be the day the wording was approved, as YYYY-MM-DD, e.g. date = 2026-11-01, "
+                                f"not {_shown(str(data['date']))}.", line("date"))
+    if not dt.date(2000, 1, 1) <= date <= dt.date.today():
+        raise ClinicError(path, f"[approval] 'date' {date.isoformat()} is not a past day (from 2000 to today); "
+                                "give the day the wording was approved.", line("date"))
+    digest = data["content_hash"]
+    if not isinstance(digest, str) or not _APPROVAL_HASH.fullmatch(digest.strip().lower()):
+        raise ClinicError(path, "[approval] 'content_hash' must be the whole wording hash that check-templates prints: "
+                                "\"sha256:\" and 64 hex digits. Run handout-app check-templates on the folder and copy it.",
+                          line("content_hash"))
+    return Approval(name=texts["name"], role=texts["role"], date=date, content_hash=digest.strip().lower())
 
 
 def _read_toml_text(path: Path) -> str:
@@ -155,6 +301,7 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     if not isinstance(table, dict):
         raise ClinicError(path, "needs a [clinic] table, e.g. [clinic] then name = \"...\".")
     values: dict[str, Any] = {}
+    translations: list[tuple[str, str, str]] = []
     for key, value in table.items():
         if key not in CLINIC_FIELDS:
             raise ClinicError(path, f"unknown field '{_shown(key)}'; allowed: {', '.join(CLINIC_FIELDS)}.", _line_of(text, key))
@@ -163,8 +310,16 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
                 raise ClinicError(path, f"'{key}' must be true or false (no quotes).", _line_of(text, key))
             values[key] = value
             continue
+        if key in LOCALIZED_FIELDS and isinstance(value, dict):
+            problem = localized_problem(key, value)
+            if problem:
+                raise ClinicError(path, problem, _line_of(text, key))
+            values[key], others = _split_localized(key, value)
+            translations += others
+            continue
         if not isinstance(value, str):
-            raise ClinicError(path, f"'{key}' must be text in quotes, e.g. {key} = \"...\".", _line_of(text, key))
+            also = f", or one text per language: {_table_example(key)}" if key in LOCALIZED_FIELDS else ""
+            raise ClinicError(path, f"'{key}' must be text in quotes, e.g. {key} = \"...\"{also}.", _line_of(text, key))
         problem = text_problem(key, value)
         if problem:
             raise ClinicError(path, problem, _line_of(text, key))
@@ -172,7 +327,12 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     paper = values.get("default_paper", "")
     if paper and paper not in PAPER_VALUES:
         raise ClinicError(path, f"default_paper must be \"a4\" or \"letter\", not \"{paper}\".", _line_of(text, "default_paper"))
-    profile = ClinicProfile(folder=folder.resolve(), **values)
+    intent = values.get("default_intent", "")
+    if intent and intent not in INTENT_VALUES:
+        raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}, not \"{intent}\".",
+                          _line_of(text, "default_intent"))
+    approval = _parse_approval(data["approval"], text, path) if "approval" in data else None
+    profile = ClinicProfile(folder=folder.resolve(), translations=tuple(translations), approval=approval, **values)
     if profile.logo:
         _check_logo_in_folder(profile, path, _line_of(text, "logo"))
     return profile
@@ -191,11 +351,53 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
                 raise ClinicError(path, problem)
     if profile.default_paper and profile.default_paper not in PAPER_VALUES:
         raise ClinicError(path, "default_paper must be \"a4\" or \"letter\".")
+    if profile.default_intent and profile.default_intent not in INTENT_VALUES:
+        raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}.")
     if profile.logo:
         if profile.folder is None:
             raise ClinicError(path, "a logo needs a clinic folder to live in.")
         _check_logo_in_folder(profile, path, None)
-    return replace(profile, **{k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS})
+    translations: list[tuple[str, str, str]] = []
+    for field, language, _ in profile.translations:
+        if language == "en" or field not in LOCALIZED_FIELDS:
+            raise ClinicError(path, f"'{field}' cannot have a {language} text of its own; only {', '.join(LOCALIZED_FIELDS)} "
+                                    "may be given per language, besides their English text.")
+    for key in LOCALIZED_FIELDS:
+        texts = {"en": getattr(profile, key)}
+        texts.update((language, text) for field, language, text in profile.translations if field == key)
+        problem = localized_problem(key, texts)
+        if problem:
+            raise ClinicError(path, problem)
+        translations += _split_localized(key, texts)[1]
+    return replace(profile, translations=tuple(translations),
+                   **{k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS})
+
+
+def with_values(profile: ClinicProfile, values: Mapping[str, Any]) -> ClinicProfile:
+    """`profile` with the clinic.toml fields in `values` replaced, as the settings dialog sends them.
+
+    A field in LOCALIZED_FIELDS may be a {language: text} table, which replaces the field in every
+    language, or plain text, which replaces its English text and keeps the other languages. The
+    [approval] table is never changed here. Not checked: pass the result to check_profile.
+    """
+    path = (profile.folder or Path(".")) / "clinic.toml"
+    unknown = sorted(set(values) - set(CLINIC_FIELDS))
+    if unknown:
+        raise ClinicError(path, f"unknown field(s) {unknown}.")
+    plain: dict[str, Any] = {}
+    translations = list(profile.translations)
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            if key not in LOCALIZED_FIELDS:
+                raise ClinicError(path, f"'{key}' must be text, not a table per language.")
+            if any(not isinstance(text, str) for text in value.values()):
+                raise ClinicError(path, f"'{key}' must be text in each language.")
+            translations = [entry for entry in translations if entry[0] != key]
+            translations += [(key, str(language), text) for language, text in value.items() if language != "en"]
+            plain[key] = value.get("en", "")
+        else:
+            plain[key] = value
+    return replace(profile, translations=tuple(translations), **plain)
 
 
 def _check_logo_in_folder(profile: ClinicProfile, path: Path, line: int | None) -> None:
@@ -228,7 +430,24 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
         value = getattr(profile, key)
         if value in ("", False) and key not in BOOLEAN_FIELDS:
             continue
+        texts = profile.texts(key) if key in LOCALIZED_FIELDS else {}
+        if len(texts) > 1:
+            # One text per language, as an inline table: emergency_line = { en = "...", es = "..." }
+            lines.append(f"{key} = {{ " + ", ".join(f"{language} = {_toml_value(text)}" for language, text in texts.items()) + " }")
+            continue
         lines.append(f"{key} = {_toml_value(value)}")
+    if profile.approval is not None:
+        # Kept exactly as it was: the settings dialog never signs the wording off.
+        approval = profile.approval
+        lines += [
+            "",
+            "# Wording sign-off: the sheet's footer names it while the wording hash still matches (check-templates prints it).",
+            "[approval]",
+            f"name = {_toml_value(approval.name)}",
+            f"role = {_toml_value(approval.role)}",
+            f"date = {approval.date.isoformat()}",
+            f"content_hash = {_toml_value(approval.content_hash)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -250,7 +469,9 @@ def write_clinic_toml(profile: ClinicProfile, folder: Path) -> Path:
     except ClinicError as exc:
         raise ClinicError(path, f"the settings would not read back ({exc.detail}); nothing was saved.") from None
     for key in CLINIC_FIELDS:
-        if getattr(reread, key) != getattr(profile, key):
+        if getattr(reread, key) != getattr(profile, key) or reread.texts(key) != profile.texts(key):
             raise ClinicError(path, f"'{key}' would not read back as typed; nothing was saved. Type it again without unusual characters.")
+    if reread.approval != profile.approval:
+        raise ClinicError(path, "the [approval] sign-off would not read back as it was; nothing was saved. Fix [approval] in a text editor.")
     write_atomically(path, text.encode("utf-8"), replace=True)
     return path

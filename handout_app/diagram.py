@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from . import resources
 from .domain import Side, Target
@@ -64,6 +64,9 @@ def _asset_uri(name: str) -> str:
     return (resources.assets_dir() / name).resolve().as_uri()
 
 
-def action_pictures(labels: dict[str, Any]) -> list[Picture]:
-    """The aftercare pictures (ice, no driving, when to call) in the handout's language."""
-    return [Picture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]]
+def action_pictures(labels: dict[str, Any], medications: Iterable[str] = ()) -> list[Picture]:
+    """The aftercare pictures (ice, no driving, when to call) in the handout's language; a picture
+    with a `medication` (no driving: the numbing medicine) shows only when that medicine is given."""
+    given = set(medications)
+    return [Picture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]
+            if a.get("medication") is None or a["medication"] in given]

@@ -70,7 +70,10 @@ class OutputFormat(Choice):
 
 class AllergyKind(Choice):
     LOCAL_ANESTHETIC = ("local-anesthetic", "allergy to local anesthetic (numbing medicine)")
-    CONTRAST = ("contrast", "allergy to contrast dye or iodine")
+    CONTRAST = ("contrast", "allergy to contrast dye")
+    # An "iodine allergy" may be to the contrast dye or to iodine skin cleaners (povidone-iodine):
+    # the sheet covers both paths rather than guessing one.
+    IODINE = ("iodine", "allergy to iodine (in contrast dye and in some skin cleaners)")
     ANTISEPTIC = ("antiseptic", "allergy to skin cleaning liquid (antiseptic)")
     OTHER = ("other", "any other allergy, given as free text")
 
@@ -85,7 +88,10 @@ _ALLERGY_WORDS: dict[str, AllergyKind] = {
     "lidocaine": AllergyKind.LOCAL_ANESTHETIC,
     "contrast": AllergyKind.CONTRAST,
     "contrast dye": AllergyKind.CONTRAST,
-    "iodine": AllergyKind.CONTRAST,
+    "contrast-dye": AllergyKind.CONTRAST,
+    "iodine": AllergyKind.IODINE,
+    "povidone-iodine": AllergyKind.IODINE,
+    "povidone iodine": AllergyKind.IODINE,
     "antiseptic": AllergyKind.ANTISEPTIC,
     "chlorhexidine": AllergyKind.ANTISEPTIC,
 }
@@ -138,13 +144,19 @@ class SelectionError(ValueError):
         self.message = message
 
 
-def default_intent(medications: frozenset[Medication]) -> Intent:
-    """Anesthetic alone is diagnostic; anesthetic with anything else is both; otherwise therapeutic."""
+def default_intent(medications: frozenset[Medication]) -> Intent | None:
+    """The purpose that follows from the medicines alone: anesthetic alone is diagnostic, no anesthetic is
+    therapeutic. Anesthetic with another medicine may be either or both, so there is no default: the
+    nurse (or the clinic's `default_intent`) must choose, since the purpose changes the consent."""
     if medications == {Medication.ANESTHETIC}:
         return Intent.DIAGNOSTIC
     if Medication.ANESTHETIC in medications:
-        return Intent.BOTH
+        return None
     return Intent.THERAPEUTIC
+
+
+INTENT_NEEDED = ("Choose the purpose: local anesthetic with another medicine can be to find the source of the pain, "
+                 "to treat it, or both (diagnostic, therapeutic or both).")
 
 
 @dataclass(frozen=True)
@@ -167,8 +179,14 @@ class Selection:
 
     @property
     def effective_intent(self) -> Intent:
-        """The chosen intent, or the default that follows from the medications."""
-        return self.intent if self.intent is not None else default_intent(self.medications)
+        """The chosen intent, or the default that follows from the medications.
+
+        Raises SelectionError when neither gives one (see default_intent); `check()` reports it first.
+        """
+        intent = self.intent if self.intent is not None else default_intent(self.medications)
+        if intent is None:
+            raise SelectionError("intent", INTENT_NEEDED)
+        return intent
 
     def check(self) -> None:
         """Raise SelectionError for a selection that is structurally incomplete, or whose typed text
@@ -179,6 +197,7 @@ class Selection:
         """
         if not self.medications:
             raise SelectionError("medication", "Choose at least one medication.")
+        self.effective_intent  # noqa: B018 (raises SelectionError when the purpose must be chosen)
         if not self.patient.name.strip():
             raise SelectionError("patient-name", "Enter the patient's name.")
         # Imported here: reading the fonts is the renderer's business, and most callers never get this far.

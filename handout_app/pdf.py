@@ -221,6 +221,15 @@ def render_pdf(
 
     The PDF's metadata, links and outline come from `facts`, never from the HTML (see SheetFacts).
     """
+    pdf, _ = render_pdf_and_layout(html, facts=facts, base_dir=base_dir, extra_roots=extra_roots, variant=variant)
+    return pdf
+
+
+def render_pdf_and_layout(
+    html: str, *, facts: SheetFacts = SheetFacts(), base_dir: Path | None = None, extra_roots: Iterable[Path] = (),
+    variant: str = DEFAULT_VARIANT,
+) -> tuple[bytes, Any]:
+    """`render_pdf`, also returning WeasyPrint's laid-out document (for page statistics: layout_stats.py)."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
@@ -264,4 +273,4 @@ def render_pdf(
     if collector.messages:
         raise RenderFailed("The PDF could not be made cleanly: " + "; ".join(collector.messages))
     assert isinstance(pdf, bytes)
-    return pdf
+    return pdf, document

@@ -25,9 +25,10 @@ from .sandbox import HandoutSandbox as SandboxedEnvironment
 
 from . import resources
 from .catalog import Catalog, CatalogError, apply_overrides, load_catalog
-from .clinic import ClinicError, ClinicProfile, load_clinic
+from .clinic import Approval, ClinicError, ClinicProfile, load_clinic
 from .domain import Selection
 from .templating import RenderedHtml, TemplateProblem, make_environment, render_html
+from .wording_approval import check_approval
 
 MAX_HASHED_BYTES = 50 * 1024 * 1024
 SetError = (ClinicError, CatalogError, TemplateProblem)
@@ -45,6 +46,9 @@ class TemplateSet:
     content_hash: str
     builtin_fallback: bool = False
     builtin: bool = False  # the app's own wording, with or without a clinic profile
+    # The clinic's wording sign-off, only while the set is exactly the wording approved (wording_approval.py):
+    # the footer names it then, and never for the built-in wording.
+    approval: Approval | None = None
 
     def footer_trace(self, language: str) -> str:
         """The footer's wording line in the handout's language (a clinic set's name is printed as given)."""
@@ -67,7 +71,8 @@ class TemplateSet:
     def render_html(self, selection: Selection, generated_at: dt.datetime) -> RenderedHtml:
         """The handout's HTML for `selection` from this set."""
         return render_html(
-            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language), stylesheets=self.stylesheets
+            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language),
+            stylesheets=self.stylesheets, approval=self.approval,
         )
 
 
@@ -178,7 +183,7 @@ def load_template_set(folder: Path | None, *, builtin_only: bool = False) -> Tem
     version = f" {clinic.template_set_version}" if clinic.template_set_version else ""
     return TemplateSet(
         catalog=catalog, clinic=clinic, env=env, stylesheets=_stylesheets(templates),
-        trace=f"{name}{version} #{digest}", content_hash=digest,
+        trace=f"{name}{version} #{digest}", content_hash=digest, approval=check_approval(clinic, catalog.version).approved,
     )
 
 

@@ -11,7 +11,7 @@ import html as html_module
 import os
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,10 @@ from .limits import MAX_HTML_CHARS
 from .sandbox import HandoutSandbox
 from .template_data import check_plain, freeze
 from .catalog import Catalog, ContentItem, Finding, select
-from .clinic import CLINIC_FIELDS, ClinicProfile
+from .clinic import CLINIC_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
-from .domain import AllergyKind, Selection, Side
+from .claims import frequency_band
+from .domain import AllergyKind, Intent, Selection, Side, default_intent
 from .naming import format_date, procedure_name
 from .pdf import SheetFacts, heading_key
 
@@ -152,7 +153,11 @@ def _template_error(exc: Exception) -> TemplateProblem:
     return TemplateProblem(template, line, _plain_error(exc))
 
 
-def _render_item(env: HandoutSandbox, item: ContentItem, language: str, context: dict[str, Any]) -> dict[str, Any]:
+def _render_item(
+    env: HandoutSandbox, item: ContentItem, language: str, context: dict[str, Any], catalog: Catalog
+) -> dict[str, Any]:
+    frequency = frequency_text(catalog, item, language)
+
     def words(table: dict[str, str]) -> Markup:
         text = table.get(language)
         if text is None:
@@ -168,8 +173,32 @@ def _render_item(env: HandoutSandbox, item: ContentItem, language: str, context:
         "id": item.id,
         "title": words(item.title) if item.title else "",
         "text": words(item.text),
-        "likelihood": item.likelihood,
+        "frequency": frequency,
     }
+
+
+def format_count(number: int, labels: dict[str, Any]) -> str:
+    """A whole number with the language's thousands separator: 15,000 in English, 15 000 in Spanish."""
+    return f"{number:,}".replace(",", labels["thousands_separator"])
+
+
+def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[str, str] | None:
+    """How often a risk happens, on the sheet's one scale, with the figure beside the word; None when
+    the item cites no fact with a rate (then the sheet prints no frequency at all)."""
+    if not item.frequency:
+        return None
+    labels = catalog.labels_for(language)
+    fact = catalog.ledger.facts[item.frequency]
+    band = frequency_band(fact)
+    rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, labels))
+    return {"band": band, "word": labels["frequency_bands"][band], "range": labels["frequency_ranges"][band], "rate": rate}
+
+
+def with_clinic_intent(selection: Selection, clinic: ClinicProfile) -> Selection:
+    """The selection with the clinic's default purpose filled in where the medicines leave it open."""
+    if selection.intent is None and default_intent(selection.medications) is None and clinic.default_intent:
+        return replace(selection, intent=Intent(clinic.default_intent))
+    return selection
 
 
 def _plain_error(exc: BaseException) -> str:
@@ -178,9 +207,11 @@ def _plain_error(exc: BaseException) -> str:
     return text if text else type(exc).__name__
 
 
-def clinic_data(clinic: ClinicProfile) -> dict[str, Any]:
-    """The clinic's printed fields only: never its folder, so no template holds a path to the disk."""
-    return {name: getattr(clinic, name) for name in CLINIC_FIELDS}
+def clinic_data(clinic: ClinicProfile, language: str = "en") -> dict[str, Any]:
+    """The clinic's printed fields only, each text in `language` (English when the clinic gave none
+    in it): never its folder, so no template holds a path to the disk."""
+    return {name: clinic.text_in(name, language) if isinstance(getattr(clinic, name), str) else getattr(clinic, name)
+            for name in CLINIC_FIELDS}
 
 
 def _allergy_words(selection: Selection, labels: dict[str, Any]) -> list[str]:
@@ -198,12 +229,15 @@ def build_context(
     env: HandoutSandbox,
     template_trace: str = "",
     stylesheets: tuple[str, ...] = (),
+    approval: Approval | None = None,
 ) -> tuple[dict[str, Any], tuple[Finding, ...], str]:
     """Everything the templates may use, with every item's wording already rendered.
 
     `template_trace` names the wording set (name, version, content hash) for the footer;
-    `stylesheets` are file URIs, the built-in style sheet when empty.
+    `stylesheets` are file URIs, the built-in style sheet when empty; `approval` is the wording
+    sign-off the footer names, given only while it matches the wording (wording_approval.py).
     """
+    selection = with_clinic_intent(selection, clinic)
     selection.check()
     if generated_at.tzinfo is None:
         # WeasyPrint needs an offset in the PDF date; a naive time is taken as this machine's local time.
@@ -211,16 +245,17 @@ def build_context(
     labels = catalog.labels_for(selection.language)
     content = select(catalog, selection)
     procedure = procedure_name(selection, labels)
-    clinic_fields = clinic_data(clinic)
+    clinic_fields = clinic_data(clinic, selection.language)
     # Wording sees plain immutable data only (template_data.py), like the page templates.
     item_context = freeze({
         "side": labels["sides"][selection.side.value],
         "side_phrase": labels["side_phrases"][selection.side.value],
+        "injection_phrase": labels["injection_phrases"][selection.side.value],
         "procedure": procedure,
         "clinic": clinic_fields,
     })
     sections = {
-        name: [_render_item(env, item, selection.language, item_context) for item in items]
+        name: [_render_item(env, item, selection.language, item_context, catalog) for item in items]
         for name, items in content.sections.items()
     }
     patient = selection.patient
@@ -231,7 +266,7 @@ def build_context(
         "paper": selection.paper.value,
         "large_print": selection.large_print,
         "hip_figures": hip_figures(selection.target, selection.side, labels),
-        "action_pictures": action_pictures(labels),
+        "action_pictures": action_pictures(labels, (m.value for m in selection.medications)),
         "diagram_caption": labels["diagram_caption"].format(place=labels["diagram_places"][selection.target.value]),
         "consent_copy": selection.consent_copy,
         "title": f"{labels['document_title']}: {procedure}",
@@ -253,6 +288,8 @@ def build_context(
         "risk_titles": [item["title"] for item in sections["risks"]],
         "content_version": catalog.version,
         "template_trace": template_trace or f"{labels['builtin_wording']} {catalog.version}",
+        # Who signed the wording off, for the footer; None unless the set's approval still matches.
+        "approval": {"name": approval.name, "role": approval.role, "date": format_date(approval.date, labels)} if approval else None,
         "stylesheets": stylesheets or ((resources.templates_dir() / "handout.css").as_uri(),),
         "logo_uri": clinic.logo_path.resolve().as_uri() if clinic.logo_path else "",
         "app_version": __version__,
@@ -278,10 +315,11 @@ def render_html(
     env: HandoutSandbox | None = None,
     template_trace: str = "",
     stylesheets: tuple[str, ...] = (),
+    approval: Approval | None = None,
 ) -> RenderedHtml:
     """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem."""
     env = env or _default_environment()
-    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets)
+    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval)
     try:
         html = _render_capped(env.get_template(MAIN_TEMPLATE), context)
     except RecursionError as exc:
@@ -307,10 +345,10 @@ def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
     to the clinic's numbers (as given, as digits, or URL-quoted), its e-mail and its https web page."""
     targets: set[str] = set()
     for name in CLINIC_PHONE_FIELDS:
-        number = getattr(clinic, name)
-        digits = re.sub(r"[^0-9+]", "", number)
-        if digits:
-            targets |= {f"tel:{number}", f"tel:{digits}", f"tel:{urllib.parse.quote(number, safe='+-()')}"}
+        for number in clinic.texts(name).values():  # the emergency line in every language it is given in
+            digits = re.sub(r"[^0-9+]", "", number)
+            if digits:
+                targets |= {f"tel:{number}", f"tel:{digits}", f"tel:{urllib.parse.quote(number, safe='+-()')}"}
     if clinic.email:
         targets.add(f"mailto:{clinic.email}")
     if clinic.website.startswith("https://"):

@@ -140,13 +140,13 @@ def _with_overrides(template_set: Any, overrides: dict[str, Any]) -> Any:
         return template_set
     import dataclasses
 
-    from .clinic import CLINIC_FIELDS, ClinicError, check_profile
+    from .clinic import check_profile, with_values
+    from .wording_approval import check_approval
 
-    unknown = set(overrides) - set(CLINIC_FIELDS)
-    if unknown:
-        raise ClinicError(Path("clinic.toml"), f"unknown field(s) {sorted(unknown)}.")
-    clinic = check_profile(dataclasses.replace(template_set.clinic, **overrides))
-    return dataclasses.replace(template_set, clinic=clinic)
+    clinic = check_profile(with_values(template_set.clinic, overrides))
+    # Typed texts change the wording: the footer names the sign-off only if they still match it.
+    approval = None if template_set.builtin else check_approval(clinic, template_set.catalog.version).approved
+    return dataclasses.replace(template_set, clinic=clinic, approval=approval)
 
 
 _SETS: dict[tuple[Any, ...], Any] = {}

@@ -35,7 +35,7 @@ def make_selection(
     side: str = "right",
     *,
     contrast: bool = False,
-    intent: str | None = None,
+    intent: str | None = "auto",
     name: str = "Test Patient",
     diabetes: bool = False,
     blood_thinners: bool = False,
@@ -43,7 +43,12 @@ def make_selection(
     allergies: tuple[str, ...] = (),
     **patient: object,
 ) -> Selection:
-    """A Selection from plain strings, as the CLI would build it."""
+    """A Selection from plain strings, as the CLI would build it.
+
+    `intent="auto"` (the default) picks "both" where the medicines leave the purpose open (anesthetic with
+    another medicine), as a nurse must; pass intent=None to leave it unchosen."""
+    if intent == "auto":
+        intent = "both" if "anesthetic" in medications and len(medications) > 1 else None
     return Selection(
         target=Target(target),
         medications=frozenset(Medication(m) for m in medications),

@@ -81,10 +81,22 @@ def test_list_items_shows_where_each_wording_comes_from() -> None:
 def test_an_override_in_one_language_only_is_reported(clinic: Path) -> None:
     path = clinic / "content" / "10-riverside.toml"
     text = path.read_text()
-    start = text.index('text.es = "La zona puede doler 2 o 3 días.')
+    start = text.index('text.es = "Si la zona duele, póngase una bolsa de hielo')
     path.write_text(text[:start] + text[text.index("\n", start) + 1:])
     (problem,) = readability_problems(load_template_set(clinic))
     assert "item 'after-ice'" in problem.where and "not in es" in problem.message
+
+
+def test_a_clinic_item_with_a_figure_no_fact_holds_is_reported(clinic: Path) -> None:
+    from handout_app.check_templates import claims_problems
+
+    path = clinic / "content" / "10-riverside.toml"
+    path.write_text(path.read_text().replace('facts = ["ice", "riverside-ice"]', 'facts = ["ice"]'), encoding="utf-8")
+    problems = claims_problems(load_template_set(clinic))
+    assert [p.where for p in problems] == ["content/10-riverside.toml, item 'after-ice'"] * 2  # en and es
+    assert "the number 15" in problems[0].message and "the number 4" in problems[0].message
+    assert "content/claims.toml" in problems[0].hint
+    assert claims_problems(load_template_set(EXAMPLE_CLINIC)) == []
 
 
 def test_the_sheets_cover_every_side_language_edition_paper_and_factor() -> None:

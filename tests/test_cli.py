@@ -14,9 +14,16 @@ from handout_app.cli import main
 from .helpers import pdf_text
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parent.parent / "examples" / "clinic"
-BASE = ["render", "--target", "joint", "--medication", "anesthetic", "--medication", "corticosteroid",
+BASE = ["render", "--target", "joint", "--medication", "anesthetic", "--medication", "corticosteroid", "--intent", "both",
         "--guidance", "fluoroscopy", "--contrast", "--side", "left", "--patient-name", "Ann Lee",
         "--generated-at", "2026-11-21T09:30:00+00:00"]
+
+
+def test_anesthetic_with_a_steroid_and_no_purpose_exits_2_naming_intent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a for a in BASE if a not in ("--intent", "both")] + ["--output", str(tmp_path / "x.pdf")]
+    code, _, err = run(args, capsys)
+    assert code == 2 and "--intent" in err and "diagnostic, therapeutic or both" in err
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

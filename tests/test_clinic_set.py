@@ -43,12 +43,12 @@ def test_example_clinic_changes_wording_disables_adds_and_reorders_items() -> No
     assert "What will it cost?" in html_of(builtin) and "What will it cost?" not in steroid
     assert "small card that says you had a steroid injection" in steroid
     assert "small card" not in html_of(riverside, medications=("prp",))
-    # New order: loose clothes first in the checklist, the card right after "Rest of the day".
-    driver = "I have an adult to drive me home"
-    assert steroid.index("loose clothes") < steroid.index(driver)
-    assert html_of(builtin).index("loose clothes") > html_of(builtin).index(driver)
-    rest = steroid.index("Take it easy")
-    assert rest < steroid.index("small card") < steroid.index("thin towel")
+    # New order: the infection check first in the checklist, the card right after the numb-leg step.
+    driver, infection = "An adult will take me home.", "I have no fever or infection"
+    numb_mix = html_of(riverside, medications=("anesthetic", "corticosteroid"), intent="both")
+    assert numb_mix.index(infection) < numb_mix.index(driver)
+    assert html_of(builtin).index(infection) > html_of(builtin).index(driver)
+    assert numb_mix.index("Stand up slowly") < numb_mix.index("small card") < numb_mix.index("thin towel")
 
 
 def test_template_block_override_extends_the_builtin_header() -> None:

@@ -2,7 +2,9 @@
 
 Nothing is written until Save; then clinic.toml is written atomically and no other file in the
 clinic folder is touched, except a newly chosen logo, which is copied into `assets/` (an existing
-file of that name is never replaced).
+file of that name is never replaced). The texts a clinic may give per language (department,
+address, opening hours, emergency line) have one box per language, and the [approval] sign-off
+is written back exactly as it was: the dialog never signs the wording off.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..clinic import ClinicError, ClinicProfile, check_profile, text_problem, write_clinic_toml
+from ..catalog import LANGUAGES
+from ..clinic import (
+    LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError, ClinicProfile, check_profile, localized_problem, text_problem, with_values,
+    write_clinic_toml,
+)
 from ..logo import LogoError, check_logo
 from . import dialogs
 
@@ -36,6 +42,7 @@ TEXT_FIELDS: tuple[tuple[str, str], ...] = (
     ("department", "&Department:"),
     ("address", "&Address:"),
     ("phone", "&Phone:"),
+    ("opening_hours", "&Opening hours:"),
     ("after_hours_phone", "After-&hours phone:"),
     ("emergency_line", "&Emergency line:"),
     ("email", "E-ma&il:"),
@@ -58,16 +65,44 @@ class ClinicSettingsDialog(QDialog):
         self._new_logo: Path | None = None
         self._field_problem = False  # the error line shows a problem with a typed value
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand."))
+        others = [language for language in LANGUAGES if language != "en"]
+        layout.addWidget(QLabel(
+            f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand.\n"
+            f"Texts with two boxes: English on the left, {', '.join(LANGUAGE_NAMES.get(l, l) for l in others)} on the right; "
+            "a handout in a language whose box is empty prints the English text."
+        ))
         form = QFormLayout()
-        self.fields: dict[str, QLineEdit] = {}
+        self.fields: dict[str, QLineEdit] = {}  # each field's (English) text
+        self.language_fields: dict[tuple[str, str], QLineEdit] = {}  # (field, language): the other languages' texts
         for key, label in TEXT_FIELDS:
+            name = label.replace("&", "").rstrip(":")
             edit = QLineEdit(getattr(profile, key))
             edit.setObjectName(key)
-            edit.setAccessibleName(label.replace("&", "").rstrip(":"))
+            edit.setAccessibleName(name)
             edit.textEdited.connect(self._emit_changed)
-            form.addRow(label, edit)
             self.fields[key] = edit
+            if key not in LOCALIZED_FIELDS:
+                form.addRow(label, edit)
+                continue
+            edit.setPlaceholderText("English")
+            edit.setAccessibleName(f"{name} in English")
+            row = QWidget()
+            boxes = QHBoxLayout(row)
+            boxes.setContentsMargins(0, 0, 0, 0)
+            boxes.addWidget(edit)
+            texts = profile.texts(key)
+            for language in others:
+                language_name = LANGUAGE_NAMES.get(language, language)
+                other = QLineEdit(texts.get(language, ""))
+                other.setObjectName(f"{key}.{language}")
+                other.setPlaceholderText(f"{language_name} (empty: the English text is printed)")
+                other.setAccessibleName(f"{name} in {language_name}")
+                other.textEdited.connect(self._emit_changed)
+                boxes.addWidget(other)
+                self.language_fields[(key, language)] = other
+            caption = QLabel(label)
+            caption.setBuddy(edit)
+            form.addRow(caption, row)
         self.paper = QComboBox()
         self.paper.setAccessibleName("Default paper size")
         for text, value in (("A4", "a4"), ("Letter", "letter")):
@@ -98,8 +133,13 @@ class ClinicSettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def values(self) -> dict[str, Any]:
-        """The clinic.toml fields as typed (the logo only once saved into the folder)."""
+        """The clinic.toml fields as typed (the logo only once saved into the folder); a text given per
+        language as a {language: text} table (clinic.with_values)."""
         result: dict[str, Any] = {key: " ".join(edit.text().split()) for key, edit in self.fields.items()}
+        for key in LOCALIZED_FIELDS:
+            result[key] = {"en": result[key]} | {
+                language: " ".join(edit.text().split()) for (field, language), edit in self.language_fields.items() if field == key
+            }
         result["default_paper"] = self.paper.currentData()
         result["patient_name_in_file_name"] = self.name_in_file.isChecked()
         return result
@@ -107,7 +147,8 @@ class ClinicSettingsDialog(QDialog):
     def _emit_changed(self) -> None:
         values = self.values()
         for key, label in TEXT_FIELDS:
-            problem = text_problem(key, values[key])
+            value = values[key]
+            problem = localized_problem(key, value) if isinstance(value, dict) else text_problem(key, value)
             if problem:
                 # Said at once; the preview keeps the last values that can be printed.
                 self._show_error(f"{label.replace('&', '').rstrip(':')}: {problem}")
@@ -142,8 +183,8 @@ class ClinicSettingsDialog(QDialog):
         write_clinic_toml checks every value and that the file reads back the same before writing.
         """
         logo = self._profile.logo
-        typed = dataclasses.replace(self._profile, **self.values())
         try:
+            typed = with_values(self._profile, self.values())
             # The typed values first, so a refused save copies no logo into the folder either.
             check_profile(dataclasses.replace(typed, logo=""))
             if self._new_logo is not None:

@@ -35,6 +35,7 @@ from ..domain import (
     Selection,
     Side,
     Target,
+    INTENT_NEEDED,
     default_intent,
 )
 from ..glyphs import problem as glyph_problem
@@ -87,6 +88,7 @@ class SelectionForm(QWidget):
         super().__init__(parent)
         self._catalog = catalog
         self._error_labels: dict[str, QLabel] = {}
+        self._clinic_intent = ""  # the clinic's default purpose, when it set one (clinic.toml default_intent)
         # Setting defaults while building fires edit signals before every field exists; they wait for this.
         self._built = False
         layout = QVBoxLayout(self)
@@ -165,7 +167,14 @@ class SelectionForm(QWidget):
         for intent, text in _INTENT_LABELS.items():
             self.intent.addItem(text, intent.value)
         self.intent.currentIndexChanged.connect(self._on_edit)
-        form.addRow("P&urpose:", self.intent)
+        intent_box = QWidget()
+        intent_layout = QVBoxLayout(intent_box)
+        intent_layout.setContentsMargins(0, 0, 0, 0)
+        intent_layout.addWidget(self.intent)
+        intent_layout.addWidget(self._error_label("intent"))
+        intent_label = QLabel("P&urpose:")
+        intent_label.setBuddy(self.intent)
+        form.addRow(intent_label, intent_box)
 
         side_box = QWidget()
         side_layout = QVBoxLayout(side_box)
@@ -272,7 +281,8 @@ class SelectionForm(QWidget):
         self.may_be_pregnant = QCheckBox("May be pregnant")
         self.allergy_checks: dict[AllergyKind, QCheckBox] = {
             AllergyKind.LOCAL_ANESTHETIC: QCheckBox("Allergy: local anesthetic"),
-            AllergyKind.CONTRAST: QCheckBox("Allergy: contrast dye or iodine"),
+            AllergyKind.CONTRAST: QCheckBox("Allergy: contrast dye"),
+            AllergyKind.IODINE: QCheckBox("Allergy: iodine (dye or skin cleaner)"),
             AllergyKind.ANTISEPTIC: QCheckBox("Allergy: antiseptic (skin cleaner)"),
         }
         for name, check in [("diabetes", self.diabetes), ("blood-thinners", self.blood_thinners),
@@ -341,7 +351,7 @@ class SelectionForm(QWidget):
                 medications=medications,
                 guidance=Guidance(self.guidance.currentData()),
                 contrast=self.contrast.isChecked(),
-                intent=Intent(self.intent.currentData()) if self.intent.currentData() else None,
+                intent=self._chosen_intent(medications),
                 side=side,
                 patient=PatientDetails(
                     name=name or "-",
@@ -362,6 +372,9 @@ class SelectionForm(QWidget):
                 consent_copy=self.consent_copy.isChecked(),
                 archival=self.archival.isChecked(),
             )
+        if selection is not None and selection.intent is None and default_intent(medications) is None:
+            errors["intent"] = INTENT_NEEDED
+            selection = None  # the purpose changes the sheet and the consent: no preview, save or print until chosen
         warnings: list[str] = []
         if selection is not None:
             for finding in check_rules(self._catalog, selection):
@@ -382,9 +395,34 @@ class SelectionForm(QWidget):
             self.contrast.blockSignals(False)
             self.notice.emit("Contrast dye was unticked: it is used only with fluoroscopy.")
         self.contrast.setEnabled(fluoroscopy)
+        self.intent.setItemText(0, self._automatic_intent_text())
+
+    def _automatic_intent_text(self) -> str:
+        """What the first purpose entry means now: the purpose the medicines imply, the clinic's default,
+        or (anesthetic with another medicine, no default) a prompt to choose, since it changes the consent."""
         medications = self.chosen_medications()
-        automatic = _INTENT_LABELS[default_intent(medications)] if medications else "from the medications"
-        self.intent.setItemText(0, f"Automatic ({automatic.lower()})")
+        if not medications:
+            return "Automatic (from the medications)"
+        implied = default_intent(medications)
+        if implied is not None:
+            return f"Automatic ({_INTENT_LABELS[implied].lower()})"
+        if self._clinic_intent:
+            return f"Clinic default ({_INTENT_LABELS[Intent(self._clinic_intent)].lower()})"
+        return "Choose the purpose"
+
+    def _chosen_intent(self, medications: frozenset[Medication]) -> Intent | None:
+        if self.intent.currentData():
+            return Intent(self.intent.currentData())
+        if default_intent(medications) is None and self._clinic_intent:
+            return Intent(self._clinic_intent)
+        return None
+
+    def set_clinic_intent(self, value: str) -> None:
+        """The clinic's default purpose for anesthetic mixed with another medicine ("" for none)."""
+        self._clinic_intent = value
+        if self._built:
+            self._update_dependent_controls()
+            self._on_edit()
 
     def refresh_validation(self) -> FormState:
         """Show each problem next to its field; return the state."""

@@ -21,6 +21,7 @@ from ..clinic import ClinicError, ClinicProfile, load_clinic
 from ..clinic_archive import ArchiveError, export_zip, import_zip
 from ..domain import selection_to_dict
 from ..output_files import OutputExists, OutputNotRegular, check_target, write_atomically
+from ..wording_approval import ApprovalState, check_approval
 from . import dialogs
 from .clinic_settings import ClinicSettingsDialog
 from .form import SelectionForm
@@ -164,7 +165,22 @@ class MainWindow(QMainWindow):
         splitter.addWidget(scroll)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        # Above the form and preview: the clinic's wording has changed since it was signed off.
+        self.approval_banner = QLabel()
+        self.approval_banner.setObjectName("approval-banner")
+        self.approval_banner.setWordWrap(True)
+        self.approval_banner.setStyleSheet(
+            "background: #fde7e9; color: #5c0011; padding: 8px; border: 2px solid #a4001d; font-weight: bold;"
+        )
+        self.approval_banner.setAccessibleName("Wording approval warning")
+        self.approval_banner.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.approval_banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self._show_approval_state()
         self._build_actions()
         self.statusBar().showMessage("Starting the preview engine...")
 
@@ -455,13 +471,16 @@ class MainWindow(QMainWindow):
 
     # -- clinic folder -------------------------------------------------------------------------
     def _load_clinic_profile(self) -> ClinicProfile | None:
-        """The clinic profile for file names and the settings dialog (errors are shown by the preview)."""
-        if self._clinic_folder is None:
-            return None
-        try:
-            return load_clinic(self._clinic_folder)
-        except ClinicError:
-            return None
+        """The clinic profile for file names and the settings dialog (errors are shown by the preview).
+        Its default purpose (if any) goes to the form, which otherwise asks the nurse to choose one."""
+        profile = None
+        if self._clinic_folder is not None:
+            try:
+                profile = load_clinic(self._clinic_folder)
+            except ClinicError:
+                profile = None
+        self.form.set_clinic_intent(profile.default_intent if profile else "")
+        return profile
 
     def set_clinic_folder(self, folder: Path | None) -> None:
         """Use another clinic folder (remembered for next time) and re-render."""
@@ -469,9 +488,30 @@ class MainWindow(QMainWindow):
         QSettings().setValue("clinic_folder", str(folder) if folder else "")
         self.reload_clinic()
 
+    def _show_approval_state(self) -> None:
+        """Show the banner when the clinic folder's wording has changed since its [approval]; hide it otherwise."""
+        check = None
+        if self._clinic is not None:
+            try:
+                check = check_approval(self._clinic, self._catalog.version)
+            except ClinicError:
+                check = None  # a folder that cannot be read: the preview names the problem
+        signed = check.approval if check is not None and check.state is ApprovalState.CHANGED else None
+        if signed is None:
+            self.approval_banner.hide()
+            return
+        folder = self._clinic_folder or ""
+        self.approval_banner.setText(
+            f"⚠ The clinic's wording has changed since {signed.name} ({signed.role}) approved it on "
+            f"{signed.date.isoformat()}. Handouts no longer say the wording is approved. Run "
+            f"handout-app check-templates {folder} and have the wording approved again."
+        )
+        self.approval_banner.show()
+
     def reload_clinic(self) -> None:
         """Re-read and re-check the clinic folder, leave the built-in fallback, and re-render."""
         self._clinic = self._load_clinic_profile()
+        self._show_approval_state()
         self._clinic_overrides = {}
         self.builtin_action.blockSignals(True)
         self.builtin_action.setChecked(False)
@@ -530,6 +570,7 @@ class MainWindow(QMainWindow):
         self._clinic_overrides = {}
         self._refresh_preview("Saved clinic.toml." if saved else "Clinic settings not changed.")
         self._clinic = self._load_clinic_profile()
+        self._show_approval_state()
 
     def _preview_clinic_values(self, values: dict) -> None:
         self._clinic_overrides = values

@@ -61,11 +61,12 @@ def window(qtbot: QtBot, dialog_log: list) -> Iterator[MainWindow]:
 
 
 def fill_valid(window: MainWindow, name: str = "Jane Example", side: str = "right") -> None:
-    """Fill the least a nurse must: medication, side, name."""
-    from handout_app.domain import Medication, Side
+    """Fill the least a nurse must: medication, purpose (anesthetic with a steroid has no default), side, name."""
+    from handout_app.domain import Intent, Medication, Side
 
     window.form.medications[Medication.ANESTHETIC].setChecked(True)
     window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
+    window.form.intent.setCurrentIndex(window.form.intent.findData(Intent.BOTH.value))
     window.form.side_buttons[Side(side)].setChecked(True)
     window.form.patient_name.setText(name)
 

@@ -93,6 +93,31 @@ def test_missing_side_or_name_shows_a_message_and_disables_save_and_print(qtbot:
     assert form._error_labels["patient-name"].isVisibleTo(form)
 
 
+def test_anesthetic_with_a_steroid_waits_for_the_nurse_to_choose_the_purpose(qtbot: QtBot, window: MainWindow) -> None:
+    form = window.form
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    form.intent.setCurrentIndex(0)
+    assert form.intent.currentText() == "Choose the purpose"
+    errors = form.refresh_validation().errors
+    assert errors["intent"].startswith("Choose the purpose")
+    assert form._error_labels["intent"].isVisibleTo(form)
+    assert not window.save_action.isEnabled() and not window.print_action.isEnabled()
+    form.intent.setCurrentIndex(form.intent.findData(Intent.DIAGNOSTIC.value))
+    wait_for_preview(qtbot, window)
+    assert "Purpose: to find the source of the pain" in pdf_text(window.preview.pdf_bytes)
+    # Anesthetic alone is a test, steroid alone a treatment: those keep an automatic purpose.
+    form.intent.setCurrentIndex(0)
+    form.medications[Medication.CORTICOSTEROID].setChecked(False)
+    assert form.intent.currentText() == "Automatic (diagnostic)" and "intent" not in form.refresh_validation().errors
+    # A clinic may set its own default for the mixed case.
+    form.medications[Medication.CORTICOSTEROID].setChecked(True)
+    form.set_clinic_intent("therapeutic")
+    assert form.intent.currentText() == "Clinic default (therapeutic)"
+    state = form.refresh_validation()
+    assert "intent" not in state.errors and state.selection is not None and state.selection.intent is Intent.THERAPEUTIC
+
+
 def test_leaving_fluoroscopy_unticks_contrast_and_says_so(qtbot: QtBot, window: MainWindow) -> None:
     form = window.form
     fill_valid(window)

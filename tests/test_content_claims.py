@@ -1,0 +1,281 @@
+"""Content a clinician can sign: every figure traced to a fact, honest frequencies, and the content
+defects found in review (issue 10), each shown on the sheet a patient would get."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from handout_app.catalog import CatalogError, ContentItem, apply_overrides, load_catalog
+from handout_app.claims import (
+    FREQUENCY_BANDS,
+    Fact,
+    frequency_band,
+    item_problems,
+    label_problems,
+    unsupported_claims,
+)
+from handout_app.clinic import ClinicProfile
+from handout_app.domain import Allergy, AllergyKind, SelectionError
+from handout_app.templating import render_html
+from tests.helpers import GENERATED_AT, handout_text, make_selection, normalise
+
+SCALE_WORDS = re.compile(r"\b(very common|common|uncommon|rare|rarely|very rare|frecuente|poco frecuente|raro|rara|muy raro)\b",
+                         re.IGNORECASE)
+
+
+def spanish(selection):  # type: ignore[no-untyped-def]
+    """The same selection, printed in Spanish."""
+    return replace(selection, language="es")
+
+
+def html_text(selection, clinic: ClinicProfile | None = None) -> str:  # type: ignore[no-untyped-def]
+    """The sheet's words as a reader sees them (tags dropped), for checks that need no layout."""
+    html = render_html(selection, load_catalog(), clinic or ClinicProfile(), GENERATED_AT).html
+    body = html.split("<body", 1)[1]
+    return normalise(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").replace("&amp;", "&"))
+
+
+# --- 1. The claims ledger ---------------------------------------------------------------------
+
+def test_every_built_in_item_names_facts_that_hold_each_figure_frequency_and_time() -> None:
+    catalog = load_catalog()
+    problems = [p for item in catalog.items for p in item_problems(item, catalog.ledger, ("en", "es"))]
+    assert problems == []
+    assert label_problems(catalog.labels, catalog.ledger) == []
+    assert all(item.facts for item in catalog.items)
+
+
+@pytest.mark.parametrize("wording, cited, flagged", [
+    # The figures the review found with no source behind them.
+    ("Put an ice pack on it for about 15 minutes at a time.", ["ice"], ["the number 15", "the unit of time 'minute'"]),
+    ("You have a fever of 38 °C (100.4 °F) or higher.", ["infection-signs"], ["the number 38", "the number 100.4"]),
+    ("Your leg is numb for longer than a day.", ["leg-numb"], ["the unit of time 'day'"]),
+    ("Most reactions are mild.", ["allergy"], ["the frequency word 'most'"]),
+    ("Soreness is common.", ["flare"], ["the frequency word 'common'"]),
+    ("Bone damage is very rare.", ["nerve"], ["the frequency word 'very rare'"]),
+    ("Relief starts after two to five days.", ["steroid-onset"], []),
+    ("El alivio empieza a los dos días y dura semanas.", ["steroid-onset"], ["the unit of time 'week'"]),
+    ("Pasa en menos de 1 de cada 15\u00a0000 inyecciones.", ["infection-rate"], []),
+])
+def test_the_rule_flags_a_figure_frequency_or_time_its_facts_do_not_hold(wording: str, cited: list[str], flagged: list[str]) -> None:
+    assert unsupported_claims([wording], cited, load_catalog().ledger) == sorted(flagged)
+
+
+def test_a_built_in_item_citing_an_unknown_fact_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "10-x.toml").write_text('[[item]]\nid = "after-ice"\nfacts = ["no-such-fact"]\n', encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        apply_overrides(load_catalog(), folder)
+    assert "no-such-fact" in str(info.value) and "10-x.toml" in str(info.value) and info.value.line == 2
+
+
+def test_a_clinic_adds_its_own_facts_with_their_source(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "claims.toml").write_text(
+        '[[source]]\nid = "our-audit"\ntitle = "Infection audit 2025"\ncitation = "Our clinic, infection audit, 2025."\n\n'
+        '[[fact]]\nid = "our-infections"\nsource = "our-audit"\nsays = "No infection after 4,000 injections."\n'
+        'rate = { fewer-than = 4000 }\n', encoding="utf-8")
+    (folder / "10-x.toml").write_text(
+        '[[item]]\nid = "risk-infection"\nfrequency = "our-infections"\nfacts = ["our-infections", "infection-signs"]\n',
+        encoding="utf-8")
+    catalog = apply_overrides(load_catalog(), folder)
+    item = next(i for i in catalog.items if i.id == "risk-infection")
+    assert item.frequency == "our-infections"
+    assert catalog.ledger.sources["our-audit"].citation == "Our clinic, infection audit, 2025."
+    rendered = render_html(make_selection(), catalog, ClinicProfile(), GENERATED_AT).html
+    assert "Rare (1 in 10,000 to 1 in 1,000): fewer than 1 in 4,000 injections" in normalise(re.sub(r"<[^>]+>", " ", rendered))
+
+
+def test_a_clinic_file_with_the_old_likelihood_labels_is_told_what_replaced_them(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "10-x.toml").write_text('[[item]]\nid = "risk-bruising"\nlikelihood = "common"\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match="'likelihood' is no longer used.*frequency"):
+        apply_overrides(load_catalog(), folder)
+
+
+# --- 2. Honest frequencies --------------------------------------------------------------------
+
+def test_only_a_risk_with_a_cited_rate_prints_how_often_with_the_figure_beside_the_word() -> None:
+    text = html_text(make_selection(medications=("anesthetic", "corticosteroid"), guidance="fluoroscopy", contrast=True,
+                                    diabetes=True, blood_thinners=True))
+    risks = text.split("What are the risks?")[1].split("Before the injection")[0]
+    assert risks.count("How often:") == 1
+    assert "Infection. " in risks and "How often: Very rare (fewer than 1 in 10,000): fewer than 1 in 15,000 injections." in risks
+    # No risk is labelled on a scale without a figure: the words the review found invented are gone.
+    for word in ("Common", "Uncommon", "Varies"):
+        assert not re.search(rf"\b{word}\b", risks), word
+    assert "how likely each risk is" not in text
+
+
+def test_every_risk_text_avoids_scale_words_and_every_frequency_names_a_fact_with_a_rate() -> None:
+    catalog = load_catalog()
+    for item in catalog.items:
+        if item.section == "risks":
+            for language in ("en", "es"):
+                assert not SCALE_WORDS.search(item.text[language] + " " + item.title[language]), (item.id, language)
+        if item.frequency:
+            assert catalog.ledger.facts[item.frequency].rate_in > 0
+
+
+@pytest.mark.parametrize("rate, bound, band", [
+    (15000, "fewer-than", "very-rare"), (10000, "fewer-than", "very-rare"), (10000, "about", "rare"),
+    (5000, "about", "rare"), (1000, "about", "uncommon"), (100, "about", "common"), (10, "about", "very-common"),
+])
+def test_the_scale_is_the_leaflet_scale(rate: int, bound: str, band: str) -> None:
+    assert frequency_band(Fact("f", "s", "x", rate, bound)) == band
+    assert [name for name, _ in FREQUENCY_BANDS] == ["very-common", "common", "uncommon", "rare", "very-rare"]
+
+
+def test_spanish_prints_the_figure_with_a_space_not_a_point() -> None:
+    html = render_html(spanish(make_selection()), load_catalog(), ClinicProfile(), GENERATED_AT).html
+    assert "15\u00a0000" in html and "15.000" not in html
+    # A no-break space: the figure never splits over two lines.
+    assert "Muy raro (menos de 1 de cada 10\u00a0000): menos de 1 de cada 15\u00a0000 inyecciones." in html
+
+
+# --- 3. The defects the review found ----------------------------------------------------------
+
+@pytest.mark.parametrize("target, shown", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)])
+def test_bone_damage_prints_only_for_a_steroid_in_the_hip_joint(target: str, shown: bool) -> None:
+    text = html_text(make_selection(target=target, medications=("corticosteroid",)))
+    assert ("Damage to the hip bone" in text) is shown
+
+
+def test_no_sheet_reassures_about_symptoms_that_can_be_infection() -> None:
+    for medications in (("anesthetic",), ("corticosteroid",), ("anesthetic", "corticosteroid"), ("prp",)):
+        for language in ("en", "es"):
+            text = html_text(replace(make_selection(medications=medications), language=language))
+            for phrase in ("not harmful", "This is normal", "no es dañino", "Es normal", "es normal"):
+                assert phrase not in text, (medications, language, phrase)
+
+
+def test_a_steroid_only_sheet_warns_of_the_flare_hours_after() -> None:
+    text = html_text(make_selection(medications=("corticosteroid",)))
+    assert "Several hours after a steroid injection, the area can swell and hurt more" in text
+
+
+def test_iodine_allergy_takes_the_antiseptic_path_and_a_landmark_sheet_never_mentions_dye() -> None:
+    assert Allergy.parse("iodine").kind is AllergyKind.IODINE
+    assert Allergy.parse("Povidone-iodine").kind is AllergyKind.IODINE
+    landmark = html_text(make_selection(target="trochanteric", medications=("corticosteroid",), guidance="landmark",
+                                        allergies=("iodine",)))
+    assert "A skin cleaner with no iodine can be used." in landmark
+    assert "dye" not in landmark and "contrast" not in landmark.lower()
+    contrast = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("iodine",)))
+    assert "A skin cleaner with no iodine can be used." in contrast
+    assert "my allergy to contrast dye or iodine" in contrast
+
+
+def test_a_diagnostic_sheet_never_says_both_pause_and_take_pain_medicine() -> None:
+    for intent in ("diagnostic", "both"):
+        text = html_text(make_selection(intent=intent))
+        assert "take no pain medicine for the first 4 to 6 hours" in text
+        assert "You may take pain medicine too" not in text
+    therapeutic = html_text(make_selection(medications=("corticosteroid",)))
+    assert "You may take pain medicine too." in therapeutic
+
+
+def test_single_product_sheets_name_only_their_own_product() -> None:
+    hyaluronic = html_text(make_selection(medications=("hyaluronic-acid",)))
+    prp = html_text(make_selection(medications=("prp",)))
+    assert "PRP" not in hyaluronic and "platelet" not in hyaluronic.lower()
+    assert "hyaluronic" not in prp.lower()
+
+
+def test_a_both_hips_sheet_speaks_of_injections_in_both_hips() -> None:
+    text = html_text(make_selection(side="bilateral"))
+    assert "This sheet is about injections in BOTH hips: your LEFT hip and your RIGHT hip." in text
+    assert "an injection in BOTH" not in text
+
+
+def test_the_aftercare_timeline_runs_forward_and_names_each_time_once() -> None:
+    order = ["Today", "First 2 to 3 days", "From the next day", "Days 2 to 5", "After 10 days", "The next weeks", "Follow-up"]
+    catalog = load_catalog()
+    titles = [item.title["en"] for item in catalog.items if item.section == "after"]
+    seen = [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t]
+    assert seen == [t for t in order if t in seen], "a time comes back after a later one"
+    assert len(seen) == len(set(seen))
+    html = render_html(make_selection(medications=("anesthetic", "corticosteroid", "hyaluronic-acid", "prp")),
+                       catalog, ClinicProfile(), GENERATED_AT).html
+    printed = re.findall(r'<tr class="new-time"><th scope="row">([^<]+)</th>', html)
+    assert printed == [t for t in order if t in printed] and len(printed) == len(set(printed))
+
+
+def test_no_figure_the_sources_do_not_give() -> None:
+    text = html_text(make_selection(blood_thinners=True, guidance="fluoroscopy", contrast=True))
+    for invented in ("15 minutes", "38 °C", "100.4", "longer than a day", "Most reactions", "warfarin", "apixaban",
+                     "clopidogrel", "aspirin"):
+        assert invented not in text, invented
+
+
+def test_driving_is_forbidden_only_when_numbing_medicine_is_given() -> None:
+    with_anesthetic = html_text(make_selection(medications=("anesthetic",)))
+    without = html_text(make_selection(medications=("corticosteroid",)))
+    assert "Do not drive today" in with_anesthetic and "Bring an adult to take you home" in with_anesthetic
+    assert "Do not drive" not in without and "Ask us whether you may drive yourself home." in without
+
+
+def test_spanish_calls_clopidogrel_and_aspirin_antiplatelets_not_anticoagulants() -> None:
+    text = html_text(spanish(make_selection(blood_thinners=True)))
+    for sentence in re.split(r"(?<=\.)\s", text):
+        if "anticoagulante" in sentence:
+            assert "antiagregante" in sentence, sentence
+
+
+# --- 4. No silent purpose ---------------------------------------------------------------------
+
+def test_anesthetic_with_another_medicine_has_no_default_purpose() -> None:
+    selection = make_selection(medications=("anesthetic", "corticosteroid"), intent=None)
+    with pytest.raises(SelectionError) as info:
+        selection.check()
+    assert info.value.field_name == "intent"
+    for medications, purpose in ((("anesthetic",), "diagnostic"), (("corticosteroid",), "therapeutic")):
+        assert make_selection(medications=medications, intent=None).effective_intent.value == purpose
+
+
+def test_a_clinic_may_set_the_default_purpose() -> None:
+    selection = make_selection(medications=("anesthetic", "corticosteroid"), intent=None)
+    text = html_text(selection, ClinicProfile(default_intent="therapeutic"))
+    assert "Purpose: to treat pain" in text and "Pain diary" not in text
+
+
+def test_the_purpose_decides_the_diary_and_the_consent_risks() -> None:
+    diagnostic = html_text(make_selection(intent="diagnostic"))
+    therapeutic = html_text(make_selection(intent="therapeutic"))
+    assert "Pain diary" in diagnostic and "An unclear test result" in diagnostic
+    assert "Pain diary" not in therapeutic and "An unclear test result" not in therapeutic
+
+
+# --- 5. The consent ---------------------------------------------------------------------------
+
+def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start() -> None:
+    text = html_text(make_selection(clinician="Dr A. Osei", procedure_date=dt.date(2026, 11, 23)))
+    consent = text.split("Consent Clinic")[1]
+    assert "Doctor doing the injection Dr A. Osei" in consent
+    assert "Procedure date 23 Nov 2026" in consent
+    assert "I can change my mind at any time before the injection starts." in consent
+    assert "the risks listed on this sheet" in consent
+
+
+def test_without_a_clinic_the_sheet_says_to_call_the_local_emergency_number() -> None:
+    assert "call your local emergency number" in html_text(make_selection())
+    assert "llame a su número local de emergencias" in html_text(spanish(make_selection())).lower() or \
+        "emergencia" in html_text(spanish(make_selection())).lower()
+
+
+def _item(item_id: str) -> ContentItem:
+    return next(i for i in load_catalog().items if i.id == item_id)
+
+
+def test_the_consent_claims_no_more_than_the_sheet_shows() -> None:
+    statement = _item("consent-explained").text["en"]
+    assert "how likely" not in statement and "the risks listed on this sheet" in statement
+    assert replace(_item("consent-withdraw")).text["en"].endswith("before the injection starts.")
