@@ -205,7 +205,8 @@ def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, re
             # The longest built-in item is under 600 characters; a patient reads short items.
             raise CatalogError(path, f"'{key}.{lang}' is {len(words):,} characters long; at most "
                                f"{MAX_WORDING_CHARS:,} are allowed. Split it into shorter items.", line=line, item_id=item_id)
-    return {lang: " ".join(words.split()) for lang, words in value.items()}
+    # Only ordinary white space is collapsed: a no-break space ("15\u00a0000") must keep a figure on one line.
+    return {lang: re.sub(r"[ \t\r\n]+", " ", words).strip() for lang, words in value.items()}
 
 
 def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[str, Any]:

@@ -32,7 +32,8 @@ _PAIN_MEDICINE = re.compile(r"\bpain (medicine|pills?)\b", re.IGNORECASE)
 
 def cell(text: str) -> str:
     """Text made safe for one Markdown table cell: one line, pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
+    # Ordinary white space only: a no-break space ("15\u00a0000") is part of the wording under review.
+    return re.sub(r"[ \t\r\n]+", " ", text).strip().replace("|", "\\|")
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:

@@ -101,6 +101,6 @@ def test_heading_drawing_and_caption_share_one_page(case: str, large_print: bool
     data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
     pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
     heading = [i for i, t in enumerate(pages) if "What is this injection, and why is it done?" in t]
-    caption_start = [i for i, t in enumerate(pages) if "The colored area shows where the injection goes" in t]
-    caption_end = [i for i, t in enumerate(pages) if "as if you were facing us" in t]
+    caption_start = [i for i, t in enumerate(pages) if "The colored area is where the injection goes" in t]
+    caption_end = [i for i, t in enumerate(pages) if "as if you faced us" in t]
     assert heading == caption_start == caption_end and len(heading) == 1

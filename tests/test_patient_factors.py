@@ -10,7 +10,7 @@ STEROID = ("anesthetic", "corticosteroid")
 def test_diabetes_with_steroid_adds_blood_sugar_advice() -> None:
     text = handout_text(medications=STEROID, diabetes=True)
     assert "Higher blood sugar" in text
-    assert "Check your blood sugar more often than usual" in text
+    assert "Check your blood sugar closely" in text
     assert "Your blood sugar stays higher" in text  # when to call
 
 
@@ -22,15 +22,18 @@ def test_diabetes_without_steroid_adds_no_blood_sugar_warning() -> None:
 def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
     without = handout_text()
     text = handout_text(blood_thinners=True)
-    assert "More bleeding with blood thinners" in text and "More bleeding with blood thinners" not in without
-    assert "I did not stop it on my own" in text
-    assert "start it again when your doctor told you to" in text
+    assert "More bleeding with a blood thinner" in text and "More bleeding with a blood thinner" not in without
+    assert "I did not stop it on my own" in text and "I did not stop it on my own" not in without
+    assert "I have told the team if I take a blood thinner" in without and "I have told the team if I take a blood thinner" not in text
+    assert "restart it when your doctor told you to" in text and "restart it when your doctor told you to" not in without
 
 
 def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
     text = handout_text(guidance="fluoroscopy", may_be_pregnant=True)
-    assert "You told us you may be pregnant" in text
-    assert "ultrasound instead" in text
+    # The checklist states the possible pregnancy (not just "if I am"), and the X-ray risk names the other guidance.
+    assert "I may be pregnant, and I have told the doctor" in text
+    assert "I have told the team if I am or could be pregnant" not in text
+    assert "If you are or could be pregnant, tell us first, so the doctor can weigh the risk or use ultrasound instead" in text
 
 
 def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warning() -> None:
@@ -41,10 +44,11 @@ def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warnin
 
 def test_allergies_are_printed_and_change_the_checklist() -> None:
     text = handout_text(guidance="fluoroscopy", contrast=True, allergies=("iodine", "lidocaine", "chlorhexidine", "Penicillin"))
-    assert "Allergies contrast dye or iodine; local anesthetic (numbing medicine); antiseptic (skin cleaner); Penicillin" in text
+    assert "Allergies iodine; local anesthetic (numbing medicine); antiseptic (skin cleaner); Penicillin" in text
     assert "my allergy to contrast dye or iodine" in text
-    assert "my allergy to numbing medicine" in text
+    assert "I am allergic to numbing medicine" in text
     assert "my allergy to skin cleaner" in text
+    assert "I am allergic to iodine. A skin cleaner with no iodine can be used" in text
 
 
 def test_no_allergies_says_none_reported() -> None:

@@ -49,15 +49,17 @@ RULES: list[tuple[str, Callable[[dict], bool], str]] = [
     ("X-ray pregnancy checklist only with fluoroscopy", lambda c: c["guidance"] == "fluoroscopy",
      "I have told the team if I am or could be pregnant"),
     ("steroid skin risk only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "Lighter skin"),
-    ("bone damage risk only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "Damage to the bone of the hip"),
-    ("steroid timing only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "no relief at all after 10 days"),
+    ("bone damage risk only with corticosteroid into the joint",
+     lambda c: "corticosteroid" in _meds(c) and c["target"] == "joint", "Damage to the hip bone"),
+    ("steroid timing only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "No relief at all by now"),
+    ("steroid onset only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "If the steroid helps"),
     ("numb leg risk only with anesthetic", lambda c: "anesthetic" in _meds(c), "Numb or weak leg"),
-    ("no blood sugar warning without diabetes", lambda c: False, "blood sugar more often"),
+    ("no blood sugar warning without diabetes", lambda c: False, "blood sugar"),
     ("hyaluronic acid evidence only with hyaluronic acid", lambda c: "hyaluronic-acid" in _meds(c), "mixed results"),
     ("PRP blood draw only with PRP", lambda c: "prp" in _meds(c), "own blood"),
     ("pain diary only when diagnostic", lambda c: _intent(c) in ("diagnostic", "both"), "Pain diary"),
     ("landmark depth caution only for deep targets", lambda c: c["guidance"] == "landmark" and c["target"] in ("joint", "iliopsoas"),
-     "Without a scanner"),
+     "This spot lies deep"),
     ("ultrasound alternative only with fluoroscopy", lambda c: c["guidance"] == "fluoroscopy", "Ultrasound instead of X-ray"),
     ("joint wording only for the joint", lambda c: c["target"] == "joint", "hip joint injection"),
     ("outer hip wording only for trochanteric", lambda c: c["target"] == "trochanteric", "outer hip (trochanteric bursa) injection"),
@@ -135,7 +137,12 @@ def test_headings_and_introductions_stay_with_what_they_introduce(paper: str, gu
     html = template_set.render_html(selection, GENERATED_AT).html
     data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
     pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
-    for heading, first_thing in (("What are the risks?", "How often"), ("Before the injection: checklist", "I am wearing loose clothes"),
-                                 ("When to call us", "You have a fever")):
+    # (heading, its introduction, the first thing it introduces: the first risk, the example clinic's
+    # first checklist line (it moves the infection check first), the first reason to call).
+    for heading, intro, first_thing in (
+        ("What are the risks?", "Every procedure has some risk", "Little or short relief."),
+        ("Before the injection: checklist", "Tick each line with the nurse", "I have no fever or infection"),
+        ("When to call us", "Call the clinic if:", "You have a fever"),
+    ):
         (page,) = [i for i, t in enumerate(pages) if heading in t]
-        assert first_thing in pages[page], f"'{heading}' ends page {page + 1} alone"
+        assert intro in pages[page] and first_thing in pages[page], f"'{heading}' ends page {page + 1} alone"

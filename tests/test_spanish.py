@@ -40,8 +40,24 @@ def test_no_english_heading_or_label_is_left(text: str) -> None:
 def test_side_in_capitals_spanish_dates_and_numbers(text: str) -> None:
     assert "Cadera DERECHA: inyección en la articulación, guiada por fluoroscopia con contraste, con corticoide y anestésico local" in text
     assert "su cadera DERECHA" in text and "Cadera que se inyecta DERECHA" in text
-    assert "2 abr 1956" in text and "menos de 1 de cada 15.000 inyecciones" in text
-    assert "Página 1 de" in text and "contraste o yodo" in text
+    # Spanish thousands are grouped with a no-break space ("15\u00a0000"); pdf_text collapses it to a space.
+    assert "2 abr 1956" in text and "menos de 1 de cada 15 000 inyecciones" in text and "15.000" not in text
+    assert "Página 1 de" in text and "Alergias yodo" in text
+    assert "mi alergia al contraste o al yodo" in text and "mi alergia al yodo" in text
+
+
+def test_spanish_thousands_keep_their_no_break_space() -> None:
+    """Spanish thousands are grouped with a no-break space ("15\u00a0000"), never a plain space that can
+    split the figure over two lines. pdf_text collapses the no-break space, so this reads the PDF's own text."""
+    import io
+
+    from pypdf import PdfReader
+
+    data = pdf_bytes(replace(make_selection(guidance="fluoroscopy", contrast=True), language="es"))
+    raw = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    figures = re.findall(r"\b1[05]\s000\b", raw)
+    assert len(figures) >= 3, figures  # key points, and the risk's band and figure
+    assert all(figure[2] == "\u00a0" for figure in figures), figures
 
 
 @pytest.mark.parametrize(("side", "words"), [("left", "Cadera IZQUIERDA"), ("bilateral", "AMBAS caderas (IZQUIERDA Y DERECHA)")])

@@ -419,6 +419,8 @@ class SelectionForm(QWidget):
 
     def set_clinic_intent(self, value: str) -> None:
         """The clinic's default purpose for anesthetic mixed with another medicine ("" for none)."""
+        if value == self._clinic_intent:
+            return  # unchanged: re-checking the form would replace the window's status message for nothing
         self._clinic_intent = value
         if self._built:
             self._update_dependent_controls()

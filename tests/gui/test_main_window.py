@@ -279,7 +279,7 @@ def test_keyboard_shortcuts_and_accessible_names(window: MainWindow) -> None:
                 continue  # Qt's own parts inside a date box
             assert widget.accessibleName(), widget.objectName()
             checked += 1
-    assert checked == 28  # 4 text boxes, 5 lists, 14 tick boxes, 3 side buttons, 2 dates
+    assert checked == 29  # 4 text boxes, 5 lists, 15 tick boxes (iodine allergy added), 3 side buttons, 2 dates
 
 
 def test_dates_display_unambiguously(window: MainWindow) -> None:
