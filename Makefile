@@ -45,6 +45,7 @@ install-check: system-deps
 
 bench: system-deps $(STAMP)
 	$(PY) bench/render_bench.py
+	$(PY) bench/pages_words.py --quick
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
