@@ -279,3 +279,17 @@ def test_the_consent_claims_no_more_than_the_sheet_shows() -> None:
     statement = _item("consent-explained").text["en"]
     assert "how likely" not in statement and "the risks listed on this sheet" in statement
     assert replace(_item("consent-withdraw")).text["en"].endswith("before the injection starts.")
+
+
+def test_a_landmark_sheet_never_says_imaging_protects_the_nerve() -> None:
+    landmark = html_text(make_selection(target="trochanteric", medications=("corticosteroid",), guidance="landmark"))
+    assert "Imaging helps the doctor avoid this" not in landmark
+    assert "No scanner is used, so the doctor cannot see the needle." in landmark
+    assert "Imaging helps the doctor avoid this" in html_text(make_selection(guidance="ultrasound"))
+
+
+@pytest.mark.parametrize("target, figure", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)])
+def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(target: str, figure: bool) -> None:
+    text = html_text(make_selection(target=target, medications=("corticosteroid",)))
+    assert ("1 in 15,000" in text) is figure
+    assert "Infection. Germs can get in where the needle goes." in text
