@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
 from . import __version__
 from .output_files import clean_stale_temp_files
+from .print_queue import MAX_COPIES
 from .domain import (
     Allergy,
     AllergyKind,
@@ -93,6 +95,13 @@ def _patient_file(value: str) -> str:
     return check_path_text(value)
 
 
+def _copies(value: str) -> int:
+    """A number of copies, 1 to MAX_COPIES."""
+    if not re.fullmatch(r"[0-9]{1,3}", value.strip()) or not 1 <= int(value) <= MAX_COPIES:
+        raise InputError(f"'{shown(value)}' is not a number of copies; give 1 to {MAX_COPIES}")
+    return int(value)
+
+
 def _seconds(value: str) -> float:
     """A time limit in seconds: a plain number from 1 to 600."""
     try:
@@ -157,6 +166,12 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
             if getattr(args, attribute) is not None:
                 parser.error(f"argument --patient-file: {source} gives {key} and so does {option}; give it one way only")
             setattr(args, attribute, value)
+    if args.output is None and not args.print_it:
+        parser.error("the following arguments are required: --output (or --print to send it to a printer)")
+    if (args.printer is not None or args.copies != 1) and not args.print_it:
+        parser.error("argument --printer/--copies: add --print to print the handout")
+    if args.print_it and args.format != OutputFormat.PDF.value:
+        parser.error("argument --print: only a PDF can be printed; leave out --format html")
     if args.patient_name is None:  # a blank name is refused later, with the other selection checks
         parser.error("the following arguments are required: --patient-name "
                      "(or name = \"...\" in the --patient-file); give the patient's full name")
@@ -225,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the print time shown on the sheet, ISO-8601 with or without offset, 2000 to 2100 (default now)",
     )
     output.add_argument("--force", action="store_true", help="replace the output file if it exists")
-    output.add_argument("--output", required=True, type=_checked(_path), help="where to write the handout")
+    output.add_argument("--output", type=_checked(_path), help="where to write the handout (needed unless --print)")
+    printing = render.add_argument_group("printing (CUPS: Linux and macOS)")
+    printing.add_argument("--print", dest="print_it", action="store_true",
+                          help="send the PDF to a printer (as well as to --output when given)")
+    printing.add_argument("--printer", type=_text(127), help="the print queue (default: the system's default printer)")
+    printing.add_argument("--copies", type=_checked(_copies), default=1, help=f"copies to print, 1 to {MAX_COPIES} (default 1)")
     render.set_defaults(finish=lambda args: _finish_render(render, args))
 
     commands.add_parser("options", help="list every choice with a one-line description")
@@ -336,23 +356,14 @@ def _render_failure(reply: dict[str, object], clinic: Path | None) -> int:
 def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
     from .clinic import ClinicError, load_clinic
-    from .output_files import OutputExists, OutputNotRegular, check_target, write_atomically
+    from .output_files import OutputExists, OutputNotRegular, write_atomically
 
-    output: Path = args.output
-    try:
-        check_target(output, replace=args.force)  # looks without opening: a named pipe would block
-    except OutputExists:
-        return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
-    except OutputNotRegular as exc:
-        if exc.kind == "a folder":
-            return _fail(EXIT_BAD_INPUT, f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}.")
-        return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
-                     "even with --force: give another file name.")
-    except OSError as exc:
-        return _fail(EXIT_BAD_INPUT, f"--output: '{output}' cannot be used ({exc.strerror or exc}). Choose another name or folder.")
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        return _fail(EXIT_BAD_INPUT, f"--output: the folder '{folder}' does not exist. Create it first or choose another.")
+    output: Path | None = args.output
+    problem = _output_problem(output, args.force) if output is not None else None
+    if problem is None and args.print_it:
+        problem = _printer_problem(args.printer)
+    if problem is not None:
+        return _fail(EXIT_BAD_INPUT, problem)
 
     if args.clinic is not None:
         try:
@@ -373,16 +384,69 @@ def run_render(args: argparse.Namespace) -> int:
     for message in reply.get("warnings", []):
         print(f"warning: {message}", file=sys.stderr)
     procedure = reply.get("procedure", "")
+    if output is not None:
+        try:
+            write_atomically(output, data, replace=args.force)
+        except OutputExists:
+            return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
+        except OutputNotRegular as exc:  # it became one while the handout was made
+            return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
+                         "even with --force: give another file name.")
+        except OSError as exc:
+            return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
+        print(f"Saved {procedure} handout to {output}")
+    if args.print_it:
+        return _print(data, args, selection, str(procedure))
+    return EXIT_OK
+
+
+def _output_problem(output: Path, force: bool) -> str | None:
+    """Why --output cannot be written, or None."""
+    from .output_files import OutputExists, OutputNotRegular, check_target
+
     try:
-        write_atomically(output, data, replace=args.force)
+        check_target(output, replace=force)  # looks without opening: a named pipe would block
     except OutputExists:
-        return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
-    except OutputNotRegular as exc:  # it became one while the handout was made
-        return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
-                     "even with --force: give another file name.")
+        return f"--output: '{output}' already exists. Choose another name, or add --force to replace it."
+    except OutputNotRegular as exc:
+        if exc.kind == "a folder":
+            return f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}."
+        return f"--output: {exc}. Only a new file or an ordinary file is ever written, even with --force: give another file name."
     except OSError as exc:
-        return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
-    print(f"Saved {procedure} handout to {output}")
+        return f"--output: '{output}' cannot be used ({exc.strerror or exc}). Choose another name or folder."
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        return f"--output: the folder '{folder}' does not exist. Create it first or choose another."
+    return None
+
+
+def _printer_problem(printer: str | None) -> str | None:
+    """Why --print cannot work here, checked before the handout is made, or None."""
+    from . import print_queue
+
+    if not print_queue.cups_available():
+        return ("--print: printing from the command line needs CUPS (the `lp` command), which this computer does not "
+                "have. Save the PDF with --output and print the file instead.")
+    if printer is None and print_queue.default_printer() is None:
+        return ("--print: no default printer is set up. Name one with --printer NAME (`lpstat -e` lists them), "
+                "or save the PDF with --output and print the file instead.")
+    return None
+
+
+def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedure: str) -> int:
+    """Send the handout to the queue, through the same code as the window's Print."""
+    from . import print_queue
+    from .catalog import load_catalog
+    from .naming import handout_file_name
+
+    title = handout_file_name(selection, load_catalog().labels_for("en")["targets"][selection.target.value])
+    settings = print_queue.PrintSettings(printer=args.printer, copies=args.copies, title=title)
+    try:
+        job_id = print_queue.submit(data, settings)
+    except print_queue.PrintError as exc:
+        return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " ").replace("File > Save PDF...", "--output"))
+    print(f"Sent {procedure} handout to {args.printer or 'the default printer'} (job {job_id}, {args.copies} "
+          f"{'copy' if args.copies == 1 else 'copies'})")
     return EXIT_OK
 
 

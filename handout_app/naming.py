@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .domain import Medication, Selection
@@ -36,3 +37,25 @@ def format_date(value: dt.date | None, labels: dict[str, Any]) -> str:
     if value is None:
         return ""
     return f"{value.day} {labels['months'][value.month - 1]} {value.year}"
+
+
+def suggested_file_name(
+    procedure: str, side: str, date: dt.date | None, when: dt.datetime | None = None, extras: tuple[str, ...] = (),
+) -> str:
+    """E.g. 'hip-joint-injection_RIGHT_2026-11-21_0930-12.pdf', plus the language and edition when they
+    are not the default ('_es_large-print'). No patient name: it must not leak into file lists. The time
+    of day keeps two patients with the same procedure on the same day apart."""
+    slug = re.sub(r"[^a-z0-9]+", "-", procedure.lower()).strip("-")
+    when = when or dt.datetime.now()
+    suffix = "".join(f"_{extra}" for extra in extras)
+    return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}_{when:%H%M-%S}{suffix}.pdf"
+
+
+def handout_file_name(selection: Selection, target_label: str, when: dt.datetime | None = None) -> str:
+    """The suggested file name for this selection (no patient details); `target_label` is the English
+    target name, e.g. 'hip joint'. Also the print job's title, which everyone on a print server sees."""
+    extras = tuple(extra for extra, chosen in (
+        (selection.language, selection.language != "en"), ("large-print", selection.large_print),
+        ("consent-copy", selection.consent_copy), ("archival", selection.archival),
+    ) if chosen)
+    return suggested_file_name(target_label, selection.side.value, selection.patient.procedure_date, when, extras)

@@ -57,6 +57,19 @@ def confirm_replace(parent: QWidget, path: Path) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def confirm_discard(parent: QWidget) -> bool:
+    """Ask before closing the window while the sheet on screen was neither saved nor printed."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Close without the handout?",
+                      "This patient's handout has not been saved or printed.\n\nClose the window and discard it?",
+                      QMessageBox.StandardButton.NoButton, parent)
+    discard = box.addButton("&Discard and close", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("&Keep working", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)  # Enter keeps the work
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is discard
+
+
 def show_error(parent: QWidget, title: str, message: str) -> None:
     """A problem the user must read: a title and a plain sentence of what to do."""
     QMessageBox.warning(parent, title, message)

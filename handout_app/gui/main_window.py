@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, qVersion
@@ -13,35 +16,32 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QLabel, QMainWindow, QProgressDialog, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+)
 
 from .. import __version__
 from ..catalog import Catalog
 from ..clinic import ClinicError, ClinicProfile, load_clinic
 from ..clinic_archive import ArchiveError, export_zip, import_zip
+from .. import print_queue
 from ..domain import selection_to_dict
+from ..naming import handout_file_name
 from ..output_files import OutputExists, OutputNotRegular, check_target, write_atomically
 from ..wording_approval import ApprovalState, check_approval
 from . import dialogs
 from .clinic_settings import ClinicSettingsDialog
 from .form import SelectionForm
-from .printing import PrintFailed, load_pdf, print_pdf
+from . import printing
+from .print_job import CupsPrintJob, Outcome, PrintProgressDialog
+from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
 
 PREVIEW_DELAY_MS = 300
+# The sheet prints the time it was made; a preview older than this is made again for Save and Print,
+# so the time on paper is when it was handed out, not when the form was last touched.
+FRESH_PREVIEW_S = 60
 SETTINGS_GROUP = "procedure"
-
-
-def suggested_file_name(
-    procedure: str, side: str, date: dt.date | None, when: dt.datetime | None = None, extras: tuple[str, ...] = (),
-) -> str:
-    """E.g. 'hip-joint-injection_RIGHT_2026-11-21_0930-12.pdf', plus the language and edition when they
-    are not the default ('_es_large-print'). No patient name: it must not leak into file lists. The time
-    of day keeps two patients with the same procedure on the same day apart."""
-    slug = re.sub(r"[^a-z0-9]+", "-", procedure.lower()).strip("-")
-    when = when or dt.datetime.now()
-    suffix = "".join(f"_{extra}" for extra in extras)
-    return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}_{when:%H%M-%S}{suffix}.pdf"
 
 
 def free_name(path: Path) -> Path:
@@ -152,6 +152,8 @@ class MainWindow(QMainWindow):
         self._wanted_selection: dict | None = None
         self._requested_selection: dict | None = None
         self._awaiting_reply = False
+        self._shown_at = 0.0  # time.monotonic() when the preview on screen was made
+        self._handed_out: dict | None = None  # the selection last saved or printed (for the close question)
         self._builtin_only = False  # the user's explicit choice after a clinic set error
         self._clinic_overrides: dict = {}  # clinic settings being edited, not saved yet
         self._clinic = self._load_clinic_profile()
@@ -229,10 +231,28 @@ class MainWindow(QMainWindow):
         clinic_menu.addAction(self.export_action)
         clinic_menu.addAction(self.import_action)
         self.menuBar().addMenu("&Help").addAction(self.about_action)
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("main-toolbar")
         for action in (self.new_action, self.save_action, self.print_action, self.clinic_settings_action):
-            toolbar.addAction(action)
+            self.toolbar.addAction(action)
+
+    @contextmanager
+    def _busy(self, status: str) -> Iterator[None]:
+        """While a sheet is saved or printed: form, menus and toolbar refuse input.
+
+        Disabled widgets drop clicks and keys instead of queueing them, so nothing typed meanwhile can
+        change the form after the sheet has gone (issue 11: a click on Left during printing was applied
+        afterwards, and the form said LEFT while the paper said RIGHT)."""
+        widgets = (self.form, self.menuBar(), self.toolbar)
+        for widget in widgets:
+            widget.setEnabled(False)
+        self.statusBar().showMessage(status)
+        try:
+            yield
+        finally:
+            for widget in widgets:
+                widget.setEnabled(True)
+            self._update_actions()
 
     def _preview_is_current(self) -> bool:
         return self._shown_selection is not None and self._shown_selection == self._wanted_selection
@@ -292,6 +312,7 @@ class MainWindow(QMainWindow):
         if self._wanted_selection is None:
             return  # the form became incomplete meanwhile (e.g. New patient): show no sheet at all
         self.preview.show_pdf(result.pdf)
+        self._shown_at = time.monotonic()
         self._shown_request = result.request_id
         self._shown_selection = self._requested_selection
         self.preview.show_warnings(result.warnings)
@@ -329,21 +350,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message)
 
     def _suggested_path(self) -> Path:
+        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
+        return free_name((folder if folder.is_dir() else Path.home()) / self._suggested_name())
+
+    def _suggested_name(self, with_patient: bool = True) -> str:
+        """The file name for this sheet; without the patient it is also the print job's title, which
+        everyone on the print server can see."""
         state = self.form.state()
         assert state.selection is not None
-        title_procedure = self._catalog.labels_for("en")["targets"][state.selection.target.value]
-        selection = state.selection
-        extras = tuple(extra for extra, chosen in (
-            (selection.language, selection.language != "en"), ("large-print", selection.large_print),
-            ("consent-copy", selection.consent_copy), ("archival", selection.archival),
-        ) if chosen)
-        name = suggested_file_name(title_procedure, selection.side.value, selection.patient.procedure_date, extras=extras)
-        if self._clinic is not None and self._clinic.patient_name_in_file_name:
+        name = handout_file_name(state.selection, self._catalog.labels_for("en")["targets"][state.selection.target.value])
+        if with_patient and self._clinic is not None and self._clinic.patient_name_in_file_name:
             # Only when the clinic chose it in clinic.toml: file lists on shared drives can be seen by many.
             patient = re.sub(r"[^A-Za-z0-9]+", "-", state.selection.patient.name).strip("-")
             name = f"{patient}_{name}" if patient else name
-        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
-        return free_name((folder if folder.is_dir() else Path.home()) / name)
+        return name
 
     def save_pdf(self) -> None:
         """Save the previewed PDF; asks before replacing; never loses the form."""
@@ -364,29 +384,42 @@ class MainWindow(QMainWindow):
                 break
             suggestion = free_name(choice.path)
         path = choice.path
-        data = self.preview.pdf_bytes
-        if choice.archival != self.form.archival.isChecked():
-            data = self._render_variant(archival=choice.archival)
-            if data is None:
-                return
         replace = path.exists()  # the user agreed to replace it above
+        with self._busy(f"Saving to {path}..."):
+            sent_selection = self._shown_selection
+            data = self._output_pdf(archival=choice.archival)
+            if data is None or not self._write_pdf(path, data, replace):
+                return
+        QSettings().setValue("last_save_folder", str(path.parent))
+        self._handed_out = sent_selection
+        self.statusBar().showMessage(f"Saved to {path}")
+
+    def _write_pdf(self, path: Path, data: bytes, replace: bool) -> bool:
+        """Write the PDF whole or not at all; says why when it cannot. True when written."""
         try:
             write_atomically(path, data, replace=replace)
         except OutputExists:
             dialogs.show_error(self, "File already exists", f"{path} appeared while saving. Save again to choose what to do.")
-            return
+            return False
         except OutputNotRegular as exc:  # it became one after the check
             dialogs.show_error(self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed.")
-            return
+            return False
         except OSError as exc:
             dialogs.show_error(
                 self, "Could not save the handout",
                 f"The PDF could not be written to {path.parent} ({exc.strerror or exc}).\n\n"
                 "Choose another folder, for example your Documents folder. The form has not changed.",
             )
-            return
-        QSettings().setValue("last_save_folder", str(path.parent))
-        self.statusBar().showMessage(f"Saved to {path}")
+            return False
+        return True
+
+    def _output_pdf(self, archival: bool) -> bytes | None:
+        """The PDF to save or print: the preview's bytes, or made again when the archival choice differs
+        or the preview is older than FRESH_PREVIEW_S (the sheet then says when it was really handed out)."""
+        fresh = time.monotonic() - self._shown_at < FRESH_PREVIEW_S
+        if fresh and archival == self.form.archival.isChecked():
+            return self.preview.pdf_bytes
+        return self._render_variant(archival=archival)
 
     @staticmethod
     def _save_refusal(path: Path, exc: OSError) -> str:
@@ -437,26 +470,86 @@ class MainWindow(QMainWindow):
         return result["pdf"]  # type: ignore[return-value]
 
     def print_pdf(self, printer: QPrinter | None = None) -> None:
-        """Print the previewed PDF through the system print dialog."""
+        """Print the previewed sheet: the PDF itself to a CUPS queue, or page pictures where there is no CUPS."""
         if not self.print_action.isEnabled() or self.preview.document is None:
             return
-        printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
-        if not dialogs.ask_printer(self, printer, self.preview.document.pageCount()):
+        if printer is None:
+            if not printing.available_printers():
+                dialogs.show_error(
+                    self, "No printer is set up",
+                    "This computer has no printer set up, so the handout cannot be printed from here.\n\n"
+                    "Save it instead (File > Save PDF..., Ctrl+S) and print the file from a computer that has a "
+                    "printer, or ask your IT support to add the printer. The form has not changed.",
+                )
+                return
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        pages = self.preview.document.pageCount()
+        if not dialogs.ask_printer(self, printer, pages):
             return
-        def show_progress(done: int, total: int) -> None:
-            self.statusBar().showMessage(f"Printing page {done + 1} of {total}...")
-            # Repaint the status line only; clicks wait until printing ends.
-            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        where = printer.printerName() or printer.outputFileName()
+        with self._busy(f"Printing on {where}..."):
+            sent_selection = self._shown_selection
+            data = self._output_pdf(archival=self.form.archival.isChecked())
+            if data is None:
+                return
+            if printing.prints_to_file(printer):
+                path = Path(printer.outputFileName())
+                if not self._write_pdf(path, data, replace=path.exists()):  # Qt's dialog asked before replacing
+                    return
+                message, done = f"Printed {pages} pages to the file {path}.", True
+            elif print_queue.cups_available():
+                message, done = self._print_to_queue(data, printing.settings_from_printer(printer, self._suggested_name(False)), pages)
+            else:
+                message, done = self._print_pictures(data, printer, pages)
+        if done:
+            self._handed_out = sent_selection
+        self.statusBar().showMessage(message)
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    def _print_to_queue(self, data: bytes, settings: print_queue.PrintSettings, pages: int) -> tuple[str, bool]:
+        """Send the PDF to a CUPS queue with a modal progress dialog; returns the status line and whether it printed."""
+        printer = settings.printer or print_queue.default_printer() or "the default printer"
+        job = CupsPrintJob(self)
+        dialog = PrintProgressDialog(self, printer, pages)
         try:
-            pages = print_pdf(self.preview.pdf_bytes, printer, on_page=show_progress)
+            outcome = dialog.run(job, data, settings)
+        finally:
+            job.deleteLater()
+            dialog.deleteLater()
+        if outcome is Outcome.FAILED:
+            dialogs.show_error(self, "Could not print", dialog.message)
+            return "Not printed: " + dialog.message.splitlines()[0], False
+        if outcome is Outcome.CANCELLED:
+            return ("Printing cancelled" + (f": job {job.job_id} was taken off the queue." if job.job_id else
+                                            " before the printer received the handout.")), False
+        if outcome is Outcome.QUEUED:
+            return f"Sent {pages} pages to {printer} (job {job.job_id}); it is waiting in the printer's queue.", True
+        return f"Sent {pages} pages to {printer} (job {job.job_id}); the printer has it.", True
+
+    def _print_pictures(self, data: bytes, printer: QPrinter, pages: int) -> tuple[str, bool]:
+        """No CUPS (Windows): draw the pages onto the printer, with progress and Cancel."""
+        progress = QProgressDialog("Printing...", "&Cancel printing", 0, pages, self)
+        progress.setWindowTitle("Printing")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+
+        def show_progress(done: int, total: int) -> bool:
+            progress.setMaximum(total)
+            progress.setValue(done)
+            progress.setLabelText(f"Printing page {done + 1} of {total}...")
+            QApplication.processEvents()  # input to the window is refused while the modal dialog is up
+            return not progress.wasCanceled()
+
+        try:
+            printed = printing.print_pdf(data, printer, on_page=show_progress)
         except PrintFailed as exc:
             dialogs.show_error(self, "Could not print", str(exc))
-            return
+            return f"Not printed: {exc}", False
         finally:
-            QApplication.restoreOverrideCursor()
-        self.statusBar().showMessage(f"Sent {pages} pages to {printer.printerName() or printer.outputFileName()}.")
+            progress.close()
+            progress.deleteLater()
+        if printed == 0:
+            return "Printing cancelled.", False
+        return f"Sent {printed} pages to {printer.printerName() or 'the printer'}.", True
 
     def show_about(self) -> None:
         try:
@@ -651,7 +744,14 @@ class MainWindow(QMainWindow):
         settings.setValue(f"{SETTINGS_GROUP}/values", self.form.procedure_settings())
         settings.sync()
 
+    def has_unsent_sheet(self) -> bool:
+        """True when the form holds a complete sheet that was neither saved nor printed."""
+        return self._wanted_selection is not None and self._wanted_selection != self._handed_out
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.has_unsent_sheet() and not dialogs.confirm_discard(self):
+            event.ignore()
+            return
         self.save_settings()
         self.client.stop()
         super().closeEvent(event)

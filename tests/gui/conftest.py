@@ -28,6 +28,19 @@ def isolated_qsettings(tmp_path_factory: pytest.TempPathFactory) -> None:
         QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
 
 
+@pytest.fixture(autouse=True)
+def discard_questions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Closing a window with an unsent sheet asks; tests answer "Discard" and can see that it was asked."""
+    asked: list[bool] = []
+
+    def answer(parent: object) -> bool:
+        asked.append(True)
+        return True
+
+    monkeypatch.setattr(dialogs, "confirm_discard", answer)
+    return asked
+
+
 @pytest.fixture
 def dialog_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Replace every dialog: errors and infos are recorded, questions must be answered by the test."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -19,6 +20,7 @@ from handout_app.domain import Medication, Side
 from handout_app.gui import dialogs
 from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
+from handout_app.gui.print_job import PrintProgressDialog
 
 
 def wait_until(condition, timeout_ms: int) -> bool:
@@ -34,7 +36,7 @@ def wait_until(condition, timeout_ms: int) -> bool:
     return bool(condition())
 
 
-def main(queue: str, settings_folder: str, clinic_folder: str) -> int:
+def main(queue: str, settings_folder: str, clinic_folder: str, large_print: str = "") -> int:
     app = make_application()
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_folder)
     names = QPrinterInfo.availablePrinterNames()
@@ -43,17 +45,28 @@ def main(queue: str, settings_folder: str, clinic_folder: str) -> int:
     window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
     window.form.side_buttons[Side.LEFT].setChecked(True)
     window.form.patient_name.setText("Cups Test Patient")
+    window.form.large_print.setChecked(large_print == "large-print")
     previewed = wait_until(lambda: window.print_action.isEnabled(), 60_000)
     result = {"printers": names, "previewed": previewed}
     if previewed:
         printer = QPrinter(QPrinterInfo.printerInfo(queue), QPrinter.PrinterMode.HighResolution)
-        printer.setDocName("hip-handout-cups-test")
         dialogs.ask_printer = lambda parent, p, count: True  # the system dialog needs a person
         errors: list[str] = []
         dialogs.show_error = lambda parent, title, message: errors.append(f"{title}: {message}")
+        accepted_at: list[float] = []
+        on_accepted = PrintProgressDialog._on_accepted
+
+        def note_acceptance(dialog: PrintProgressDialog, job_id: str) -> None:
+            accepted_at.append(time.perf_counter())
+            on_accepted(dialog, job_id)
+
+        PrintProgressDialog._on_accepted = note_acceptance  # type: ignore[method-assign]
+        started = time.perf_counter()  # Ctrl+P, with the print dialog answered at once
         window.print_pdf(printer)
         result.update(pages=window.preview.document.pageCount(), status=window.statusBar().currentMessage(),
-                      errors=errors, printer=printer.printerName(), resolution=printer.resolution())
+                      errors=errors, printer=printer.printerName(), pdf_bytes=len(window.preview.pdf_bytes),
+                      accepted_s=(accepted_at[0] - started) if accepted_at else None,
+                      text_sample=window.preview.pdf_bytes[:4].decode("latin-1"))
     print(json.dumps(result), flush=True)
     window.close()
     app.processEvents()
