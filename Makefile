@@ -46,6 +46,7 @@ install-check: system-deps
 bench: system-deps $(STAMP)
 	$(PY) bench/render_bench.py
 	$(PY) bench/pages_words.py --quick
+	$(PY) bench/print_bench.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

@@ -74,4 +74,4 @@ def main(queue: str, settings_folder: str, clinic_folder: str, large_print: str 
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))
