@@ -67,6 +67,9 @@ class ClinicProfile:
     # The purpose printed when local anesthetic is mixed with another medicine and the nurse has not
     # chosen one: "diagnostic", "therapeutic" or "both". Empty: the nurse must choose every time.
     default_intent: str = ""
+    # How nurses type numeric dates such as 02/04/1956: "day-month-year" or "month-day-year".
+    # Empty: day first, except on a computer set to the United States.
+    date_order: str = ""
     patient_name_in_file_name: bool = False
     template_set_name: str = ""
     template_set_version: str = ""
@@ -107,6 +110,7 @@ _APPROVAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 BOOLEAN_FIELDS = ("patient_name_in_file_name",)
 PAPER_VALUES = ("a4", "letter")
 INTENT_VALUES = ("diagnostic", "therapeutic", "both")
+DATE_ORDER_VALUES = ("day-month-year", "month-day-year")
 MAX_TEXT_LENGTH = 300  # longer than any real clinic name or address; a 1 MB name took 53 s to render
 MAX_TOML_BYTES = 256 * 1024  # clinic.toml is a dozen lines
 # C0 controls (tab and line breaks too: every field prints on one line), DEL, C1 controls, and
@@ -331,6 +335,10 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     if intent and intent not in INTENT_VALUES:
         raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}, not \"{intent}\".",
                           _line_of(text, "default_intent"))
+    order = values.get("date_order", "")
+    if order and order not in DATE_ORDER_VALUES:
+        raise ClinicError(path, f"date_order must be \"day-month-year\" or \"month-day-year\", not \"{order}\".",
+                          _line_of(text, "date_order"))
     approval = _parse_approval(data["approval"], text, path) if "approval" in data else None
     profile = ClinicProfile(folder=folder.resolve(), translations=tuple(translations), approval=approval, **values)
     if profile.logo:
@@ -353,6 +361,8 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
         raise ClinicError(path, "default_paper must be \"a4\" or \"letter\".")
     if profile.default_intent and profile.default_intent not in INTENT_VALUES:
         raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}.")
+    if profile.date_order and profile.date_order not in DATE_ORDER_VALUES:
+        raise ClinicError(path, "date_order must be \"day-month-year\" or \"month-day-year\".")
     if profile.logo:
         if profile.folder is None:
             raise ClinicError(path, "a logo needs a clinic folder to live in.")

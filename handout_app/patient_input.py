@@ -96,6 +96,57 @@ def parse_date(value: str) -> dt.date:
         raise InputError(f"'{shown(value)}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-21") from None
 
 
+_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december"),
+), start=1) for name in names}
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d+)"
+_TYPED_DATES = (
+    re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),  # 1956-04-02
+    re.compile(r"(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-]" + _YEAR),  # 02/04/1956, in the clinic's order
+    re.compile(_DAY + r"[\s\-/.,]*(?P<name>[a-z]+)\.?[\s\-/.,]*" + _YEAR),  # 2 Apr 1956, 2-april-1956
+    re.compile(r"(?P<name>[a-z]+)\.?[\s\-/.,]*" + _DAY + r"[\s\-/.,]*" + _YEAR),  # Apr 2, 1956
+)
+
+
+def parse_typed_date(text: str, day_first: bool) -> dt.date | None:
+    """A date as nurses type it: '2 Apr 1956', 'April 2, 1956', '1956-04-02', or '02/04/1956' in the
+    clinic's order (`day_first`). None for an empty field; InputError saying how to type it otherwise.
+    The messages are short (they sit under the field); the field itself still shows what was typed.
+
+    Nothing is guessed: a two-digit year, or numbers that only make a date in the other order, are refused."""
+    value = " ".join(text.split()).lower()
+    if not value:
+        return None
+    example = "2 Apr 1956, " + ("02/04/1956" if day_first else "04/02/1956") + " or 1956-04-02"
+    for pattern in _TYPED_DATES:
+        found = pattern.fullmatch(value)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        if len(parts["year"]) != 4:
+            raise InputError("give the year with all four digits, e.g. 1956")
+        if "name" in parts:
+            month = _MONTHS.get(parts["name"])
+            if month is None:
+                raise InputError(f"'{shown(parts['name'][:20])}' is not a month; type e.g. {example}")
+            day = int(parts["day"])
+        elif "first" in parts:
+            day, month = (int(parts["first"]), int(parts["second"]))
+            if not day_first:
+                day, month = month, day
+        else:
+            day, month = int(parts["day"]), int(parts["month"])
+        try:
+            return dt.date(int(parts["year"]), month, day)
+        except ValueError:
+            order = " in day/month/year" if day_first else " in month/day/year"
+            raise InputError(f"no such day{order if 'first' in parts else ''}; type e.g. {example}") from None
+    raise InputError(f"not a date; type e.g. {example}")
+
+
 def check_birth_date(value: dt.date, today: dt.date | None = None) -> dt.date:
     """A date of birth from 1900 up to today; InputError otherwise."""
     today = today or dt.date.today()

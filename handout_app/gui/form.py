@@ -6,12 +6,12 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QDate, QLocale, Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
+    QGridLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -35,13 +35,12 @@ from ..domain import (
     Selection,
     Side,
     Target,
-    INTENT_NEEDED,
     default_intent,
 )
 from ..glyphs import problem as glyph_problem
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
+from .date_field import DateField, shown_date
 
-DATE_FORMAT = "d MMM yyyy"  # unambiguous whatever the system locale (REFERENCE: QDateEdit under C locale)
-NO_DATE = QDate(1900, 1, 1)
 
 _TARGET_LABELS = {
     Target.JOINT: "Hip joint (inside the joint)",
@@ -62,6 +61,12 @@ _GUIDANCE_LABELS = {
 }
 _SIDE_LABELS = {Side.LEFT: "&Left", Side.RIGHT: "&Right", Side.BILATERAL: "&Both"}
 _INTENT_LABELS = {Intent.DIAGNOSTIC: "Diagnostic", Intent.THERAPEUTIC: "Therapeutic", Intent.BOTH: "Diagnostic and therapeutic"}
+
+
+# Lines of room kept under a field for its message: two where the usual message needs them.
+_MESSAGE_LINES = {"intent": 2, "date-of-birth": 2, "procedure-date": 2}
+# The form's own words for a missing purpose: the combo box already says "Choose the purpose".
+_INTENT_MESSAGE = "Choose the purpose: it changes the consent (diagnostic, therapeutic or both)."
 
 
 def _typed(text: str) -> str:
@@ -96,18 +101,21 @@ class SelectionForm(QWidget):
         layout.addWidget(self._build_patient())
         layout.addWidget(self._build_factors())
         layout.addStretch(1)
+        self.set_date_order("")  # the computer's order until a clinic folder says otherwise
         self._built = True
         self._update_dependent_controls()
         self.refresh_validation()
 
     # -- building ----------------------------------------------------------------------------
     def _error_label(self, key: str) -> QLabel:
+        """The line under a field for its problem. Its room is kept when empty, so no control below moves
+        when a message appears or goes (a row jumping 20 px sent the next click to the wrong row)."""
         label = QLabel()
         label.setObjectName(f"error-{key}")
         label.setWordWrap(True)
         label.setStyleSheet("color: #b00020; font-weight: bold;")
         label.setAccessibleName(f"Problem with {key}")
-        label.hide()
+        label.setMinimumHeight(label.fontMetrics().lineSpacing() * _MESSAGE_LINES.get(key, 1))
         self._error_labels[key] = label
         return label
 
@@ -128,17 +136,17 @@ class SelectionForm(QWidget):
         form.addRow("&Target:", self.target)
 
         meds = QWidget()
-        meds_layout = QVBoxLayout(meds)
+        meds_layout = QGridLayout(meds)  # two columns: the form fits a 900-pixel-high screen with less scrolling
         meds_layout.setContentsMargins(0, 0, 0, 0)
         self.medications: dict[Medication, QCheckBox] = {}
-        for medication, text in _MEDICATION_LABELS.items():
+        for index, (medication, text) in enumerate(_MEDICATION_LABELS.items()):
             check = QCheckBox(text)
             check.setObjectName(f"medication-{medication.value}")
             check.setAccessibleName(f"Medication: {text}")
             check.toggled.connect(self._on_edit)
-            meds_layout.addWidget(check)
+            meds_layout.addWidget(check, index // 2, index % 2)
             self.medications[medication] = check
-        meds_layout.addWidget(self._error_label("medication"))
+        meds_layout.addWidget(self._error_label("medication"), 2, 0, 1, 2)
         medication_label = QLabel("Medications:")
         medication_label.setBuddy(self.medications[Medication.ANESTHETIC])
         form.addRow(medication_label, meds)
@@ -223,21 +231,10 @@ class SelectionForm(QWidget):
         edit.textChanged.connect(self._on_edit)
         return edit
 
-    def _date(self, name: str, accessible: str, allow_blank: bool) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setObjectName(name)
-        edit.setAccessibleName(accessible)
-        edit.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-        edit.setDisplayFormat(DATE_FORMAT)
-        edit.setCalendarPopup(True)
-        edit.setMaximumDate(QDate(2100, 12, 31))
-        if allow_blank:
-            # The lowest date stands for "not given" and shows as a blank.
-            edit.setMinimumDate(NO_DATE)
-            edit.setSpecialValueText(" ")
-            edit.setDate(NO_DATE)
-        edit.dateChanged.connect(self._on_edit)
-        return edit
+    def _date(self, name: str, accessible: str, first: dt.date, last: dt.date | None, open_year: int | None) -> DateField:
+        field_ = DateField(name, accessible, first, last, open_year)
+        field_.edited.connect(self._on_edit)
+        return field_
 
     def _build_patient(self) -> QGroupBox:
         box = QGroupBox("Patient")
@@ -251,18 +248,20 @@ class SelectionForm(QWidget):
         name_label = QLabel("&Name:")
         name_label.setBuddy(self.patient_name)
         form.addRow(name_label, name_box)
-        self.date_of_birth = self._date("date-of-birth", "Date of birth", allow_blank=True)
-        form.addRow("Dat&e of birth:", self.date_of_birth)
+        # A birth calendar opens near 1960, where most patients' birthdays are, not at January 1900.
+        self.date_of_birth = self._date("date-of-birth", "Date of birth", EARLIEST_BIRTH, None, 1960)
+        self._row_with_error(form, "Dat&e of birth:", self.date_of_birth, "date-of-birth", buddy=self.date_of_birth.edit)
         self.mrn = self._line("mrn", "Record number", 60)
         self._row_with_error(form, "Record nu&mber:", self.mrn, "mrn")
-        self.procedure_date = self._date("procedure-date", "Procedure date", allow_blank=False)
-        self.procedure_date.setDate(QDate.currentDate())
-        form.addRow("Procedure &date:", self.procedure_date)
+        self.procedure_date = self._date("procedure-date", "Procedure date", dt.date(FIRST_YEAR, 1, 1),
+                                         dt.date(LAST_YEAR, 12, 31), None)
+        self.procedure_date.setDate(dt.date.today())
+        self._row_with_error(form, "Procedure &date:", self.procedure_date, "procedure-date", buddy=self.procedure_date.edit)
         self.clinician = self._line("clinician", "Clinician")
         self._row_with_error(form, "Cl&inician:", self.clinician, "clinician")
         return box
 
-    def _row_with_error(self, form: QFormLayout, text: str, edit: QLineEdit, key: str) -> None:
+    def _row_with_error(self, form: QFormLayout, text: str, edit: QWidget, key: str, buddy: QWidget | None = None) -> None:
         """A form row with the field's problem shown under it; the label's shortcut still focuses the field."""
         box = QWidget()
         layout = QVBoxLayout(box)
@@ -270,12 +269,14 @@ class SelectionForm(QWidget):
         layout.addWidget(edit)
         layout.addWidget(self._error_label(key))
         label = QLabel(text)
-        label.setBuddy(edit)
+        label.setBuddy(buddy or edit)
         form.addRow(label, box)
 
     def _build_factors(self) -> QGroupBox:
         box = QGroupBox("Patient factors")
         layout = QVBoxLayout(box)
+        checks = QGridLayout()  # two columns, as the medications
+        layout.addLayout(checks)
         self.diabetes = QCheckBox("Diabetes")
         self.blood_thinners = QCheckBox("Blood thinners or bleeding risk")
         self.may_be_pregnant = QCheckBox("May be pregnant")
@@ -285,13 +286,15 @@ class SelectionForm(QWidget):
             AllergyKind.IODINE: QCheckBox("Allergy: iodine (dye or skin cleaner)"),
             AllergyKind.ANTISEPTIC: QCheckBox("Allergy: antiseptic (skin cleaner)"),
         }
-        for name, check in [("diabetes", self.diabetes), ("blood-thinners", self.blood_thinners),
-                            ("may-be-pregnant", self.may_be_pregnant),
-                            *((f"allergy-{k.value}", c) for k, c in self.allergy_checks.items())]:
-            check.setObjectName(name)
-            check.setAccessibleName(check.text())
-            check.toggled.connect(self._on_edit)
-            layout.addWidget(check)
+        factors = [("diabetes", self.diabetes), ("blood-thinners", self.blood_thinners),
+                   ("may-be-pregnant", self.may_be_pregnant)]
+        allergies = [(f"allergy-{k.value}", c) for k, c in self.allergy_checks.items()]
+        for column, group in enumerate((factors, allergies)):  # the patient's conditions left, allergies right
+            for row, (name, check) in enumerate(group):
+                check.setObjectName(name)
+                check.setAccessibleName(check.text())
+                check.toggled.connect(self._on_edit)
+                checks.addWidget(check, row, column)
         self.other_allergies = self._line("other-allergies", "Other allergies, separated by commas")
         self.other_allergies.setPlaceholderText("Other allergies, separated by commas")
         other_label = QLabel("&Other allergies:")
@@ -311,12 +314,26 @@ class SelectionForm(QWidget):
     def chosen_medications(self) -> frozenset[Medication]:
         return frozenset(m for m, check in self.medications.items() if check.isChecked())
 
-    @staticmethod
-    def _date_value(edit: QDateEdit) -> dt.date | None:
-        value = edit.date()
-        if value == NO_DATE and edit.minimumDate() == NO_DATE:
-            return None
-        return dt.date(value.year(), value.month(), value.day())
+    def _dates(self, errors: dict[str, str]) -> tuple[dt.date | None, dt.date | None]:
+        """The date of birth and procedure date; each problem goes into `errors` under its field."""
+        birth, problem = self.date_of_birth.value()
+        if problem:
+            errors["date-of-birth"] = problem
+        procedure, problem = self.procedure_date.value()
+        if problem:
+            errors["procedure-date"] = problem
+        elif procedure is None:
+            errors["procedure-date"] = f"Type the procedure date, e.g. {shown_date(dt.date.today())}."
+        elif not FIRST_YEAR <= procedure.year <= LAST_YEAR:
+            errors["procedure-date"] = f"{shown_date(procedure)} is not between {FIRST_YEAR} and {LAST_YEAR}."
+        if birth is not None:
+            if birth > dt.date.today():
+                errors["date-of-birth"] = f"{shown_date(birth)} is in the future."
+            elif birth < EARLIEST_BIRTH:
+                errors["date-of-birth"] = f"{shown_date(birth)} is before {EARLIEST_BIRTH.year}."
+            elif procedure is not None and birth > procedure and "procedure-date" not in errors:
+                errors["date-of-birth"] = f"{shown_date(birth)} is after the procedure date."
+        return birth, procedure
 
     def _allergies(self) -> tuple[Allergy, ...]:
         known = [Allergy(kind) for kind, check in self.allergy_checks.items() if check.isChecked()]
@@ -336,6 +353,7 @@ class SelectionForm(QWidget):
             errors["side"] = "Choose the side: Left, Right or Both."
         if not name:
             errors["patient-name"] = "Type the patient's name."
+        birth, procedure_day = self._dates(errors)
         # Text the bundled fonts cannot print is refused here, as Selection.check() refuses it for every render.
         typed_fields = (("patient-name", "The patient's name", name), ("mrn", "The record number", mrn),
                         ("clinician", "The clinician's name", clinician),
@@ -355,9 +373,9 @@ class SelectionForm(QWidget):
                 side=side,
                 patient=PatientDetails(
                     name=name or "-",
-                    date_of_birth=self._date_value(self.date_of_birth),
+                    date_of_birth=birth,
                     mrn=mrn,
-                    procedure_date=self._date_value(self.procedure_date),
+                    procedure_date=procedure_day,
                     clinician=clinician,
                 ),
                 factors=PatientFactors(
@@ -373,7 +391,7 @@ class SelectionForm(QWidget):
                 archival=self.archival.isChecked(),
             )
         if selection is not None and selection.intent is None and default_intent(medications) is None:
-            errors["intent"] = INTENT_NEEDED
+            errors["intent"] = _INTENT_MESSAGE
             selection = None  # the purpose changes the sheet and the consent: no preview, save or print until chosen
         warnings: list[str] = []
         if selection is not None:
@@ -417,6 +435,16 @@ class SelectionForm(QWidget):
             return Intent(self._clinic_intent)
         return None
 
+    def set_date_order(self, order: str) -> None:
+        """The clinic's order for numeric dates (clinic.toml date_order); "" follows the computer:
+        month first on one set to the United States, day first everywhere else."""
+        if order:
+            day_first = order == "day-month-year"
+        else:
+            day_first = QLocale.system().territory() != QLocale.Country.UnitedStates
+        for date_field in (self.date_of_birth, self.procedure_date):
+            date_field.set_day_first(day_first)
+
     def set_clinic_intent(self, value: str) -> None:
         """The clinic's default purpose for anesthetic mixed with another medicine ("" for none)."""
         if value == self._clinic_intent:
@@ -430,9 +458,7 @@ class SelectionForm(QWidget):
         """Show each problem next to its field; return the state."""
         state = self.state()
         for key, label in self._error_labels.items():
-            message = state.errors.get(key, "")
-            label.setText(message)
-            label.setVisible(bool(message))
+            label.setText(state.errors.get(key, ""))
         return state
 
     def _on_edit(self, *_: object) -> None:
@@ -448,8 +474,8 @@ class SelectionForm(QWidget):
         self.blockSignals(True)
         for edit in (self.patient_name, self.mrn, self.clinician, self.other_allergies):
             edit.clear()
-        self.date_of_birth.setDate(NO_DATE)
-        self.procedure_date.setDate(QDate.currentDate())
+        self.date_of_birth.clear()
+        self.procedure_date.setDate(dt.date.today())
         # Large print is this patient's need, so it goes with the patient.
         for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, self.large_print, *self.allergy_checks.values()):
             check.setChecked(False)

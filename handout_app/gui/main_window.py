@@ -573,6 +573,7 @@ class MainWindow(QMainWindow):
             except ClinicError:
                 profile = None
         self.form.set_clinic_intent(profile.default_intent if profile else "")
+        self.form.set_date_order(profile.date_order if profile else "")
         return profile
 
     def set_clinic_folder(self, folder: Path | None) -> None:

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, QSettings
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QRadioButton
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
 from handout_app.domain import AllergyKind, Guidance, Intent, Medication, Paper, Side, Target
@@ -259,7 +259,7 @@ def test_keyboard_shortcuts_and_accessible_names(window: MainWindow) -> None:
     assert window.save_action.shortcut().toString() == "Ctrl+S"
     assert window.print_action.shortcut().toString() == "Ctrl+P"
     checked = 0
-    for kind in (QLineEdit, QComboBox, QCheckBox, QRadioButton, QDateEdit):
+    for kind in (QLineEdit, QComboBox, QCheckBox, QRadioButton):
         for widget in window.form.findChildren(kind):
             if widget.objectName().startswith("qt_"):
                 continue  # Qt's own parts inside a date box
@@ -478,3 +478,8 @@ def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot:
     assert len(letters) > 8 and len(letters) == len(set(letters)), sorted(letters)
     # The sides keep their own letters: Alt+L, Alt+R, Alt+B.
     assert {"l", "r", "b"} <= set(_mnemonics(window))
+    from handout_app.gui.print_job import PrintProgressDialog
+
+    progress = PrintProgressDialog(window, "Front desk", 5)
+    letters = _mnemonics(progress)
+    assert len(letters) == 2 and len(set(letters)) == 2, letters
