@@ -286,6 +286,45 @@ def load_clinic(folder: Path) -> ClinicProfile:
     return parse_clinic_toml(_read_toml_text(path), path, folder)
 
 
+def read_clinic_for_repair(folder: Path) -> tuple[ClinicProfile, str]:
+    """clinic.toml for the settings dialog, even when a value in it is wrong: (the profile, "") when the
+    file is fine, else (what could be read, the problem). A wrong value is kept as it was typed, so the
+    dialog shows it beside the error and the user fixes it there (the one time the dialog is needed).
+
+    A file that is not TOML at all, or a broken [approval] sign-off, cannot be repaired field by field:
+    the original ClinicError is raised, naming the file and line to fix in a text editor.
+    """
+    folder = Path(folder)
+    try:
+        return load_clinic(folder), ""
+    except ClinicError as exc:
+        problem = exc
+    path = folder / "clinic.toml"
+    try:
+        text = _read_toml_text(path)
+        data = tomllib.loads(text)
+    except (ClinicError, tomllib.TOMLDecodeError, RecursionError):
+        raise problem from None
+    table = data.get("clinic")
+    values: dict[str, Any] = {}
+    translations: list[tuple[str, str, str]] = []
+    for key, value in (table.items() if isinstance(table, dict) else ()):
+        if key in BOOLEAN_FIELDS and isinstance(value, bool):
+            values[key] = value
+        elif key in LOCALIZED_FIELDS and isinstance(value, dict):
+            texts = {language: str(text) for language, text in value.items() if language in LANGUAGES}
+            values[key], others = _split_localized(key, texts)
+            translations += others
+        elif key in CLINIC_FIELDS and key not in BOOLEAN_FIELDS and isinstance(value, (str, int, float)):
+            values[key] = str(value)
+    try:
+        approval = _parse_approval(data["approval"], text, path) if "approval" in data else None
+    except ClinicError:
+        raise problem from None
+    profile = ClinicProfile(folder=folder.resolve(), translations=tuple(translations), approval=approval, **values)
+    return profile, str(problem)
+
+
 def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     """The ClinicProfile that clinic.toml text `text` (the file `path` in `folder`) describes.
 

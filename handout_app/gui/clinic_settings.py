@@ -57,7 +57,8 @@ class ClinicSettingsDialog(QDialog):
 
     changed = Signal(dict)
 
-    def __init__(self, profile: ClinicProfile, folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, profile: ClinicProfile, folder: Path, parent: QWidget | None = None, problem: str = "") -> None:
+        """`problem`: what is wrong with clinic.toml as it stands (clinic.read_clinic_for_repair), shown at once."""
         super().__init__(parent)
         self.setWindowTitle("Clinic settings")
         self._profile = profile
@@ -109,6 +110,22 @@ class ClinicSettingsDialog(QDialog):
             self.paper.addItem(text, value)
         self.paper.setCurrentIndex(max(0, self.paper.findData(profile.default_paper or "a4")))
         form.addRow("Default pape&r:", self.paper)
+        self.intent = QComboBox()
+        self.intent.setObjectName("default_intent")
+        self.intent.setAccessibleName("Default purpose for local anesthetic with another medicine")
+        for text, value in (("Ask the nurse every time", ""), ("Diagnostic", "diagnostic"),
+                            ("Therapeutic", "therapeutic"), ("Diagnostic and therapeutic", "both")):
+            self.intent.addItem(text, value)
+        self.intent.setCurrentIndex(max(0, self.intent.findData(profile.default_intent)))
+        form.addRow("Default p&urpose (anesthetic mixed):", self.intent)
+        self.date_order = QComboBox()
+        self.date_order.setObjectName("date_order")
+        self.date_order.setAccessibleName("How numeric dates are typed")
+        for text, value in (("As this computer is set", ""), ("Day/month/year (02/04/1956 is 2 April)", "day-month-year"),
+                            ("Month/day/year (04/02/1956 is 2 April)", "month-day-year")):
+            self.date_order.addItem(text, value)
+        self.date_order.setCurrentIndex(max(0, self.date_order.findData(profile.date_order)))
+        form.addRow("Numeric da&tes:", self.date_order)
         self.name_in_file = QCheckBox("Saved file names may include the patient's name")
         self.name_in_file.setChecked(profile.patient_name_in_file_name)
         form.addRow("", self.name_in_file)
@@ -127,6 +144,9 @@ class ClinicSettingsDialog(QDialog):
         self.error.setStyleSheet("color: #a4001d; font-weight: bold;")
         self.error.hide()
         layout.addWidget(self.error)
+        if problem:
+            self._show_error(f"clinic.toml has a problem: {problem}\nCorrect it here and press Save; "
+                             "a value that could not be read is shown as it was written.")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -141,6 +161,8 @@ class ClinicSettingsDialog(QDialog):
                 language: " ".join(edit.text().split()) for (field, language), edit in self.language_fields.items() if field == key
             }
         result["default_paper"] = self.paper.currentData()
+        result["default_intent"] = self.intent.currentData()
+        result["date_order"] = self.date_order.currentData()
         result["patient_name_in_file_name"] = self.name_in_file.isChecked()
         return result
 

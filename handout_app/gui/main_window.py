@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..catalog import Catalog
-from ..clinic import ClinicError, ClinicProfile, load_clinic
+from ..clinic import ClinicError, ClinicProfile, load_clinic, read_clinic_for_repair
 from ..clinic_archive import ArchiveError, export_zip, import_zip
 from .. import print_queue
 from ..domain import selection_to_dict
@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         # The whole form fits side by side with its scroll bar: no control is cut off.
         scroll.setMinimumWidth(self.form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(scroll)
         splitter.addWidget(self.preview)
         splitter.setStretchFactor(1, 1)
@@ -654,17 +654,31 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
             return
         try:
-            profile = load_clinic(self._clinic_folder)
+            # A wrong value still opens the dialog, with the problem shown, so it can be corrected there.
+            profile, problem = read_clinic_for_repair(self._clinic_folder)
         except ClinicError as exc:
             dialogs.show_error(self, "clinic.toml has a problem", f"{exc}\n\nFix the file in a text editor, then press Reload.")
             return
-        dialog = ClinicSettingsDialog(profile, self._clinic_folder, self)
+        dialog = ClinicSettingsDialog(profile, self._clinic_folder, self, problem=problem)
         dialog.changed.connect(self._preview_clinic_values)
-        saved = dialogs.run_dialog(dialog)
+        sizes = self.splitter.sizes()
+        self._place_beside_preview(dialog)
+        try:
+            saved = dialogs.run_dialog(dialog)
+        finally:
+            self.splitter.setSizes(sizes)
         self._clinic_overrides = {}
         self._refresh_preview("Saved clinic.toml." if saved else "Clinic settings not changed.")
         self._clinic = self._load_clinic_profile()
         self._show_approval_state()
+
+    def _place_beside_preview(self, dialog: QWidget) -> None:
+        """Put the settings where the form is, and narrow the form to the dialog's width, so the
+        preview the settings change stays in view beside them (it used to be covered)."""
+        width = dialog.sizeHint().width()
+        total = sum(self.splitter.sizes())
+        self.splitter.setSizes([width, max(total - width, 0)])
+        dialog.move(self.splitter.mapToGlobal(self.splitter.rect().topLeft()))
 
     def _preview_clinic_values(self, values: dict) -> None:
         self._clinic_overrides = values

@@ -174,3 +174,39 @@ def test_choosing_a_logo_checks_it_and_copies_it_in_on_save(qtbot: QtBot, clinic
     assert 'logo = "assets/new-logo.png"' in (clinic / "clinic.toml").read_text()
     assert (clinic / "assets" / "logo.svg").is_file()  # the old logo file is left alone
     window.close()
+
+
+def test_settings_open_on_a_broken_clinic_toml_and_fix_it(qtbot: QtBot, clinic: Path, dialog_log: list,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one time the dialog is needed: a wrong value is shown with the problem and corrected there."""
+    toml = clinic / "clinic.toml"
+    toml.write_text(toml.read_text().replace('default_paper = "a4"', 'default_paper = "a4"\ndate_order = "us"'))
+    window = open_window(qtbot, clinic_folder=clinic)
+    seen: dict[str, object] = {}
+
+    def drive(dialog: ClinicSettingsDialog) -> bool:
+        seen["error"] = dialog.error.text()
+        seen["beside"] = dialog.pos().x() + dialog.sizeHint().width() <= window.preview.mapToGlobal(window.preview.rect().topLeft()).x() + 1
+        dialog.date_order.setCurrentIndex(dialog.date_order.findData("month-day-year"))
+        dialog.save()
+        return dialog.result() == ClinicSettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialogs, "run_dialog", drive)
+    window.clinic_settings_action.trigger()
+    assert "date_order" in str(seen["error"]) and "line" in str(seen["error"]) and "Correct it here" in str(seen["error"])
+    assert seen["beside"], "the settings cover the preview"
+    assert not dialog_log  # no "cannot open" message
+    from handout_app.clinic import load_clinic
+
+    assert load_clinic(clinic).date_order == "month-day-year"
+    assert "04/02/1956" in window.form.date_of_birth.edit.placeholderText()  # the window follows the new order
+    window.close()
+
+
+def test_a_clinic_toml_that_is_not_toml_still_names_its_line(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
+    (clinic / "clinic.toml").write_text('[clinic]\nname = "Unclosed\n')
+    window = open_window(qtbot, clinic_folder=clinic)
+    window.clinic_settings_action.trigger()
+    title, message = dialog_log[-1]
+    assert title == "clinic.toml has a problem" and "line 2" in message and "text editor" in message
+    window.close()
