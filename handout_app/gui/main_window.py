@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Iterator
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QMainWindow, QProgressDialog, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QApplication, QHBoxLayout, QLabel, QMainWindow, QProgressDialog, QPushButton, QScrollArea, QSplitter, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from .. import __version__
@@ -38,6 +39,7 @@ from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
 
 PREVIEW_DELAY_MS = 300
+ZOOM_STEPS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
 # The sheet prints the time it was made; a preview older than this is made again for Save and Print,
 # so the time on paper is when it was handed out, not when the form was last touched.
 FRESH_PREVIEW_S = 60
@@ -75,6 +77,17 @@ class PreviewPane(QWidget):
         self.view.setAccessibleName("Handout preview")
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.pageNavigator().currentPageChanged.connect(lambda _page: self._show_page_number())
+        self.page_label = QLabel()
+        self.page_label.setObjectName("preview-page")
+        self.page_label.setAccessibleName("Page shown in the preview")
+        self.controls = QWidget()
+        self.controls.setObjectName("preview-controls")
+        self._control_row = QHBoxLayout(self.controls)
+        self._control_row.setContentsMargins(4, 2, 4, 2)
+        self._control_row.addWidget(self.page_label)
+        self._control_row.addStretch(1)
+        self._to_top_next = False
         self.document: QPdfDocument | None = None
         self._buffer = None
         self.pdf_bytes: bytes = b""
@@ -92,8 +105,10 @@ class PreviewPane(QWidget):
         layout.addWidget(self.warnings)
         layout.addWidget(self.message)
         layout.addWidget(self.set_error_buttons)
+        layout.addWidget(self.controls)
         layout.addWidget(self.view, 1)
         self.show_message("Fill in the form to see the handout here.")
+        self.controls.hide()
 
     def show_warnings(self, warnings: list[str] | tuple[str, ...]) -> None:
         self.warnings.setText("\n".join(f"⚠ {w}" for w in warnings))
@@ -115,12 +130,66 @@ class PreviewPane(QWidget):
         self.message.show()
         self.set_error_buttons.show()
 
+    def add_control(self, action: QAction) -> None:
+        """A button for one of the window's preview actions (zoom, pages), beside the page number."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab stays in the form; the shortcuts work anywhere
+        self._control_row.addWidget(button)
+
+    def _show_page_number(self) -> None:
+        count = self.document.pageCount() if self.document is not None else 0
+        page = self.view.pageNavigator().currentPage() + 1
+        self.page_label.setText(f"Page {min(page, count)} of {count}" if count else "")
+
+    def go_to_page(self, page: int) -> None:
+        """Show the top of `page` (0-based, clamped to the sheet)."""
+        if self.document is None or self.document.pageCount() == 0:
+            return
+        page = max(0, min(page, self.document.pageCount() - 1))
+        navigator = self.view.pageNavigator()
+        navigator.jump(page, QPointF(0, 0), navigator.currentZoom())
+        if page == 0:
+            self.view.verticalScrollBar().setValue(0)  # the very top, the margin above page 1 included
+        self._show_page_number()
+
+    def turn_page(self, step: int) -> None:
+        self.go_to_page(self.view.pageNavigator().currentPage() + step)
+
+    def zoom(self, step: int) -> None:
+        """One step in (1) or out (-1) from the zoom on screen; 0 fits the page width again."""
+        if step == 0:
+            self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+            return
+        current = self.view.zoomFactor() if self.view.zoomMode() == QPdfView.ZoomMode.Custom else self._fit_width_factor()
+        if step > 0:
+            factor = next((z for z in ZOOM_STEPS if z > current + 0.01), ZOOM_STEPS[-1])
+        else:
+            factor = next((z for z in reversed(ZOOM_STEPS) if z < current - 0.01), ZOOM_STEPS[0])
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(factor)
+
+    def _fit_width_factor(self) -> float:
+        if self.document is None or self.document.pageCount() == 0:
+            return 1.0
+        page_pixels = self.document.pagePointSize(0).width() / 72 * self.view.logicalDpiX()
+        return max(0.1, (self.view.viewport().width() - 2 * self.view.documentMargins().left()) / page_pixels)
+
+    def back_to_top_next_time(self) -> None:
+        """The next sheet shown opens at the top of page 1 (a new patient's sheet, not where the last was)."""
+        self._to_top_next = True
+
     def show_pdf(self, data: bytes) -> None:
         old_document, old_buffer = self.document, self._buffer
         self.document, self._buffer = load_pdf(data)
         self.pdf_bytes = data
         self.view.setDocument(self.document)
+        if self._to_top_next:
+            self._to_top_next = False
+            self.go_to_page(0)
+        self._show_page_number()
         self.view.show()
+        self.controls.show()
         self.message.hide()
         self.set_error_buttons.hide()
         if old_document is not None:
@@ -132,6 +201,7 @@ class PreviewPane(QWidget):
         """Hide the preview (an outdated sheet must never be on screen); the message explains why."""
         self.pdf_bytes = b""
         self.view.hide()
+        self.controls.hide()
 
 
 class MainWindow(QMainWindow):
@@ -156,6 +226,10 @@ class MainWindow(QMainWindow):
         self._handed_out: dict | None = None  # the selection last saved or printed (for the close question)
         self._builtin_only = False  # the user's explicit choice after a clinic set error
         self._clinic_overrides: dict = {}  # clinic settings being edited, not saved yet
+        self.clinic_label = QLabel()
+        self.clinic_label.setObjectName("clinic-folder")
+        self.clinic_label.setAccessibleName("Active clinic folder")
+        self.statusBar().addPermanentWidget(self.clinic_label)
         self._clinic = self._load_clinic_profile()
 
         scroll = QScrollArea()
@@ -231,6 +305,21 @@ class MainWindow(QMainWindow):
         clinic_menu.addAction(self.export_action)
         clinic_menu.addAction(self.import_action)
         self.menuBar().addMenu("&Help").addAction(self.about_action)
+        self.zoom_out_action = QAction("Zoom out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
+                                       triggered=lambda: self.preview.zoom(-1))
+        self.zoom_in_action = QAction("Zoom in", self, shortcuts=[QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")],
+                                      triggered=lambda: self.preview.zoom(1))
+        self.fit_width_action = QAction("Fit width", self, shortcut=QKeySequence("Ctrl+0"), triggered=lambda: self.preview.zoom(0))
+        self.previous_page_action = QAction("Previous page", self, shortcut=QKeySequence(Qt.Key.Key_PageUp),
+                                            triggered=lambda: self.preview.turn_page(-1))
+        self.next_page_action = QAction("Next page", self, shortcut=QKeySequence(Qt.Key.Key_PageDown),
+                                        triggered=lambda: self.preview.turn_page(1))
+        view_menu = self.menuBar().addMenu("&Zoom")  # V is taken by Archi&val; Z is free
+        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_width_action,
+                       self.previous_page_action, self.next_page_action):
+            action.setToolTip(f"{action.text()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            view_menu.addAction(action)
+            self.preview.add_control(action)
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
         for action in (self.new_action, self.save_action, self.print_action, self.clinic_settings_action):
@@ -342,6 +431,7 @@ class MainWindow(QMainWindow):
     # -- commands ------------------------------------------------------------------------------
     def new_patient(self) -> None:
         """Clear the patient, keep the procedure and clinic."""
+        self.preview.back_to_top_next_time()
         self.form.clear_patient()
         self.statusBar().showMessage("New patient: the procedure is kept. Choose the side and type the name.")
 
@@ -574,7 +664,18 @@ class MainWindow(QMainWindow):
                 profile = None
         self.form.set_clinic_intent(profile.default_intent if profile else "")
         self.form.set_date_order(profile.date_order if profile else "")
+        self._show_clinic_folder(profile)
         return profile
+
+    def _show_clinic_folder(self, profile: ClinicProfile | None) -> None:
+        """Name the active clinic folder in the status bar, and the clinic in the title bar."""
+        if self._clinic_folder is None:
+            self.clinic_label.setText("No clinic folder: built-in wording, blank lines for the clinic's details")
+        else:
+            self.clinic_label.setText(f"Clinic folder: {self._clinic_folder}")
+        self.clinic_label.setToolTip(self.clinic_label.text())
+        name = profile.name if profile is not None and profile.name else ""
+        self.setWindowTitle(f"Hip injection handout – {name}" if name else "Hip injection handout")
 
     def set_clinic_folder(self, folder: Path | None) -> None:
         """Use another clinic folder (remembered for next time) and re-render."""

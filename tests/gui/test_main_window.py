@@ -483,3 +483,38 @@ def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot:
     progress = PrintProgressDialog(window, "Front desk", 5)
     letters = _mnemonics(progress)
     assert len(letters) == 2 and len(set(letters)) == 2, letters
+
+
+def test_preview_zoom_pages_and_a_new_patient_opens_at_the_top(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtPdfWidgets import QPdfView
+
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    preview = window.preview
+    pages = preview.document.pageCount()
+    assert preview.page_label.text() == f"Page 1 of {pages}"
+    window.form.patient_name.setFocus()
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_PageDown)
+    assert preview.page_label.text() == f"Page 3 of {pages}"
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_PageUp)
+    assert preview.page_label.text() == f"Page 2 of {pages}"
+    assert window.form.patient_name.text() == "Jane Example"  # the keys moved the preview, not the form
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert preview.view.zoomMode() == QPdfView.ZoomMode.Custom
+    bigger = preview.view.zoomFactor()
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert preview.view.zoomFactor() < bigger
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert preview.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
+    preview.go_to_page(pages - 1)
+    window.new_patient()
+    fill_valid(window, name="Next Patient", side="left")
+    qtbot.waitUntil(lambda: window.save_action.isEnabled() and "Next Patient" in pdf_text(preview.pdf_bytes), timeout=30_000)
+    assert preview.page_label.text() == f"Page 1 of {preview.document.pageCount()}"
+    assert preview.view.verticalScrollBar().value() == 0
+
+
+def test_the_active_clinic_folder_is_named_in_the_window(qtbot: QtBot, window: MainWindow) -> None:
+    assert "clinic" in window.clinic_label.text() and "Riverside" in window.windowTitle()
