@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .catalog import LANGUAGES, CatalogError
+from .catalog import LANGUAGES, CatalogError, SelectionRefused, select
 from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
 from .domain import (
     Allergy, AllergyKind, Guidance, Intent, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
@@ -291,6 +291,44 @@ def claims_problems(template_set: TemplateSet) -> list[Problem]:
     return problems
 
 
+def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: bool = True) -> list[Problem]:
+    """Two items of the clinic's that print the same heading twice in one section of one sheet (a copy
+    of the example clinic gave two steroid-card rows under a doubled heading). In the aftercare
+    timeline, items with the same heading next to each other share it, so only a repeat further down
+    counts there. Pairs of built-in items are the project's own tests' business."""
+    found: dict[tuple[str, str], Problem] = {}
+    catalog = template_set.catalog
+    for label, procedure in procedures():
+        intents = [None] if default_intent(procedure.medications) else list(Intent)
+        for (factor_name, factors), intent in itertools.product(FACTOR_SETS, intents):
+            try:
+                content = select(catalog, replace(procedure, factors=factors, intent=intent))
+            except SelectionRefused:
+                continue
+            for section, items in content.sections.items():
+                for language in LANGUAGES:
+                    first_with: dict[str, Any] = {}
+                    previous = ""
+                    for item in items:
+                        title = item.title.get(language, "")
+                        earlier = first_with.get(title)
+                        shared = section == "after" and previous == title
+                        if title and earlier is not None and not shared and (not clinic_items_only or
+                                item.source.startswith("content/") or earlier.source.startswith("content/")):
+                            key = (section, item.id)  # one report per item, whatever the language
+                            problem = found.setdefault(key, Problem(
+                                f"{item.source}, item '{item.id}'",
+                                f"prints the heading '{title}' a second time in section '{section}' ({language}), "
+                                f"after item '{earlier.id}' ({earlier.source}).",
+                                f"Give it its own heading, or place it right after the other item (after = \"{earlier.id}\") "
+                                "if it belongs under the same heading" + (" (aftercare rows then share it)." if section == "after" else "."),
+                            ))
+                            problem.combinations.append(f"{label}; {factor_name}" + (f", purpose {intent.value}" if intent else ""))
+                        first_with.setdefault(title, item)
+                        previous = title
+    return list(found.values())
+
+
 def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
     """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
     print(f"Checking the template set in {folder}", file=out)
@@ -313,7 +351,8 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
     }[approval.state], file=out)
     print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
     problems = (clinic_text_problems(template_set) + approval_problems(template_set, approval)
-                + claims_problems(template_set) + readability_problems(template_set))
+                + claims_problems(template_set) + readability_problems(template_set)
+                + duplicate_heading_problems(template_set))
     jobs = combinations()
     results = render_all(folder, jobs, timeout, workers or os.cpu_count() or 1)
     by_message: dict[str, Problem] = {}

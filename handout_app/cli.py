@@ -253,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check-templates", help="check a clinic folder: render every common combination and report problems"
     )
     check.add_argument("folder", type=_checked(_path), metavar="DIR", help="the clinic folder")
+    new_clinic = commands.add_parser("new-clinic", help="make a clean, commented clinic folder to start from")
+    new_clinic.add_argument("folder", type=_checked(_path), metavar="DIR", help="the new folder (must not exist yet)")
+    new_clinic.add_argument("--name", required=True, type=_text(), help="the clinic's name, as printed on every handout")
     check.add_argument("--list-items", action="store_true", help="list every item's id, section and source, then stop")
     check.add_argument("--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)")
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
@@ -466,6 +469,21 @@ def _check_templates(args: argparse.Namespace) -> int:
     return run_check(args.folder, sys.stdout, timeout=args.timeout)
 
 
+def _new_clinic(args: argparse.Namespace) -> int:
+    from .clinic import ClinicError
+    from .new_clinic import create_clinic_folder
+
+    try:
+        folder = create_clinic_folder(args.folder, args.name)
+    except ClinicError as exc:
+        return _fail(EXIT_BAD_INPUT, str(exc))
+    print(f"Made the clinic folder {folder} for {' '.join(args.name.split())}.\n"
+          f"Next: fill in {folder / 'clinic.toml'} (every field is explained in it), then run\n"
+          f"  handout-app check-templates {folder}\n"
+          f"  handout-app gui --clinic {folder}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `handout-app` and `python -m handout_app`."""
     args = build_parser().parse_args(argv)
@@ -478,6 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "check-templates":
             return _check_templates(args)
+        if args.command == "new-clinic":
+            return _new_clinic(args)
         clinic = getattr(args, "clinic", None)
         if clinic is not None:
             from .clinic import ClinicError, load_clinic

@@ -460,7 +460,7 @@ def _check_logo_in_folder(profile: ClinicProfile, path: Path, line: int | None) 
         raise ClinicError(path, f"logo '{profile.logo}' {exc}", line) from None
 
 
-def _toml_value(value: object) -> str:
+def toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
@@ -482,9 +482,9 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
         texts = profile.texts(key) if key in LOCALIZED_FIELDS else {}
         if len(texts) > 1:
             # One text per language, as an inline table: emergency_line = { en = "...", es = "..." }
-            lines.append(f"{key} = {{ " + ", ".join(f"{language} = {_toml_value(text)}" for language, text in texts.items()) + " }")
+            lines.append(f"{key} = {{ " + ", ".join(f"{language} = {toml_value(text)}" for language, text in texts.items()) + " }")
             continue
-        lines.append(f"{key} = {_toml_value(value)}")
+        lines.append(f"{key} = {toml_value(value)}")
     if profile.approval is not None:
         # Kept exactly as it was: the settings dialog never signs the wording off.
         approval = profile.approval
@@ -492,10 +492,10 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
             "",
             "# Wording sign-off: the sheet's footer names it while the wording hash still matches (check-templates prints it).",
             "[approval]",
-            f"name = {_toml_value(approval.name)}",
-            f"role = {_toml_value(approval.role)}",
+            f"name = {toml_value(approval.name)}",
+            f"role = {toml_value(approval.role)}",
             f"date = {approval.date.isoformat()}",
-            f"content_hash = {_toml_value(approval.content_hash)}",
+            f"content_hash = {toml_value(approval.content_hash)}",
         ]
     return "\n".join(lines) + "\n"
 

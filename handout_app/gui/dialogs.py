@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QGridLayout, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QWidget
 
 
 def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
@@ -98,6 +98,12 @@ def ask_folder(parent: QWidget, title: str, start: Path | None = None) -> Path |
     """Pick a folder; None if cancelled."""
     path = QFileDialog.getExistingDirectory(parent, title, str(start or Path.home()))
     return Path(path) if path else None
+
+
+def ask_clinic_name(parent: QWidget) -> str | None:
+    """The new clinic's name, as printed on every handout; None when cancelled."""
+    name, accepted = QInputDialog.getText(parent, "New clinic folder", "The clinic's name, as printed on every handout:")
+    return name if accepted else None
 
 
 def ask_zip_to_open(parent: QWidget) -> Path | None:

@@ -28,6 +28,7 @@ from ..clinic_archive import ArchiveError, export_zip, import_zip
 from .. import print_queue
 from ..domain import selection_to_dict
 from ..naming import handout_file_name
+from ..new_clinic import create_clinic_folder
 from ..output_files import OutputExists, OutputNotRegular, check_target, write_atomically
 from ..wording_approval import ApprovalState, check_approval
 from . import dialogs
@@ -292,13 +293,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         self.clinic_settings_action = QAction("Clinic &settings...", self, triggered=self.edit_clinic_settings)
         self.choose_clinic_action = QAction("&Choose clinic folder...", self, triggered=self.choose_clinic_folder)
+        self.new_clinic_action = QAction("&New clinic folder...", self, triggered=self.new_clinic_folder)
         self.open_clinic_action = QAction("&Open clinic folder", self, triggered=self.open_clinic_folder)
         self.reload_action = QAction("&Reload clinic folder", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.reload_clinic)
         self.builtin_action = QAction("Use &built-in wording for now", self, checkable=True, toggled=self._set_builtin_only)
         self.export_action = QAction("&Export clinic folder...", self, triggered=self.export_clinic)
         self.import_action = QAction("&Import clinic folder...", self, triggered=self.import_clinic)
         clinic_menu = self.menuBar().addMenu("&Clinic")
-        for action in (self.clinic_settings_action, self.choose_clinic_action, self.open_clinic_action, self.reload_action):
+        for action in (self.clinic_settings_action, self.choose_clinic_action, self.new_clinic_action,
+                       self.open_clinic_action, self.reload_action):
             clinic_menu.addAction(action)
         clinic_menu.addAction(self.builtin_action)
         clinic_menu.addSeparator()
@@ -741,6 +744,25 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Not a clinic folder", f"{folder} has no clinic.toml. Choose the folder that holds it.")
             return
         self.set_clinic_folder(folder)
+
+    def new_clinic_folder(self) -> None:
+        """Make a clean, commented clinic folder (new_clinic.py), switch to it and open its settings."""
+        name = dialogs.ask_clinic_name(self)
+        if name is None or not name.strip():
+            return
+        place = dialogs.ask_folder(self, "Choose where to put the new clinic folder", None)
+        if place is None:
+            return
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "clinic"
+        folder = free_name(place / slug)
+        try:
+            create_clinic_folder(folder, name)
+        except ClinicError as exc:
+            dialogs.show_error(self, "Could not make the clinic folder", f"{exc}\n\nNothing was made.")
+            return
+        self.set_clinic_folder(folder)
+        self.statusBar().showMessage(f"Made the clinic folder {folder}. Fill in the clinic's details.")
+        self.edit_clinic_settings()
 
     def open_clinic_folder(self) -> None:
         if self._clinic_folder is None:

@@ -210,3 +210,20 @@ def test_a_clinic_toml_that_is_not_toml_still_names_its_line(qtbot: QtBot, clini
     title, message = dialog_log[-1]
     assert title == "clinic.toml has a problem" and "line 2" in message and "text editor" in message
     window.close()
+
+
+def test_clinic_menu_new_clinic_folder_makes_a_clean_folder_and_opens_its_settings(
+    qtbot: QtBot, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(qtbot)
+    monkeypatch.setattr(dialogs, "ask_clinic_name", lambda parent: "Northside Clinic")
+    monkeypatch.setattr(dialogs, "ask_folder", lambda parent, title, start=None: tmp_path)
+    opened: list[str] = []
+    monkeypatch.setattr(dialogs, "run_dialog", lambda dialog: opened.append(dialog.fields["name"].text()) or False)
+    window.new_clinic_action.trigger()
+    folder = tmp_path / "northside-clinic"
+    assert (folder / "clinic.toml").is_file() and opened == ["Northside Clinic"]
+    assert window.clinic_label.text() == f"Clinic folder: {folder}" and "Northside Clinic" in window.windowTitle()
+    window.new_clinic_action.trigger()  # the same name again: a new folder beside it, never the old one
+    assert (tmp_path / "northside-clinic-2" / "clinic.toml").is_file() and not dialog_log
+    window.close()
