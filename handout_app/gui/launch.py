@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
+from types import TracebackType
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
@@ -62,5 +64,24 @@ def launch(clinic_folder: Path | None = None) -> int:
     remembered = QSettings().value("clinic_folder")
     folder = Path(remembered) if remembered and Path(remembered).is_dir() else None
     window = MainWindow(catalog, clinic_folder=folder)
+    sys.excepthook = _unexpected_error_hook(window)
     window.show()
     return app.exec()
+
+
+def _unexpected_error_hook(window: QWidget):  # type: ignore[no-untyped-def]
+    """A bug in a menu command must not pass in silence, nor show a traceback: say so plainly.
+
+    stderr gets where it happened (file, line, kind), not the exception's text, which could hold
+    what was typed about the patient."""
+    from . import dialogs
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        where = "".join(traceback.format_tb(trace)[-3:])
+        sys.stderr.write(f"Unexpected error {kind.__name__} in:\n{where}")
+        dialogs.show_error(window, "Something went wrong",
+                           "That command stopped because of an error in the program. The form has not changed: "
+                           "check the preview, then try again. If it happens again, save the PDF instead "
+                           f"(Ctrl+S) and tell your IT support ({kind.__name__}).")
+
+    return hook

@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.new_action = QAction("&New patient", self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_patient)
         self.save_action = QAction("&Save PDF...", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save_pdf)
-        self.print_action = QAction("&Print...", self, shortcut=QKeySequence.StandardKey.Print, triggered=self.print_pdf)
+        self.print_action = QAction("&Print...", self, shortcut=QKeySequence.StandardKey.Print, triggered=lambda: self.print_pdf())  # not the action's "checked" flag
         self.about_action = QAction("&About", self, triggered=self.show_about)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         file_menu = self.menuBar().addMenu("&File")
@@ -307,7 +307,6 @@ class MainWindow(QMainWindow):
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.export_action)
         clinic_menu.addAction(self.import_action)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
         self.zoom_out_action = QAction("Zoom out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
                                        triggered=lambda: self.preview.zoom(-1))
         self.zoom_in_action = QAction("Zoom in", self, shortcuts=[QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")],
@@ -323,6 +322,7 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"{action.text()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
             view_menu.addAction(action)
             self.preview.add_control(action)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
         for action in (self.new_action, self.save_action, self.print_action, self.clinic_settings_action):

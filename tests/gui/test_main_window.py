@@ -518,3 +518,18 @@ def test_preview_zoom_pages_and_a_new_patient_opens_at_the_top(qtbot: QtBot, win
 
 def test_the_active_clinic_folder_is_named_in_the_window(qtbot: QtBot, window: MainWindow) -> None:
     assert "clinic" in window.clinic_label.text() and "Riverside" in window.windowTitle()
+
+
+def test_an_unexpected_error_in_a_command_is_said_plainly_without_its_text(
+    window: MainWindow, dialog_log: list, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from handout_app.gui.launch import _unexpected_error_hook
+
+    typed = window.form.patient_name.text() or "Jane" + " Example"  # what was typed: not in the source line
+    try:
+        raise ValueError(typed)
+    except ValueError as exc:
+        _unexpected_error_hook(window)(ValueError, exc, exc.__traceback__)
+    title, message = dialog_log[-1]
+    assert title == "Something went wrong" and "The form has not changed" in message and "ValueError" in message
+    assert "Jane" not in capsys.readouterr().err and "Jane" not in message

@@ -52,7 +52,7 @@ def test_the_queue_gets_the_pdf_itself_with_the_dialogs_choices(
     cups = fake_cups.install(monkeypatch, tmp_path, pending_polls=2)
     fill_valid(window, name="Queue Patient")
     wait_for_preview(qtbot, window)
-    window.print_pdf()
+    window.print_action.trigger()  # as the menu, the toolbar and Ctrl+P do
     pages = window.preview.document.pageCount()
     assert cups.job_pdf.read_bytes() == window.preview.pdf_bytes  # the previewed bytes, not page pictures
     args = cups.lp_args
@@ -82,7 +82,7 @@ def test_clicks_and_keys_during_printing_never_change_the_sheet_or_the_form(
         qtbot.mouseClick(form.side_buttons[Side.LEFT], Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(400, meddle)
-    window.print_pdf()
+    qtbot.keyClick(window.form.patient_name, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # Ctrl+P
     qtbot.wait(300)  # let anything that was queued be delivered now
     assert seen_during == [True]
     assert form.side_buttons[Side.RIGHT].isChecked() and not form.side_buttons[Side.LEFT].isChecked()
