@@ -141,7 +141,7 @@ def combinations() -> list[Job]:
 def hint_for(message: str) -> str:
     """A plain fix for the usual kinds of template problem."""
     lowered = message.lower()
-    if "undefined" in lowered or "has no attribute" in lowered:
+    if "undefined" in lowered or "has no attribute" in lowered or "check the spelling" in lowered:
         return "Check the spelling of the name. The names a template may use are listed in the README (Clinic templates)."
     if "unsafe" in lowered or "security" in lowered or "access to attribute" in lowered:
         return "Templates may not reach Python internals. Use only the names listed in the README."

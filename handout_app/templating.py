@@ -34,10 +34,16 @@ from .pdf import SheetFacts, heading_key
 MAIN_TEMPLATE = "handout.html.j2"
 
 
+_PYTHON_TYPE_ATTRIBUTE = re.compile(r"'[\w.]+ object' has no attribute '([^']*)'")
+
+
 class TemplateProblem(ValueError):
     """A template that cannot be rendered; names the template file and line."""
 
     def __init__(self, template: str, line: int | None, message: str) -> None:
+        # Jinja names Python's types ("'handout_app.template_data.FrozenMap object' has no attribute 'phon'");
+        # a clinic needs the name it misspelt.
+        message = _PYTHON_TYPE_ATTRIBUTE.sub(r"there is no '\1' here: check the spelling", message)
         self.template = template
         self.line = line
         self.detail = message

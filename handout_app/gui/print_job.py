@@ -139,7 +139,9 @@ class PrintProgressDialog(QDialog):
         layout = QVBoxLayout(self)
         self.label = QLabel(f"Sending the handout ({pages} pages) to {printer}...")
         self.label.setWordWrap(True)
-        self.label.setMinimumWidth(380)
+        self.label.setMinimumWidth(420)
+        # Room for the longest message from the start: a window manager may not grow the dialog later.
+        self.label.setMinimumHeight(self.label.fontMetrics().lineSpacing() * 3)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy: the queue does not report a percentage
         self.bar.setTextVisible(False)
@@ -170,6 +172,7 @@ class PrintProgressDialog(QDialog):
         self.label.setText(f"The printer {self._printer} has the handout ({self._pages} pages, job {job_id}) "
                            "and is printing it.")
         self.close_button.setEnabled(True)
+        self.adjustSize()
         self.outcome = Outcome.QUEUED
 
     def _on_completed(self) -> None:
