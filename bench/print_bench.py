@@ -21,9 +21,45 @@ sys.path.insert(0, str(ROOT))
 RUNS = 5
 
 
+PICTURES = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from handout_app.gui.launch import make_application
+from handout_app.gui import printing
+from PySide6.QtPrintSupport import QPrinter
+app = make_application()
+data = open(sys.argv[1], "rb").read()
+printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+printer.setOutputFileName(sys.argv[2])
+printer.setResolution(1200)
+start = time.perf_counter()
+pages = printing.print_pdf(data, printer)
+print(pages, time.perf_counter() - start, os.path.getsize(sys.argv[2]))
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+def picture_fallback() -> None:
+    """The path without CUPS (Windows): every page drawn for a 1200 dpi printer (pictures at 300 dpi)."""
+    with tempfile.TemporaryDirectory() as folder:
+        sheet = Path(folder) / "sheet.pdf"
+        subprocess.run([sys.executable, "-m", "handout_app", "render", "--target", "joint", "--medication", "anesthetic",
+                        "--medication", "corticosteroid", "--intent", "both", "--guidance", "fluoroscopy", "--contrast",
+                        "--side", "right", "--patient-name", "Bench Patient", "--large-print", "--output", str(sheet)],
+                       check=True, capture_output=True, timeout=300)
+        answer = subprocess.run([sys.executable, "-c", PICTURES, str(sheet), str(Path(folder) / "printed.pdf")],
+                                capture_output=True, text=True, timeout=300, cwd=ROOT)
+        pages, seconds, size = answer.stdout.split()
+    print(f"print without CUPS (page pictures for a 1200 dpi printer), {pages}-page large-print sheet: "
+          f"{float(seconds):8.2f} s   (aim < 10 s), {int(size) / 1024 / 1024:.1f} MB sent")
+
+
 def main() -> None:
     from tests.gui import cups_server
 
+    picture_fallback()
     reason = cups_server.unavailable_reason()
     if reason:
         print(f"print: Ctrl+P -> job accepted: not measured ({reason})")
