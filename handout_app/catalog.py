@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from . import resources
 from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts
-from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Target
+from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Side, Target
 
 # The handout's sections, in print order.
 SECTIONS: tuple[str, ...] = (
@@ -50,6 +50,7 @@ _CONDITION_VALUES: dict[str, tuple[str, ...] | None] = {
     "medication": tuple(m.value for m in Medication),
     "guidance": tuple(g.value for g in Guidance),
     "intent": tuple(i.value for i in Intent),
+    "side": tuple(s.value for s in Side),
     "factor": FACTORS,
     "contrast": None,
 }
@@ -492,6 +493,7 @@ def selection_facts(selection: Selection) -> dict[str, Any]:
         "medication": {m.value for m in selection.medications},
         "guidance": {selection.guidance.value},
         "intent": {selection.effective_intent.value},
+        "side": {selection.side.value},
         "factor": factors,
         "contrast": selection.contrast,
     }

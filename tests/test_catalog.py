@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
-from handout_app.domain import Allergy, AllergyKind, Guidance, Intent, Medication, PatientFactors, Target, default_intent
+from handout_app.domain import Allergy, AllergyKind, Guidance, Intent, Medication, PatientFactors, Side, Target, default_intent
 from handout_app.readability import flesch_kincaid_grade, item_wording, reading_problem, szigriszt_pazos
 from handout_app.resources import content_dir
 
@@ -24,14 +24,14 @@ def _all_selections():  # type: ignore[no-untyped-def]
         PatientFactors(diabetes=True), PatientFactors(blood_thinners=True), PatientFactors(may_be_pregnant=True),
         *(PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),)) for kind in AllergyKind),
     ]
-    for target, guidance, meds, intent, factors in itertools.product(
-        Target, Guidance, medicine_sets, [None, *Intent], factor_sets
+    for target, guidance, meds, intent, factors, side in itertools.product(
+        Target, Guidance, medicine_sets, [None, *Intent], factor_sets, (Side.RIGHT, Side.BILATERAL)
     ):
         for contrast in ([False, True] if guidance is Guidance.FLUOROSCOPY else [False]):
             base = make_selection(target.value, meds, guidance.value, contrast=contrast, intent=intent.value if intent else None)
             if intent is None and default_intent(base.medications) is None:
                 continue  # the nurse must choose a purpose for this mix; the chosen ones follow
-            yield replace(base, factors=factors)
+            yield replace(base, factors=factors, side=side)
 
 
 def test_every_item_is_reachable_by_some_selection() -> None:

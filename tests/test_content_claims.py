@@ -293,3 +293,14 @@ def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(tar
     text = html_text(make_selection(target=target, medications=("corticosteroid",)))
     assert ("1 in 15,000" in text) is figure
     assert "Infection. Germs can get in where the needle goes." in text
+
+
+def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_leg() -> None:
+    from handout_app.domain import Side
+
+    base = make_selection("joint", ["anesthetic", "corticosteroid"], "ultrasound", intent="both")
+    for language, both, one in (("en", "both legs numb", "your leg numb"), ("es", "ambas piernas dormidas", "dejar la pierna dormida")):
+        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+        single = html_text(replace(base, side=Side.LEFT, language=language))
+        assert both in bilateral and one not in bilateral
+        assert one in single and both not in single
