@@ -53,16 +53,20 @@ def test_large_print_body_text_is_at_least_18pt_and_nothing_below_14(large_print
     assert standard.most_common(1)[0][0] == 12.0  # the normal edition: 12 pt, the minimum for normal print
 
 
-def test_large_print_has_the_same_content_page_numbers_and_whole_signatures(large_print_pdf: bytes) -> None:
+def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_under_the_statements(large_print_pdf: bytes) -> None:
     standard = pdf_text(pdf_bytes(make_selection(guidance="fluoroscopy", contrast=True)))
     large = " ".join(pages_text(large_print_pdf))
     for phrase in ("fewer than 1 in 15,000 injections", "the contrast dye or the skin cleaner", "I agree to have this procedure"):
         assert phrase in standard and phrase in large
     pages = pages_text(large_print_pdf)
     assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
-    first = [i for i, t in enumerate(pages) if "Patient, or legal representative" in t]
-    last = [i for i, t in enumerate(pages) if "Interpreter (if used)" in t]
-    assert first == last and len(first) == 1
+    # The patient signs on the page of the statements; the staff's lines follow whole, at most a page on.
+    agree = [i for i, t in enumerate(pages) if "I agree to have this procedure" in t]
+    patient = [i for i, t in enumerate(pages) if "Patient, or legal representative" in t]
+    doctor = [i for i, t in enumerate(pages) if "Doctor who explained the procedure" in t]
+    interpreter = [i for i, t in enumerate(pages) if "Interpreter (if used)" in t]
+    assert agree == patient and len(patient) == 1
+    assert doctor == interpreter and len(doctor) == 1 and doctor[0] in (patient[0], patient[0] + 1)
 
 
 def test_large_print_css_is_left_aligned_with_line_spacing_of_one_and_a_half() -> None:
