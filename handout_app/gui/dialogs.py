@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton, QCheckBox, QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QWidget,
+)
 
 
 def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
@@ -57,8 +59,8 @@ def confirm_replace(parent: QWidget, path: Path) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def confirm_discard(parent: QWidget) -> bool:
-    """Ask before closing the window while the sheet on screen was neither saved nor printed."""
+def discard_question(parent: QWidget | None) -> tuple[QMessageBox, QAbstractButton]:
+    """The question asked before closing with an unsent sheet, and its Discard button (Enter and Esc keep working)."""
     box = QMessageBox(QMessageBox.Icon.Question, "Close without the handout?",
                       "This patient's handout has not been saved or printed.\n\nClose the window and discard it?",
                       QMessageBox.StandardButton.NoButton, parent)
@@ -66,6 +68,12 @@ def confirm_discard(parent: QWidget) -> bool:
     keep = box.addButton("&Keep working", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)  # Enter keeps the work
     box.setEscapeButton(keep)
+    return box, discard
+
+
+def confirm_discard(parent: QWidget) -> bool:
+    """Ask before closing the window while the sheet on screen was neither saved nor printed."""
+    box, discard = discard_question(parent)
     box.exec()
     return box.clickedButton() is discard
 

@@ -467,6 +467,10 @@ def _mnemonics(root: object) -> list[str]:
 
 
 def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    import re
+
+    from PySide6.QtWidgets import QMenu
+
     from handout_app.clinic import ClinicProfile
     from handout_app.gui.clinic_settings import ClinicSettingsDialog
 
@@ -483,6 +487,12 @@ def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot:
     progress = PrintProgressDialog(window, "Front desk", 5)
     letters = _mnemonics(progress)
     assert len(letters) == 2 and len(set(letters)) == 2, letters
+    question, _discard = dialogs.discard_question(window)
+    letters = _mnemonics(question)
+    assert len(letters) == 2 and len(set(letters)) == 2, letters
+    for menu in window.menuBar().findChildren(QMenu):  # each menu's own items
+        letters = [m.group(1).lower() for a in menu.actions() for m in [re.search(r"(?<!&)&([^&\s])", a.text())] if m]
+        assert len(letters) == len(set(letters)), (menu.title(), letters)
 
 
 def test_preview_zoom_pages_and_a_new_patient_opens_at_the_top(qtbot: QtBot, window: MainWindow) -> None:
