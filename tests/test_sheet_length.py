@@ -100,8 +100,8 @@ def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(pa
 LONGEST = "joint, fluoroscopy with contrast, anesthetic + corticosteroid"
 
 
-@pytest.mark.xfail(strict=True, reason="Open (issue 10): large print still takes 14 (A4) and 15 (Letter) pages for "
-                   "the longest 6-page sheet (2.33 and 2.5 times); the limit is 2.2 times.")
+@pytest.mark.xfail(strict=True, reason="Open (issue 10): large print still takes 14 pages on A4 and on Letter for "
+                   "the longest 6-page sheet (2.33 times); the limit is 2.2 times.")
 def test_large_print_takes_at_most_2_2_times_the_pages() -> None:
     for paper in Paper:
         standard, large = _measure((LONGEST, paper.value, False, "en")), _measure((LONGEST, paper.value, True, "en"))
