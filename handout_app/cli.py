@@ -102,6 +102,13 @@ def _copies(value: str) -> int:
     return int(value)
 
 
+def _workers(value: str) -> int:
+    """A number of render processes, 1 to 32."""
+    if not re.fullmatch(r"[0-9]{1,2}", value.strip()) or not 1 <= int(value) <= 32:
+        raise InputError(f"'{shown(value)}' is not a number of render processes; give 1 to 32")
+    return int(value)
+
+
 def _seconds(value: str) -> float:
     """A time limit in seconds: a plain number from 1 to 600."""
     try:
@@ -253,6 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check-templates", help="check a clinic folder: render every common combination and report problems"
     )
     check.add_argument("folder", type=_checked(_path), metavar="DIR", help="the clinic folder")
+    batch = commands.add_parser("batch", help="make the handouts of a day's list (CSV or Excel) in one go")
+    batch.add_argument("list", type=_checked(_path), metavar="LIST", help="the day list: a .csv (UTF-8) or .xlsx file, one patient a row")
+    batch.add_argument("--output-dir", required=True, type=_checked(_path), metavar="DIR", help="where the PDFs go (must exist)")
+    batch.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml")
+    batch.add_argument("--combined", action="store_true", help="one PDF for one print job, each handout starting on an odd page")
+    batch.add_argument("--skip-bad-rows", action="store_true", help="make the good rows even if others have problems (exit 2 still)")
+    batch.add_argument("--print", dest="print_it", action="store_true", help="also send the handouts to a printer")
+    batch.add_argument("--printer", type=_text(127), help="the print queue (default: the system's default printer)")
+    batch.add_argument("--workers", type=_checked(_workers), help="render processes (default: one per core)")
     new_clinic = commands.add_parser("new-clinic", help="make a clean, commented clinic folder to start from")
     new_clinic.add_argument("folder", type=_checked(_path), metavar="DIR", help="the new folder (must not exist yet)")
     new_clinic.add_argument("--name", required=True, type=_text(), help="the clinic's name, as printed on every handout")
@@ -498,6 +514,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_templates(args)
         if args.command == "new-clinic":
             return _new_clinic(args)
+        if args.command == "batch":
+            from .batch_cli import run_batch
+
+            return run_batch(args)
         clinic = getattr(args, "clinic", None)
         if clinic is not None:
             from .clinic import ClinicError, load_clinic

@@ -504,3 +504,11 @@ def _read_up_to(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
+
+
+def free_name(path: Path) -> Path:
+    """`path`, or with -2, -3 ... added before the suffix until no file of that name exists."""
+    candidate, number = path, 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate, number = path.with_name(f"{path.stem}-{number}{path.suffix}"), number + 1
+    return candidate

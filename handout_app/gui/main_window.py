@@ -29,7 +29,7 @@ from .. import print_queue
 from ..domain import selection_to_dict
 from ..naming import handout_file_name
 from ..new_clinic import create_clinic_folder
-from ..output_files import OutputExists, OutputNotRegular, check_target, write_atomically
+from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
 from ..wording_approval import ApprovalState, check_approval
 from . import dialogs
 from .clinic_settings import ClinicSettingsDialog
@@ -45,14 +45,6 @@ ZOOM_STEPS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
 # so the time on paper is when it was handed out, not when the form was last touched.
 FRESH_PREVIEW_S = 60
 SETTINGS_GROUP = "procedure"
-
-
-def free_name(path: Path) -> Path:
-    """`path`, or with -2, -3 ... added before the suffix until no file of that name exists."""
-    candidate, number = path, 2
-    while candidate.exists() or candidate.is_symlink():
-        candidate, number = path.with_name(f"{path.stem}-{number}{path.suffix}"), number + 1
-    return candidate
 
 
 class PreviewPane(QWidget):

@@ -1,0 +1,176 @@
+"""Make the handouts of a checked day list: one PDF per patient, or one combined PDF for one print job.
+
+Renders run in a pool of worker processes (one per core by default), each under the same time and
+memory limits as the window's worker (limits.py). Every file is written whole or not at all
+(write_atomically) and never over an existing one, so stopping half-way (Ctrl+C, or Cancel in the
+window) leaves only complete handouts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .day_list import Row
+from .domain import Selection, selection_to_dict
+from .naming import handout_file_name
+from .output_files import OutputExists, free_name, write_atomically
+from .worker import encode_request
+from .worker_client import WorkerProcess, WorkerUnavailable
+
+
+@dataclass
+class Made:
+    """One patient's finished handout."""
+
+    row: int
+    selection: Selection
+    pdf: bytes
+    path: Path | None = None  # where it was saved (None inside a combined PDF)
+    title: str = ""  # the print job's title: the file name without the patient's name
+
+
+@dataclass
+class BatchOutcome:
+    """What a run made, what failed (row, message) and whether it was stopped."""
+
+    made: list[Made] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    cancelled: bool = False
+    combined: Path | None = None
+
+
+class _WorkerPool:
+    """One worker process per thread, started on first use and stopped at the end."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[WorkerProcess] = []
+        self._lock = threading.Lock()
+
+    def render(self, payload: bytes) -> tuple[dict, bytes]:
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = WorkerProcess()
+            self._local.worker = worker
+            with self._lock:
+                self._all.append(worker)
+        return worker.render(payload)
+
+    def stop(self) -> None:
+        with self._lock:
+            for worker in self._all:
+                worker.stop()
+
+
+def default_workers() -> int:
+    """One worker per core: a render keeps one core busy."""
+    return max(1, os.cpu_count() or 1)
+
+
+def make_handouts(
+    rows: list[Row], clinic: Path | None, target_labels: dict[str, str], workers: int | None = None,
+    generated_at: dt.datetime | None = None, on_done: Callable[[Made | None, int, str], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> BatchOutcome:
+    """Render every row that has a selection, in list order in the outcome; `on_done(made or None, row,
+    error)` is called as each finishes (from the calling thread), `should_stop()` is asked between rows."""
+    outcome = BatchOutcome()
+    interrupted = threading.Event()  # Ctrl+C: the renders under way finish, the rest are not started
+
+    def stopping() -> bool:
+        return interrupted.is_set() or should_stop()
+
+    jobs = [row for row in rows if row.selection is not None]
+    when = (generated_at or dt.datetime.now().astimezone()).replace(microsecond=0).isoformat()
+    pool = _WorkerPool()
+    results: dict[int, Made] = {}
+    try:
+        with ThreadPoolExecutor(max_workers=workers or default_workers()) as executor:
+            futures: list[tuple[Row, Future]] = []
+            for row in jobs:
+                assert row.selection is not None
+                payload = encode_request(f"row-{row.number}", selection_to_dict(row.selection),
+                                         str(clinic.resolve()) if clinic else None, when)
+                futures.append((row, executor.submit(_render_unless_stopped, pool, payload, stopping)))
+            for row, future in futures:
+                try:
+                    reply, data = future.result()
+                except WorkerUnavailable as exc:
+                    reply, data = {"ok": False, "error": str(exc)}, b""
+                except KeyboardInterrupt:
+                    interrupted.set()
+                    outcome.cancelled = True
+                    break
+                if reply.get("stopped"):
+                    outcome.cancelled = True
+                    continue
+                if reply.get("ok"):
+                    assert row.selection is not None
+                    results[row.number] = Made(row.number, row.selection, data)
+                    if on_done:
+                        on_done(results[row.number], row.number, "")
+                else:
+                    message = str(reply.get("error", "the handout could not be made")).rstrip(".")
+                    outcome.failed.append((row.number, message))
+                    if on_done:
+                        on_done(None, row.number, message)
+                if stopping():
+                    outcome.cancelled = True
+    finally:
+        pool.stop()
+    outcome.made = [results[number] for number in sorted(results)]
+    return outcome
+
+
+def _render_unless_stopped(pool: _WorkerPool, payload: bytes, should_stop: Callable[[], bool]) -> tuple[dict, bytes]:
+    if should_stop():
+        return {"stopped": True}, b""
+    return pool.render(payload)
+
+
+def file_name(made: Made, target_labels: dict[str, str], patient_in_name: bool, when: dt.datetime) -> str:
+    """The handout's file name: procedure, side, date, time, language and edition; the patient's name
+    first only where the clinic allows it (clinic.toml patient_name_in_file_name)."""
+    selection = made.selection
+    name = handout_file_name(selection, target_labels[selection.target.value], when)
+    if patient_in_name:
+        patient = re.sub(r"[^A-Za-z0-9]+", "-", selection.patient.name).strip("-")
+        name = f"{patient}_{name}" if patient else name
+    return name
+
+
+def save_each(made: Made, folder: Path, name: str) -> Path:
+    """Write one handout under a name no other file has (-2, -3 ... added when taken); returns its path."""
+    while True:
+        path = free_name(folder / name)
+        try:
+            write_atomically(path, made.pdf, replace=False)
+        except OutputExists:
+            continue  # taken meanwhile (another workstation writing to the same folder): the next free name
+        made.path = path
+        return path
+
+
+def combine(made: list[Made]) -> bytes:
+    """One PDF with every handout in list order, each starting on an odd page (so duplex printing never
+    puts two patients on one sheet of paper); each keeps its own "Page X of Y"."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for handout in made:
+        if len(writer.pages) % 2 == 1:
+            last = writer.pages[-1]
+            writer.add_blank_page(width=float(last.mediabox.width), height=float(last.mediabox.height))
+        for page in PdfReader(io.BytesIO(handout.pdf)).pages:
+            writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,131 @@
+"""`handout-app batch LIST --output-dir DIR ...`: a day's list of handouts from the command line.
+
+Every row is checked first; with any problem nothing is made (exit 2), unless --skip-bad-rows, when
+the good rows are made and the bad ones listed at the end (exit 2 still). A progress bar (tqdm) shows
+on a terminal; Ctrl+C stops after the handouts under way and leaves only complete files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import print_queue
+from .batch import BatchOutcome, Made, combine, file_name, make_handouts, save_each
+from .day_list import DayListError, Row, check_rows, read_table
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """Check the list, make its handouts, save (and print) them; return the exit code."""
+    from .catalog import CatalogError
+    from .clinic import ClinicError
+    from .template_set import load_template_set
+    from .templating import TemplateProblem
+
+    folder: Path = args.output_dir
+    if not folder.is_dir():
+        _error(f"--output-dir: '{folder}' is not a folder. Create it first or choose another.")
+        return EXIT_BAD_INPUT
+    if args.printer is not None and not args.print_it:
+        _error("--printer: add --print to print the handouts")
+        return EXIT_BAD_INPUT
+    if args.print_it:
+        from .cli import _printer_problem
+
+        problem = _printer_problem(args.printer)
+        if problem:
+            _error(problem)
+            return EXIT_BAD_INPUT
+    try:
+        template_set = load_template_set(args.clinic)
+    except (ClinicError, CatalogError, TemplateProblem) as exc:
+        _error(f"--clinic: {exc}")
+        return EXIT_BAD_INPUT
+    clinic = template_set.clinic
+    try:
+        table = read_table(args.list)
+    except DayListError as exc:
+        _error(str(exc))
+        return EXIT_BAD_INPUT
+    rows = check_rows(table, template_set.catalog, clinic.default_paper, clinic.default_intent, clinic.date_order)
+    bad = [row for row in rows if row.problems]
+    for row in rows:
+        for warning in row.warnings:
+            print(f"warning: row {row.number}: {warning}", file=sys.stderr)
+    if bad and not args.skip_bad_rows:
+        _report_bad(args.list, bad)
+        print(f"Nothing was made: {len(bad)} of {len(rows)} rows have problems. Fix them, or add --skip-bad-rows "
+              "to make the others.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    good = [row for row in rows if row.selection is not None]
+    outcome = _make(args, good, template_set)
+    if bad:
+        _report_bad(args.list, bad)
+    if outcome.failed:
+        for number, message in outcome.failed:
+            _error(f"row {number}: the handout could not be made: {message}.")
+    made = len(outcome.made)
+    where = outcome.combined if outcome.combined else folder
+    print(f"Made {made} of {len(rows)} handouts" + (f" in {where}" if made else "") +
+          (f"; {len(bad)} rows with problems were left out" if bad else "") + ".")
+    if outcome.cancelled:
+        print(f"Stopped: {made} handouts were finished and saved whole; the rest were not made.", file=sys.stderr)
+        return EXIT_FAILED
+    if args.print_it and made:
+        printed = _print(args, outcome)
+        if printed != EXIT_OK:
+            return printed
+    if bad:
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED if outcome.failed else EXIT_OK
+
+
+def _report_bad(list_path: Path, bad: list[Row]) -> None:
+    for row in bad:
+        for problem in row.problems:
+            _error(f"{list_path.name}, {problem}")
+
+
+def _make(args: argparse.Namespace, good: list[Row], template_set) -> BatchOutcome:  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    labels = template_set.catalog.labels_for("en")["targets"]
+    when = dt.datetime.now().astimezone()
+    allow_names = template_set.clinic.patient_name_in_file_name
+    with tqdm(total=len(good), unit="handout", file=sys.stderr, disable=None, leave=False) as bar:
+
+        def done(made: Made | None, number: int, error: str) -> None:
+            if made is not None and not args.combined:
+                save_each(made, args.output_dir, file_name(made, labels, allow_names, when))
+                made.title = file_name(made, labels, False, when)
+            bar.update(1)
+
+        outcome = make_handouts(good, args.clinic, labels, workers=args.workers, on_done=done)
+    if args.combined and outcome.made:
+        name = f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf"
+        combined = Made(0, outcome.made[0].selection, combine(outcome.made), title=name)
+        outcome.combined = save_each(combined, args.output_dir, name)
+    return outcome
+
+
+def _print(args: argparse.Namespace, outcome: BatchOutcome) -> int:
+    # The job title is the file name without the patient's name: everyone on the print server sees it.
+    jobs = [(outcome.combined, outcome.combined.name)] if outcome.combined else [
+        (made.path, made.title) for made in outcome.made if made.path]
+    for path, title in jobs:
+        assert path is not None
+        try:
+            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=args.printer, title=title))
+        except print_queue.PrintError as exc:
+            _error(str(exc).replace("\n\n", " ").replace("File > Save PDF...", "the saved PDFs"))
+            return EXIT_FAILED
+        print(f"Sent {path.name} to {args.printer or 'the default printer'} (job {job}).")
+    return EXIT_OK
