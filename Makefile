@@ -47,6 +47,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/render_bench.py
 	$(PY) bench/pages_words.py --quick
 	$(PY) bench/print_bench.py
+	$(PY) bench/day_list_bench.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
