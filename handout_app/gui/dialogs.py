@@ -114,6 +114,12 @@ def ask_clinic_name(parent: QWidget) -> str | None:
     return name if accepted else None
 
 
+def ask_day_list(parent: QWidget) -> Path | None:
+    """The day list to open: a CSV (UTF-8) or Excel .xlsx file."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Open a day list", str(Path.home()), "Day lists (*.csv *.xlsx)")
+    return Path(path) if path else None
+
+
 def ask_zip_to_open(parent: QWidget) -> Path | None:
     """Pick a .zip to import; None if cancelled."""
     path, _ = QFileDialog.getOpenFileName(parent, "Import a clinic folder", str(Path.home()), "Zip archives (*.zip)")

@@ -21,20 +21,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from .. import __version__
-from ..catalog import Catalog
+from .. import __version__, print_queue
+from ..catalog import Catalog, CatalogError
 from ..clinic import ClinicError, ClinicProfile, load_clinic, read_clinic_for_repair
 from ..clinic_archive import ArchiveError, export_zip, import_zip
-from .. import print_queue
+from ..day_list import DayListError, check_rows, read_table
 from ..domain import selection_to_dict
 from ..naming import handout_file_name
 from ..new_clinic import create_clinic_folder
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
+from ..template_set import load_template_set
+from ..templating import TemplateProblem
 from ..wording_approval import ApprovalState, check_approval
-from . import dialogs
+from . import dialogs, printing
 from .clinic_settings import ClinicSettingsDialog
+from .day_list_dialog import DayListDialog
 from .form import SelectionForm
-from . import printing
 from .print_job import CupsPrintJob, Outcome, PrintProgressDialog
 from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
@@ -276,10 +278,11 @@ class MainWindow(QMainWindow):
         self.new_action = QAction("&New patient", self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_patient)
         self.save_action = QAction("&Save PDF...", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save_pdf)
         self.print_action = QAction("&Print...", self, shortcut=QKeySequence.StandardKey.Print, triggered=lambda: self.print_pdf())  # not the action's "checked" flag
+        self.day_list_action = QAction("&Day list...", self, shortcut=QKeySequence("Ctrl+D"), triggered=self.open_day_list)
         self.about_action = QAction("&About", self, triggered=self.show_about)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         file_menu = self.menuBar().addMenu("&File")
-        for action in (self.new_action, self.save_action, self.print_action):
+        for action in (self.new_action, self.save_action, self.print_action, self.day_list_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -635,6 +638,30 @@ class MainWindow(QMainWindow):
         if printed == 0:
             return "Printing cancelled.", False
         return f"Sent {printed} pages to {printer.printerName() or 'the printer'}.", True
+
+    def open_day_list(self) -> None:
+        """File > Day list...: the rows and their problems first, then make them all (day_list_dialog.py)."""
+        path = dialogs.ask_day_list(self)
+        if path is None:
+            return
+        try:
+            template_set = load_template_set(None if self._builtin_only else self._clinic_folder)
+            table = read_table(path)
+        except DayListError as exc:
+            dialogs.show_error(self, "Cannot use this day list", f"{exc}\n\nNothing was made.")
+            return
+        except (ClinicError, CatalogError, TemplateProblem) as exc:
+            dialogs.show_error(self, "The clinic folder has a problem", f"{exc}\n\nFix it and press Reload, then open the list again.")
+            return
+        clinic = template_set.clinic
+        rows = check_rows(table, template_set.catalog, clinic.default_paper, clinic.default_intent, clinic.date_order)
+        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
+        dialog = DayListDialog(path, rows, template_set, None if self._builtin_only else self._clinic_folder,
+                               folder if folder.is_dir() else Path.home(), self)
+        dialogs.run_dialog(dialog)
+        if dialog.outcome is not None and dialog.outcome.made:
+            QSettings().setValue("last_save_folder", str(dialog.output_folder))
+            self.statusBar().showMessage(dialog.summary.text().splitlines()[0])
 
     def show_about(self) -> None:
         try:
