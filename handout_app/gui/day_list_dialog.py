@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
 
 from ..batch import BatchOutcome, Made, combine, file_name, make_handouts, save_each
 from ..day_list import Row
+from ..naming import procedure_name
 from ..template_set import TemplateSet
 from . import dialogs
 
-COLUMNS = ("Row", "Name", "Procedure", "Side", "Language", "Problems and warnings")
+COLUMNS = ("Row", "Name", "Procedure", "Side", "Language and edition", "Problems and warnings")
 PROBLEM_COLOUR = QColor("#a4001d")
 
 
@@ -64,13 +65,12 @@ class DayListDialog(QDialog):
         labels = template_set.catalog.labels_for("en")
         for index, row in enumerate(rows):
             selection = row.selection
-            procedure = ""
-            if selection is not None:
-                medicines = ", ".join(labels["medications"][m.value] for m in sorted(selection.medications, key=lambda m: m.value))
-                procedure = f"{labels['targets'][selection.target.value]}, {selection.guidance.value}, {medicines}"
+            # The procedure as the sheet will name it (side in capitals, guidance, contrast, medicines).
+            procedure = procedure_name(selection, labels) if selection is not None else ""
+            edition = ", ".join([selection.language, selection.paper.value]
+                                + ["large print"] * selection.large_print + ["consent copy"] * selection.consent_copy) if selection else ""
             cells = (str(row.number), row.values.get("name", ""), procedure,
-                     selection.side.value.upper() if selection else row.values.get("side", ""),
-                     row.values.get("language", "") or "en",
+                     selection.side.value.upper() if selection else row.values.get("side", ""), edition,
                      "; ".join([_problem_text(p) for p in row.problems] + row.warnings))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -103,7 +103,7 @@ class DayListDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._update_button()
-        self.resize(1000, 520)
+        self.resize(1320, 560)  # every column in view at 1440 px
 
     def _show_folder(self) -> None:
         self.folder_label.setText(f"Save to: {self.output_folder}")
