@@ -469,6 +469,41 @@ def toml_value(value: object) -> str:
     return f'"{escaped}"'
 
 
+def _edited_in_place(path: Path, profile: ClinicProfile) -> str | None:
+    """The existing clinic.toml with only its [clinic] values changed to `profile`'s, keeping the clinic's
+    comments, order and any [approval] exactly (tomlkit); None when there is no such file to edit, or it
+    is laid out in a way this does not edit (then the whole file is written afresh). write_clinic_toml
+    reads the result back before writing, so a wrong edit is refused, never saved."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(_read_toml_text(path))
+    except (ClinicError, TOMLKitError, RecursionError):
+        return None
+    table = document.get("clinic")
+    if not isinstance(table, tomlkit.items.Table) or table.is_super_table():
+        return None
+    for key in CLINIC_FIELDS:
+        value = getattr(profile, key)
+        texts = profile.texts(key) if key in LOCALIZED_FIELDS else {}
+        wanted: Any = texts if len(texts) > 1 else value
+        current = table.get(key)
+        current = current.unwrap() if hasattr(current, "unwrap") else current  # tomlkit items to plain values
+        if current == wanted or (isinstance(current, str) and isinstance(wanted, str) and " ".join(current.split()) == wanted):
+            continue  # unchanged: left exactly as the clinic wrote it
+        if key not in BOOLEAN_FIELDS and value == "":
+            if key in table:
+                del table[key]
+        elif len(texts) > 1:
+            inline = tomlkit.inline_table()
+            inline.update(texts)
+            table[key] = inline
+        else:
+            table[key] = value
+    return tomlkit.dumps(document)
+
+
 def clinic_toml_text(profile: ClinicProfile) -> str:
     """The clinic.toml text for `profile` (fields left empty are left out, so they print as blanks)."""
     lines = [
@@ -512,7 +547,7 @@ def write_clinic_toml(profile: ClinicProfile, folder: Path) -> Path:
     folder = Path(folder)
     path = folder / "clinic.toml"
     profile = check_profile(replace(profile, folder=folder.resolve()))
-    text = clinic_toml_text(profile)
+    text = _edited_in_place(path, profile) or clinic_toml_text(profile)
     try:
         reread = parse_clinic_toml(text, path, folder)
     except ClinicError as exc:

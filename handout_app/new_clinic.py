@@ -22,7 +22,7 @@ CLINIC_TOML = """\
 # A field left out prints as a blank line to fill in by hand: a number is never guessed.
 # Fields marked "per language" take one text (English) or one per language: {{ en = "...", es = "..." }}.
 # Take the # off a line to use it. After any change, run: handout-app check-templates {folder}
-# (In the window, Clinic > Clinic settings... edits the same fields; it does not keep these comments.)
+# (In the window, Clinic > Clinic settings... edits the same fields and keeps these comments.)
 
 [clinic]
 name = {quoted_name}

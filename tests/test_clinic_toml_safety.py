@@ -63,6 +63,11 @@ def test_the_writer_reads_back_the_exact_text_before_writing(tmp_path: Path, mon
     """A writer bug that would produce unreadable or different text is caught before the file changes."""
     folder = clinic_folder(tmp_path, GOOD)
     profile = ClinicProfile(name="Riverside", phone="555-0100")
+    # The in-place edit (which keeps the clinic's comments) is checked the same way.
+    monkeypatch.setattr(clinic_module, "_edited_in_place", lambda path, p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"'))
+    with pytest.raises(ClinicError, match="'phone' would not read back as typed; nothing was saved"):
+        write_clinic_toml(profile, folder)
+    monkeypatch.setattr(clinic_module, "_edited_in_place", lambda path, p: None)  # the fresh file below
     monkeypatch.setattr(clinic_module, "clinic_toml_text", lambda p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"'))
     with pytest.raises(ClinicError, match="'phone' would not read back as typed; nothing was saved"):
         write_clinic_toml(profile, folder)

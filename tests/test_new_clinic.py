@@ -111,3 +111,23 @@ def test_an_item_that_repeats_a_heading_further_down_is_reported(tmp_path: Path)
 
 def test_the_built_in_wording_never_prints_a_heading_twice() -> None:
     assert duplicate_heading_problems(load_template_set(None), clinic_items_only=False) == []
+
+
+def test_the_settings_dialogs_save_keeps_the_clinics_comments_and_sign_off(tmp_path: Path) -> None:
+    from handout_app.clinic import with_values, write_clinic_toml
+
+    folder = tmp_path / "clinic"
+    assert main(["new-clinic", str(folder), "--name", "Northside"]) == 0
+    toml = folder / "clinic.toml"
+    toml.write_text(toml.read_text() + '\n# Signed off by the lead.\n[approval]\nname = "Dr A. Lee"\nrole = "Lead"\n'
+                    'date = 2026-11-01\ncontent_hash = "sha256:' + "a" * 64 + '"\n')
+    before = toml.read_text()
+    write_clinic_toml(with_values(load_clinic(folder), {"phone": "555-0123", "department": {"en": "Hips", "es": "Caderas"}}), folder)
+    after = toml.read_text()
+    kept = [line for line in before.splitlines() if line.startswith("#")]
+    assert all(line in after.splitlines() for line in kept)  # every comment line is still there
+    assert after.split("[approval]")[1] == before.split("[approval]")[1]  # the sign-off byte for byte
+    profile = load_clinic(folder)
+    assert profile.phone == "555-0123" and profile.texts("department") == {"en": "Hips", "es": "Caderas"}
+    write_clinic_toml(with_values(profile, {"phone": ""}), folder)
+    assert not load_clinic(folder).phone and "# phone =" in toml.read_text()
