@@ -65,9 +65,11 @@ def change_to_preview_ms(with_typing_pause: bool) -> float:
     from PySide6.QtWidgets import QApplication
 
     from handout_app.catalog import load_catalog
-    from handout_app.domain import Medication, Side
+    from handout_app.domain import Intent, Medication, Side
+    from handout_app.gui import dialogs
     from handout_app.gui.main_window import MainWindow
 
+    dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
     app = QApplication.instance() or QApplication([])
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "/tmp/handout-bench-settings")
     window = MainWindow(load_catalog())
@@ -75,6 +77,7 @@ def change_to_preview_ms(with_typing_pause: bool) -> float:
     wait_until(lambda: window.client.is_ready)
     window.form.medications[Medication.ANESTHETIC].setChecked(True)
     window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
+    window.form.intent.setCurrentIndex(window.form.intent.findData(Intent.BOTH.value))  # this mix has no default purpose
     window.form.side_buttons[Side.RIGHT].setChecked(True)
     times = []
     for index in range(RUNS + 1):
@@ -99,8 +102,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, '/tmp/handout-bench-settings')
 from handout_app.catalog import load_catalog
+from handout_app.gui import dialogs
 from handout_app.gui.main_window import MainWindow
 from handout_app.domain import Medication, Side
+dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
 app = QApplication([])
 w = MainWindow(load_catalog()); w.show(); app.processEvents()
 if {wait_for_preview}:
