@@ -48,6 +48,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/pages_words.py --quick
 	$(PY) bench/print_bench.py
 	$(PY) bench/day_list_bench.py
+	$(PY) bench/check_bench.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

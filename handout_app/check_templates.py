@@ -3,8 +3,8 @@ and report each problem with its file, line or item id and a hint on how to fix 
 
 "Clean" means every sheet renders: every procedure combination is rendered as HTML on every side,
 in every language, in both print sizes and on both papers, with the patient factors, the consent copy
-and archival output in rotation; a covering subset (each procedure once, with every side, language,
-print size and paper among them) is rendered all the way to PDF.
+and archival output in rotation; a covering subset (every item the set can print, in standard and in
+large print, and every side, language, paper and edition at least once) is rendered all the way to PDF.
 
 Renders run in worker processes (the same ones the window and the CLI use) under the limits in
 limits.py, so a runaway template is reported instead of hanging the check.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .catalog import LANGUAGES, CatalogError, SelectionRefused, select
+from .catalog import LANGUAGES, Catalog, CatalogError, SelectionRefused, select
 from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
 from .domain import (
     Allergy, AllergyKind, Guidance, Intent, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
@@ -122,20 +122,53 @@ def _edition(label: str, selection: Selection, index: int, side: Side, language:
     return f"{label}; {', '.join(extras)}", chosen
 
 
-def combinations() -> list[Job]:
+def combinations(catalog: Catalog | None = None) -> list[Job]:
     """Every sheet check-templates renders: all procedures x sides x languages x print sizes x papers as
-    HTML, and each procedure once as PDF with those choices in rotation (every one of them appears)."""
+    HTML (cheap), and a covering subset as PDF: every item the set can print appears in at least one PDF
+    in standard and one in large print, and so does every side, language, paper, factor set, consent
+    copy and archival output.
+
+    The PDF layout is what costs (about 90% of the check); the HTML of every sheet already shows every
+    template error, so the PDFs need only reach every item and every edition once."""
     editions = list(itertools.product(Side, LANGUAGES, (False, True), Paper))
-    jobs = []
+    candidates = []
     for index, (label, selection) in enumerate(procedures()):
         side, language, large, paper = editions[index % len(editions)]
-        jobs.append(Job(*_edition(label, selection, index, side, language, large, paper), "pdf"))
-    count = len(jobs)
+        candidates.append(Job(*_edition(label, selection, index, side, language, large, paper), "pdf"))
+    jobs = _covering(candidates, catalog or load_template_set(None).catalog)
+    count = len(candidates)
     for label, selection in procedures():
         for side, language, large, paper in editions:
             jobs.append(Job(*_edition(label, selection, count, side, language, large, paper), "html"))
             count += 1
     return jobs
+
+
+def _covering(candidates: list[Job], catalog: Catalog) -> list[Job]:
+    """Candidates chosen greedily until every item and every edition value appears in one of them."""
+    def features(job: Job) -> set[str]:
+        selection = job.selection
+        found = {f"side:{selection.side.value}", f"language:{selection.language}", f"large:{selection.large_print}",
+                 f"paper:{selection.paper.value}", f"factors:{selection.factors!r}", f"copy:{selection.consent_copy}",
+                 f"archival:{selection.archival}"}
+        try:
+            content = select(catalog, selection)
+        except SelectionRefused:
+            return found
+        # Each item in both print sizes: at 18 pt its text breaks and pages differently.
+        return found | {f"item:{item.id}:{selection.large_print}" for items in content.sections.values() for item in items}
+
+    remaining = {job.label: features(job) for job in candidates}
+    wanted = set().union(*remaining.values())
+    chosen: list[Job] = []
+    while wanted:
+        best = max(candidates, key=lambda job: len(remaining[job.label] & wanted))
+        gained = remaining[best.label] & wanted
+        if not gained:
+            break
+        chosen.append(best)
+        wanted -= gained
+    return sorted(chosen, key=candidates.index)
 
 
 def hint_for(message: str) -> str:
@@ -353,7 +386,7 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
     problems = (clinic_text_problems(template_set) + approval_problems(template_set, approval)
                 + claims_problems(template_set) + readability_problems(template_set)
                 + duplicate_heading_problems(template_set))
-    jobs = combinations()
+    jobs = combinations(template_set.catalog)
     results = render_all(folder, jobs, timeout, workers or os.cpu_count() or 1)
     by_message: dict[str, Problem] = {}
     skipped = 0
