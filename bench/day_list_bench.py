@@ -30,7 +30,7 @@ def main() -> None:
     seconds = {}
     for workers in (1, cores):
         start = time.perf_counter()
-        outcome = make_handouts(rows, None, {}, workers=workers)
+        outcome = make_handouts(rows, None, workers=workers)
         seconds[workers] = time.perf_counter() - start
         assert len(outcome.made) == ROWS, outcome.failed
     print(f"day list, {ROWS} rows, 1 worker:        {seconds[1]:6.1f} s  ({ROWS / seconds[1]:.1f} handouts/s)")

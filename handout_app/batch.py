@@ -76,7 +76,7 @@ def default_workers() -> int:
 
 
 def make_handouts(
-    rows: list[Row], clinic: Path | None, target_labels: dict[str, str], workers: int | None = None,
+    rows: list[Row], clinic: Path | None, workers: int | None = None,
     generated_at: dt.datetime | None = None, on_done: Callable[[Made | None, int, str], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> BatchOutcome:
@@ -174,3 +174,42 @@ def combine(made: list[Made]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_day(
+    rows: list[Row], clinic: Path | None, folder: Path, target_labels: dict[str, str], patient_in_name: bool,
+    combined: bool, workers: int | None = None, on_step: Callable[[int, str], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> BatchOutcome:
+    """Make and save a checked day list (the CLI and the window share this): one file per patient as each
+    finishes, or, when `combined`, one PDF at the end, and only if nothing was stopped (a list stopped
+    half-way is never saved as if it were the whole day). `on_step(done, error)` follows progress."""
+    when = dt.datetime.now().astimezone().replace(microsecond=0)  # the time on the sheets and in the names
+    done_count = [0]
+
+    def done(made: Made | None, number: int, error: str) -> None:
+        if made is not None and not combined:
+            made.title = file_name(made, target_labels, False, when)  # print job titles never name the patient
+            save_each(made, folder, file_name(made, target_labels, patient_in_name, when))
+        done_count[0] += 1
+        if on_step:
+            on_step(done_count[0], f"row {number}: {error}" if error else "")
+
+    outcome = make_handouts(rows, clinic, workers=workers, generated_at=when, on_done=done, should_stop=should_stop)
+    if combined and outcome.made and not outcome.cancelled:
+        name = f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf"
+        joined = Made(0, outcome.made[0].selection, combine(outcome.made), title=name)
+        outcome.combined = save_each(joined, folder, name)
+    return outcome
+
+
+def summary(outcome: BatchOutcome, folder: Path, combined: bool) -> str:
+    """What a run made, in one sentence for the terminal or the window."""
+    made = len(outcome.made)
+    if outcome.cancelled:
+        if combined:
+            return f"Stopped: no combined PDF was saved ({made} handouts had been made). Nothing was written."
+        return f"Stopped: {made} handouts were finished and saved whole in {folder}; the rest were not made."
+    if outcome.combined:
+        return f"Made {made} handouts in one PDF: {outcome.combined}."
+    return f"Made {made} handouts in {folder}."

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import print_queue
-from .batch import BatchOutcome, Made, combine, file_name, make_handouts, save_each
+from .batch import BatchOutcome, make_day, summary
 from .day_list import DayListError, Row, check_rows, read_table
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -73,12 +73,12 @@ def run_batch(args: argparse.Namespace) -> int:
         for number, message in outcome.failed:
             _error(f"row {number}: the handout could not be made: {message}.")
     made = len(outcome.made)
+    if outcome.cancelled:
+        print(summary(outcome, folder, args.combined), file=sys.stderr)
+        return EXIT_FAILED
     where = outcome.combined if outcome.combined else folder
     print(f"Made {made} of {len(rows)} handouts" + (f" in {where}" if made else "") +
           (f"; {len(bad)} rows with problems were left out" if bad else "") + ".")
-    if outcome.cancelled:
-        print(f"Stopped: {made} handouts were finished and saved whole; the rest were not made.", file=sys.stderr)
-        return EXIT_FAILED
     if args.print_it and made:
         printed = _print(args, outcome)
         if printed != EXIT_OK:
@@ -97,23 +97,10 @@ def _report_bad(list_path: Path, bad: list[Row]) -> None:
 def _make(args: argparse.Namespace, good: list[Row], template_set) -> BatchOutcome:  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
-    labels = template_set.catalog.labels_for("en")["targets"]
-    when = dt.datetime.now().astimezone()
-    allow_names = template_set.clinic.patient_name_in_file_name
     with tqdm(total=len(good), unit="handout", file=sys.stderr, disable=None, leave=False) as bar:
-
-        def done(made: Made | None, number: int, error: str) -> None:
-            if made is not None and not args.combined:
-                save_each(made, args.output_dir, file_name(made, labels, allow_names, when))
-                made.title = file_name(made, labels, False, when)
-            bar.update(1)
-
-        outcome = make_handouts(good, args.clinic, labels, workers=args.workers, on_done=done)
-    if args.combined and outcome.made:
-        name = f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf"
-        combined = Made(0, outcome.made[0].selection, combine(outcome.made), title=name)
-        outcome.combined = save_each(combined, args.output_dir, name)
-    return outcome
+        return make_day(good, args.clinic, args.output_dir, template_set.catalog.labels_for("en")["targets"],
+                        template_set.clinic.patient_name_in_file_name, args.combined, workers=args.workers,
+                        on_step=lambda done, error: bar.update(1))
 
 
 def _print(args: argparse.Namespace, outcome: BatchOutcome) -> int:
@@ -123,9 +110,10 @@ def _print(args: argparse.Namespace, outcome: BatchOutcome) -> int:
     for path, title in jobs:
         assert path is not None
         try:
-            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=args.printer, title=title))
+            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=args.printer, title=title),
+                                     save_hint="print the saved PDFs from there")
         except print_queue.PrintError as exc:
-            _error(str(exc).replace("\n\n", " ").replace("File > Save PDF...", "the saved PDFs"))
+            _error(str(exc).replace("\n\n", " "))
             return EXIT_FAILED
         print(f"Sent {path.name} to {args.printer or 'the default printer'} (job {job}).")
     return EXIT_OK

@@ -461,9 +461,9 @@ def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedur
     title = handout_file_name(selection, load_catalog().labels_for("en")["targets"][selection.target.value])
     settings = print_queue.PrintSettings(printer=args.printer, copies=args.copies, title=title)
     try:
-        job_id = print_queue.submit(data, settings)
+        job_id = print_queue.submit(data, settings, save_hint="save it with --output and print the file")
     except print_queue.PrintError as exc:
-        return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " ").replace("File > Save PDF...", "--output"))
+        return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " "))
     print(f"Sent {procedure} handout to {args.printer or 'the default printer'} (job {job_id}, {args.copies} "
           f"{'copy' if args.copies == 1 else 'copies'})")
     return EXIT_OK

@@ -113,11 +113,14 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
                            "Open it in Excel and save it again as .xlsx, or as CSV UTF-8.") from None
     try:
         sheet = workbook.worksheets[0]
-        rows = []
-        for index, cells in enumerate(sheet.iter_rows(values_only=True)):
-            if index > MAX_ROWS + 1:
+        rows: list[list[str]] = []
+        filled = 0
+        for cells in sheet.iter_rows(values_only=True):
+            row = [_cell_text(cell) for cell in cells]
+            rows.append(row)
+            filled += any(text.strip() for text in row)
+            if filled > MAX_ROWS + 1:  # header plus one too many: enough to say the list is too long
                 break
-            rows.append([_cell_text(cell) for cell in cells])
         return rows
     finally:
         workbook.close()

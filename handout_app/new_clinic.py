@@ -85,17 +85,18 @@ def create_clinic_folder(folder: Path, name: str) -> Path:
         for sub, note in FOLDER_NOTES.items():
             (staging / sub).mkdir()
             (staging / sub / "README.txt").write_text(note, encoding="utf-8")
-        staging.chmod(0o755 & ~_umask())
-        if folder.exists():
+        staging.chmod(0o755)  # mkdtemp makes it private; a clinic folder is shared by the workstations
+        existed = folder.exists()
+        if existed:
             folder.rmdir()  # the empty folder the user chose is replaced by the finished one
-        os.replace(staging, folder)
+        try:
+            os.replace(staging, folder)
+        except OSError:
+            if existed:
+                folder.mkdir()  # put the user's empty folder back
+            raise
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ClinicError(folder, f"could not be written ({exc.strerror or exc}); nothing was made.") from None
     return folder
 
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

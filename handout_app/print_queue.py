@@ -75,12 +75,15 @@ def job_id_from(output: str) -> str:
     return found.group(1)
 
 
-def refusal_message(printer: str | None, error_output: str) -> str:
-    """What to tell the user when `lp` refused the job."""
+WINDOW_SAVE_HINT = "save the PDF (File > Save PDF...) and print it from there"
+
+
+def refusal_message(printer: str | None, error_output: str, save_hint: str = WINDOW_SAVE_HINT) -> str:
+    """What to tell the user when `lp` refused the job; `save_hint` is the way round it where they are."""
     detail = error_output.strip().removeprefix("lp:").strip() or "no reason given"
     where = f"the printer '{printer}'" if printer else "the default printer"
     return (f"The handout could not be sent to {where}: {detail}\n\n"
-            "Check that the printer is set up and switched on, or save the PDF (File > Save PDF...) and print it from there.")
+            f"Check that the printer is set up and switched on, or {save_hint}.")
 
 
 def pending_command(job_id: str) -> list[str]:
@@ -115,7 +118,7 @@ def default_printer() -> str | None:
     return found.group(1) if found else None
 
 
-def submit(pdf: bytes, settings: PrintSettings) -> str:
+def submit(pdf: bytes, settings: PrintSettings, save_hint: str = WINDOW_SAVE_HINT) -> str:
     """Hand the PDF to the queue and wait until it is accepted; returns the job id (the CLI's path)."""
     if not cups_available():
         raise PrintError("Printing from here needs CUPS (the `lp` command), which this computer does not have. "
@@ -128,5 +131,5 @@ def submit(pdf: bytes, settings: PrintSettings) -> str:
     except OSError as exc:
         raise PrintError(f"The `lp` command could not be run ({exc.strerror or exc}).") from None
     if answer.returncode != 0:
-        raise PrintError(refusal_message(settings.printer, answer.stderr.decode("utf-8", "replace")))
+        raise PrintError(refusal_message(settings.printer, answer.stderr.decode("utf-8", "replace"), save_hint))
     return job_id_from(answer.stdout.decode("utf-8", "replace"))

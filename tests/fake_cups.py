@@ -42,7 +42,7 @@ def _script(path: Path, body: str) -> None:
 
 
 def install(monkeypatch: pytest.MonkeyPatch, folder: Path, lp_delay: float = 0.0, lp_fails: str = "",
-            pending_polls: int = 0) -> FakeCups:
+            pending_polls: int = 0, cancel_fails: bool = False) -> FakeCups:
     """Put fake CUPS commands first on PATH. The job stays pending for `pending_polls` lpstat calls."""
     bin_folder = folder / "bin"
     bin_folder.mkdir(parents=True)
@@ -59,6 +59,6 @@ def install(monkeypatch: pytest.MonkeyPatch, folder: Path, lp_delay: float = 0.0
         f'if [ $count -lt {pending_polls} ] && [ ! -e "{folder}/cancelled" ]; then '
         f'echo "{JOB_ID}  nurse  12345  Sun 22 Nov 2026 10:00:00"; fi\n'
     ))
-    _script(bin_folder / "cancel", f'touch "{folder}/cancelled"\n')
+    _script(bin_folder / "cancel", 'echo "cancel: no such job" >&2; exit 1\n' if cancel_fails else f'touch "{folder}/cancelled"\n')
     monkeypatch.setenv("PATH", f"{bin_folder}{os.pathsep}{os.environ['PATH']}")
     return FakeCups(folder)

@@ -152,7 +152,7 @@ def test_stopping_half_way_leaves_only_complete_files(tmp_path: Path) -> None:
     day.write_bytes(_csv([{"name": f"Patient {i}"} for i in range(8)]))
     rows = check_rows(read_table(day), load_catalog())
     finished: list[int] = []
-    outcome = make_handouts(rows, None, {}, workers=2, on_done=lambda made, number, error: finished.append(number),
+    outcome = make_handouts(rows, None, workers=2, on_done=lambda made, number, error: finished.append(number),
                             should_stop=lambda: len(finished) >= 3)
     assert outcome.cancelled and 3 <= len(outcome.made) < 8
     for made in outcome.made:
@@ -183,3 +183,18 @@ def test_a_forty_row_list_is_made_in_full(tmp_path: Path, capsys: pytest.Capture
     assert len(files) == 40 and len({f.name for f in files}) == 40
     names = sorted(re.search(r"Patient \d\d", pdf_text(f.read_bytes())).group(0) for f in files)
     assert names == [f"Patient {i:02d}" for i in range(40)]
+
+
+def test_a_combined_list_stopped_half_way_saves_nothing(tmp_path: Path) -> None:
+    from handout_app.batch import make_day, summary
+
+    day = tmp_path / "day.csv"
+    day.write_bytes(_csv([{"name": f"Patient {i}"} for i in range(6)]))
+    rows = check_rows(read_table(day), load_catalog())
+    out = tmp_path / "out"
+    out.mkdir()
+    steps: list[int] = []
+    outcome = make_day(rows, None, out, {"joint": "hip joint"}, False, combined=True, workers=2,
+                       on_step=lambda done, error: steps.append(done), should_stop=lambda: len(steps) >= 2)
+    assert outcome.cancelled and list(out.iterdir()) == []  # never a "day list" PDF missing patients
+    assert summary(outcome, out, True).startswith("Stopped: no combined PDF was saved")

@@ -7,7 +7,6 @@ making runs on a background thread so the window keeps painting, and the progres
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..batch import BatchOutcome, Made, combine, file_name, make_handouts, save_each
+from ..batch import BatchOutcome, make_day, summary
 from ..day_list import Row
 from ..naming import procedure_name
 from ..template_set import TemplateSet
@@ -31,7 +30,7 @@ PROBLEM_COLOUR = QColor("#a4001d")
 class _Progress(QObject):
     """Carries progress from the making thread to the window (queued signals)."""
 
-    step = Signal(int, str)  # handouts done, the last one's error ("" if none; all are listed at the end)
+    step = Signal(int, str)  # handouts done, and the last one's error (all are listed at the end)
     finished = Signal(object)  # the BatchOutcome
 
 
@@ -133,11 +132,10 @@ class DayListDialog(QDialog):
         progress.setValue(0)
         signals = _Progress()
         cancelled = threading.Event()
-        progress.canceled.connect(cancelled.set)
 
         def show_step(done: int, error: str) -> None:
             if progress.wasCanceled():
-                cancelled.set()  # Cancel (or Esc) on the progress dialog: finish the ones under way, start no more
+                cancelled.set()  # Cancel (or Esc): finish the ones under way, start no more
             else:
                 progress.setValue(done)
 
@@ -146,22 +144,16 @@ class DayListDialog(QDialog):
         signals.finished.connect(finished.append)
         labels = self._template_set.catalog.labels_for("en")["targets"]
         allow_names = self._template_set.clinic.patient_name_in_file_name
-        combined = self.combined.isChecked()
-        folder = self.output_folder
-        when = dt.datetime.now().astimezone()
-        count = [0]
-
-        def done(made: Made | None, number: int, error: str) -> None:
-            if made is not None and not combined:
-                save_each(made, folder, file_name(made, labels, allow_names, when))
-            count[0] += 1
-            signals.step.emit(count[0], f"row {number}: {error}" if error else "")
+        combined, folder = self.combined.isChecked(), self.output_folder
 
         def work() -> None:
-            outcome = make_handouts(ready, self._clinic_folder, labels, on_done=done, should_stop=cancelled.is_set)
-            if combined and outcome.made and not outcome.cancelled:
-                joined = Made(0, outcome.made[0].selection, combine(outcome.made))
-                outcome.combined = save_each(joined, folder, f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf")
+            try:
+                outcome = make_day(ready, self._clinic_folder, folder, labels, allow_names, combined,
+                                   on_step=signals.step.emit, should_stop=cancelled.is_set)
+            except Exception as exc:  # noqa: BLE001 - a full disk or a broken PDF must end the wait, not hang it
+                outcome = BatchOutcome(cancelled=True)
+                outcome.failed.append((0, f"the handouts could not be saved ({type(exc).__name__}: "
+                                          f"{getattr(exc, 'strerror', None) or 'see the folder'})"))
             signals.finished.emit(outcome)
 
         loop = QEventLoop()
@@ -173,13 +165,7 @@ class DayListDialog(QDialog):
         thread.join()
         progress.close()
         self.outcome = outcome = finished[0]
-        made = len(outcome.made)
-        if outcome.cancelled:
-            message = f"Stopped: {made} handouts were finished and saved whole in {folder}; the rest were not made."
-        elif outcome.combined:
-            message = f"Made {made} handouts in one PDF: {outcome.combined}."
-        else:
-            message = f"Made {made} handouts in {folder}."
+        message = summary(outcome, folder, combined)
         if outcome.failed:
             message += "\n\nNot made:\n" + "\n".join(f"row {number}: {error}" for number, error in outcome.failed)
         if self.bad:
@@ -190,6 +176,5 @@ class DayListDialog(QDialog):
 
 
 def _problem_text(problem) -> str:  # type: ignore[no-untyped-def]
-    """A problem for the table's last column: the column and what is wrong (the row is in the first)."""
-    value = f" '{problem.value}'" if problem.value else ""
-    return f"{problem.column}{value} {problem.message}".strip()
+    """A problem for the table's last column: as the CLI prints it, without the row (the first column has it)."""
+    return str(problem).split(", ", 1)[-1] if problem.column else str(problem).split(":", 1)[-1].strip()

@@ -552,8 +552,10 @@ class MainWindow(QMainWindow):
             self.client.failed.disconnect(failed)
             self.client.set_failed.disconnect(failed)
         if "pdf" not in result:
-            dialogs.show_error(self, "Could not save the handout",
-                               f"{result.get('error', 'The PDF took too long to make.')}\n\nThe form has not changed; try Save again.")
+            # Saving and printing both come here (the sheet is made again with the time it is handed out).
+            dialogs.show_error(self, "Could not make the handout",
+                               f"{result.get('error', 'The PDF took too long to make.')}\n\nNothing was saved or printed. "
+                               "The form has not changed; try again.")
             return None
         return result["pdf"]  # type: ignore[return-value]
 
@@ -573,6 +575,10 @@ class MainWindow(QMainWindow):
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         pages = self.preview.document.pageCount()
         if not dialogs.ask_printer(self, printer, pages):
+            return
+        if printer.copyCount() > print_queue.MAX_COPIES:  # Qt's dialog allows 999
+            dialogs.show_error(self, "Too many copies", f"Print at most {print_queue.MAX_COPIES} copies at a time. "
+                               "Nothing was printed; the form has not changed.")
             return
         where = printer.printerName() or printer.outputFileName()
         with self._busy(f"Printing on {where}..."):
@@ -609,6 +615,11 @@ class MainWindow(QMainWindow):
         if outcome is Outcome.CANCELLED:
             return ("Printing cancelled" + (f": job {job.job_id} was taken off the queue." if job.job_id else
                                             " before the printer received the handout.")), False
+        if outcome is Outcome.QUEUED and dialog.message:  # Cancel was refused by the queue
+            dialogs.show_error(self, "Could not cancel printing",
+                               f"The queue did not take job {job.job_id} off, so it may still print. Cancel it at the "
+                               "printer or in the computer's printer settings.")
+            return f"Job {job.job_id} could not be cancelled; it may still print on {printer}.", True
         if outcome is Outcome.QUEUED:
             return f"Sent {pages} pages to {printer} (job {job.job_id}); it is waiting in the printer's queue.", True
         return f"Sent {pages} pages to {printer} (job {job.job_id}); the printer has it.", True

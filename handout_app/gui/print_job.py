@@ -59,8 +59,8 @@ class CupsPrintJob(QObject):
         self._submit.write(pdf)
         self._submit.closeWriteChannel()
 
-    def cancel(self) -> None:
-        """Stop sending, or cancel the job in the queue once it is there."""
+    def cancel(self) -> bool:
+        """Stop sending, or cancel the job in the queue once it is there; False when the queue refused."""
         self._poll.stop()
         self._submit_deadline.stop()
         if self._submit.state() != QProcess.ProcessState.NotRunning:
@@ -71,7 +71,8 @@ class CupsPrintJob(QObject):
         elif self.job_id is not None:
             self._ended = True
             command = print_queue.cancel_command(self.job_id)
-            QProcess.execute(command[0], command[1:])
+            return QProcess.execute(command[0], command[1:]) == 0
+        return True
 
     def _fail(self, message: str) -> None:
         if not self._ended:
@@ -190,6 +191,8 @@ class PrintProgressDialog(QDialog):
     def reject(self) -> None:
         """Cancel printing (the button, Esc or the window's close box)."""
         if not self._ended and self.job is not None:
-            self.job.cancel()
-            self._ended, self.outcome = True, Outcome.CANCELLED
+            cancelled = self.job.cancel()
+            self._ended, self.outcome = True, Outcome.CANCELLED if cancelled else Outcome.QUEUED
+            if not cancelled:
+                self.message = "the queue did not take it off"
         super().reject()

@@ -65,7 +65,7 @@ def test_rows_with_problems_are_shown_in_red_and_block_making_until_left_out(qtb
         return True
 
     _open(window, monkeypatch, day, out, drive)
-    assert seen["blocked"] and "side 'middle' is not allowed" in str(seen["problem"])
+    assert seen["blocked"] and "column side: 'middle' is not allowed" in str(seen["problem"])
     [combined] = list(out.iterdir())
     assert combined.name.startswith("day-list_") and "1 rows with problems were left out" in dialog_log[-1][1]
 

@@ -221,3 +221,41 @@ def test_print_settings_from_the_dialog() -> None:
     command = print_queue.submit_command(print_queue.PrintSettings(
         printer="Front", copies=2, sides="two-sided-long-edge", first_page=2, last_page=3, title="t.pdf"))
     assert command[1:] == ["-d", "Front", "-n", "2", "-t", "t.pdf", "-o", "sides=two-sided-long-edge", "-P", "2-3"]
+
+
+def test_a_cancel_the_queue_refuses_is_said_plainly(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    dialog_log: list[tuple[str, str]],
+) -> None:
+    fake_cups.install(monkeypatch, tmp_path, pending_polls=1000, cancel_fails=True)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+
+    def cancel_once_queued() -> None:
+        dialog = window.findChild(PrintProgressDialog)
+        if dialog is None or not dialog.close_button.isEnabled():
+            QTimer.singleShot(100, cancel_once_queued)
+            return
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(100, cancel_once_queued)
+    window.print_pdf()
+    assert dialog_log[-1][0] == "Could not cancel printing" and "may still print" in dialog_log[-1][1]
+    assert "could not be cancelled" in window.statusBar().currentMessage()
+
+
+def test_more_copies_than_the_queue_takes_is_refused_before_printing(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list[tuple[str, str]],
+) -> None:
+    cups = fake_cups.install(monkeypatch, tmp_path)
+    monkeypatch.setattr(printing, "available_printers", lambda: [fake_cups.QUEUE])
+
+    def ask(parent, printer, count):  # type: ignore[no-untyped-def]
+        printer.setCopyCount(500)
+        return True
+
+    monkeypatch.setattr(dialogs, "ask_printer", ask)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    window.print_pdf()
+    assert dialog_log[-1][0] == "Too many copies" and not cups.job_pdf.exists()
