@@ -8,6 +8,7 @@ packages=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-xkb1  # Qt on X11
   poppler-utils qpdf xvfb                                               # looking at PDFs, virtual screen
   cups cups-client printer-driver-cups-pdf                              # printing tests
+  postgresql                                                            # record store tests (a throwaway server)
 )
 command -v dpkg-query >/dev/null || { echo "system-deps: not a Debian/Ubuntu system; install Pango, Qt's X11 libraries and CUPS yourself."; exit 0; }
 missing=()

@@ -3,7 +3,8 @@
 Renders run in a pool of worker processes (one per core by default), each under the same time and
 memory limits as the window's worker (limits.py). Every file is written whole or not at all
 (write_atomically) and never over an existing one, so stopping half-way (Ctrl+C, or Cancel in the
-window) leaves only complete handouts.
+window) leaves only complete handouts. With a recorder, every handout gets its own document number
+and is recorded as it is saved (records/recorder.py); the CLI records printing the same way.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .day_list import Row
 from .domain import Selection, selection_to_dict
 from .naming import handout_file_name
 from .output_files import OutputExists, free_name, write_atomically
-from .worker import encode_request
+from .records.entry import SheetRequest
 from .worker_client import WorkerProcess, WorkerUnavailable
+
+if TYPE_CHECKING:
+    from .records.recorder import Recorder
 
 
 @dataclass
@@ -35,6 +39,8 @@ class Made:
     pdf: bytes
     path: Path | None = None  # where it was saved (None inside a combined PDF)
     title: str = ""  # the print job's title: the file name without the patient's name
+    request: SheetRequest | None = None  # what made it (for the record store)
+    wording: dict[str, str] = field(default_factory=dict)  # the worker's note of the wording set used
 
 
 @dataclass
@@ -45,6 +51,18 @@ class BatchOutcome:
     failed: list[tuple[int, str]] = field(default_factory=list)
     cancelled: bool = False
     combined: Path | None = None
+    record_warnings: list[str] = field(default_factory=list)  # entries kept in the queue, or not recorded
+
+
+def record_all(recorder: Recorder | None, made: list[Made], kind: str, outcome: BatchOutcome, printer: str | None = None) -> None:
+    """Record that these handouts were saved or printed; problems become the outcome's warnings."""
+    if recorder is None:
+        return
+    for handout in made:
+        assert handout.request is not None
+        result = recorder.record(handout.request, handout.wording, handout.pdf, kind, printer)
+        if not result.stored:
+            outcome.record_warnings.append(result.warning)
 
 
 class _WorkerPool:
@@ -78,10 +96,11 @@ def default_workers() -> int:
 def make_handouts(
     rows: list[Row], clinic: Path | None, workers: int | None = None,
     generated_at: dt.datetime | None = None, on_done: Callable[[Made | None, int, str], None] | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
+    should_stop: Callable[[], bool] = lambda: False, recorder: Recorder | None = None,
 ) -> BatchOutcome:
     """Render every row that has a selection, in list order in the outcome; `on_done(made or None, row,
-    error)` is called as each finishes (from the calling thread), `should_stop()` is asked between rows."""
+    error)` is called as each finishes (from the calling thread), `should_stop()` is asked between rows.
+    With a `recorder`, each handout gets a document number no other sheet in its store has."""
     outcome = BatchOutcome()
     interrupted = threading.Event()  # Ctrl+C: the renders under way finish, the rest are not started
 
@@ -94,13 +113,14 @@ def make_handouts(
     results: dict[int, Made] = {}
     try:
         with ThreadPoolExecutor(max_workers=workers or default_workers()) as executor:
-            futures: list[tuple[Row, Future]] = []
+            futures: list[tuple[Row, SheetRequest, Future]] = []
             for row in jobs:
                 assert row.selection is not None
-                payload = encode_request(f"row-{row.number}", selection_to_dict(row.selection),
-                                         str(clinic.resolve()) if clinic else None, when)
-                futures.append((row, executor.submit(_render_unless_stopped, pool, payload, stopping)))
-            for row, future in futures:
+                request = SheetRequest(selection_to_dict(row.selection), str(clinic.resolve()) if clinic else None, when,
+                                       recorder.fresh_number() if recorder else "")
+                futures.append((row, request, executor.submit(
+                    _render_unless_stopped, pool, request.payload(f"row-{row.number}"), stopping)))
+            for row, request, future in futures:
                 try:
                     reply, data = future.result()
                 except WorkerUnavailable as exc:
@@ -114,7 +134,8 @@ def make_handouts(
                     continue
                 if reply.get("ok"):
                     assert row.selection is not None
-                    results[row.number] = Made(row.number, row.selection, data)
+                    results[row.number] = Made(row.number, row.selection, data, request=request,
+                                               wording=dict(reply.get("wording") or {}))
                     if on_done:
                         on_done(results[row.number], row.number, "")
                 else:
@@ -179,27 +200,32 @@ def combine(made: list[Made]) -> bytes:
 def make_day(
     rows: list[Row], clinic: Path | None, folder: Path, target_labels: dict[str, str], patient_in_name: bool,
     combined: bool, workers: int | None = None, on_step: Callable[[int, str], None] | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
+    should_stop: Callable[[], bool] = lambda: False, recorder: Recorder | None = None,
 ) -> BatchOutcome:
     """Make and save a checked day list (the CLI and the window share this): one file per patient as each
     finishes, or, when `combined`, one PDF at the end, and only if nothing was stopped (a list stopped
     half-way is never saved as if it were the whole day). `on_step(done, error)` follows progress."""
     when = dt.datetime.now().astimezone().replace(microsecond=0)  # the time on the sheets and in the names
     done_count = [0]
+    outcome_holder = [BatchOutcome()]  # collects record warnings while the handouts are made
 
     def done(made: Made | None, number: int, error: str) -> None:
         if made is not None and not combined:
             made.title = file_name(made, target_labels, False, when)  # print job titles never name the patient
             save_each(made, folder, file_name(made, target_labels, patient_in_name, when))
+            record_all(recorder, [made], "saved", outcome_holder[0])
         done_count[0] += 1
         if on_step:
             on_step(done_count[0], f"row {number}: {error}" if error else "")
 
-    outcome = make_handouts(rows, clinic, workers=workers, generated_at=when, on_done=done, should_stop=should_stop)
+    outcome = make_handouts(rows, clinic, workers=workers, generated_at=when, on_done=done, should_stop=should_stop,
+                            recorder=recorder)
+    outcome.record_warnings = outcome_holder[0].record_warnings
     if combined and outcome.made and not outcome.cancelled:
         name = f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf"
         joined = Made(0, outcome.made[0].selection, combine(outcome.made), title=name)
         outcome.combined = save_each(joined, folder, name)
+        record_all(recorder, outcome.made, "saved", outcome)
     return outcome
 
 

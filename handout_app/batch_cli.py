@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from . import print_queue
-from .batch import BatchOutcome, make_day, summary
+from .batch import BatchOutcome, make_day, record_all, summary
+from .records.recorder import Recorder, recorder_for, store_choice
 from .day_list import DayListError, Row, check_rows, read_table
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -66,7 +67,8 @@ def run_batch(args: argparse.Namespace) -> int:
               "to make the others.", file=sys.stderr)
         return EXIT_BAD_INPUT
     good = [row for row in rows if row.selection is not None]
-    outcome = _make(args, good, template_set)
+    recorder = recorder_for(store_choice(template_set.clinic))
+    outcome = _make(args, good, template_set, recorder)
     if bad:
         _report_bad(args.list, bad)
     if outcome.failed:
@@ -80,9 +82,11 @@ def run_batch(args: argparse.Namespace) -> int:
     print(f"Made {made} of {len(rows)} handouts" + (f" in {where}" if made else "") +
           (f"; {len(bad)} rows with problems were left out" if bad else "") + ".")
     if args.print_it and made:
-        printed = _print(args, outcome)
+        printed = _print(args, outcome, recorder)
         if printed != EXIT_OK:
+            _warn_unrecorded(outcome)
             return printed
+    _warn_unrecorded(outcome)
     if bad:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if outcome.failed else EXIT_OK
@@ -94,19 +98,25 @@ def _report_bad(list_path: Path, bad: list[Row]) -> None:
             _error(f"{list_path.name}, {problem}")
 
 
-def _make(args: argparse.Namespace, good: list[Row], template_set) -> BatchOutcome:  # type: ignore[no-untyped-def]
+def _warn_unrecorded(outcome: BatchOutcome) -> None:
+    for warning in dict.fromkeys(outcome.record_warnings):  # the same store problem once, not once a row
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _make(args: argparse.Namespace, good: list[Row], template_set, recorder: Recorder) -> BatchOutcome:  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
     with tqdm(total=len(good), unit="handout", file=sys.stderr, disable=None, leave=False) as bar:
         return make_day(good, args.clinic, args.output_dir, template_set.catalog.labels_for("en")["targets"],
                         template_set.clinic.patient_name_in_file_name, args.combined, workers=args.workers,
-                        on_step=lambda done, error: bar.update(1))
+                        on_step=lambda done, error: bar.update(1), recorder=recorder)
 
 
-def _print(args: argparse.Namespace, outcome: BatchOutcome) -> int:
+def _print(args: argparse.Namespace, outcome: BatchOutcome, recorder: Recorder) -> int:
     # The job title is the file name without the patient's name: everyone on the print server sees it.
     jobs = [(outcome.combined, outcome.combined.name)] if outcome.combined else [
         (made.path, made.title) for made in outcome.made if made.path]
+    printer = args.printer or print_queue.default_printer() or "the default printer"
     for path, title in jobs:
         assert path is not None
         try:
@@ -115,5 +125,7 @@ def _print(args: argparse.Namespace, outcome: BatchOutcome) -> int:
         except print_queue.PrintError as exc:
             _error(str(exc).replace("\n\n", " "))
             return EXIT_FAILED
-        print(f"Sent {path.name} to {args.printer or 'the default printer'} (job {job}).")
+        print(f"Sent {path.name} to {printer} (job {job}).")
+        handouts = outcome.made if outcome.combined else [made for made in outcome.made if made.path == path]
+        record_all(recorder, handouts, "printed", outcome, printer)
     return EXIT_OK

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from . import __version__
 from .output_files import clean_stale_temp_files
@@ -28,6 +28,7 @@ from .domain import (
     PatientFactors,
     Selection,
     SelectionError,
+    selection_to_dict,
     Side,
     Target,
 )
@@ -46,6 +47,10 @@ from .patient_input import (
     read_patient_file,
     shown,
 )
+
+if TYPE_CHECKING:  # the record store (SQLAlchemy) is imported only by commands that hand a sheet out
+    from .records.entry import SheetRequest
+    from .records.recorder import RecordOutcome
 
 EXIT_OK, EXIT_RENDER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 T = TypeVar("T")
@@ -274,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     new_clinic.add_argument("--name", required=True, type=_text(), help="the clinic's name, as printed on every handout")
     check.add_argument("--list-items", action="store_true", help="list every item's id, section and source, then stop")
     check.add_argument("--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)")
+    from .records_cli import add_commands
+
+    add_commands(commands, _checked(_path), _checked(_date), _checked(_birth_date), _text)
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
     gui.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml (remembered for next time)")
     return parser
@@ -333,26 +341,24 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def render_in_worker(
-    selection: Selection, clinic: Path | None, generated_at: dt.datetime, output_format: str,
-) -> tuple[dict[str, object], bytes]:
+def render_in_worker(request: SheetRequest, output_format: str) -> tuple[dict[str, object], bytes]:
     """Render in a worker process under the time and memory limits (limits.py), as the window does."""
-    from .domain import selection_to_dict
-    from .worker import encode_request
     from .worker_client import WorkerProcess, WorkerUnavailable
 
-    request = encode_request(
-        "cli", selection_to_dict(selection), str(clinic.resolve()) if clinic else None,
-        generated_at.isoformat(), output_format=output_format,
-    )
     try:
         worker = WorkerProcess()
     except WorkerUnavailable as exc:
         return {"ok": False, "error_kind": "bug", "error": str(exc)}, b""
     try:
-        return worker.render(request)
+        return worker.render(request.payload("cli", output_format))
     finally:
         worker.stop()
+
+
+def recorded(outcome: RecordOutcome) -> None:
+    """Tell the user a sheet was not recorded (the sheet itself is saved or printed all the same)."""
+    if not outcome.stored:
+        print(f"warning: {outcome.warning}", file=sys.stderr)
 
 
 def _render_failure(reply: dict[str, object], clinic: Path | None) -> int:
@@ -376,6 +382,8 @@ def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
     from .clinic import ClinicError, load_clinic
     from .output_files import OutputExists, OutputNotRegular, write_atomically
+    from .records.entry import SheetRequest
+    from .records.recorder import recorder_for, store_choice
 
     output: Path | None = args.output
     problem = _output_problem(output, args.force) if output is not None else None
@@ -384,6 +392,7 @@ def run_render(args: argparse.Namespace) -> int:
     if problem is not None:
         return _fail(EXIT_BAD_INPUT, problem)
 
+    clinic = None
     if args.clinic is not None:
         try:
             clinic = load_clinic(args.clinic)  # only clinic.toml here; the worker loads the rest
@@ -396,8 +405,14 @@ def run_render(args: argparse.Namespace) -> int:
         selection.check()
     except SelectionError as exc:
         return _fail(EXIT_BAD_INPUT, f"--{exc.field_name}: {exc.message}")
-    generated_at = args.generated_at or dt.datetime.now().astimezone()
-    reply, data = render_in_worker(selection, args.clinic, generated_at, args.format)
+    generated_at = args.generated_at or dt.datetime.now().astimezone().replace(microsecond=0)
+    # A PDF is handed out, so it gets a document number and a record; HTML is for checking only.
+    recorder = recorder_for(store_choice(clinic)) if args.format == OutputFormat.PDF.value else None
+    request = SheetRequest(
+        selection_to_dict(selection), str(args.clinic.resolve()) if args.clinic else None, generated_at.isoformat(),
+        recorder.fresh_number() if recorder else "",
+    )
+    reply, data = render_in_worker(request, args.format)
     if not reply.get("ok"):
         return _render_failure(reply, args.clinic)
     for message in reply.get("warnings", []):
@@ -413,9 +428,14 @@ def run_render(args: argparse.Namespace) -> int:
                          "even with --force: give another file name.")
         except OSError as exc:
             return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
-        print(f"Saved {procedure} handout to {output}")
+        print(f"Saved {procedure} handout to {output}" + (f" (document {request.document_number})" if recorder else ""))
+        if recorder:
+            recorded(recorder.record(request, reply["wording"], data, "saved"))  # type: ignore[arg-type]
     if args.print_it:
-        return _print(data, args, selection, str(procedure))
+        code, printer = _print(data, args, selection, str(procedure))
+        if code == EXIT_OK and recorder:
+            recorded(recorder.record(request, reply["wording"], data, "printed", printer))  # type: ignore[arg-type]
+        return code
     return EXIT_OK
 
 
@@ -452,8 +472,9 @@ def _printer_problem(printer: str | None) -> str | None:
     return None
 
 
-def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedure: str) -> int:
-    """Send the handout to the queue, through the same code as the window's Print."""
+def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedure: str) -> tuple[int, str]:
+    """Send the handout to the queue, through the same code as the window's Print; the exit code and
+    the printer's name."""
     from . import print_queue
     from .catalog import load_catalog
     from .naming import handout_file_name
@@ -463,10 +484,11 @@ def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedur
     try:
         job_id = print_queue.submit(data, settings, save_hint="save it with --output and print the file")
     except print_queue.PrintError as exc:
-        return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " "))
-    print(f"Sent {procedure} handout to {args.printer or 'the default printer'} (job {job_id}, {args.copies} "
+        return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " ")), ""
+    printer = args.printer or print_queue.default_printer() or "the default printer"
+    print(f"Sent {procedure} handout to {printer} (job {job_id}, {args.copies} "
           f"{'copy' if args.copies == 1 else 'copies'})")
-    return EXIT_OK
+    return EXIT_OK, printer
 
 
 def _check_templates(args: argparse.Namespace) -> int:
@@ -518,6 +540,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .batch_cli import run_batch
 
             return run_batch(args)
+        if args.command in ("records", "reprint"):
+            from .records_cli import run_records, run_reprint
+
+            return run_records(args) if args.command == "records" else run_reprint(args)
         clinic = getattr(args, "clinic", None)
         if clinic is not None:
             from .clinic import ClinicError, load_clinic

@@ -71,6 +71,12 @@ class ClinicProfile:
     # Empty: day first, except on a computer set to the United States.
     date_order: str = ""
     patient_name_in_file_name: bool = False
+    # Where the record of every saved or printed sheet goes: empty for this computer's own SQLite
+    # file, or the clinic's shared PostgreSQL server ("postgresql://user@host/records") for several
+    # workstations. Never given to templates (it may hold a password).
+    record_store: str = ""
+    # true: the store also keeps the patient's record number (never the name or birth date).
+    record_patient_id: bool = False
     template_set_name: str = ""
     template_set_version: str = ""
     translations: tuple[tuple[str, str, str], ...] = ()
@@ -107,7 +113,10 @@ LOCALIZED_FIELDS: tuple[str, ...] = ("department", "address", "opening_hours", "
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish"}
 APPROVAL_FIELDS: tuple[str, ...] = ("name", "role", "date", "content_hash")
 _APPROVAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")
-BOOLEAN_FIELDS = ("patient_name_in_file_name",)
+BOOLEAN_FIELDS = ("patient_name_in_file_name", "record_patient_id")
+# Settings no template may see: the record store's address can hold a password.
+PRIVATE_FIELDS = ("record_store", "record_patient_id")
+_STORE_URL = re.compile(r"(postgresql(\+psycopg)?://\S+|sqlite:///\S+)")
 PAPER_VALUES = ("a4", "letter")
 INTENT_VALUES = ("diagnostic", "therapeutic", "both")
 DATE_ORDER_VALUES = ("day-month-year", "month-day-year")
@@ -158,6 +167,9 @@ def text_problem(key: str, value: str) -> str | None:
         return f"'{key}' is {length} characters long; at most {MAX_TEXT_LENGTH} fit on the handout. Shorten it."
     if key == "email" and value.strip() and not _EMAIL.fullmatch(value.strip()):
         return f"'email' must be one e-mail address like clinic@example.org, not \"{_shown(value)}\"."
+    if key == "record_store" and value.strip() and not _STORE_URL.fullmatch(value.strip()):
+        return ("'record_store' must be a PostgreSQL address like postgresql://handout@records.example.org/records "
+                "(or empty for this computer's own record file).")
     if key == "website" and value.strip() and not _WEBSITE.fullmatch(value.strip()):
         return f"'website' must be one https:// address like https://example.org/hip, not \"{_shown(value)}\"."
     from .glyphs import unprintable

@@ -59,6 +59,30 @@ class SheetFacts:
     # Alternative texts pictures may carry (the drawing's, the aftercare pictures', the logo's).
     alt_texts: frozenset[str] = frozenset()
     neutral_alt: str = "Picture"
+    # The document number (document_numbers.py) and the words printed with it at the foot of every
+    # page, under "Page X of Y". Empty for a sheet that is never handed out (checks, benchmarks).
+    document_number: str = ""
+    number_label: str = "Document"
+    page_label: str = "Page"
+    of_label: str = "of"
+
+
+def css_quoted(value: str) -> str:
+    """Text quoted for a CSS string (content: "..."): quotes, backslashes, '<' and line breaks escaped."""
+    escaped = value.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace("\n", " ")
+    return f'"{escaped}"'
+
+
+def footer_number_css(facts: SheetFacts) -> str:
+    """The user style sheet that prints "Page X of Y" and the document number at the foot of every page.
+
+    A user style sheet's !important rules beat every author rule (locks.css), so no clinic template
+    or style can drop or change the number; check_sheet then confirms every page shows it.
+    """
+    page = f"{css_quoted(facts.page_label + ' ')} counter(page) {css_quoted(' ' + facts.of_label + ' ')} counter(pages)"
+    number = css_quoted(f"{facts.number_label} {facts.document_number}")
+    return ("@page { @bottom-right { content: " + page + ' "\\A " ' + number + " !important; white-space: pre !important;"
+            " text-align: right !important; vertical-align: middle !important; color: #000 !important; } }")
 
 
 def heading_key(text: str) -> str:
@@ -245,13 +269,16 @@ def render_pdf_and_layout(
         fetcher = _make_fetcher(roots)
         html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
         _replace_alt_texts(html_document, facts)
-        locks = weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)
-        document = html_document.render(stylesheets=[locks], pdf_variant=variant, uncompressed_pdf=False)
+        user_sheets = [weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)]
+        if facts.document_number:
+            user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
+        document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
         # The app writes the metadata, links and outline itself: a template's <meta name=author>,
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
-        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases)
+        number_shown = (f"{facts.number_label} {facts.document_number}",) if facts.document_number else ()
+        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases, every_page=number_shown)
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.

@@ -2,11 +2,13 @@
 
 In a checkout they sit beside the package (`templates/`, `assets/`); in an installed wheel they
 are copied inside the package as `handout_app/_data/templates` and `handout_app/_data/assets`.
-Every other module asks this one, so the lookup rule exists once.
+Every other module asks this one, so the lookup rule exists once. A reprint sets DATA_ROOT_ENV in its
+render worker's environment to the archived copy of the built-in files the sheet was first made from.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -14,11 +16,15 @@ import fontpkg_atkinson_hyperlegible
 import fontpkg_noto_sans
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_ROOT_ENV = "HANDOUT_APP_DATA_ROOT"
 
 
 @cache
 def data_root() -> Path:
-    """The folder that holds `templates/` and `assets/` (installed wheel first, then checkout)."""
+    """The folder that holds `templates/` and `assets/` (an archived set for a reprint, installed wheel, checkout)."""
+    archived = os.environ.get(DATA_ROOT_ENV)
+    if archived:
+        return Path(archived).resolve()
     for candidate in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent):
         if (candidate / "templates" / "content").is_dir() and (candidate / "assets").is_dir():
             return candidate

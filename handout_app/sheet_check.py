@@ -66,9 +66,9 @@ def _contrast(one: Any, other: Any) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _text_boxes(document: Any) -> Iterable[tuple[Any, bool]]:
-    """Every text box on every page, and whether a reader could see it: big enough, visible, opaque
-    enough, standing out from the background painted behind it, and on the page."""
+def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
+    """Every text box on every page, with its page's index and whether a reader could see it: big
+    enough, visible, opaque enough, standing out from the background painted behind it, and on the page."""
     from weasyprint.formatting_structure.boxes import TextBox
     from weasyprint.css.computed_values import parse_color
 
@@ -93,20 +93,24 @@ def _text_boxes(document: Any) -> Iterable[tuple[Any, bool]]:
         for child in box.all_children():
             yield from walk(child, opacity, background, page)
 
-    for page in document.pages:
-        yield from walk(page._page_box, 1.0, white, page)  # noqa: SLF001 (WeasyPrint exposes no public box tree)
+    for index, page in enumerate(document.pages):
+        for box, readable in walk(page._page_box, 1.0, white, page):  # noqa: SLF001 (no public box tree)
+            yield index, box, readable
 
 
 def check_sheet(
     document: Any, required_text: Iterable[str], forbidden_words: Iterable[str], forbidden_phrases: Iterable[str] = (),
+    every_page: Iterable[str] = (),
 ) -> None:
-    """Raise SheetProblem unless the laid-out `document` shows every required text, no forbidden
-    side word or phrase anywhere, only characters the handout's fonts print, and only those fonts."""
+    """Raise SheetProblem unless the laid-out `document` shows every required text (and each of
+    `every_page` on every page), no forbidden side word or phrase anywhere, only characters the
+    handout's fonts print, and only those fonts."""
     from .glyphs import unprintable
 
     readable: list[str] = []
     everything: list[str] = []
-    for box, can_read in _text_boxes(document):
+    per_page: list[list[str]] = [[] for _ in document.pages]
+    for page_index, box, can_read in _text_boxes(document):
         odd_characters = unprintable(box.text)
         if odd_characters:
             # Invisible or direction characters ("RI" + zero-width space + "GHT") and letters the
@@ -125,6 +129,13 @@ def check_sheet(
         everything.append(box.text)
         if can_read:
             readable.append(box.text)
+            per_page[page_index].append(box.text)
+    for text in every_page:
+        for number, page_texts in enumerate(per_page, start=1):
+            if text and _squash(text) not in _squash("".join(page_texts)):
+                raise SheetProblem(
+                    f"page {number} does not show \"{text}\". A clinic template or style hides or cuts it; "
+                    "every page must show its document number.")
     shown = _squash("".join(readable))
     for text in required_text:
         if text and _squash(text) not in shown:

@@ -68,11 +68,11 @@ class TemplateSet:
         """Folders besides the built-in ones that the PDF renderer may read."""
         return [self.clinic.folder] if self.clinic.folder else []
 
-    def render_html(self, selection: Selection, generated_at: dt.datetime) -> RenderedHtml:
-        """The handout's HTML for `selection` from this set."""
+    def render_html(self, selection: Selection, generated_at: dt.datetime, document_number: str = "") -> RenderedHtml:
+        """The handout's HTML for `selection` from this set, with `document_number` in every page's footer."""
         return render_html(
             selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language),
-            stylesheets=self.stylesheets, approval=self.approval,
+            stylesheets=self.stylesheets, approval=self.approval, document_number=document_number,
         )
 
 

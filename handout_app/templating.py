@@ -24,12 +24,12 @@ from .limits import MAX_HTML_CHARS
 from .sandbox import HandoutSandbox
 from .template_data import check_plain, freeze
 from .catalog import Catalog, ContentItem, Finding, select
-from .clinic import CLINIC_FIELDS, Approval, ClinicProfile
+from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
 from .claims import frequency_band
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
 from .naming import format_date, procedure_name
-from .pdf import SheetFacts, heading_key
+from .pdf import SheetFacts, css_quoted, heading_key
 
 MAIN_TEMPLATE = "handout.html.j2"
 
@@ -52,8 +52,7 @@ class TemplateProblem(ValueError):
 
 def css_string(value: str) -> Markup:
     """Quote text for use inside a CSS string (content: "..."); '<' is escaped so it cannot end <style>."""
-    escaped = value.replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ").replace("\n", " ")
-    return Markup(f'"{escaped}"')
+    return Markup(css_quoted(value))
 
 
 class TemplateRefused(jinja2.TemplateError):
@@ -217,7 +216,7 @@ def clinic_data(clinic: ClinicProfile, language: str = "en") -> dict[str, Any]:
     """The clinic's printed fields only, each text in `language` (English when the clinic gave none
     in it): never its folder, so no template holds a path to the disk."""
     return {name: clinic.text_in(name, language) if isinstance(getattr(clinic, name), str) else getattr(clinic, name)
-            for name in CLINIC_FIELDS}
+            for name in CLINIC_FIELDS if name not in PRIVATE_FIELDS}
 
 
 def _allergy_words(selection: Selection, labels: dict[str, Any]) -> list[str]:
@@ -322,8 +321,12 @@ def render_html(
     template_trace: str = "",
     stylesheets: tuple[str, ...] = (),
     approval: Approval | None = None,
+    document_number: str = "",
 ) -> RenderedHtml:
-    """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem."""
+    """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem.
+
+    `document_number` is printed at the foot of every page (pdf.footer_number_css); empty for a sheet
+    that is only checked or measured, never handed out."""
     env = env or _default_environment()
     context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval)
     try:
@@ -337,7 +340,7 @@ def render_html(
         raise
     except Exception as exc:  # 1/0, int('x'), a refused call: a problem in the template, named with its line
         raise _template_error(exc) from exc
-    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, catalog, clinic, context))
+    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, catalog, clinic, context, document_number))
 
 
 CLINIC_PHONE_FIELDS = ("phone", "after_hours_phone", "emergency_line")
@@ -367,7 +370,9 @@ def _plain(markup: str) -> str:
     return html_module.unescape(re.sub(r"<[^>]*>", "", str(markup)))
 
 
-def sheet_facts(selection: Selection, catalog: Catalog, clinic: ClinicProfile, context: dict[str, Any]) -> SheetFacts:
+def sheet_facts(
+    selection: Selection, catalog: Catalog, clinic: ClinicProfile, context: dict[str, Any], document_number: str = "",
+) -> SheetFacts:
     """What the app writes into the PDF itself and what the laid-out sheet must (not) show (pdf.SheetFacts)."""
     labels = context["labels"]
     outline = [labels[key] for key in OUTLINE_LABELS] + [f"{labels['consent']}: {labels['consent_copy']}"]
@@ -394,4 +399,8 @@ def sheet_facts(selection: Selection, catalog: Catalog, clinic: ClinicProfile, c
             *(_plain(item["text"]) for item in context["sections"]["consent"]),
         ),
         forbidden_words=tuple(forbidden),
+        document_number=document_number,
+        number_label=labels["document_number"],
+        page_label=labels["page"],
+        of_label=labels["of"],
     )

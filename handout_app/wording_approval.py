@@ -9,7 +9,7 @@ two are compared whole. The SHA-256 runs over, in this order:
      the style sheets its sheets use, handout.css and clinic.css), hidden files too, in sorted
      relative-path order, each as its relative path and its bytes;
   3. every text field of clinic.toml's [clinic] table that changes what a sheet says (PRINTED_FIELDS:
-     all but logo, default_paper and patient_name_in_file_name; that is the name, numbers, address,
+     all but logo, default_paper, patient_name_in_file_name, record_store and record_patient_id; that is the name, numbers, address,
      opening hours, emergency line, e-mail, web page, set name and version, and any other such text),
      in every language given, after clinic.toml's own clean-up of spaces.
 
@@ -34,7 +34,7 @@ HASH_PREFIX = "sha256:"
 # The folders of a clinic's set whose files make up its wording (see template_set.py).
 WORDING_FOLDERS: tuple[str, ...] = ("content", "templates")
 # clinic.toml fields that put no words on the sheet.
-_UNPRINTED = ("logo", "default_paper", "patient_name_in_file_name")
+_UNPRINTED = ("logo", "default_paper", "patient_name_in_file_name", "record_store", "record_patient_id")
 PRINTED_FIELDS: tuple[str, ...] = tuple(key for key in CLINIC_FIELDS if key not in _UNPRINTED)
 MAX_HASHED_BYTES = 50 * 1024 * 1024  # the same limit as the set's content hash (template_set.py)
 

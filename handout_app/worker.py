@@ -1,9 +1,12 @@
 """The long-lived render process: keeps WeasyPrint loaded, renders one request at a time.
 
 Run as `python -m handout_app.worker`. It speaks length-prefixed frames on stdin/stdout:
-  request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format"})
+  request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format",
+                        "document_number"})
   response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
-                         "procedure", "trace"}) + frame(PDF or HTML bytes, empty on error)
+                         "procedure", "trace", "wording"}) + frame(PDF or HTML bytes, empty on error)
+`wording` names the set the sheet was made from (footer line, built-in content version, content hash)
+for the record store (records/entry.py).
 `error_kind` says whose problem it is: "set" (the clinic's set does not load), "refused" or "selection"
 (the selection; `field` or `findings` name the option), "template" (a clinic template or item fails
 on this sheet), "render" (the PDF could not be made), "limit" (memory ran out) or "bug".
@@ -60,15 +63,17 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 def encode_request(
     request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
-    clinic_overrides: dict[str, Any] | None = None, output_format: str = "pdf",
+    clinic_overrides: dict[str, Any] | None = None, output_format: str = "pdf", document_number: str = "",
 ) -> bytes:
     """The frame payload every caller sends. `builtin_only` is the user's explicit switch to built-in wording;
     `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview);
-    `output_format` "html" returns the sheet's HTML instead of its PDF (checks and --format html)."""
+    `output_format` "html" returns the sheet's HTML instead of its PDF (checks and --format html);
+    `document_number` is printed on every page (empty for a sheet that is never handed out)."""
     assert output_format in FORMATS
     return json.dumps({
         "id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at,
         "builtin_only": builtin_only, "clinic_overrides": clinic_overrides or {}, "format": output_format,
+        "document_number": document_number,
     }).encode()
 
 
@@ -76,10 +81,11 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Render one request; never raises (errors become plain messages)."""
     from .catalog import CatalogError, SelectionRefused
     from .clinic import ClinicError
+    from .document_numbers import normalize
     from .domain import SelectionError, selection_from_dict
     from .limits import MAX_PDF_BYTES, describe_memory_limit
     from .pdf import RenderFailed, render_pdf, variant_for
-    from .templating import TemplateProblem
+    from .templating import TemplateProblem, with_clinic_intent
 
     reply: dict[str, Any] = {
         "id": request.get("id"), "ok": False, "error": "", "error_kind": "", "field": "", "findings": [],
@@ -103,7 +109,10 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         return reply, b""
     try:
         selection = selection_from_dict(request["selection"])
-        rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]))
+        number = str(request.get("document_number") or "")
+        if number and normalize(number) != number:
+            raise RenderFailed(f"'{number}' is not a document number; the sheet was not made.")
+        rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]), number)
         if request.get("format") == "html":
             data = rendered.html.encode("utf-8")
         else:
@@ -129,7 +138,10 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply.update(error=f"Unexpected problem while making the handout: {exc or type(exc).__name__}", error_kind="bug")
     else:
         reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title,
-                     procedure=rendered.procedure, trace=template_set.trace)
+                     procedure=rendered.procedure, trace=template_set.trace, wording={
+                         "name": template_set.trace, "content_version": template_set.catalog.version,
+                         "content_hash": template_set.content_hash,
+                         "intent": with_clinic_intent(selection, template_set.clinic).effective_intent.value})
         return reply, data
     return reply, b""
 

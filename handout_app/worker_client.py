@@ -53,9 +53,9 @@ def clean_stale_temp_dirs() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def worker_environment(temp_dir: Path) -> dict[str, str]:
-    """The child's environment: everything as now, but temp files go to its own folder."""
-    return {**os.environ, "TMPDIR": str(temp_dir), "TEMP": str(temp_dir), "TMP": str(temp_dir)}
+def worker_environment(temp_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's environment: everything as now, but temp files go to its own folder (and `extra`)."""
+    return {**os.environ, "TMPDIR": str(temp_dir), "TEMP": str(temp_dir), "TMP": str(temp_dir), **(extra or {})}
 
 
 def new_temp_dir() -> Path:
@@ -72,7 +72,9 @@ def time_limit_message(seconds: float) -> str:
 class WorkerProcess:
     """One render worker, used one request at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        # `extra_env`: a reprint points the worker at the archived built-in files (resources.DATA_ROOT_ENV).
+        self.extra_env = extra_env
         self._start()
 
     def _start(self) -> None:
@@ -81,7 +83,7 @@ class WorkerProcess:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "handout_app.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env=worker_environment(self.temp_dir),
+                stderr=subprocess.DEVNULL, env=worker_environment(self.temp_dir, self.extra_env),
             )
         except OSError as exc:
             shutil.rmtree(self.temp_dir, ignore_errors=True)

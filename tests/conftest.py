@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .pg_fixture import postgres_server, postgres_url  # noqa: F401 (fixtures for the record store tests)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -17,6 +19,7 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the default record store
 
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parents[1] / "examples" / "clinic"

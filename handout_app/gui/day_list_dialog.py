@@ -145,11 +145,14 @@ class DayListDialog(QDialog):
         labels = self._template_set.catalog.labels_for("en")["targets"]
         allow_names = self._template_set.clinic.patient_name_in_file_name
         combined, folder = self.combined.isChecked(), self.output_folder
+        from ..records.recorder import recorder_for, store_choice
+
+        recorder = recorder_for(store_choice(self._template_set.clinic))  # each handout's number and record
 
         def work() -> None:
             try:
                 outcome = make_day(ready, self._clinic_folder, folder, labels, allow_names, combined,
-                                   on_step=signals.step.emit, should_stop=cancelled.is_set)
+                                   on_step=signals.step.emit, should_stop=cancelled.is_set, recorder=recorder)
             except Exception as exc:  # noqa: BLE001 - a full disk or a broken PDF must end the wait, not hang it
                 outcome = BatchOutcome(cancelled=True)
                 outcome.failed.append((0, f"the handouts could not be saved ({type(exc).__name__}: "
@@ -170,6 +173,8 @@ class DayListDialog(QDialog):
             message += "\n\nNot made:\n" + "\n".join(f"row {number}: {error}" for number, error in outcome.failed)
         if self.bad:
             message += f"\n\n{len(self.bad)} rows with problems were left out."
+        if outcome.record_warnings:
+            message += "\n\n" + "\n".join(dict.fromkeys(outcome.record_warnings))
         self.summary.setText(message)
         dialogs.show_info(self, "Day list", message)
         self.make_button.setEnabled(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import time
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from ..catalog import Catalog, CatalogError
 from ..clinic import ClinicError, ClinicProfile, load_clinic, read_clinic_for_repair
 from ..clinic_archive import ArchiveError, export_zip, import_zip
 from ..day_list import DayListError, check_rows, read_table
+from ..document_numbers import new_number
 from ..domain import selection_to_dict
 from ..naming import handout_file_name
 from ..new_clinic import create_clinic_folder
@@ -40,6 +42,7 @@ from .form import SelectionForm
 from .print_job import CupsPrintJob, Outcome, PrintProgressDialog
 from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
+from ..records.entry import SheetRequest
 
 PREVIEW_DELAY_MS = 300
 ZOOM_STEPS = (0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
@@ -221,6 +224,10 @@ class MainWindow(QMainWindow):
         self._handed_out: dict | None = None  # the selection last saved or printed (for the close question)
         self._builtin_only = False  # the user's explicit choice after a clinic set error
         self._clinic_overrides: dict = {}  # clinic settings being edited, not saved yet
+        # What each render request asked for (document number included), so the sheet handed out is
+        # recorded exactly as it was made; and the request and wording set behind the preview shown.
+        self._sheet_requests: dict[str, SheetRequest] = {}
+        self._shown_sheet: tuple[SheetRequest, dict] | None = None
         self.clinic_label = QLabel()
         self.clinic_label.setObjectName("clinic-folder")
         self.clinic_label.setAccessibleName("Active clinic folder")
@@ -317,6 +324,9 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"{action.text()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
             view_menu.addAction(action)
             self.preview.add_control(action)
+        self.history_action = QAction("&History and reprints...", self, shortcut=QKeySequence("Ctrl+H"),
+                                      triggered=self.open_history)
+        self.menuBar().addMenu("Histor&y").addAction(self.history_action)  # H is Help's; Y is free
         self.menuBar().addMenu("&Help").addAction(self.about_action)
         self.toolbar = self.addToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
@@ -379,13 +389,39 @@ class MainWindow(QMainWindow):
         ):
             return
         self._awaiting_reply = True
-        generated = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
-        self._current_request = self.client.request(
-            self._wanted_selection, str(self._clinic_folder) if self._clinic_folder else None, generated,
-            builtin_only=self._builtin_only, clinic_overrides=self._clinic_overrides,
-        )
+        self._current_request = self._send(self._wanted_selection)
         self._requested_selection = self._wanted_selection
         self.statusBar().showMessage("Updating the preview...")
+
+    def _send(self, selection: dict) -> str:
+        """Ask the worker for `selection` made now, with a fresh document number; returns the request id.
+
+        Every preview carries its own number, so the bytes on screen are the bytes saved or printed.
+        """
+        sheet = SheetRequest(
+            selection, str(self._clinic_folder) if self._clinic_folder else None,
+            dt.datetime.now().astimezone().replace(microsecond=0).isoformat(), new_number(), self._builtin_only,
+            dict(self._clinic_overrides),
+        )
+        request_id = self.client.request(sheet.selection, sheet.clinic, sheet.generated_at, builtin_only=sheet.builtin_only,
+                                         clinic_overrides=sheet.clinic_overrides, document_number=sheet.document_number)
+        self._sheet_requests = {**{k: v for k, v in list(self._sheet_requests.items())[-8:]}, request_id: sheet}
+        return request_id
+
+    def _recorder(self):  # type: ignore[no-untyped-def]
+        """The record store of the clinic in use (records/recorder.py; imported when first needed)."""
+        from ..records.recorder import recorder_for, store_choice
+
+        return recorder_for(store_choice(self._clinic))
+
+    def _record(self, sheet: tuple[bytes, SheetRequest, dict], kind: str, printer: str | None = None) -> str:
+        """Record the sheet handed out; a plain warning when the store could not take it (the sheet is
+        saved or printed all the same). Returns the words for the status bar."""
+        pdf, request, wording = sheet
+        outcome = self._recorder().record(request, wording, pdf, kind, printer)
+        if not outcome.stored:
+            dialogs.show_error(self, "Not recorded yet", outcome.warning)
+        return f" Document {request.document_number}."
 
     def _on_worker_ready(self) -> None:
         self.statusBar().showMessage("Ready.")
@@ -399,6 +435,7 @@ class MainWindow(QMainWindow):
         if self._wanted_selection is None:
             return  # the form became incomplete meanwhile (e.g. New patient): show no sheet at all
         self.preview.show_pdf(result.pdf)
+        self._shown_sheet = (self._sheet_requests[result.request_id], dict(result.wording))
         self._shown_at = time.monotonic()
         self._shown_request = result.request_id
         self._shown_selection = self._requested_selection
@@ -475,12 +512,13 @@ class MainWindow(QMainWindow):
         replace = path.exists()  # the user agreed to replace it above
         with self._busy(f"Saving to {path}..."):
             sent_selection = self._shown_selection
-            data = self._output_pdf(archival=choice.archival)
-            if data is None or not self._write_pdf(path, data, replace):
+            sheet = self._output_pdf(archival=choice.archival)
+            if sheet is None or not self._write_pdf(path, sheet[0], replace):
                 return
+            recorded = self._record(sheet, "saved")
         QSettings().setValue("last_save_folder", str(path.parent))
         self._handed_out = sent_selection
-        self.statusBar().showMessage(f"Saved to {path}")
+        self.statusBar().showMessage(f"Saved to {path}.{recorded}")
 
     def _write_pdf(self, path: Path, data: bytes, replace: bool) -> bool:
         """Write the PDF whole or not at all; says why when it cannot. True when written."""
@@ -501,13 +539,20 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _output_pdf(self, archival: bool) -> bytes | None:
-        """The PDF to save or print: the preview's bytes, or made again when the archival choice differs
-        or the preview is older than FRESH_PREVIEW_S (the sheet then says when it was really handed out)."""
+    def _output_pdf(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:
+        """The PDF to save or print, with the request and wording it was made from: the preview's bytes,
+        or made again when the archival choice differs, the preview is older than FRESH_PREVIEW_S (the
+        sheet then says when it was really handed out) or its document number was taken meanwhile."""
         fresh = time.monotonic() - self._shown_at < FRESH_PREVIEW_S
-        if fresh and archival == self.form.archival.isChecked():
-            return self.preview.pdf_bytes
-        return self._render_variant(archival=archival)
+        if fresh and archival == self.form.archival.isChecked() and self._shown_sheet is not None:
+            sheet = (self.preview.pdf_bytes, *self._shown_sheet)
+        else:
+            sheet = self._render_variant(archival=archival)
+        for _ in range(3):  # a number drawn twice in 78 billion: make the sheet again with another
+            if sheet is None or self._recorder().number_is_free(sheet[1].document_number, hashlib.sha256(sheet[0]).hexdigest()):
+                return sheet
+            sheet = self._render_variant(archival=archival)
+        return sheet
 
     @staticmethod
     def _save_refusal(path: Path, exc: OSError) -> str:
@@ -516,22 +561,19 @@ class MainWindow(QMainWindow):
             return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary file, so it was not replaced.\n\nChoose another file name."
         return f"{path} cannot be used ({exc.strerror or exc}).\n\nChoose another file name."
 
-    def _render_variant(self, archival: bool) -> bytes | None:
-        """The previewed handout rendered again as (or not as) archival PDF/A, waiting for the worker."""
+    def _render_variant(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:
+        """The previewed handout made again now (as or not as archival PDF/A), waiting for the worker."""
         assert self._wanted_selection is not None
         selection = {**self._wanted_selection, "archival": archival}
         self.statusBar().showMessage("Making the archival PDF..." if archival else "Making the PDF...")
         result: dict[str, object] = {}
         loop = QEventLoop()
-        request_id = self.client.request(
-            selection, str(self._clinic_folder) if self._clinic_folder else None,
-            dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
-            builtin_only=self._builtin_only, clinic_overrides=self._clinic_overrides,
-        )
+        request_id = self._send(selection)
 
         def finished(rendered: RenderResult) -> None:
             if rendered.request_id == request_id:
                 result["pdf"] = rendered.pdf
+                result["wording"] = dict(rendered.wording)
                 loop.quit()
 
         def failed(failed_id: str, message: str) -> None:
@@ -557,7 +599,7 @@ class MainWindow(QMainWindow):
                                f"{result.get('error', 'The PDF took too long to make.')}\n\nNothing was saved or printed. "
                                "The form has not changed; try again.")
             return None
-        return result["pdf"]  # type: ignore[return-value]
+        return result["pdf"], self._sheet_requests[request_id], result["wording"]  # type: ignore[return-value]
 
     def print_pdf(self, printer: QPrinter | None = None) -> None:
         """Print the previewed sheet: the PDF itself to a CUPS queue, or page pictures where there is no CUPS."""
@@ -583,25 +625,31 @@ class MainWindow(QMainWindow):
         where = printer.printerName() or printer.outputFileName()
         with self._busy(f"Printing on {where}..."):
             sent_selection = self._shown_selection
-            data = self._output_pdf(archival=self.form.archival.isChecked())
-            if data is None:
+            sheet = self._output_pdf(archival=self.form.archival.isChecked())
+            if sheet is None:
                 return
+            data = sheet[0]
             if printing.prints_to_file(printer):
                 path = Path(printer.outputFileName())
                 if not self._write_pdf(path, data, replace=path.exists()):  # Qt's dialog asked before replacing
                     return
-                message, done = f"Printed {pages} pages to the file {path}.", True
+                message, done, kind, queue = f"Printed {pages} pages to the file {path}.", True, "saved", None
             elif print_queue.cups_available():
-                message, done = self._print_to_queue(data, printing.settings_from_printer(printer, self._suggested_name(False)), pages)
+                settings = printing.settings_from_printer(printer, self._suggested_name(False))
+                queue = settings.printer or print_queue.default_printer() or "the default printer"
+                message, done = self._print_to_queue(data, settings, pages, queue)
+                kind = "printed"
             else:
                 message, done = self._print_pictures(data, printer, pages)
+                kind, queue = "printed", printer.printerName() or "the default printer"
+            if done:
+                message += self._record(sheet, kind, queue)
         if done:
             self._handed_out = sent_selection
         self.statusBar().showMessage(message)
 
-    def _print_to_queue(self, data: bytes, settings: print_queue.PrintSettings, pages: int) -> tuple[str, bool]:
+    def _print_to_queue(self, data: bytes, settings: print_queue.PrintSettings, pages: int, printer: str) -> tuple[str, bool]:
         """Send the PDF to a CUPS queue with a modal progress dialog; returns the status line and whether it printed."""
-        printer = settings.printer or print_queue.default_printer() or "the default printer"
         job = CupsPrintJob(self)
         dialog = PrintProgressDialog(self, printer, pages)
         try:
@@ -673,6 +721,12 @@ class MainWindow(QMainWindow):
         if dialog.outcome is not None and dialog.outcome.made:
             QSettings().setValue("last_save_folder", str(dialog.output_folder))
             self.statusBar().showMessage(dialog.summary.text().splitlines()[0])
+
+    def open_history(self) -> None:
+        """History > History and reprints...: every sheet saved or printed, export for an audit, reprint."""
+        from .history_dialog import open_history
+
+        open_history(self, self._recorder())
 
     def show_about(self) -> None:
         try:

@@ -35,6 +35,7 @@ class RenderResult:
     pdf: bytes
     warnings: tuple[str, ...]
     title: str
+    wording: tuple[tuple[str, str], ...] = ()  # the wording set the worker used (for the record store)
 
 
 class RenderClient(QObject):
@@ -112,11 +113,12 @@ class RenderClient(QObject):
     # -- requests --------------------------------------------------------------------------
     def request(
         self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False,
-        clinic_overrides: dict | None = None,
+        clinic_overrides: dict | None = None, document_number: str = "",
     ) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
-        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only, clinic_overrides)
+        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only, clinic_overrides,
+                                 document_number=document_number)
         self._latest = request_id
         self._waiting = (request_id, payload)
         if self._process is None and self._failed_starts >= MAX_FAILED_STARTS:
@@ -172,7 +174,8 @@ class RenderClient(QObject):
         self._in_flight = None
         if request_id == self._latest:  # replies to superseded requests are dropped
             if header.get("ok"):
-                self.finished.emit(RenderResult(request_id, pdf, tuple(header.get("warnings", [])), header.get("title", "")))
+                self.finished.emit(RenderResult(request_id, pdf, tuple(header.get("warnings", [])), header.get("title", ""),
+                                                tuple(sorted((header.get("wording") or {}).items()))))
             elif header.get("set_error"):
                 self.set_failed.emit(request_id, header.get("error") or "The clinic's template set has a problem.")
             else:

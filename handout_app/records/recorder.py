@@ -1,0 +1,236 @@
+"""Records every sheet that is saved or printed; never stops a sheet from being handed out.
+
+The store is the clinic's (clinic.toml `record_store`) or, by default, a SQLite file in this user's
+data folder (platformdirs; XDG_DATA_HOME is respected). When the store cannot be reached, the entry
+goes into a local queue (a SQLite file of the same schema, one per store) and the caller shows a
+plain warning; the queue is sent the next time the store answers. Nothing here ever raises into
+the caller's save or print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import archive
+from .entry import SheetRequest, document_row, os_user, workstation
+from .store import Delivery, NumberTaken, RecordStore, StoreUnavailable, open_store, shown_url, sqlite_url, utc_now
+from ..document_numbers import new_number
+
+APP_NAME = "handout-app"
+RETRY_AFTER_S = 30.0  # after a failed connection, entries go straight to the queue for this long
+
+
+def data_folder() -> Path:
+    """This user's data folder for the application (created when needed)."""
+    import platformdirs
+
+    folder = platformdirs.user_data_path(APP_NAME, appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def default_store_url() -> str:
+    """The SQLite store used when clinic.toml names none."""
+    return sqlite_url(data_folder() / "records.sqlite3")
+
+
+def queue_url(store_url: str) -> str:
+    """The local queue for entries waiting for the store at `store_url`."""
+    key = hashlib.sha256(store_url.encode()).hexdigest()[:12]
+    return sqlite_url(data_folder() / f"record-queue-{key}.sqlite3")
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """Where records go, from clinic.toml: the store's address and whether to keep the record number."""
+
+    url: str = ""  # empty: the default SQLite store
+    record_patient_id: bool = False
+
+    @property
+    def resolved_url(self) -> str:
+        """The address in use."""
+        return self.url or default_store_url()
+
+
+def store_choice(clinic: object | None) -> StoreChoice:
+    """The store choice of a clinic profile (clinic.ClinicProfile), or the default without one."""
+    return StoreChoice(getattr(clinic, "record_store", "") or "", bool(getattr(clinic, "record_patient_id", False)))
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What happened to one entry: stored, or kept in the queue with a warning for the user."""
+
+    number: str
+    stored: bool
+    warning: str = ""
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+class Recorder:
+    """Writes entries to one store, or to its queue while it is away. Thread-safe."""
+
+    def __init__(self, choice: StoreChoice) -> None:
+        self.choice = choice
+        self.url = choice.resolved_url
+        self.name = shown_url(self.url)
+        self._store: RecordStore | None = None
+        self._failed_at: float | None = None
+        self._lock = threading.RLock()
+
+    def _open(self) -> RecordStore:
+        with self._lock:
+            if self._store is not None:
+                return self._store
+            if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
+                raise StoreUnavailable(f"{self.name} did not answer a moment ago")
+            try:
+                self._store = open_store(self.url)
+            except StoreUnavailable:
+                self._failed_at = time.monotonic()
+                raise
+            self._failed_at = None
+            return self._store
+
+    def store(self) -> RecordStore:
+        """The open store (raises StoreUnavailable)."""
+        return self._open()
+
+    def fresh_number(self) -> str:
+        """A document number no sheet in the store (or the queue) has. Without the store, a random one:
+        the queue is checked when it is sent, and numbers are drawn from 78 billion."""
+        while True:
+            number = new_number()
+            try:
+                if not self._open().number_used_by_other(number):
+                    return number
+            except StoreUnavailable:
+                self._note_failure()
+                return number
+
+    def number_is_free(self, number: str, sha256: str) -> bool:
+        """Whether `number` is still free for the sheet with these bytes (True when the store is away)."""
+        try:
+            return not self._open().number_used_by_other(number, sha256)
+        except StoreUnavailable:
+            self._note_failure()
+            return True
+
+    def _note_failure(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store = None
+            self._failed_at = time.monotonic()
+
+    def record(self, request: SheetRequest, wording: dict[str, str], pdf: bytes, kind: str, printer: str | None = None,
+               clinic_folder: Path | None = None) -> RecordOutcome:
+        """Record that the sheet made by `request` (bytes `pdf`) was saved, printed or reprinted."""
+        number = request.document_number
+        try:
+            snapshot = archive.snapshot(clinic_folder if clinic_folder is not None else
+                                        (Path(request.clinic) if request.clinic else None))
+            sha256 = hashlib.sha256(pdf).hexdigest()
+            row = document_row(request, wording, pdf, sha256, pdf_pages(pdf), snapshot.archive_hash,
+                               self.choice.record_patient_id)
+        except (OSError, archive.ArchiveError, ValueError) as exc:
+            return RecordOutcome(number, False, f"Document {number} was not recorded: its wording files could not be read ({exc}).")
+        delivery = Delivery(str(uuid.uuid4()), number, utc_now(), kind, printer, workstation(), os_user())
+        manifest = [list(entry) for entry in snapshot.manifest]
+        try:
+            self.send_queued()
+            self._open().add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
+            return RecordOutcome(number, True)
+        except NumberTaken:
+            problem = (f"Document number {number} is already used for another sheet in {self.name}. The entry is kept "
+                       "on this computer; tell the person who looks after the records.")
+        except StoreUnavailable as exc:
+            self._note_failure()
+            problem = (f"The record store could not be reached ({exc}). The entry for document {number} is kept on this "
+                       "computer and will be sent when the store is back.")
+        try:
+            open_store(queue_url(self.url)).add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
+        except (StoreUnavailable, NumberTaken) as exc:
+            return RecordOutcome(number, False, f"Document {number} could not be recorded, not even on this computer ({exc}). "
+                                                "Write the number down with the patient's record.")
+        return RecordOutcome(number, False, problem)
+
+    def record_reprint(self, document: dict, pdf: bytes) -> RecordOutcome:
+        """Record that a stored sheet was made again (its wording is archived already)."""
+        number = document["number"]
+        delivery = Delivery(str(uuid.uuid4()), number, utc_now(), "reprinted", None, workstation(), os_user())
+        try:
+            self._open().add_sheet(document, delivery, [], {}, document["archive_hash"])
+        except (StoreUnavailable, NumberTaken) as exc:
+            return RecordOutcome(number, False, f"The reprint of document {number} was not recorded ({exc}).")
+        return RecordOutcome(number, True)
+
+    def send_queued(self) -> int:
+        """Send every entry waiting in the queue; returns how many were sent. Entries the store refuses
+        stay in the queue. Raises StoreUnavailable when the store is away."""
+        path = Path(queue_url(self.url).removeprefix("sqlite:///"))
+        if not path.exists():
+            return 0
+        with self._lock:
+            queue = open_store(queue_url(self.url))
+            try:
+                waiting = queue.pending()
+                if not waiting:
+                    return 0
+                store = self._open()
+                sent = 0
+                for document, deliveries in waiting:
+                    manifest, files = queue.wording(document["archive_hash"])
+                    try:
+                        for delivery in deliveries:
+                            store.add_sheet(document, delivery, manifest, files, document["archive_hash"])
+                    except NumberTaken:
+                        continue  # kept in the queue; `records list` on this computer still shows it
+                    queue.forget(document["number"])
+                    sent += 1
+                return sent
+            finally:
+                queue.close()
+
+    def waiting_count(self) -> int:
+        """How many sheets wait in this computer's queue for the store."""
+        path = Path(queue_url(self.url).removeprefix("sqlite:///"))
+        if not path.exists():
+            return 0
+        queue = open_store(queue_url(self.url))
+        try:
+            return len(queue.pending())
+        finally:
+            queue.close()
+
+
+_RECORDERS: dict[tuple[str, bool], Recorder] = {}
+_RECORDERS_LOCK = threading.Lock()
+
+
+def recorder_for(choice: StoreChoice) -> Recorder:
+    """The process's one recorder for a store (its connection and queue state are kept)."""
+    key = (choice.resolved_url, choice.record_patient_id)
+    with _RECORDERS_LOCK:
+        if key not in _RECORDERS:
+            _RECORDERS[key] = Recorder(choice)
+        return _RECORDERS[key]
+
+
+def now_for_sheet() -> str:
+    """The time printed on a sheet made now: local time, to the second, with its offset."""
+    return dt.datetime.now().astimezone().replace(microsecond=0).isoformat()

@@ -1,0 +1,128 @@
+"""`handout-app records list` and `handout-app reprint`: the record of what each patient was given.
+
+Both find the store the way the window and `render` do: the clinic folder's clinic.toml
+`record_store` (--clinic), or this user's own SQLite file. Entries waiting in this computer's queue
+are sent first, so a list shows them once the store is back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .document_numbers import NUMBER_HELP, normalize
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def add_commands(commands: argparse._SubParsersAction, checked_path, checked_date, birth_date, text) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Add `records` and `reprint` to the CLI's sub-commands (cli.build_parser passes its value checks)."""
+    records = commands.add_parser("records", help="the record of every saved or printed sheet")
+    record_commands = records.add_subparsers(dest="records_command", metavar="COMMAND", required=True)
+    listing = record_commands.add_parser("list", help="list saved and printed sheets, oldest first")
+    listing.add_argument("--since", type=checked_date, help="from this day on (YYYY-MM-DD or 2 Apr 2026)")
+    listing.add_argument("--until", type=checked_date, help="up to and including this day")
+    listing.add_argument("--format", choices=("table", "csv"), default="table", help="table (default) or csv for an audit")
+    listing.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
+    reprint = commands.add_parser("reprint", help="make a recorded sheet again, identical byte for byte")
+    reprint.add_argument("number", metavar="NUMBER", help="the document number at the foot of the sheet's pages")
+    reprint.add_argument("--patient-name", required=True, type=text(200), help="exactly as on the original sheet")
+    reprint.add_argument("--date-of-birth", type=birth_date, help="as on the original sheet, if it had one")
+    reprint.add_argument("--record-number", "--mrn", dest="mrn", type=text(64), help="as on the original sheet, if it had one")
+    reprint.add_argument("--output", required=True, type=checked_path, help="where to write the PDF (must not exist)")
+    reprint.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
+
+
+def _recorder(clinic_folder: Path | None):  # type: ignore[no-untyped-def]
+    from .clinic import load_clinic
+    from .records.recorder import recorder_for, store_choice
+
+    return recorder_for(store_choice(load_clinic(clinic_folder) if clinic_folder else None))
+
+
+def utc_bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Local days [since, until] as UTC times [start, end), as the store keeps them."""
+    def start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time()).astimezone().astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    return (start_of(since) if since else None, start_of(until + dt.timedelta(days=1)) if until else None)
+
+
+def run_records(args: argparse.Namespace) -> int:
+    """`records list`."""
+    from .clinic import ClinicError
+    from .records.listing import as_csv, as_table
+    from .records.store import StoreUnavailable
+
+    if args.since and args.until and args.since > args.until:
+        _error("--since is after --until; give the earlier day first.")
+        return EXIT_BAD_INPUT
+    try:
+        recorder = _recorder(args.clinic)
+    except ClinicError as exc:
+        _error(f"--clinic: {exc}")
+        return EXIT_BAD_INPUT
+    try:
+        recorder.send_queued()
+    except StoreUnavailable:
+        pass  # listed below from what the store has; the warning says entries are waiting
+    try:
+        rows = recorder.store().deliveries(*utc_bounds(args.since, args.until))
+    except StoreUnavailable as exc:
+        _error(f"the record store could not be read: {exc}.")
+        return EXIT_FAILED
+    sys.stdout.write(as_csv(rows) if args.format == "csv" else as_table(rows))
+    waiting = recorder.waiting_count()
+    if waiting:
+        print(f"warning: {waiting} sheet(s) made on this computer wait to be sent to {recorder.name}; "
+              "they are sent when it answers.", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_reprint(args: argparse.Namespace) -> int:
+    """`reprint NUMBER ...`."""
+    from .clinic import ClinicError
+    from .output_files import OutputExists, OutputNotRegular, check_target, write_atomically
+    from .records.reprint import ReprintFailed, reprint
+
+    number = normalize(args.number)
+    if number is None:
+        _error(f"'{args.number}' is not a document number. {NUMBER_HELP}")
+        return EXIT_BAD_INPUT
+    try:
+        check_target(args.output, replace=False)
+    except (OutputExists, OutputNotRegular):
+        _error(f"--output: '{args.output}' already exists. Give a new file name.")
+        return EXIT_BAD_INPUT
+    try:
+        recorder = _recorder(args.clinic)
+        store = recorder.store()
+    except ClinicError as exc:
+        _error(f"--clinic: {exc}")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 (StoreUnavailable, said plainly)
+        _error(f"the record store could not be opened: {exc}.")
+        return EXIT_FAILED
+    try:
+        made = reprint(store, number, args.patient_name, args.date_of_birth.isoformat() if args.date_of_birth else None,
+                       args.mrn or "")
+    except ReprintFailed as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    try:
+        write_atomically(args.output, made.pdf, replace=False)
+    except OSError as exc:
+        _error(f"could not write '{args.output}': {exc.strerror or exc}.")
+        return EXIT_FAILED
+    outcome = recorder.record_reprint(made.document, made.pdf)
+    if not outcome.stored:
+        print(f"warning: {outcome.warning}", file=sys.stderr)
+    print(f"Saved document {number} to {args.output}: identical to the sheet handed out on "
+          f"{made.document['made_at'][:16].replace('T', ' ')} (SHA-256 {made.document['sha256'][:16]}...).")
+    return EXIT_OK
