@@ -1,6 +1,6 @@
 """Document numbers: the short code printed in the footer of every page and kept in the record store.
 
-A number is nine characters shown in three groups ("K7M-XH3-QTR"). The alphabet keeps at most one
+A number is nine characters shown in three groups ("K7M-XH3-QTH"). The alphabet keeps at most one
 character of each group that reads alike on paper or over the phone (0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V, 6/G),
 and the last character is a check character, so a number typed with one wrong character or two
 swapped neighbours is refused instead of finding some other patient's sheet.
@@ -30,7 +30,7 @@ def _grouped(code: str) -> str:
 
 
 def new_number() -> str:
-    """A fresh random document number, grouped for reading ("K7M-XH3-QTR")."""
+    """A fresh random document number, grouped for reading ("K7M-XH3-QTH")."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
     return _grouped(body + _check_character(body))
 
@@ -46,4 +46,4 @@ def normalize(typed: str) -> str | None:
 
 
 NUMBER_HELP = (f"A document number has {RANDOM_LENGTH + 1} characters, printed at the foot of every page "
-               "of the handout, for example K7M-XH3-QTR.")
+               "of the handout, for example K7M-XH3-QTH.")

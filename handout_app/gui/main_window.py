@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import time
 from contextlib import contextmanager
@@ -542,14 +541,14 @@ class MainWindow(QMainWindow):
     def _output_pdf(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:
         """The PDF to save or print, with the request and wording it was made from: the preview's bytes,
         or made again when the archival choice differs, the preview is older than FRESH_PREVIEW_S (the
-        sheet then says when it was really handed out) or its document number was taken meanwhile."""
+        sheet then says when it was really handed out) or another workstation claimed its number first."""
         fresh = time.monotonic() - self._shown_at < FRESH_PREVIEW_S
         if fresh and archival == self.form.archival.isChecked() and self._shown_sheet is not None:
             sheet = (self.preview.pdf_bytes, *self._shown_sheet)
         else:
             sheet = self._render_variant(archival=archival)
-        for _ in range(3):  # a number drawn twice in 78 billion: make the sheet again with another
-            if sheet is None or self._recorder().number_is_free(sheet[1].document_number, hashlib.sha256(sheet[0]).hexdigest()):
+        for _ in range(3):  # a number another workstation claimed first: make the sheet again with another
+            if sheet is None or self._recorder().claim(sheet[1].document_number):
                 return sheet
             sheet = self._render_variant(archival=archival)
         return sheet

@@ -91,6 +91,7 @@ class Recorder:
         self._store: RecordStore | None = None
         self._failed_at: float | None = None
         self._lock = threading.RLock()
+        self._claimed: set[str] = set()  # numbers this process claimed (a preview's number is claimed on Save)
 
     def _open(self) -> RecordStore:
         with self._lock:
@@ -111,24 +112,27 @@ class Recorder:
         return self._open()
 
     def fresh_number(self) -> str:
-        """A document number no sheet in the store (or the queue) has. Without the store, a random one:
-        the queue is checked when it is sent, and numbers are drawn from 78 billion."""
+        """A document number claimed in the store for a sheet about to be made. Without the store, a
+        random one (drawn from 78 billion), claimed when its entry is sent from the queue."""
         while True:
             number = new_number()
-            try:
-                if not self._open().number_used_by_other(number):
-                    return number
-            except StoreUnavailable:
-                self._note_failure()
+            if number not in self._claimed and self.claim(number):
                 return number
 
-    def number_is_free(self, number: str, sha256: str) -> bool:
-        """Whether `number` is still free for the sheet with these bytes (True when the store is away)."""
-        try:
-            return not self._open().number_used_by_other(number, sha256)
-        except StoreUnavailable:
-            self._note_failure()
-            return True
+    def claim(self, number: str) -> bool:
+        """Claim `number` for this computer's next sheet: True when it is ours (claimed now, or by us
+        before), or the store is away; False when another sheet or workstation has it."""
+        with self._lock:
+            if number in self._claimed:
+                return True
+            try:
+                claimed = self._open().claim(number, workstation())
+            except StoreUnavailable:
+                self._note_failure()
+                return True
+            if claimed:
+                self._claimed.add(number)
+            return claimed
 
     def _note_failure(self) -> None:
         with self._lock:

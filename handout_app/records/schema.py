@@ -14,6 +14,15 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# One row per document number handed out, claimed before the sheet is made: the primary key makes the
+# claim atomic, so two workstations can never put the same number on paper.
+numbers = Table(
+    "numbers", metadata,
+    Column("number", String(11), primary_key=True),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("workstation", String(200), nullable=False),
+)
+
 # One row per archived file, stored once however many wording sets use it.
 blobs = Table(
     "blobs", metadata,

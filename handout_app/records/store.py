@@ -140,6 +140,17 @@ class RecordStore:
             yield connection
 
     # -- writing ------------------------------------------------------------------------------------
+    def claim(self, number: str, workstation: str) -> bool:
+        """Claim `number` for a sheet about to be handed out; False when it was claimed already."""
+        try:
+            with self._connect() as connection:
+                connection.execute(schema.numbers.insert().values(number=number, claimed_at=utc_now(), workstation=workstation))
+        except sa.exc.IntegrityError:
+            return False
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(f"{self.name} could not be written: {_reason(exc)}") from None
+        return True
+
     def add_sheet(self, document: dict[str, Any], delivery: Delivery, manifest: list[list[str]],
                   files: dict[str, bytes], archive_hash: str) -> None:
         """Store a sheet (if new), its wording set (if new) and one delivery, in one transaction.
@@ -154,6 +165,15 @@ class RecordStore:
                     sa.select(schema.documents.c.sha256).where(schema.documents.c.number == document["number"])
                 ).scalar()
                 if existing is None:
+                    # A sheet made while the store was away claims its number when it arrives; one
+                    # claimed by another workstation meanwhile is refused (NumberTaken, kept queued).
+                    claimed_by = connection.execute(sa.select(schema.numbers.c.workstation)
+                                                     .where(schema.numbers.c.number == document["number"])).scalar()
+                    if claimed_by is None:
+                        connection.execute(schema.numbers.insert().values(
+                            number=document["number"], claimed_at=utc_now(), workstation=document["workstation"]))
+                    elif claimed_by != document["workstation"]:
+                        raise NumberTaken(document["number"])
                     connection.execute(schema.documents.insert().values(**document))
                 elif existing != document["sha256"]:
                     raise NumberTaken(document["number"])

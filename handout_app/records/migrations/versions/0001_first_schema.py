@@ -1,4 +1,4 @@
-"""The first schema: archived files, wording sets, documents and their deliveries.
+"""The first schema: claimed numbers, archived files, wording sets, documents and their deliveries.
 
 Revision ID: 0001
 """
@@ -13,7 +13,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the four tables."""
+    """Create the five tables."""
+    op.create_table(
+        "numbers",
+        sa.Column("number", sa.String(11), primary_key=True),
+        sa.Column("claimed_at", sa.DateTime, nullable=False),
+        sa.Column("workstation", sa.String(200), nullable=False),
+    )
     op.create_table(
         "blobs",
         sa.Column("sha256", sa.String(64), primary_key=True),
@@ -70,6 +76,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the four tables (only for development; the application never downgrades)."""
-    for table in ("deliveries", "documents", "wording_sets", "blobs"):
+    """Drop the five tables (only for development; the application never downgrades)."""
+    for table in ("deliveries", "documents", "wording_sets", "blobs", "numbers"):
         op.drop_table(table)
