@@ -40,6 +40,9 @@ name = {quoted_name}
 #                                              # "diagnostic", "therapeutic" or "both"; left out, the nurse chooses every time
 # date_order = "day-month-year"                # how nurses type 02/04/1956, or "month-day-year"; left out, as each computer is set
 patient_name_in_file_name = false              # true lets Save put the patient's name in the file name
+# record_store = "postgresql://handout@records.example.org/records"  # a shared record of every sheet, for several
+#                                              # workstations (password in ~/.pgpass); left out, each computer keeps its own
+# record_patient_id = false                    # true: the record also keeps the patient's record number (never the name)
 template_set_name = {quoted_set_name}           # printed in every handout's footer with the version
 template_set_version = "1"
 """

@@ -33,6 +33,11 @@ def one_printer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dialogs, "ask_printer", lambda parent, printer, count: True)
 
 
+def _number(pdf: bytes) -> str:
+    """The document number printed at the foot of the sheet's pages."""
+    return __import__("re").search(r"Document ([0-9A-Z-]{11})", pdf_text(pdf)).group(1)
+
+
 def _click(widget) -> None:
     """Post (not send) a press and release, as a click that arrives while printing would be queued."""
     centre = QPointF(widget.rect().center())
@@ -59,7 +64,8 @@ def test_the_queue_gets_the_pdf_itself_with_the_dialogs_choices(
     title = args[args.index("-t") + 1]
     assert title.startswith("hip-joint-injection_RIGHT_") and "Queue" not in title  # no patient details on the server
     assert args[args.index("-n") + 1] == "1"
-    assert window.statusBar().currentMessage() == f"Sent {pages} pages to {fake_cups.QUEUE} (job {fake_cups.JOB_ID}); the printer has it."
+    assert window.statusBar().currentMessage() == (f"Sent {pages} pages to {fake_cups.QUEUE} (job {fake_cups.JOB_ID}); "
+                                                   f"the printer has it. Document {_number(window.preview.pdf_bytes)}.")
     assert not window.has_unsent_sheet()
 
 
@@ -157,7 +163,7 @@ def test_print_to_file_writes_the_previewed_pdf_itself(
     window.print_pdf(printer)
     assert output.read_bytes() == window.preview.pdf_bytes
     pages = window.preview.document.pageCount()
-    assert window.statusBar().currentMessage() == f"Printed {pages} pages to the file {output}."
+    assert window.statusBar().currentMessage() == f"Printed {pages} pages to the file {output}. Document {_number(output.read_bytes())}."
 
 
 def test_without_cups_pages_are_drawn_at_300_dpi_and_can_be_stopped(
