@@ -33,6 +33,7 @@ from .claims import item_problems
 from .template_set import TemplateSet, load_template_set
 from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .templating import TemplateProblem
+from .document_numbers import EXAMPLE_NUMBER
 from .worker import encode_request
 from .worker_client import WorkerProcess
 
@@ -203,8 +204,11 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
                 for worker in pool:
                     if worker.job is None and pending and runaways < MAX_RUNAWAYS and time.monotonic() - begun < CHECK_BUDGET_S:
                         job = pending.pop(0)
+                        # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that
+                        # would hide it (or push it off a page) is found here, not at the nurse's Print.
                         payload = encode_request(job.label, selection_to_dict(job.selection), str(folder),
-                                                 dt.datetime.now().astimezone().isoformat(), output_format=job.output_format)
+                                                 dt.datetime.now().astimezone().isoformat(), output_format=job.output_format,
+                                                 document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "")
                         worker.send(payload, job.label, timeout)
                         started[id(worker)] = (job.output_format, time.monotonic())
                         selector.register(worker.stdout, selectors.EVENT_READ, worker)

@@ -45,5 +45,6 @@ def normalize(typed: str) -> str | None:
     return _grouped(code) if _check_character(body) == check else None
 
 
+EXAMPLE_NUMBER = "K7M-XH3-QTH"  # a valid number, for help texts and for check-templates' test sheets
 NUMBER_HELP = (f"A document number has {RANDOM_LENGTH + 1} characters, printed at the foot of every page "
-               "of the handout, for example K7M-XH3-QTH.")
+               f"of the handout, for example {EXAMPLE_NUMBER}.")

@@ -69,7 +69,7 @@ def run_records(args: argparse.Namespace) -> int:
         _error(f"--clinic: {exc}")
         return EXIT_BAD_INPUT
     try:
-        recorder.send_queued()
+        recorder.send_queued(wait=False)
     except StoreUnavailable:
         pass  # listed below from what the store has; the warning says entries are waiting
     try:

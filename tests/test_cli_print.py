@@ -33,7 +33,7 @@ def test_print_and_output_together_save_and_print_the_same_bytes(
     output = tmp_path / "saved.pdf"
     code, out, err = run([*BASE, "--print", "--output", str(output)], capsys)
     assert code == 0, err
-    assert "Saved" in out and "the default printer" in out
+    assert "Saved" in out and f"to {fake_cups.QUEUE} (job" in out  # the default queue, by name
     assert output.read_bytes() == cups.job_pdf.read_bytes()
     assert "-d" not in cups.lp_args  # the system's default queue
 

@@ -146,12 +146,21 @@ def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path)
     import sys
     import time
 
+    # In a fresh process each time, as a reprint is: the same request (document number included).
+    script = (
+        "import json, sys\n"
+        "from handout_app.worker import handle, encode_request\n"
+        "from handout_app.domain import *\n"
+        "s = Selection(target=Target('joint'), medications=frozenset({Medication('corticosteroid')}), guidance=Guidance('ultrasound'),"
+        " side=Side('left'), patient=PatientDetails(name='Дмитрий Иванов'))\n"
+        "reply, pdf = handle(json.loads(encode_request('x', selection_to_dict(s), None, '2026-11-21T09:00:00+00:00',"
+        " document_number='K7M-XH3-QTH')))\n"
+        "open(sys.argv[1], 'wb').write(pdf)\n"
+    )
     outputs = []
     for index in range(2):
         output = tmp_path / f"sheet-{index}.pdf"
-        subprocess.run([sys.executable, "-m", "handout_app", "render", "--target", "joint", "--medication", "corticosteroid",
-                        "--guidance", "ultrasound", "--side", "left", "--patient-name", "Дмитрий Иванов",
-                        "--generated-at", "2026-11-21T09:00:00+00:00", "--output", str(output)], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-c", script, str(output)], check=True, capture_output=True)
         outputs.append(output.read_bytes())
         time.sleep(1.1)  # the fallback font was stamped with the current second
     assert outputs[0] == outputs[1]

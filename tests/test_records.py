@@ -227,7 +227,6 @@ def test_a_store_that_is_away_keeps_the_entry_and_sends_it_when_back(
     recorder = recorder_for(store_choice(__import__("handout_app.clinic", fromlist=["load_clinic"]).load_clinic(clinic)))
     assert recorder.waiting_count() == 1
     postgres_server.start()
-    recorder._failed_at = None  # noqa: SLF001 (the 30 s pause before trying again would slow the test)
     code, out, err = run(["records", "list", "--clinic", str(clinic)], capsys)
     assert code == 0 and number in out, err
     assert recorder.waiting_count() == 0 and "wait to be sent" not in err
@@ -267,3 +266,11 @@ def test_two_workstations_claiming_at_once_never_get_the_same_number(postgres_ur
         results.append(json.loads(out))
     first, second = (set(numbers) for numbers in results)
     assert len(first) == 150 and len(second) == 150 and not first & second
+
+
+def test_check_templates_finds_a_clinic_style_that_hides_the_number(clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    css = clinic / "templates" / "clinic.css"
+    css.parent.mkdir(exist_ok=True)
+    css.write_text("@page { @bottom-right { font-size: 2pt !important; } }\n")
+    code, out, err = run(["check-templates", str(clinic)], capsys)
+    assert code != 0 and "document number" in out + err

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from PySide6.QtCore import QEventLoop, QLocale, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QEventLoop, QLocale, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -205,10 +205,9 @@ class ReprintDetailsDialog(QDialog):
 class HistoryDialog(QDialog):
     """The record store's sheets for a range of days: the table, Export CSV..., Reprint... and Close."""
 
-    def __init__(self, recorder: Any, parent: QWidget | None = None, date_order: str = "",
-                 today: dt.date | None = None) -> None:
-        """`recorder` is records.recorder.Recorder; `date_order` is the clinic's (clinic.toml), "" for the
-        computer's; `today` is for tests (the default range ends today)."""
+    def __init__(self, recorder: Any, parent: QWidget | None = None, date_order: str = "") -> None:
+        """`recorder` is records.recorder.Recorder; `date_order` is the clinic's order for numeric dates
+        (clinic.toml date_order), "" for the computer's."""
         super().__init__(parent)
         self.setObjectName("history")
         self.setWindowTitle("Handout history")
@@ -218,7 +217,7 @@ class HistoryDialog(QDialog):
         self._busy = False
         self._day_first = day_first_for(date_order)
         self._procedures: dict[tuple[Any, ...], str] = {}
-        today = today or dt.date.today()
+        today = dt.date.today()
         layout = QVBoxLayout(self)
 
         self.store_label = QLabel(f"Record store: {recorder.name}")  # Recorder.name never holds the password
@@ -248,9 +247,9 @@ class HistoryDialog(QDialog):
             field_.set_day_first(self._day_first)
             label = QLabel(text)
             label.setBuddy(field_.edit)
+            field_.setMaximumWidth(field_.fontMetrics().horizontalAdvance("e.g. 2 Apr 1956 or 02/04/1956") + 60)
             filters.addWidget(label)
             filters.addWidget(field_, 1)
-            field_.edited.connect(self._on_days_edited)
         self.since.setDate(today - dt.timedelta(days=DEFAULT_DAYS))
         self.until.setDate(today)
         self.show_button = QPushButton("&Show")
@@ -259,6 +258,7 @@ class HistoryDialog(QDialog):
         self.show_button.setDefault(True)  # Enter in a date field lists its days
         self.show_button.clicked.connect(self.reload)
         filters.addWidget(self.show_button)
+        filters.addStretch(1)
         layout.addLayout(filters)
 
         table_label = QLabel("Sheets &handed out, oldest first:")
@@ -274,6 +274,10 @@ class HistoryDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        # Enter (or a double click) on a sheet reprints it; otherwise Enter would reach the Show button
+        # and list the days again, dropping the row the nurse just chose.
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(lambda _index: self.reprint_selected())
         table_label.setBuddy(self.table)
         layout.addWidget(self.table, 1)
         self.count = QLabel()
@@ -292,8 +296,7 @@ class HistoryDialog(QDialog):
         self.close_button = buttons.addButton("&Close", QDialogButtonBox.ButtonRole.RejectRole)
         self.close_button.setObjectName("history-close")
         buttons.rejected.connect(self.reject)
-        for button in (self.export_button, self.reprint_button, self.close_button):
-            button.setAutoDefault(False)  # Enter anywhere but on a focused button means Show
+        # Enter on a focused button presses it (Qt's auto-default); anywhere else Enter means Show.
         layout.addWidget(buttons)
 
         self.setTabOrder(self.since.edit, self.until.edit)
@@ -303,6 +306,8 @@ class HistoryDialog(QDialog):
         self.setTabOrder(self.export_button, self.reprint_button)
         self.setTabOrder(self.reprint_button, self.close_button)
         self.resize(1180, 600)  # every column in view at 1280 px
+        for field_ in (self.since, self.until):
+            field_.edited.connect(self._on_days_edited)  # connected once the buttons it updates exist
         self.reload()
         self.since.edit.setFocus()
 
@@ -351,13 +356,13 @@ class HistoryDialog(QDialog):
     def _read(self, days: tuple[dt.date | None, dt.date | None]) -> tuple[list[dict[str, Any]], str | None]:
         """The rows for the days, or no rows and a plain sentence why (never an exception)."""
         try:
-            self.recorder.send_queued()
+            self.recorder.send_queued(wait=False)
         except StoreUnavailable:
             pass  # the list below says the store is away; the waiting line says what is kept here
         try:
             return self.recorder.store().deliveries(*utc_bounds(*days)), None
         except StoreUnavailable as exc:
-            return [], (f"The record store could not be read: {exc}. Sheets can still be saved and printed; "
+            return [], (f"The record store could not be read: {_sentence(exc)} Sheets can still be saved and printed; "
                         "their entries are kept on this computer until the store answers.")
 
     def _waiting(self) -> int:
@@ -481,10 +486,13 @@ class HistoryDialog(QDialog):
             return
         super().closeEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
-        if self._busy:
-            return
-        super().keyPressEvent(event)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
+                and self.selected_row() is not None):
+            self.reprint_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- saving files ---------------------------------------------------------------------------
     def _ask_target(self, title: str, suggested: Path, file_filter: str, suffix: str) -> tuple[Path, bool] | None:
@@ -532,12 +540,13 @@ class HistoryDialog(QDialog):
             return
         path, replace = target
         try:
-            text = self._run_busy(lambda: as_csv(rows))  # about 10 ms a row (the catalog is read for each)
+            text = self._run_busy(lambda: as_csv(rows))
         except (ValueError, KeyError) as exc:
             dialogs.show_error(self, "Could not export", f"A recorded sheet could not be read by this version of "
                                f"handout-app ({exc}). Export it with the version that made it.")
             return
-        if self._write("Could not export", path, text.encode("utf-8"), replace):
+        # With a byte-order mark, so Excel on Windows reads accented wording names as they are.
+        if self._write("Could not export", path, text.encode("utf-8-sig"), replace):
             dialogs.show_info(self, "History exported", f"Saved {sheets_text(len(rows))} to {path}.")
 
     def reprint_selected(self) -> None:
@@ -566,7 +575,7 @@ class HistoryDialog(QDialog):
             try:
                 store = self.recorder.store()
             except StoreUnavailable as exc:
-                dialogs.show_error(self, "Could not reprint", f"The record store could not be opened: {exc}.")
+                dialogs.show_error(self, "Could not reprint", f"The record store could not be opened: {_sentence(exc)}")
                 return
             try:
                 made = self._run_busy(lambda: _reprint(store, number, checked))
@@ -600,6 +609,11 @@ def _reprint(store: Any, number: str, details: CheckedDetails) -> Any:
     except OSError as exc:  # the render process died under us (a broken pipe) or its folder could not be made
         raise _Refused(f"Document {number} could not be made again: the render process failed "
                        f"({exc.strerror or exc}). Try again; if it keeps failing, restart handout-app.") from None
+
+
+def _sentence(exc: Exception) -> str:
+    """An exception's message as a sentence: one full stop at the end, never two."""
+    return str(exc).rstrip(". ") + "."
 
 
 def _refusal(path: Path, exc: OSError) -> str:

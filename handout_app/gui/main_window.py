@@ -725,7 +725,7 @@ class MainWindow(QMainWindow):
         """History > History and reprints...: every sheet saved or printed, export for an audit, reprint."""
         from .history_dialog import open_history
 
-        open_history(self, self._recorder())
+        open_history(self, self._recorder(), date_order=self._clinic.date_order if self._clinic else "")
 
     def show_about(self) -> None:
         try:

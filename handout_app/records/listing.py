@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from functools import lru_cache
 from typing import Any
 
 from ..catalog import load_catalog
@@ -22,14 +23,26 @@ def local_time(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc).astimezone()
 
 
+@lru_cache(maxsize=1)
+def _english_labels() -> dict[str, Any]:
+    return load_catalog().labels_for("en")
+
+
 def procedure_text(row: dict[str, Any]) -> str:
-    """The procedure as the sheet named it (English), e.g. 'LEFT hip joint injection, ultrasound-guided, corticosteroid'."""
-    selection = Selection(
-        target=Target(row["target"]), medications=frozenset(Medication(m) for m in row["medications"].split(";")),
-        guidance=Guidance(row["guidance"]), side=Side(row["side"]), patient=PatientDetails(name=""),
-        contrast=bool(row["contrast"]),
-    )
-    return f"{procedure_name(selection, load_catalog().labels_for('en'))} ({row['intent']})"
+    """The procedure as the sheet named it (English), e.g. 'LEFT hip joint injection, ultrasound-guided, corticosteroid'.
+
+    A choice this version does not know (written to a shared store by a newer version) is shown as stored."""
+    try:
+        selection = Selection(
+            target=Target(row["target"]), medications=frozenset(Medication(m) for m in row["medications"].split(";")),
+            guidance=Guidance(row["guidance"]), side=Side(row["side"]), patient=PatientDetails(name=""),
+            contrast=bool(row["contrast"]),
+        )
+        name = procedure_name(selection, _english_labels())
+    except (ValueError, KeyError):
+        name = (f"{row['side'].upper()} {row['target']}, {row['guidance']}{' with contrast' if row['contrast'] else ''}, "
+                f"{row['medications'].replace(';', ' and ')}")
+    return f"{name} ({row['intent']})"
 
 
 def output_text(row: dict[str, Any]) -> str:

@@ -90,26 +90,29 @@ class Recorder:
         self.name = shown_url(self.url)
         self._store: RecordStore | None = None
         self._failed_at: float | None = None
+        self._last_reason = ""
         self._lock = threading.RLock()
         self._claimed: set[str] = set()  # numbers this process claimed (a preview's number is claimed on Save)
 
-    def _open(self) -> RecordStore:
+    def _open(self, wait: bool = True) -> RecordStore:
+        """The open store. With `wait`, a store that failed in the last RETRY_AFTER_S is not tried again
+        (a nurse's Save must not wait for a dead server each time); the last reason is given instead."""
         with self._lock:
             if self._store is not None:
                 return self._store
-            if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
-                raise StoreUnavailable(f"{self.name} did not answer a moment ago")
+            if wait and self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
+                raise StoreUnavailable(self._last_reason or f"{self.name} did not answer a moment ago")
             try:
                 self._store = open_store(self.url)
-            except StoreUnavailable:
-                self._failed_at = time.monotonic()
+            except StoreUnavailable as exc:
+                self._failed_at, self._last_reason = time.monotonic(), str(exc)
                 raise
             self._failed_at = None
             return self._store
 
     def store(self) -> RecordStore:
-        """The open store (raises StoreUnavailable)."""
-        return self._open()
+        """The open store, tried now whatever happened before (someone asked for it). Raises StoreUnavailable."""
+        return self._open(wait=False)
 
     def fresh_number(self) -> str:
         """A document number claimed in the store for a sheet about to be made. Without the store, a
@@ -183,9 +186,10 @@ class Recorder:
             return RecordOutcome(number, False, f"The reprint of document {number} was not recorded ({exc}).")
         return RecordOutcome(number, True)
 
-    def send_queued(self) -> int:
+    def send_queued(self, wait: bool = True) -> int:
         """Send every entry waiting in the queue; returns how many were sent. Entries the store refuses
-        stay in the queue. Raises StoreUnavailable when the store is away."""
+        stay in the queue. Raises StoreUnavailable when the store (or the queue file) is away. `wait=False`
+        tries the store now even if it failed a moment ago (someone asked for the list)."""
         path = Path(queue_url(self.url).removeprefix("sqlite:///"))
         if not path.exists():
             return 0
@@ -195,7 +199,7 @@ class Recorder:
                 waiting = queue.pending()
                 if not waiting:
                     return 0
-                store = self._open()
+                store = self._open(wait)
                 sent = 0
                 for document, deliveries in waiting:
                     manifest, files = queue.wording(document["archive_hash"])
@@ -211,7 +215,8 @@ class Recorder:
                 queue.close()
 
     def waiting_count(self) -> int:
-        """How many sheets wait in this computer's queue for the store."""
+        """How many sheets wait in this computer's queue for the store (StoreUnavailable when the queue
+        file itself cannot be read)."""
         path = Path(queue_url(self.url).removeprefix("sqlite:///"))
         if not path.exists():
             return 0

@@ -43,7 +43,7 @@ def reprint(store: RecordStore, number: str, name: str, date_of_birth: str | Non
         document = store.document(number)
         if document is None:
             raise ReprintFailed(f"There is no document {number} in {store.name}. Check the number at the foot of the "
-                                "sheet's pages, and that this is the clinic's record store (--clinic).")
+                                "sheet's pages, and that this is the clinic's record store.")
         manifest, files = store.wording(document["archive_hash"])
     except StoreUnavailable as exc:
         raise ReprintFailed(str(exc)) from None
@@ -61,6 +61,8 @@ def reprint(store: RecordStore, number: str, name: str, date_of_birth: str | Non
             raise ReprintFailed(str(exc)) from None
         try:
             reply, pdf = worker.render(request.payload("reprint"))
+        except OSError as exc:  # the render process died under the request
+            raise ReprintFailed(f"Document {number} could not be made again: the render process stopped ({exc}).") from None
         finally:
             worker.stop()
     finally:

@@ -235,7 +235,9 @@ class RecordStore:
     def deliveries(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[dict[str, Any]]:
         """Every delivery between `since` and `until` (UTC, either open), oldest first, with its sheet."""
         d, s = schema.deliveries.c, schema.documents.c
-        query = (sa.select(d.delivered_at, d.kind, d.printer, d.workstation, d.os_user, *[c for c in schema.documents.c])
+        # The delivery's workstation and user (who saved or printed it), not the document's (who made it first).
+        sheet_columns = [c for c in schema.documents.c if c.name not in ("workstation", "os_user")]
+        query = (sa.select(d.delivered_at, d.kind, d.printer, d.workstation, d.os_user, *sheet_columns)
                  .join_from(schema.deliveries, schema.documents, d.number == s.number)
                  .order_by(d.delivered_at, d.id))
         if since is not None:
