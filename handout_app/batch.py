@@ -229,6 +229,28 @@ def make_day(
     return outcome
 
 
+def print_day(outcome: BatchOutcome, printer: str | None, recorder: Recorder | None,
+              on_sent: Callable[[str], None] = lambda line: None) -> str:
+    """Send the saved handouts (or the combined PDF) to a CUPS queue, each job titled with its file name
+    without the patient's name (everyone on the print server sees titles), and record them as printed. Returns "" when all were sent, else the problem
+    (the rest are not sent). The CLI and the window share this."""
+    from . import print_queue
+
+    jobs = [(outcome.combined, outcome.combined.name, outcome.made)] if outcome.combined else [
+        (made.path, made.title, [made]) for made in outcome.made if made.path]
+    queue = printer or print_queue.default_printer() or "the default printer"
+    for path, title, handouts in jobs:
+        assert path is not None
+        try:
+            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=printer, title=title),
+                                     save_hint="print the saved PDFs from there")
+        except print_queue.PrintError as exc:
+            return str(exc).replace("\n\n", " ")
+        on_sent(f"Sent {path.name} to {queue} (job {job}).")
+        record_all(recorder, handouts, "printed", outcome, queue)
+    return ""
+
+
 def summary(outcome: BatchOutcome, folder: Path, combined: bool) -> str:
     """What a run made, in one sentence for the terminal or the window."""
     made = len(outcome.made)

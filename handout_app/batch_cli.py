@@ -12,8 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import print_queue
-from .batch import BatchOutcome, make_day, record_all, summary
+from .batch import BatchOutcome, make_day, print_day, summary
 from .records.recorder import Recorder, recorder_for, store_choice
 from .day_list import DayListError, Row, check_rows, read_table
 
@@ -113,19 +112,8 @@ def _make(args: argparse.Namespace, good: list[Row], template_set, recorder: Rec
 
 
 def _print(args: argparse.Namespace, outcome: BatchOutcome, recorder: Recorder) -> int:
-    # The job title is the file name without the patient's name: everyone on the print server sees it.
-    jobs = [(outcome.combined, outcome.combined.name)] if outcome.combined else [
-        (made.path, made.title) for made in outcome.made if made.path]
-    printer = args.printer or print_queue.default_printer() or "the default printer"
-    for path, title in jobs:
-        assert path is not None
-        try:
-            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=args.printer, title=title),
-                                     save_hint="print the saved PDFs from there")
-        except print_queue.PrintError as exc:
-            _error(str(exc).replace("\n\n", " "))
-            return EXIT_FAILED
-        print(f"Sent {path.name} to {printer} (job {job}).")
-        handouts = outcome.made if outcome.combined else [made for made in outcome.made if made.path == path]
-        record_all(recorder, handouts, "printed", outcome, printer)
+    problem = print_day(outcome, args.printer, recorder, on_sent=print)
+    if problem:
+        _error(problem)
+        return EXIT_FAILED
     return EXIT_OK

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ..batch import BatchOutcome, make_day, summary
+from .. import print_queue
+from ..batch import BatchOutcome, make_day, print_day, summary
 from ..day_list import Row
 from ..naming import procedure_name
 from ..template_set import TemplateSet
@@ -90,6 +91,11 @@ class DayListDialog(QDialog):
         self.combined = QCheckBox("One PDF for one print job (each handout starts on an odd page)")
         self.combined.setObjectName("day-list-combined")
         layout.addWidget(self.combined)
+        # Printing needs CUPS (Linux, macOS); on Windows the saved PDFs are printed from their folder.
+        self.print_too = QCheckBox("Also &print them on the default printer")
+        self.print_too.setObjectName("day-list-print")
+        self.print_too.setVisible(print_queue.cups_available())
+        layout.addWidget(self.print_too)
         self.skip_bad = QCheckBox(f"Leave out the {len(self.bad)} rows with problems and make the others")
         self.skip_bad.setObjectName("day-list-skip")
         self.skip_bad.setVisible(bool(self.bad))
@@ -144,7 +150,8 @@ class DayListDialog(QDialog):
         signals.finished.connect(finished.append)
         labels = self._template_set.catalog.labels_for("en")["targets"]
         allow_names = self._template_set.clinic.patient_name_in_file_name
-        combined, folder = self.combined.isChecked(), self.output_folder
+        combined, folder, print_too = self.combined.isChecked(), self.output_folder, self.print_too.isChecked()
+        printed: list[str] = []
         from ..records.recorder import recorder_for, store_choice
 
         recorder = recorder_for(store_choice(self._template_set.clinic))  # each handout's number and record
@@ -153,6 +160,10 @@ class DayListDialog(QDialog):
             try:
                 outcome = make_day(ready, self._clinic_folder, folder, labels, allow_names, combined,
                                    on_step=signals.step.emit, should_stop=cancelled.is_set, recorder=recorder)
+                if print_too and outcome.made and not outcome.cancelled:
+                    problem = print_day(outcome, None, recorder, on_sent=printed.append)
+                    if problem:
+                        printed.append(f"Printing stopped: {problem}")
             except Exception as exc:  # noqa: BLE001 - a full disk or a broken PDF must end the wait, not hang it
                 outcome = BatchOutcome(cancelled=True)
                 outcome.failed.append((0, f"the handouts could not be saved ({type(exc).__name__}: "
@@ -173,6 +184,8 @@ class DayListDialog(QDialog):
             message += "\n\nNot made:\n" + "\n".join(f"row {number}: {error}" for number, error in outcome.failed)
         if self.bad:
             message += f"\n\n{len(self.bad)} rows with problems were left out."
+        if printed:
+            message += "\n\n" + "\n".join(printed)
         if outcome.record_warnings:
             message += "\n\n" + "\n".join(dict.fromkeys(outcome.record_warnings))
         self.summary.setText(message)

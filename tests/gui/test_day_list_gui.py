@@ -99,3 +99,29 @@ def test_cancel_half_way_leaves_only_whole_files(qtbot: QtBot, window: MainWindo
     assert 2 <= len(files) < 12 and "Stopped" in dialog_log[-1][1]
     for path in files:
         assert len(PdfReader(path).pages) >= 4  # whole handouts only
+
+
+def test_the_window_can_print_the_day_as_one_job_and_records_it(qtbot: QtBot, window: MainWindow, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+    from handout_app.records.recorder import recorder_for, store_choice
+
+    from .. import fake_cups
+
+    cups = fake_cups.install(monkeypatch, tmp_path / "cups")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    def drive(dialog: DayListDialog) -> bool:
+        assert dialog.print_too.isVisibleTo(dialog)
+        dialog.combined.setChecked(True)
+        dialog.print_too.setChecked(True)
+        dialog.make()
+        return True
+
+    _open(window, monkeypatch, ROOT / "examples" / "day-list.csv", out_dir, drive)
+    [combined] = list(out_dir.glob("*.pdf"))
+    assert cups.job_pdf.read_bytes() == combined.read_bytes()
+    assert cups.lp_args[cups.lp_args.index("-t") + 1] == combined.name and "Maria" not in " ".join(cups.lp_args)
+    assert f"(job {fake_cups.JOB_ID})" in dialog_log[-1][1]
+    kinds = [row["kind"] for row in recorder_for(store_choice(window._clinic)).store().deliveries()]
+    assert kinds.count("saved") == 4 and kinds.count("printed") == 4
