@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import mimetypes
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 from .sandbox import HandoutSandbox as SandboxedEnvironment
@@ -98,12 +99,24 @@ def check_folder_files(folder: Path) -> None:
             raise ClinicError(path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats.")
 
 
+def usable_by_a_sheet(relative: PurePosixPath) -> bool:
+    """Whether a clinic folder's file (path relative to the folder) can change a sheet: clinic.toml, its
+    wording and templates, and the pictures and style sheets the renderer may load from anywhere in the
+    folder (pdf.py's fetcher). A day list or a saved handout left in the folder cannot, and is neither
+    hashed nor archived (records/archive.py): it holds patients' names."""
+    if relative.as_posix() == "clinic.toml" or relative.parts[0] in ("content", "templates"):
+        return True
+    kind = mimetypes.guess_type(relative.name)[0] or ""
+    return kind.startswith("image/") or relative.suffix.lower() == ".css"
+
+
 def content_hash(folder: Path | None, builtin_version: str) -> str:
-    """A short hash of every file in the clinic folder (names and bytes) and the built-in version."""
+    """A short hash of every file in the clinic folder a sheet can use (names and bytes) and the built-in version."""
     digest = hashlib.sha256(builtin_version.encode())
     if folder is not None:
         total = 0
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                           and usable_by_a_sheet(PurePosixPath(p.relative_to(folder).as_posix()))):
             total += path.stat().st_size
             if total > MAX_HASHED_BYTES:
                 raise ClinicError(folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")

@@ -274,3 +274,17 @@ def test_check_templates_finds_a_clinic_style_that_hides_the_number(clinic: Path
     css.write_text("@page { @bottom-right { font-size: 2pt !important; } }\n")
     code, out, err = run(["check-templates", str(clinic)], capsys)
     assert code != 0 and "document number" in out + err
+
+
+def test_files_left_in_the_clinic_folder_never_reach_the_archive(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A day list and a saved handout left in the clinic folder name patients; the sheet cannot use them.
+    (clinic / "day-list.csv").write_text("name,target\nQuintavius Zorblatt,joint\n")
+    (clinic / "old-handout.pdf").write_bytes(b"%PDF-1.7 Quintavius Zorblatt")
+    original, number = render(tmp_path, capsys, "--clinic", str(clinic))
+    stored = b"".join(path.read_bytes() for path in data_folder().rglob("*") if path.is_file())
+    assert b"Zorblatt" not in stored
+    again = tmp_path / "again.pdf"
+    code, _, err = run(["reprint", number, "--patient-name", NAME, "--date-of-birth", BIRTH, "--mrn", MRN,
+                        "--clinic", str(clinic), "--output", str(again)], capsys)
+    assert code == 0, err
+    assert again.read_bytes() == original.read_bytes()
