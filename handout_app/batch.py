@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -161,11 +160,7 @@ def file_name(made: Made, target_labels: dict[str, str], patient_in_name: bool, 
     """The handout's file name: procedure, side, date, time, language and edition; the patient's name
     first only where the clinic allows it (clinic.toml patient_name_in_file_name)."""
     selection = made.selection
-    name = handout_file_name(selection, target_labels[selection.target.value], when)
-    if patient_in_name:
-        patient = re.sub(r"[^A-Za-z0-9]+", "-", selection.patient.name).strip("-")
-        name = f"{patient}_{name}" if patient else name
-    return name
+    return handout_file_name(selection, target_labels[selection.target.value], when, patient_in_name)
 
 
 def save_each(made: Made, folder: Path, name: str) -> Path:

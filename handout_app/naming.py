@@ -51,11 +51,17 @@ def suggested_file_name(
     return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}_{when:%H%M-%S}{suffix}.pdf"
 
 
-def handout_file_name(selection: Selection, target_label: str, when: dt.datetime | None = None) -> str:
-    """The suggested file name for this selection (no patient details); `target_label` is the English
-    target name, e.g. 'hip joint'. Also the print job's title, which everyone on a print server sees."""
+def handout_file_name(selection: Selection, target_label: str, when: dt.datetime | None = None,
+                      patient_in_name: bool = False) -> str:
+    """The suggested file name for this selection; `target_label` is the English target name, e.g.
+    'hip joint'. Without `patient_in_name` it holds no patient details and is also the print job's
+    title, which everyone on a print server sees. With it (only where clinic.toml's
+    patient_name_in_file_name allows: file lists on shared drives are seen by many) the patient's
+    name comes first, in plain letters."""
     extras = tuple(extra for extra, chosen in (
         (selection.language, selection.language != "en"), ("large-print", selection.large_print),
         ("consent-copy", selection.consent_copy), ("archival", selection.archival),
     ) if chosen)
-    return suggested_file_name(target_label, selection.side.value, selection.patient.procedure_date, when, extras)
+    name = suggested_file_name(target_label, selection.side.value, selection.patient.procedure_date, when, extras)
+    patient = re.sub(r"[^A-Za-z0-9]+", "-", selection.patient.name).strip("-") if patient_in_name else ""
+    return f"{patient}_{name}" if patient else name

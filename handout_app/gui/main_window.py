@@ -482,12 +482,9 @@ class MainWindow(QMainWindow):
         everyone on the print server can see."""
         state = self.form.state()
         assert state.selection is not None
-        name = handout_file_name(state.selection, self._catalog.labels_for("en")["targets"][state.selection.target.value])
-        if with_patient and self._clinic is not None and self._clinic.patient_name_in_file_name:
-            # Only when the clinic chose it in clinic.toml: file lists on shared drives can be seen by many.
-            patient = re.sub(r"[^A-Za-z0-9]+", "-", state.selection.patient.name).strip("-")
-            name = f"{patient}_{name}" if patient else name
-        return name
+        allowed = with_patient and self._clinic is not None and self._clinic.patient_name_in_file_name
+        return handout_file_name(state.selection, self._catalog.labels_for("en")["targets"][state.selection.target.value],
+                                 patient_in_name=allowed)
 
     def save_pdf(self) -> None:
         """Save the previewed PDF; asks before replacing; never loses the form."""
