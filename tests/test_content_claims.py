@@ -304,3 +304,27 @@ def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_l
         single = html_text(replace(base, side=Side.LEFT, language=language))
         assert both in bilateral and one not in bilateral
         assert one in single and both not in single
+
+
+@pytest.mark.parametrize("target", ["trochanteric", "iliopsoas", "periarticular"])
+def test_a_tendon_area_sheet_never_offers_a_tendon_injection_as_the_other_choice(target: str) -> None:
+    text = html_text(make_selection(target=target, medications=("corticosteroid",)))
+    assert "such as a tendon" not in text and "such as the hip joint or your back" in text
+    joint = html_text(make_selection(target="joint", medications=("corticosteroid",)))
+    assert "such as a tendon or your back" in joint
+
+
+def test_the_diagnostic_faq_asks_what_a_patient_would_ask() -> None:
+    for language, asked in (("en", "What if the numbing medicine does not ease my pain?"),
+                            ("es", "¿Y si el medicamento para adormecer no me quita el dolor?")):
+        text = html_text(replace(make_selection(medications=("anesthetic",)), language=language))
+        assert asked in text and "is my hip fine" not in text and "está bien mi cadera" not in text
+
+
+@pytest.mark.parametrize(("side", "language", "heading"), [
+    ("left", "en", "Your LEFT hip"), ("right", "en", "Your RIGHT hip"), ("left", "es", "Su cadera IZQUIERDA"),
+])
+def test_the_page_one_side_heading_starts_with_a_capital(side: str, language: str, heading: str) -> None:
+    html = render_html(replace(make_selection(side=side), language=language), load_catalog(), ClinicProfile(),
+                       dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)).html
+    assert f'<p class="banner-side">{heading}</p>' in html
