@@ -281,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)")
     from .records_cli import add_commands
 
-    add_commands(commands, _checked(_path), _checked(_date), _checked(_birth_date), _text)
+    add_commands(commands, _checked(_path), _checked(_date), _checked(_birth_date), _text, _checked(_patient_file))
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
     gui.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml (remembered for next time)")
     return parser

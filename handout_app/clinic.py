@@ -116,7 +116,7 @@ _APPROVAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 BOOLEAN_FIELDS = ("patient_name_in_file_name", "record_patient_id")
 # Settings no template may see: the record store's address can hold a password.
 PRIVATE_FIELDS = ("record_store", "record_patient_id")
-_STORE_URL = re.compile(r"(postgresql(\+psycopg)?://\S+|sqlite:///\S+)")
+_STORE_URL = re.compile(r"postgresql(\+psycopg)?://[^\s:@/]+(@\S+)?")  # no password: clinic.toml is archived and shared
 PAPER_VALUES = ("a4", "letter")
 INTENT_VALUES = ("diagnostic", "therapeutic", "both")
 DATE_ORDER_VALUES = ("day-month-year", "month-day-year")
@@ -168,8 +168,12 @@ def text_problem(key: str, value: str) -> str | None:
     if key == "email" and value.strip() and not _EMAIL.fullmatch(value.strip()):
         return f"'email' must be one e-mail address like clinic@example.org, not \"{_shown(value)}\"."
     if key == "record_store" and value.strip() and not _STORE_URL.fullmatch(value.strip()):
+        if re.match(r"postgresql(\+psycopg)?://[^\s@/]*:[^\s@/]*@", value.strip()):
+            return ("'record_store' holds a password; clinic.toml is shared and archived with every sheet, so put the "
+                    "password in each workstation's ~/.pgpass file (or PGPASSFILE) and write only "
+                    "postgresql://user@host/database here.")
         return ("'record_store' must be a PostgreSQL address like postgresql://handout@records.example.org/records "
-                "(or empty for this computer's own record file).")
+                "(or left out for this computer's own record file).")
     if key == "website" and value.strip() and not _WEBSITE.fullmatch(value.strip()):
         return f"'website' must be one https:// address like https://example.org/hip, not \"{_shown(value)}\"."
     from .glyphs import unprintable

@@ -82,7 +82,10 @@ def footer_number_css(facts: SheetFacts) -> str:
     page = f"{css_quoted(facts.page_label + ' ')} counter(page) {css_quoted(' ' + facts.of_label + ' ')} counter(pages)"
     number = css_quoted(f"{facts.number_label} {facts.document_number}")
     return ("@page { @bottom-right { content: " + page + ' "\\A " ' + number + " !important; white-space: pre !important;"
-            " text-align: right !important; vertical-align: middle !important; color: #000 !important; } }")
+            " text-align: right !important; vertical-align: middle !important; color: #000 !important;"
+            " transform: none !important; letter-spacing: normal !important; word-spacing: normal !important;"
+            " opacity: 1 !important; visibility: visible !important; background: none !important;"
+            " font-variant: normal !important; font-feature-settings: normal !important; } }")
 
 
 def heading_key(text: str) -> str:
@@ -278,7 +281,8 @@ def render_pdf_and_layout(
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
         number_shown = (f"{facts.number_label} {facts.document_number}",) if facts.document_number else ()
-        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases, every_page=number_shown)
+        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases, every_page=number_shown,
+                    only_number=facts.document_number)
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.

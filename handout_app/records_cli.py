@@ -11,8 +11,12 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from .document_numbers import NUMBER_HELP, normalize
+
+if TYPE_CHECKING:
+    from .records.recorder import Recorder
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -21,7 +25,11 @@ def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
-def add_commands(commands: argparse._SubParsersAction, checked_path, checked_date, birth_date, text) -> None:  # type: ignore[no-untyped-def, type-arg]
+ValueCheck = Callable[[str], Any]
+
+
+def add_commands(commands: argparse._SubParsersAction, checked_path: ValueCheck, checked_date: ValueCheck,  # type: ignore[type-arg]
+                 birth_date: ValueCheck, text: Callable[[int], ValueCheck], patient_file: ValueCheck) -> None:
     """Add `records` and `reprint` to the CLI's sub-commands (cli.build_parser passes its value checks)."""
     records = commands.add_parser("records", help="the record of every saved or printed sheet")
     record_commands = records.add_subparsers(dest="records_command", metavar="COMMAND", required=True)
@@ -32,14 +40,16 @@ def add_commands(commands: argparse._SubParsersAction, checked_path, checked_dat
     listing.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
     reprint = commands.add_parser("reprint", help="make a recorded sheet again, identical byte for byte")
     reprint.add_argument("number", metavar="NUMBER", help="the document number at the foot of the sheet's pages")
-    reprint.add_argument("--patient-name", required=True, type=text(200), help="exactly as on the original sheet")
+    reprint.add_argument("--patient-name", type=text(200), help="exactly as on the original sheet (or --patient-file)")
+    reprint.add_argument("--patient-file", type=patient_file, metavar="FILE",
+                         help="the name, date_of_birth and mrn in a TOML file, or - for standard input (kept out of `ps`)")
     reprint.add_argument("--date-of-birth", type=birth_date, help="as on the original sheet, if it had one")
     reprint.add_argument("--record-number", "--mrn", dest="mrn", type=text(64), help="as on the original sheet, if it had one")
     reprint.add_argument("--output", required=True, type=checked_path, help="where to write the PDF (must not exist)")
     reprint.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
 
 
-def _recorder(clinic_folder: Path | None):  # type: ignore[no-untyped-def]
+def _recorder(clinic_folder: Path | None) -> Recorder:
     from .clinic import load_clinic
     from .records.recorder import recorder_for, store_choice
 
@@ -75,7 +85,16 @@ def run_records(args: argparse.Namespace) -> int:
     try:
         rows = recorder.store().deliveries(*utc_bounds(args.since, args.until))
     except StoreUnavailable as exc:
-        _error(f"the record store could not be read: {exc}.")
+        try:
+            since, until = utc_bounds(args.since, args.until)
+            rows = [row for row in recorder.waiting() if (since is None or row["delivered_at"] >= since)
+                    and (until is None or row["delivered_at"] < until)]
+        except StoreUnavailable:
+            rows = []
+        _error(f"the record store could not be read: {exc}." + (
+            f" Listed below: only the {len(rows)} sheet(s) made on this computer that wait to be sent." if rows else ""))
+        if rows:
+            sys.stdout.write(as_csv(rows) if args.format == "csv" else as_table(rows))
         return EXIT_FAILED
     sys.stdout.write(as_csv(rows) if args.format == "csv" else as_table(rows))
     waiting = recorder.waiting_count()
@@ -83,6 +102,27 @@ def run_records(args: argparse.Namespace) -> int:
         print(f"warning: {waiting} sheet(s) made on this computer wait to be sent to {recorder.name}; "
               "they are sent when it answers.", file=sys.stderr)
     return EXIT_OK
+
+
+def _typed_details(args: argparse.Namespace) -> tuple[str, str | None, str] | str:
+    """The patient's name, birth date (ISO) and record number from the options or --patient-file; or
+    what is wrong. A detail given both ways is refused, as for `render`."""
+    from .patient_input import STDIN, PatientFileError, read_patient_file
+
+    name, birth, mrn = args.patient_name, args.date_of_birth, args.mrn
+    if args.patient_file is not None:
+        if args.patient_name or args.date_of_birth or args.mrn:
+            return "give the patient's details either with --patient-file or with the options, not both."
+        if args.patient_file == STDIN and sys.stdin is not None and sys.stdin.isatty():
+            return "--patient-file -: pipe the details in (e.g. printf 'name = \"...\"' | handout-app reprint ...)."
+        try:
+            _, values = read_patient_file(args.patient_file, sys.stdin.buffer if sys.stdin else None)
+        except PatientFileError as exc:
+            return f"--patient-file: {exc}"
+        name, birth, mrn = values.get("name"), values.get("date_of_birth"), values.get("mrn")
+    if not name:
+        return "give the patient's name as on the original sheet: --patient-name NAME, or name = \"...\" in --patient-file."
+    return str(name), birth.isoformat() if birth else None, str(mrn or "")
 
 
 def run_reprint(args: argparse.Namespace) -> int:
@@ -95,6 +135,11 @@ def run_reprint(args: argparse.Namespace) -> int:
     if number is None:
         _error(f"'{args.number}' is not a document number. {NUMBER_HELP}")
         return EXIT_BAD_INPUT
+    details = _typed_details(args)
+    if isinstance(details, str):
+        _error(details)
+        return EXIT_BAD_INPUT
+    name, date_of_birth, mrn = details
     try:
         check_target(args.output, replace=False)
     except (OutputExists, OutputNotRegular):
@@ -110,8 +155,7 @@ def run_reprint(args: argparse.Namespace) -> int:
         _error(f"the record store could not be opened: {exc}.")
         return EXIT_FAILED
     try:
-        made = reprint(store, number, args.patient_name, args.date_of_birth.isoformat() if args.date_of_birth else None,
-                       args.mrn or "")
+        made = reprint(store, number, name, date_of_birth, mrn)
     except ReprintFailed as exc:
         _error(str(exc))
         return EXIT_FAILED
@@ -120,7 +164,7 @@ def run_reprint(args: argparse.Namespace) -> int:
     except OSError as exc:
         _error(f"could not write '{args.output}': {exc.strerror or exc}.")
         return EXIT_FAILED
-    outcome = recorder.record_reprint(made.document, made.pdf)
+    outcome = recorder.record_reprint(made.document)
     if not outcome.stored:
         print(f"warning: {outcome.warning}", file=sys.stderr)
     print(f"Saved document {number} to {args.output}: identical to the sheet handed out on "

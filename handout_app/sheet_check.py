@@ -33,6 +33,8 @@ _LOOK_ALIKES = str.maketrans({
     "ᴋ": "K", "ʟ": "L", "ᴍ": "M", "ɴ": "N", "ᴏ": "O", "ᴘ": "P", "ʀ": "R", "ꜱ": "S", "ᴛ": "T", "ᴜ": "U",
     "ᴠ": "V", "ᴡ": "W", "ʏ": "Y", "ᴢ": "Z",
 })
+# Anything that reads as a document number ("K7M-XH3-QTH", document_numbers.py), dashes of any kind.
+_DOCUMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}(?![0-9A-Za-z])")
 # Text on the page must stand out from what is behind it (WCAG's large-text minimum).
 MIN_CONTRAST = 3.0
 
@@ -101,10 +103,12 @@ def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
 def check_sheet(
     document: Any, required_text: Iterable[str], forbidden_words: Iterable[str], forbidden_phrases: Iterable[str] = (),
     every_page: Iterable[str] = (),
+    only_number: str = "",
 ) -> None:
     """Raise SheetProblem unless the laid-out `document` shows every required text (and each of
     `every_page` on every page), no forbidden side word or phrase anywhere, only characters the
-    handout's fonts print, and only those fonts."""
+    handout's fonts print, and only those fonts. With `only_number`, no other document number may
+    appear anywhere (a style could print a second, false one)."""
     from .glyphs import unprintable
 
     readable: list[str] = []
@@ -136,6 +140,12 @@ def check_sheet(
                 raise SheetProblem(
                     f"page {number} does not show \"{text}\". A clinic template or style hides or cuts it; "
                     "every page must show its document number.")
+    if only_number:
+        found = {re.sub(r"[^0-9A-Z]", "", text) for text in _DOCUMENT_NUMBER.findall(unicodedata.normalize("NFKC", " ".join(everything)))}
+        others = found - {only_number.replace("-", "")}
+        if others:
+            raise SheetProblem(f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
+                               "template or style adds it; a sheet shows only its own number.")
     shown = _squash("".join(readable))
     for text in required_text:
         if text and _squash(text) not in shown:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import mimetypes
 import os
 import stat
 from dataclasses import dataclass
@@ -99,28 +98,43 @@ def check_folder_files(folder: Path) -> None:
             raise ClinicError(path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats.")
 
 
-def usable_by_a_sheet(relative: PurePosixPath) -> bool:
-    """Whether a clinic folder's file (path relative to the folder) can change a sheet: clinic.toml, its
-    wording and templates, and the pictures and style sheets the renderer may load from anywhere in the
-    folder (pdf.py's fetcher). A day list or a saved handout left in the folder cannot, and is neither
-    hashed nor archived (records/archive.py): it holds patients' names."""
-    if relative.as_posix() == "clinic.toml" or relative.parts[0] in ("content", "templates"):
-        return True
-    kind = mimetypes.guess_type(relative.name)[0] or ""
-    return kind.startswith("image/") or relative.suffix.lower() == ".css"
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")  # the picture types a sheet may show (logo.py)
 
 
-def content_hash(folder: Path | None, builtin_version: str) -> str:
-    """A short hash of every file in the clinic folder a sheet can use (names and bytes) and the built-in version."""
+def usable_by_a_sheet(relative: PurePosixPath, logo: str = "") -> bool:
+    """Whether a clinic folder's file (path relative to the folder) is part of its set: clinic.toml, the
+    wording (content/*.toml), the templates and their styles and pictures (templates/), the pictures and
+    styles in assets/, and the logo clinic.toml names. Only these are hashed for the footer and archived
+    with each sheet (records/archive.py). Anything else (a day list or a saved handout left in the folder,
+    a note named after a patient) holds patients' details and is never read for the record."""
+    suffix = relative.suffix.lower()
+    top = relative.parts[0]
+    return (relative.as_posix() in ("clinic.toml", logo)
+            or (top == "content" and suffix == ".toml")
+            or (top == "templates" and suffix in (".j2", ".css", *PICTURE_SUFFIXES))
+            or (top == "assets" and suffix in (".css", *PICTURE_SUFFIXES)))
+
+
+def set_files(folder: Path, logo: str = "") -> list[tuple[str, Path]]:
+    """(relative path, file) for every file of the folder's set (usable_by_a_sheet), sorted by path."""
+    found = []
+    for path in folder.rglob("*"):
+        relative = PurePosixPath(path.relative_to(folder).as_posix())
+        if path.is_file() and usable_by_a_sheet(relative, logo):
+            found.append((relative.as_posix(), path))
+    return sorted(found)
+
+
+def content_hash(folder: Path | None, builtin_version: str, logo: str = "") -> str:
+    """A short hash of the built-in version and every file of the clinic folder's set (names and bytes)."""
     digest = hashlib.sha256(builtin_version.encode())
     if folder is not None:
         total = 0
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-                           and usable_by_a_sheet(PurePosixPath(p.relative_to(folder).as_posix()))):
+        for relative, path in set_files(folder, logo):
             total += path.stat().st_size
             if total > MAX_HASHED_BYTES:
                 raise ClinicError(folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:8]
 
 
@@ -191,7 +205,7 @@ def load_template_set(folder: Path | None, *, builtin_only: bool = False) -> Tem
     env = make_environment(clinic_templates=templates)
     if templates is not None:
         _compile_all(env, templates)
-    digest = content_hash(clinic.folder, catalog.version)
+    digest = content_hash(clinic.folder, catalog.version, clinic.logo)
     name = clinic.template_set_name or clinic.name or folder.name
     version = f" {clinic.template_set_version}" if clinic.template_set_version else ""
     return TemplateSet(

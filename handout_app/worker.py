@@ -140,7 +140,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title,
                      procedure=rendered.procedure, trace=template_set.trace, wording={
                          "name": template_set.trace, "content_version": template_set.catalog.version,
-                         "content_hash": template_set.content_hash,
+                         "content_hash": template_set.content_hash, "logo": template_set.clinic.logo,
                          "intent": with_clinic_intent(selection, template_set.clinic).effective_intent.value})
         return reply, data
     return reply, b""

@@ -277,9 +277,11 @@ def test_check_templates_finds_a_clinic_style_that_hides_the_number(clinic: Path
 
 
 def test_files_left_in_the_clinic_folder_never_reach_the_archive(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A day list and a saved handout left in the clinic folder name patients; the sheet cannot use them.
+    # A day list, a saved handout, a note and a picture left in the clinic folder name patients.
     (clinic / "day-list.csv").write_text("name,target\nQuintavius Zorblatt,joint\n")
     (clinic / "old-handout.pdf").write_bytes(b"%PDF-1.7 Quintavius Zorblatt")
+    (clinic / "content" / "notes-Zorblatt.txt").write_text("Quintavius Zorblatt, born 1956-04-02")
+    (clinic / "Zorblatt referral.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><text>Zorblatt</text></svg>')
     original, number = render(tmp_path, capsys, "--clinic", str(clinic))
     stored = b"".join(path.read_bytes() for path in data_folder().rglob("*") if path.is_file())
     assert b"Zorblatt" not in stored
@@ -288,3 +290,93 @@ def test_files_left_in_the_clinic_folder_never_reach_the_archive(tmp_path: Path,
                         "--clinic", str(clinic), "--output", str(again)], capsys)
     assert code == 0, err
     assert again.read_bytes() == original.read_bytes()
+
+
+@pytest.mark.parametrize("style", [
+    "@page { @bottom-right { transform: scale(0.05); letter-spacing: -5pt; opacity: 0.1; } }",
+    '@page { @bottom-left { content: "Document K7M-XH3-QTH"; } }',
+])
+def test_a_clinic_style_cannot_shrink_the_number_or_add_a_false_one(
+    style: str, tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    css = clinic / "templates" / "clinic.css"
+    css.parent.mkdir(exist_ok=True)
+    css.write_text(style + "\n")
+    output = tmp_path / "sheet.pdf"
+    code, out, err = run([*RENDER, "--clinic", str(clinic), "--output", str(output)], capsys)
+    if "bottom-left" in style:
+        assert code == 1 and "another document number (K7MXH3QTH)" in err and not output.exists()
+    else:
+        assert code == 0, err
+        number = NUMBER.search(out).group(1)
+        assert all(f"Document {number}" in text for text in page_texts(output))
+        from handout_app.pdf import footer_number_css, SheetFacts
+
+        pinned = footer_number_css(SheetFacts(document_number=number))
+        assert all(f"{rule} !important" in pinned for rule in ("transform: none", "letter-spacing: normal", "opacity: 1"))
+
+
+def test_a_store_address_with_a_password_is_refused_in_clinic_toml(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    set_clinic_field(clinic, 'record_store = "postgresql://nurse:s3cret@db.example.org/records"')
+    code, _, err = run([*RENDER, "--clinic", str(clinic), "--output", str(tmp_path / "x.pdf")], capsys)
+    assert code == 2 and "password" in err and ".pgpass" in err and "clinic.toml, line" in err
+
+
+def test_a_data_folder_that_cannot_be_made_never_stops_the_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    output = tmp_path / "sheet.pdf"
+    code, out, err = run([*RENDER, "--output", str(output)], capsys)
+    assert code == 0 and output.exists()
+    assert "could not be recorded, not even on this computer" in err and "Write the number down" in err
+    assert "unexpected" not in err
+
+
+def test_an_entry_the_store_refuses_stays_queued_and_the_others_go_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from handout_app.records import store as store_module
+
+    real_add = store_module.RecordStore.add_sheet
+    refused: list[str] = []
+
+    def add_sheet(self, document, delivery, manifest, files, archive_hash):  # type: ignore[no-untyped-def]
+        if "record-queue" not in self.url and (not refused or document["number"] == refused[0]):
+            refused[:1] = [document["number"]]
+            raise store_module.EntryRefused("the store refused the entry: value too long")
+        return real_add(self, document, delivery, manifest, files, archive_hash)
+
+    monkeypatch.setattr(store_module.RecordStore, "add_sheet", add_sheet)
+    _, first = render(tmp_path, capsys)
+    assert refused == [first]
+    _, second = render(tmp_path, capsys, name="second.pdf")
+    recorder = recorder_for(store_choice(None))
+    assert [row["number"] for row in recorder.store().deliveries()] == [second]  # the refused one did not block it
+    assert [row["number"] for row in recorder.waiting()] == [first]
+
+
+def test_reprint_takes_the_patient_details_from_a_file_or_standard_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original, number = render(tmp_path, capsys)
+    details = f'name = "{NAME}"\ndate_of_birth = {BIRTH}\nmrn = "{MRN}"\n'
+    again = tmp_path / "again.pdf"
+    done = subprocess.run([sys.executable, "-m", "handout_app", "reprint", number, "--patient-file", "-", "--output", str(again)],
+                          input=details, capture_output=True, text=True, env=os.environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert again.read_bytes() == original.read_bytes() and NAME not in done.stdout + done.stderr
+    code, _, err = run(["reprint", number, "--patient-file", str(tmp_path / "x.toml"), "--patient-name", NAME,
+                        "--output", str(tmp_path / "y.pdf")], capsys)
+    assert code == 2 and "not both" in err
+    code, _, err = run(["reprint", number, "--output", str(tmp_path / "y.pdf")], capsys)
+    assert code == 2 and "--patient-name" in err
+
+
+def test_the_newest_migration_is_the_revision_the_code_expects() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from handout_app.records.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION

@@ -161,7 +161,10 @@ class DayListDialog(QDialog):
                 outcome = make_day(ready, self._clinic_folder, folder, labels, allow_names, combined,
                                    on_step=signals.step.emit, should_stop=cancelled.is_set, recorder=recorder)
                 if print_too and outcome.made and not outcome.cancelled:
-                    problem = print_day(outcome, None, recorder, on_sent=printed.append)
+                    try:
+                        problem = print_day(outcome, None, recorder, on_sent=printed.append)
+                    except OSError as exc:  # the saved files are whole; only printing stopped
+                        problem = f"a saved handout could not be read to print it ({exc.strerror or exc})"
                     if problem:
                         printed.append(f"Printing stopped: {problem}")
             except Exception as exc:  # noqa: BLE001 - a full disk or a broken PDF must end the wait, not hang it

@@ -216,7 +216,6 @@ class HistoryDialog(QDialog):
         self._shown_days: tuple[dt.date | None, dt.date | None] | None = None  # the days the table lists
         self._busy = False
         self._day_first = day_first_for(date_order)
-        self._procedures: dict[tuple[Any, ...], str] = {}
         today = dt.date.today()
         layout = QVBoxLayout(self)
 
@@ -401,16 +400,7 @@ class HistoryDialog(QDialog):
                 row["language"], editions_text(row), output_text(row), self._procedure(row))
 
     def _procedure(self, row: dict[str, Any]) -> str:
-        # listing.procedure_text reads the whole catalog for every row (about 10 ms each): a month of
-        # sheets uses a handful of procedures, so each is worked out once.
-        key = tuple(row[k] for k in ("target", "medications", "guidance", "contrast", "side", "intent"))
-        if key not in self._procedures:
-            try:
-                self._procedures[key] = procedure_text(row)
-            except (ValueError, KeyError):
-                # A sheet recorded by a newer version with a choice this version does not know: list it anyway.
-                self._procedures[key] = f"{row['side'].upper()} {row['target']}, {row['guidance']}, {row['medications']}"
-        return self._procedures[key]
+        return procedure_text(row)  # the catalog is read once; a choice this version does not know shows as stored
 
     def _on_days_edited(self) -> None:
         """Typed days that are not the listed ones: Export would not match what the fields say."""
@@ -584,7 +574,7 @@ class HistoryDialog(QDialog):
                 continue  # the details open again as typed
             if not self._write("Could not save the reprint", path, made.pdf, replace):
                 return
-            outcome = self.recorder.record_reprint(made.document, made.pdf)
+            outcome = self.recorder.record_reprint(made.document)
             message = (f"Saved document {number} to {path}. It is identical to the sheet handed out on "
                        f"{made.document['made_at'][:16].replace('T', ' ')}.")
             if not outcome.stored:

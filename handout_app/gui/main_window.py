@@ -418,8 +418,8 @@ class MainWindow(QMainWindow):
         saved or printed all the same). Returns the words for the status bar."""
         pdf, request, wording = sheet
         outcome = self._recorder().record(request, wording, pdf, kind, printer)
-        if not outcome.stored:
-            dialogs.show_error(self, "Not recorded yet", outcome.warning)
+        if outcome.warning:
+            dialogs.show_error(self, "Recorded with a problem" if outcome.stored else "Not recorded yet", outcome.warning)
         return f" Document {request.document_number}."
 
     def _on_worker_ready(self) -> None:
@@ -544,10 +544,18 @@ class MainWindow(QMainWindow):
             sheet = (self.preview.pdf_bytes, *self._shown_sheet)
         else:
             sheet = self._render_variant(archival=archival)
-        for _ in range(3):  # a number another workstation claimed first: make the sheet again with another
-            if sheet is None or self._recorder().claim(sheet[1].document_number):
-                return sheet
+        from ..records.recorder import wording_unchanged  # the store's code loads on the first Save, not at start
+
+        for _ in range(3):
+            # Made again when another workstation claimed the number first, or when a file of the clinic's
+            # set changed since the preview (the record archives the set as it is now).
+            if sheet is None or (wording_unchanged(sheet[1], sheet[2]) and self._recorder().claim(sheet[1].document_number)):
+                break
             sheet = self._render_variant(archival=archival)
+        if sheet is not None and sheet[0] != self.preview.pdf_bytes:
+            # The sheet handed out is the sheet on screen: a second Save or Print a moment later reuses it.
+            self.preview.show_pdf(sheet[0])
+            self._shown_sheet, self._shown_at = (sheet[1], sheet[2]), time.monotonic()
         return sheet
 
     @staticmethod

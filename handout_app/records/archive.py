@@ -1,9 +1,9 @@
 """The exact files a sheet was made from, so the same sheet can be made again years later.
 
-A wording set is every file of the clinic folder a sheet can use (clinic.toml, content/, templates/,
-and pictures and style sheets anywhere in it, as the renderer's fetcher allows) plus the application's
-built-in templates, content and pictures. Nothing else in the folder is archived: a day list or a
-saved handout left there holds patients' names, and none may reach the record store. Each file is addressed by the SHA-256 of its bytes and stored once; the set is the list
+A wording set is the clinic folder's set (template_set.set_files: clinic.toml, its wording, templates,
+styles, pictures and logo; the same files its footer hash covers) plus the application's built-in
+templates, content and pictures. Nothing else in the folder is archived: a day list or a saved
+handout left there holds patients' names, and none may reach the record store. Each file is addressed by the SHA-256 of its bytes and stored once; the set is the list
 of (path, file hash), and its own hash (the archive hash) names it. Paths start with "clinic/" or
 "builtin/templates/", "builtin/assets/". `extract` writes a set back into a private temp folder,
 laid out so the render worker can use it as clinic folder and built-in data (resources.DATA_ROOT_ENV).
@@ -17,14 +17,12 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from .. import resources
-from ..template_set import usable_by_a_sheet
+from ..template_set import MAX_HASHED_BYTES, set_files
 
 CLINIC_PREFIX = "clinic"
 BUILTIN_PREFIX = "builtin"
-MAX_SET_BYTES = 50 * 1024 * 1024  # as the clinic folder's own limit (template_set.MAX_HASHED_BYTES)
 
 
 class ArchiveError(ValueError):
@@ -49,13 +47,9 @@ def manifest_hash(manifest: list[list[str]]) -> str:
     return hashlib.sha256(json.dumps(sorted(manifest), separators=(",", ":")).encode()).hexdigest()
 
 
-def _files_under(root: Path, prefix: str, keep: Callable[[PurePosixPath], bool] = lambda _: True) -> list[tuple[str, bytes]]:
-    found = []
-    for path in sorted(root.rglob("*")):
-        relative = PurePosixPath(path.relative_to(root).as_posix())
-        if path.is_file() and keep(relative):
-            found.append((f"{prefix}/{relative.as_posix()}", path.read_bytes()))
-    return found
+def _files_under(root: Path, prefix: str) -> list[tuple[str, bytes]]:
+    return [(f"{prefix}/{path.relative_to(root).as_posix()}", path.read_bytes())
+            for path in sorted(root.rglob("*")) if path.is_file()]
 
 
 @lru_cache(maxsize=4)
@@ -65,13 +59,15 @@ def _builtin_files(data_root: Path) -> tuple[tuple[str, bytes], ...]:
                  + _files_under(data_root / "assets", f"{BUILTIN_PREFIX}/assets"))
 
 
-def snapshot(clinic_folder: Path | None) -> WordingSnapshot:
-    """The wording set in use now: the clinic folder's files (if any) and the built-in files."""
+def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
+    """The wording set in use now: the clinic folder's set (if any, with the logo clinic.toml names)
+    and the built-in files."""
     entries = list(_builtin_files(resources.data_root()))
     if clinic_folder is not None:
-        entries += _files_under(clinic_folder, CLINIC_PREFIX, usable_by_a_sheet)
-    if sum(len(data) for _, data in entries) > MAX_SET_BYTES:
-        raise ArchiveError(f"{clinic_folder} holds more than {MAX_SET_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
+        clinic_files = [(f"{CLINIC_PREFIX}/{relative}", path.read_bytes()) for relative, path in set_files(clinic_folder, logo)]
+        if sum(len(data) for _, data in clinic_files) > MAX_HASHED_BYTES:
+            raise ArchiveError(f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
+        entries += clinic_files
     files: dict[str, bytes] = {}
     manifest = []
     for path, data in entries:

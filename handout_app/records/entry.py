@@ -78,8 +78,7 @@ def sheet_options(request: SheetRequest) -> dict[str, Any]:
 
 
 def document_row(
-    request: SheetRequest, wording: dict[str, str], pdf: bytes, sha256: str, pages: int, archive_hash: str,
-    record_patient_id: bool,
+    request: SheetRequest, wording: dict[str, str], sha256: str, pages: int, archive_hash: str, record_patient_id: bool,
 ) -> dict[str, Any]:
     """The store's row for a sheet (schema.documents)."""
     selection = request.selection
@@ -118,12 +117,11 @@ def request_from_row(row: dict[str, Any], patient: dict[str, Any], clinic: str |
     options = json.loads(row["sheet_options"])
     selection = {
         "target": row["target"], "medications": row["medications"].split(";"), "guidance": row["guidance"],
-        "side": row["side"], "contrast": bool(row["contrast"]), "intent": None, "paper": row["paper"],
+        "side": row["side"], "contrast": bool(row["contrast"]), "intent": options["intent"], "paper": row["paper"],
         "language": row["language"], "large_print": bool(row["large_print"]), "consent_copy": bool(row["consent_copy"]),
         "archival": bool(row["archival"]),
         "patient": {**patient, "procedure_date": options["procedure_date"], "clinician": options["clinician"]},
         "factors": options["factors"],
     }
-    selection["intent"] = options["intent"]
     return SheetRequest(selection, clinic, row["made_at"], row["number"], bool(options["builtin_only"]),
                         options["clinic_overrides"])

@@ -20,7 +20,9 @@ from pathlib import Path
 
 from . import archive
 from .entry import SheetRequest, document_row, os_user, workstation
-from .store import Delivery, NumberTaken, RecordStore, StoreUnavailable, open_store, shown_url, sqlite_url, utc_now
+from .store import (
+    Delivery, EntryRefused, NumberTaken, RecordStore, StoreUnavailable, open_store, shown_url, sqlite_url, utc_now,
+)
 from ..document_numbers import new_number
 
 APP_NAME = "handout-app"
@@ -28,12 +30,10 @@ RETRY_AFTER_S = 30.0  # after a failed connection, entries go straight to the qu
 
 
 def data_folder() -> Path:
-    """This user's data folder for the application (created when needed)."""
+    """This user's data folder for the application (made when a store in it is opened)."""
     import platformdirs
 
-    folder = platformdirs.user_data_path(APP_NAME, appauthor=False)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 def default_store_url() -> str:
@@ -41,10 +41,19 @@ def default_store_url() -> str:
     return sqlite_url(data_folder() / "records.sqlite3")
 
 
-def queue_url(store_url: str) -> str:
-    """The local queue for entries waiting for the store at `store_url`."""
+def queue_path(store_url: str) -> Path:
+    """The local queue file for entries waiting for the store at `store_url`."""
     key = hashlib.sha256(store_url.encode()).hexdigest()[:12]
-    return sqlite_url(data_folder() / f"record-queue-{key}.sqlite3")
+    return data_folder() / f"record-queue-{key}.sqlite3"
+
+
+def open_local(path: Path) -> RecordStore:
+    """Open (making its folder first) a SQLite store in this user's data folder; StoreUnavailable if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreUnavailable(f"the folder {path.parent} could not be made ({exc.strerror or exc})") from None
+    return open_store(sqlite_url(path))
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,19 @@ class RecordOutcome:
     warning: str = ""
 
 
+def wording_unchanged(request: SheetRequest, wording: dict[str, str]) -> bool:
+    """Whether the clinic folder still holds the set a sheet was made from (its footer hash), so what is
+    archived now is what made it. The window makes the sheet again when not (another file was saved
+    into the set after the preview)."""
+    from ..template_set import content_hash
+
+    folder = None if request.builtin_only or not request.clinic else Path(request.clinic)
+    try:
+        return content_hash(folder, wording["content_version"], wording.get("logo", "")) == wording["content_hash"]
+    except (OSError, ValueError):
+        return False
+
+
 def pdf_pages(pdf: bytes) -> int:
     """The number of pages of a PDF."""
     from pypdf import PdfReader
@@ -88,6 +110,8 @@ class Recorder:
         self.choice = choice
         self.url = choice.resolved_url
         self.name = shown_url(self.url)
+        # The default store is a file in the data folder, which is made when it is first opened.
+        self._local_path = None if choice.url else Path(self.url.removeprefix("sqlite:///"))
         self._store: RecordStore | None = None
         self._failed_at: float | None = None
         self._last_reason = ""
@@ -103,7 +127,7 @@ class Recorder:
             if wait and self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
                 raise StoreUnavailable(self._last_reason or f"{self.name} did not answer a moment ago")
             try:
-                self._store = open_store(self.url)
+                self._store = open_local(self._local_path) if self._local_path else open_store(self.url)
             except StoreUnavailable as exc:
                 self._failed_at, self._last_reason = time.monotonic(), str(exc)
                 raise
@@ -146,55 +170,72 @@ class Recorder:
 
     def record(self, request: SheetRequest, wording: dict[str, str], pdf: bytes, kind: str, printer: str | None = None,
                clinic_folder: Path | None = None) -> RecordOutcome:
-        """Record that the sheet made by `request` (bytes `pdf`) was saved, printed or reprinted."""
+        """Record that the sheet made by `request` (bytes `pdf`) was saved, printed or reprinted. Never
+        raises: what could not be stored is said in the outcome's warning, and kept in the queue."""
         number = request.document_number
+        folder = clinic_folder if clinic_folder is not None else (Path(request.clinic) if request.clinic else None)
         try:
-            snapshot = archive.snapshot(clinic_folder if clinic_folder is not None else
-                                        (Path(request.clinic) if request.clinic else None))
+            changed = not wording_unchanged(request, wording)
+            snapshot = archive.snapshot(folder, wording.get("logo", ""))
             sha256 = hashlib.sha256(pdf).hexdigest()
-            row = document_row(request, wording, pdf, sha256, pdf_pages(pdf), snapshot.archive_hash,
+            row = document_row(request, wording, sha256, pdf_pages(pdf), snapshot.archive_hash,
                                self.choice.record_patient_id)
         except (OSError, archive.ArchiveError, ValueError) as exc:
-            return RecordOutcome(number, False, f"Document {number} was not recorded: its wording files could not be read ({exc}).")
+            return RecordOutcome(number, False, f"Document {number} was not recorded: its wording files could not be read ({exc}). "
+                                                "Write the number down with the patient's record.")
         delivery = Delivery(str(uuid.uuid4()), number, utc_now(), kind, printer, workstation(), os_user())
         manifest = [list(entry) for entry in snapshot.manifest]
         try:
             self.send_queued()
+        except StoreUnavailable:
+            pass  # the entry below meets the same problem and says so
+        try:
             self._open().add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
+            if changed:
+                return RecordOutcome(number, True, f"Document {number} is recorded, but the clinic folder changed while it was "
+                                                   "made, so a reprint may not match it.")
             return RecordOutcome(number, True)
         except NumberTaken:
             problem = (f"Document number {number} is already used for another sheet in {self.name}. The entry is kept "
                        "on this computer; tell the person who looks after the records.")
+        except EntryRefused as exc:
+            problem = (f"{exc}. The entry for document {number} is kept on this computer; tell the person who looks "
+                       "after the records.")
         except StoreUnavailable as exc:
             self._note_failure()
             problem = (f"The record store could not be reached ({exc}). The entry for document {number} is kept on this "
                        "computer and will be sent when the store is back.")
         try:
-            open_store(queue_url(self.url)).add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
-        except (StoreUnavailable, NumberTaken) as exc:
+            queue = open_local(queue_path(self.url))
+            try:
+                queue.add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
+            finally:
+                queue.close()
+        except (StoreUnavailable, NumberTaken, EntryRefused) as exc:
             return RecordOutcome(number, False, f"Document {number} could not be recorded, not even on this computer ({exc}). "
                                                 "Write the number down with the patient's record.")
         return RecordOutcome(number, False, problem)
 
-    def record_reprint(self, document: dict, pdf: bytes) -> RecordOutcome:
+    def record_reprint(self, document: dict) -> RecordOutcome:
         """Record that a stored sheet was made again (its wording is archived already)."""
         number = document["number"]
         delivery = Delivery(str(uuid.uuid4()), number, utc_now(), "reprinted", None, workstation(), os_user())
         try:
             self._open().add_sheet(document, delivery, [], {}, document["archive_hash"])
-        except (StoreUnavailable, NumberTaken) as exc:
+        except (StoreUnavailable, NumberTaken, EntryRefused) as exc:
             return RecordOutcome(number, False, f"The reprint of document {number} was not recorded ({exc}).")
         return RecordOutcome(number, True)
 
     def send_queued(self, wait: bool = True) -> int:
         """Send every entry waiting in the queue; returns how many were sent. Entries the store refuses
-        stay in the queue. Raises StoreUnavailable when the store (or the queue file) is away. `wait=False`
-        tries the store now even if it failed a moment ago (someone asked for the list)."""
-        path = Path(queue_url(self.url).removeprefix("sqlite:///"))
+        (a number taken, a value it cannot hold) stay in the queue and the others go on. Raises
+        StoreUnavailable when the store (or the queue file) is away. `wait=False` tries the store now
+        even if it failed a moment ago (someone asked for the list)."""
+        path = queue_path(self.url)
         if not path.exists():
             return 0
         with self._lock:
-            queue = open_store(queue_url(self.url))
+            queue = open_local(path)
             try:
                 waiting = queue.pending()
                 if not waiting:
@@ -206,25 +247,30 @@ class Recorder:
                     try:
                         for delivery in deliveries:
                             store.add_sheet(document, delivery, manifest, files, document["archive_hash"])
-                    except NumberTaken:
-                        continue  # kept in the queue; `records list` on this computer still shows it
+                    except (NumberTaken, EntryRefused):
+                        continue  # kept in the queue; `records list` on this computer still counts it
                     queue.forget(document["number"])
                     sent += 1
                 return sent
             finally:
                 queue.close()
 
+    def waiting(self) -> list[dict]:
+        """The deliveries waiting in this computer's queue, as `RecordStore.deliveries` lists them
+        (StoreUnavailable when the queue file itself cannot be read)."""
+        path = queue_path(self.url)
+        if not path.exists():
+            return []
+        queue = open_local(path)
+        try:
+            return queue.deliveries()
+        finally:
+            queue.close()
+
     def waiting_count(self) -> int:
         """How many sheets wait in this computer's queue for the store (StoreUnavailable when the queue
         file itself cannot be read)."""
-        path = Path(queue_url(self.url).removeprefix("sqlite:///"))
-        if not path.exists():
-            return 0
-        queue = open_store(queue_url(self.url))
-        try:
-            return len(queue.pending())
-        finally:
-            queue.close()
+        return len({row["number"] for row in self.waiting()})
 
 
 _RECORDERS: dict[tuple[str, bool], Recorder] = {}

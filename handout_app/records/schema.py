@@ -20,7 +20,7 @@ numbers = Table(
     "numbers", metadata,
     Column("number", String(11), primary_key=True),
     Column("claimed_at", DateTime, nullable=False),
-    Column("workstation", String(200), nullable=False),
+    Column("workstation", Text, nullable=False),
 )
 
 # One row per archived file, stored once however many wording sets use it.
@@ -58,17 +58,17 @@ documents = Table(
     # The rest of what the sheet was made from (JSON): patient factors, procedure date, clinician,
     # built-in wording switch and unsaved clinic settings. Never the patient's name or birth date.
     Column("sheet_options", Text, nullable=False),
-    Column("record_number", String(64), nullable=True),
-    Column("wording_name", String(300), nullable=False),  # the footer's wording line (set, version, hash)
+    Column("record_number", Text, nullable=True),
+    Column("wording_name", Text, nullable=False),  # the footer's wording line (set, version, hash)
     Column("content_version", String(40), nullable=False),  # the built-in content version
     Column("content_hash", String(80), nullable=False),  # the wording hash (wording_approval.py)
     Column("archive_hash", String(64), ForeignKey("wording_sets.archive_hash"), nullable=False),
     Column("app_version", String(40), nullable=False),
-    Column("renderer", String(200), nullable=False),  # library versions that shape the PDF's bytes
+    Column("renderer", Text, nullable=False),  # library versions that shape the PDF's bytes
     Column("sha256", String(64), nullable=False),
     Column("pages", Integer, nullable=False),
-    Column("workstation", String(200), nullable=False),
-    Column("os_user", String(200), nullable=False),
+    Column("workstation", Text, nullable=False),
+    Column("os_user", Text, nullable=False),
 )
 
 # One row per time a sheet left the program: saved, printed or reprinted.
@@ -80,9 +80,9 @@ deliveries = Table(
     Column("number", String(11), ForeignKey("documents.number"), nullable=False, index=True),
     Column("delivered_at", DateTime, nullable=False, index=True),  # UTC
     Column("kind", String(20), nullable=False),  # saved, printed, reprinted
-    Column("printer", String(200), nullable=True),
-    Column("workstation", String(200), nullable=False),
-    Column("os_user", String(200), nullable=False),
+    Column("printer", Text, nullable=True),
+    Column("workstation", Text, nullable=False),
+    Column("os_user", Text, nullable=False),
 )
 
 DELIVERY_KINDS = ("saved", "printed", "reprinted")

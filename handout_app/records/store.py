@@ -37,6 +37,10 @@ class NumberTaken(RuntimeError):
     """The document number is already used for another sheet."""
 
 
+class EntryRefused(RuntimeError):
+    """The store answered but refused this entry (a value it cannot hold); other entries still go in."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One time a sheet left the program."""
@@ -155,39 +159,30 @@ class RecordStore:
                   files: dict[str, bytes], archive_hash: str) -> None:
         """Store a sheet (if new), its wording set (if new) and one delivery, in one transaction.
 
-        Raises NumberTaken when the number belongs to a sheet with other bytes, StoreUnavailable
-        when the store cannot be written.
+        Every insert leaves an existing row alone, so two workstations writing the same wording set or
+        the same queued entry at once both succeed. Raises NumberTaken when the number belongs to a
+        sheet with other bytes or another workstation claimed it, EntryRefused when the store cannot
+        hold a value, StoreUnavailable when it cannot be reached or written.
         """
         try:
             with self._connect() as connection:
                 self._add_wording(connection, manifest, files, archive_hash)
+                # A sheet made while the store was away claims its number when it arrives; one claimed
+                # by another workstation meanwhile is refused (NumberTaken, kept in the queue).
+                _insert_new(connection, schema.numbers, {"number": document["number"], "claimed_at": utc_now(),
+                                                         "workstation": document["workstation"]})
+                claimed_by = connection.execute(sa.select(schema.numbers.c.workstation)
+                                                .where(schema.numbers.c.number == document["number"])).scalar()
+                _insert_new(connection, schema.documents, document)
                 existing = connection.execute(
-                    sa.select(schema.documents.c.sha256).where(schema.documents.c.number == document["number"])
-                ).scalar()
-                if existing is None:
-                    # A sheet made while the store was away claims its number when it arrives; one
-                    # claimed by another workstation meanwhile is refused (NumberTaken, kept queued).
-                    claimed_by = connection.execute(sa.select(schema.numbers.c.workstation)
-                                                     .where(schema.numbers.c.number == document["number"])).scalar()
-                    if claimed_by is None:
-                        connection.execute(schema.numbers.insert().values(
-                            number=document["number"], claimed_at=utc_now(), workstation=document["workstation"]))
-                    elif claimed_by != document["workstation"]:
-                        raise NumberTaken(document["number"])
-                    connection.execute(schema.documents.insert().values(**document))
-                elif existing != document["sha256"]:
+                    sa.select(schema.documents.c.sha256).where(schema.documents.c.number == document["number"])).scalar()
+                if existing != document["sha256"] or claimed_by != document["workstation"]:
                     raise NumberTaken(document["number"])
-                seen = connection.execute(
-                    sa.select(schema.deliveries.c.id).where(schema.deliveries.c.delivery_id == delivery.delivery_id)
-                ).scalar()
-                if seen is None:
-                    connection.execute(schema.deliveries.insert().values(**_delivery_row(delivery)))
+                _insert_new(connection, schema.deliveries, _delivery_row(delivery))
         except NumberTaken:
             raise
-        except sa.exc.IntegrityError as exc:
-            if self.number_used_by_other(document["number"], document["sha256"]):
-                raise NumberTaken(document["number"]) from None
-            raise StoreUnavailable(f"{self.name} refused the record: {_reason(exc)}") from None
+        except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+            raise EntryRefused(f"{self.name} refused the entry: {_reason(exc)}") from None
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"{self.name} could not be written: {_reason(exc)}") from None
 
@@ -198,21 +193,11 @@ class RecordStore:
         wanted = {digest for _, digest in manifest}
         have = set(connection.execute(sa.select(schema.blobs.c.sha256).where(schema.blobs.c.sha256.in_(wanted))).scalars())
         for digest in sorted(wanted - have):
-            connection.execute(schema.blobs.insert().values(sha256=digest, size=len(files[digest]), data=files[digest]))
-        connection.execute(schema.wording_sets.insert().values(
-            archive_hash=archive_hash, manifest=json.dumps(manifest), first_used=utc_now()))
+            _insert_new(connection, schema.blobs, {"sha256": digest, "size": len(files[digest]), "data": files[digest]})
+        _insert_new(connection, schema.wording_sets, {"archive_hash": archive_hash, "manifest": json.dumps(manifest),
+                                                      "first_used": utc_now()})
 
     # -- reading ------------------------------------------------------------------------------------
-    def number_used_by_other(self, number: str, sha256: str | None = None) -> bool:
-        """Whether `number` already belongs to a sheet (other than one with these bytes)."""
-        try:
-            with self._connect() as connection:
-                existing = connection.execute(
-                    sa.select(schema.documents.c.sha256).where(schema.documents.c.number == number)).scalar()
-        except (sa.exc.SQLAlchemyError, OSError) as exc:
-            raise StoreUnavailable(f"{self.name} could not be read: {_reason(exc)}") from None
-        return existing is not None and existing != sha256
-
     def document(self, number: str) -> dict[str, Any] | None:
         """The stored sheet with this number, or None."""
         with self._reading() as connection:
@@ -266,8 +251,7 @@ class RecordStore:
             connection.execute(schema.deliveries.delete().where(schema.deliveries.c.number == number))
             connection.execute(schema.documents.delete().where(schema.documents.c.number == number))
             used = set(connection.execute(sa.select(schema.documents.c.archive_hash)).scalars())
-            for archive_hash, manifest in connection.execute(sa.select(schema.wording_sets.c.archive_hash,
-                                                                       schema.wording_sets.c.manifest)).all():
+            for (archive_hash,) in connection.execute(sa.select(schema.wording_sets.c.archive_hash)).all():
                 if archive_hash not in used:
                     connection.execute(schema.wording_sets.delete().where(schema.wording_sets.c.archive_hash == archive_hash))
             kept = {digest for (manifest,) in connection.execute(sa.select(schema.wording_sets.c.manifest)).all()
@@ -285,6 +269,17 @@ class RecordStore:
             raise
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"{self.name} could not be read: {_reason(exc)}") from None
+
+
+def _insert_new(connection: Connection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same key exists (another workstation may be writing the same
+    archived file at this moment); True when this call inserted it."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = connection.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
 
 
 def _delivery_row(delivery: Delivery) -> dict[str, Any]:

@@ -93,3 +93,27 @@ def test_with_the_store_away_the_sheet_is_saved_and_the_entry_waits(
         assert window._recorder().waiting_count() == 1
     finally:
         window.close()
+
+
+def test_a_set_file_changed_after_the_preview_makes_the_sheet_again_so_the_record_matches(
+    qtbot: QtBot, clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list,
+) -> None:
+    from handout_app.records.reprint import reprint
+
+    window = open_window(qtbot, clinic_folder=clinic)
+    try:
+        fill_valid(window, name="Changed Set")
+        wait_for_preview(qtbot, window)
+        before = shown_number(window.preview.pdf_bytes)
+        css = clinic / "templates" / "clinic.css"
+        css.write_text(css.read_text() + "\n/* saved after the preview was made */\n")
+        target = tmp_path / "handout.pdf"
+        monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+        window.save_pdf()
+        saved = target.read_bytes()
+        assert shown_number(saved) != before and window.preview.pdf_bytes == saved  # the sheet on screen is the one saved
+        row = window._recorder().store().deliveries()[0]
+        assert row["sha256"] == hashlib.sha256(saved).hexdigest()
+        assert reprint(window._recorder().store(), row["number"], "Changed Set").pdf == saved
+    finally:
+        window.close()

@@ -18,7 +18,7 @@ def upgrade() -> None:
         "numbers",
         sa.Column("number", sa.String(11), primary_key=True),
         sa.Column("claimed_at", sa.DateTime, nullable=False),
-        sa.Column("workstation", sa.String(200), nullable=False),
+        sa.Column("workstation", sa.Text, nullable=False),
     )
     op.create_table(
         "blobs",
@@ -48,17 +48,17 @@ def upgrade() -> None:
         sa.Column("consent_copy", sa.Boolean, nullable=False),
         sa.Column("archival", sa.Boolean, nullable=False),
         sa.Column("sheet_options", sa.Text, nullable=False),
-        sa.Column("record_number", sa.String(64), nullable=True),
-        sa.Column("wording_name", sa.String(300), nullable=False),
+        sa.Column("record_number", sa.Text, nullable=True),
+        sa.Column("wording_name", sa.Text, nullable=False),
         sa.Column("content_version", sa.String(40), nullable=False),
         sa.Column("content_hash", sa.String(80), nullable=False),
         sa.Column("archive_hash", sa.String(64), sa.ForeignKey("wording_sets.archive_hash"), nullable=False),
         sa.Column("app_version", sa.String(40), nullable=False),
-        sa.Column("renderer", sa.String(200), nullable=False),
+        sa.Column("renderer", sa.Text, nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("pages", sa.Integer, nullable=False),
-        sa.Column("workstation", sa.String(200), nullable=False),
-        sa.Column("os_user", sa.String(200), nullable=False),
+        sa.Column("workstation", sa.Text, nullable=False),
+        sa.Column("os_user", sa.Text, nullable=False),
     )
     op.create_table(
         "deliveries",
@@ -67,9 +67,9 @@ def upgrade() -> None:
         sa.Column("number", sa.String(11), sa.ForeignKey("documents.number"), nullable=False),
         sa.Column("delivered_at", sa.DateTime, nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("printer", sa.String(200), nullable=True),
-        sa.Column("workstation", sa.String(200), nullable=False),
-        sa.Column("os_user", sa.String(200), nullable=False),
+        sa.Column("printer", sa.Text, nullable=True),
+        sa.Column("workstation", sa.Text, nullable=False),
+        sa.Column("os_user", sa.Text, nullable=False),
     )
     op.create_index("ix_deliveries_number", "deliveries", ["number"])
     op.create_index("ix_deliveries_delivered_at", "deliveries", ["delivered_at"])
