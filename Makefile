@@ -49,6 +49,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/print_bench.py
 	$(PY) bench/day_list_bench.py
 	$(PY) bench/check_bench.py
+	$(PY) bench/record_bench.py
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
