@@ -43,13 +43,18 @@ install-check: system-deps
 	  --guidance ultrasound --side left --patient-name "Install Check" --force --output /tmp/handout-install-check/check.pdf
 	test -s /tmp/handout-install-check/check.pdf
 
+# Prints every figure, appends them to bench/history.csv (date, commit, cores, load) and prints the
+# table the README shows.
+bench: export HANDOUT_BENCH_RESULTS := $(CURDIR)/out/bench-run.jsonl
 bench: system-deps $(STAMP)
+	mkdir -p out && rm -f out/bench-run.jsonl
 	$(PY) bench/render_bench.py
 	$(PY) bench/pages_words.py --quick
 	$(PY) bench/print_bench.py
 	$(PY) bench/day_list_bench.py
 	$(PY) bench/check_bench.py
 	$(PY) bench/record_bench.py
+	$(PY) bench/history.py out/bench-run.jsonl
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

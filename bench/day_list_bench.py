@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import figure  # noqa: E402 (bench/ is on the path only now)
 sys.path.insert(0, str(ROOT))
 ROWS = 40
 
@@ -33,6 +35,8 @@ def main() -> None:
         outcome = make_handouts(rows, None, workers=workers)
         seconds[workers] = time.perf_counter() - start
         assert len(outcome.made) == ROWS, outcome.failed
+    figure(f"day list, {ROWS} rows, {cores} workers", seconds[cores], "s")
+    figure(f"day list speed-up, {cores} workers against 1", seconds[1] / seconds[cores], "x", ">= 1.8x on 2 cores")
     print(f"day list, {ROWS} rows, 1 worker:        {seconds[1]:6.1f} s  ({ROWS / seconds[1]:.1f} handouts/s)")
     print(f"day list, {ROWS} rows, {cores} workers ({cores} cores): {seconds[cores]:6.1f} s  ({ROWS / seconds[cores]:.1f} handouts/s)"
           f"   speed-up {seconds[1] / seconds[cores]:.2f}x (aim >= 1.8x on 2 cores); "

@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import figure  # noqa: E402 (bench/ is on the path only now)
 sys.path.insert(0, str(ROOT))
 
 from handout_app.check_templates import FACTOR_SETS, procedures  # noqa: E402
@@ -89,6 +91,7 @@ def main() -> None:
     ratios = [r[4] / standard[(r[0], r[1], r[3])] for r in results if r[2]]
     if ratios:
         print(f"large print / standard pages, largest ratio: {max(ratios):.2f}")
+        figure("large print / standard pages, largest ratio", max(ratios), "x", "<= 2.2x")
 
 
 if __name__ == "__main__":

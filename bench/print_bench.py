@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import figure  # noqa: E402 (bench/ is on the path only now)
 sys.path.insert(0, str(ROOT))
 RUNS = 5
 
@@ -87,6 +89,7 @@ def main() -> None:
             path.unlink()
     seconds = statistics.median(r["accepted_s"] for r in results)
     pages, size = results[0]["pages"], results[0]["pdf_bytes"]
+    figure(f"print: Ctrl+P -> job accepted (CUPS, {pages} pages)", seconds, "s")
     print(f"print: Ctrl+P -> job accepted by the CUPS queue, {pages}-page large-print sheet (median of {RUNS}): "
           f"{seconds * 1000:8.1f} ms   (aim <= 3 s)")
     print(f"print: the queue received {received / 1024:.0f} KB for a {size / 1024:.0f} KB PDF (the PDF itself, not page pictures)")

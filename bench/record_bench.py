@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from figures import figure  # noqa: E402 (bench/ is on the path only now)
 sys.path.insert(0, str(ROOT))
 RUNS = 20
 
@@ -51,6 +53,7 @@ def main() -> None:
         records.append(time.perf_counter() - started)
         assert outcome.stored, outcome.warning
     write_ms, record_ms = statistics.median(writes) * 1000, statistics.median(records) * 1000
+    figure("record a sheet on Save or Print (SQLite)", record_ms, "ms")
     print(f"record a sheet (SQLite): first of a wording set {first * 1000:.0f} ms; then median {record_ms:.1f} ms "
           f"(writing the PDF itself: {write_ms:.1f} ms, {record_ms / write_ms:.1f}x) over {RUNS} runs")
 
