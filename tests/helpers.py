@@ -98,3 +98,12 @@ def handout_text(**kwargs: object) -> str:
     medications = kwargs.pop("medications", ("anesthetic", "corticosteroid"))
     allergies = kwargs.pop("allergies", ())
     return _cached_text(make_selection(medications=tuple(medications), allergies=tuple(allergies), **kwargs))  # type: ignore[arg-type]
+
+
+def document_number(pdf: bytes) -> str:
+    """The one document number printed at the foot of a sheet's pages (fails if there are none or several)."""
+    import re
+
+    found = set(re.findall(r"Documento? ([0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3})", pdf_text(pdf)))
+    assert len(found) == 1, found
+    return found.pop()

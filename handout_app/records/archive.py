@@ -52,11 +52,16 @@ def _files_under(root: Path, prefix: str) -> list[tuple[str, bytes]]:
             for path in sorted(root.rglob("*")) if path.is_file()]
 
 
+def _digested(entries: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
+    return [(path, hashlib.sha256(data).hexdigest(), data) for path, data in entries]
+
+
 @lru_cache(maxsize=4)
-def _builtin_files(data_root: Path) -> tuple[tuple[str, bytes], ...]:
-    # The built-in files do not change while the program runs; read them once per process.
-    return tuple(_files_under(data_root / "templates", f"{BUILTIN_PREFIX}/templates")
-                 + _files_under(data_root / "assets", f"{BUILTIN_PREFIX}/assets"))
+def _builtin_files(data_root: Path) -> tuple[tuple[str, str, bytes], ...]:
+    # The built-in files do not change while the program runs: read and hash them once per process,
+    # not on every Save.
+    return tuple(_digested(_files_under(data_root / "templates", f"{BUILTIN_PREFIX}/templates")
+                           + _files_under(data_root / "assets", f"{BUILTIN_PREFIX}/assets")))
 
 
 def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
@@ -67,14 +72,9 @@ def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
         clinic_files = [(f"{CLINIC_PREFIX}/{relative}", path.read_bytes()) for relative, path in set_files(clinic_folder, logo)]
         if sum(len(data) for _, data in clinic_files) > MAX_HASHED_BYTES:
             raise ArchiveError(f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
-        entries += clinic_files
-    files: dict[str, bytes] = {}
-    manifest = []
-    for path, data in entries:
-        digest = hashlib.sha256(data).hexdigest()
-        files[digest] = data
-        manifest.append((path, digest))
-    return WordingSnapshot(tuple(sorted(manifest)), files)
+        entries += _digested(clinic_files)
+    files = {digest: data for _, digest, data in entries}
+    return WordingSnapshot(tuple(sorted((path, digest) for path, digest, _ in entries)), files)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import getpass
 import json
 import platform
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import __version__
@@ -51,6 +52,7 @@ def os_user() -> str:
         return "unknown"
 
 
+@lru_cache(maxsize=1)
 def renderer_versions() -> str:
     """The library versions that shape a PDF's bytes; a reprint on other versions may differ."""
     from importlib.metadata import PackageNotFoundError, version

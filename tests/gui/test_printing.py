@@ -21,7 +21,7 @@ from handout_app.gui import dialogs, printing
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.print_job import PrintProgressDialog
 
-from ..helpers import pdf_text
+from ..helpers import document_number, pdf_text
 from .. import fake_cups
 from .conftest import fill_valid, wait_for_preview
 
@@ -33,9 +33,22 @@ def one_printer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dialogs, "ask_printer", lambda parent, printer, count: True)
 
 
-def _number(pdf: bytes) -> str:
-    """The document number printed at the foot of the sheet's pages."""
-    return __import__("re").search(r"Document ([0-9A-Z-]{11})", pdf_text(pdf)).group(1)
+def print_and_cancel_once_queued(qtbot: QtBot, window: MainWindow) -> list[str]:
+    """Print, and press Cancel in the progress window once the queue holds the job; returns what the
+    progress window said at that moment."""
+    said: list[str] = []
+
+    def cancel_once_queued() -> None:
+        dialog = window.findChild(PrintProgressDialog)
+        if dialog is None or not dialog.close_button.isEnabled():
+            QTimer.singleShot(100, cancel_once_queued)
+            return
+        said.append(dialog.label.text())
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(100, cancel_once_queued)
+    window.print_pdf()
+    return said
 
 
 def _click(widget) -> None:
@@ -65,7 +78,7 @@ def test_the_queue_gets_the_pdf_itself_with_the_dialogs_choices(
     assert title.startswith("hip-joint-injection_RIGHT_") and "Queue" not in title  # no patient details on the server
     assert args[args.index("-n") + 1] == "1"
     assert window.statusBar().currentMessage() == (f"Sent {pages} pages to {fake_cups.QUEUE} (job {fake_cups.JOB_ID}); "
-                                                   f"the printer has it. Document {_number(window.preview.pdf_bytes)}.")
+                                                   f"the printer has it. Document {document_number(window.preview.pdf_bytes)}.")
     assert not window.has_unsent_sheet()
 
 
@@ -107,16 +120,8 @@ def test_printing_can_be_cancelled_and_the_sheet_still_counts_as_not_handed_out(
     fill_valid(window)
     wait_for_preview(qtbot, window)
 
-    def cancel_once_queued() -> None:
-        dialog = window.findChild(PrintProgressDialog)
-        if dialog is None or not dialog.close_button.isEnabled():
-            QTimer.singleShot(100, cancel_once_queued)
-            return
-        assert "is printing it" in dialog.label.text()
-        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(100, cancel_once_queued)
-    window.print_pdf()
+    labels = print_and_cancel_once_queued(qtbot, window)
+    assert labels and "is printing it" in labels[0]
     assert cups.cancelled
     assert window.statusBar().currentMessage() == f"Printing cancelled: job {fake_cups.JOB_ID} was taken off the queue."
     assert window.has_unsent_sheet()
@@ -163,7 +168,7 @@ def test_print_to_file_writes_the_previewed_pdf_itself(
     window.print_pdf(printer)
     assert output.read_bytes() == window.preview.pdf_bytes
     pages = window.preview.document.pageCount()
-    assert window.statusBar().currentMessage() == f"Printed {pages} pages to the file {output}. Document {_number(output.read_bytes())}."
+    assert window.statusBar().currentMessage() == f"Printed {pages} pages to the file {output}. Document {document_number(output.read_bytes())}."
 
 
 def test_without_cups_pages_are_drawn_at_300_dpi_and_can_be_stopped(
@@ -237,15 +242,7 @@ def test_a_cancel_the_queue_refuses_is_said_plainly(
     fill_valid(window)
     wait_for_preview(qtbot, window)
 
-    def cancel_once_queued() -> None:
-        dialog = window.findChild(PrintProgressDialog)
-        if dialog is None or not dialog.close_button.isEnabled():
-            QTimer.singleShot(100, cancel_once_queued)
-            return
-        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(100, cancel_once_queued)
-    window.print_pdf()
+    print_and_cancel_once_queued(qtbot, window)
     assert dialog_log[-1][0] == "Could not cancel printing" and "may still print" in dialog_log[-1][1]
     assert "could not be cancelled" in window.statusBar().currentMessage()
 

@@ -4,7 +4,6 @@ save or a print when the record store is away."""
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,9 @@ from handout_app.gui.main_window import MainWindow
 from handout_app.records.recorder import recorder_for, store_choice
 
 from .. import fake_cups
-from ..helpers import pdf_text
+from ..helpers import document_number
 from .conftest import fill_valid, open_window, wait_for_preview
 from .test_printing import one_printer  # noqa: F401 (fixture)
-
-
-def shown_number(pdf: bytes) -> str:
-    found = set(re.findall(r"Document ([0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3})", pdf_text(pdf)))
-    assert len(found) == 1, found
-    return found.pop()
 
 
 def test_saving_records_the_sheet_with_the_number_the_preview_shows(
@@ -31,7 +24,7 @@ def test_saving_records_the_sheet_with_the_number_the_preview_shows(
 ) -> None:
     fill_valid(window, name="Unique Ximena")
     wait_for_preview(qtbot, window)
-    number = shown_number(window.preview.pdf_bytes)
+    number = document_number(window.preview.pdf_bytes)
     target = tmp_path / "handout.pdf"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
     window.save_pdf()
@@ -48,7 +41,7 @@ def test_printing_records_the_printer_and_a_cancelled_print_records_nothing(
     fake_cups.install(monkeypatch, tmp_path)
     fill_valid(window)
     wait_for_preview(qtbot, window)
-    number = shown_number(window.preview.pdf_bytes)
+    number = document_number(window.preview.pdf_bytes)
     window.print_pdf()
     rows = recorder_for(store_choice(None)).store().deliveries()
     assert [(row["number"], row["kind"], row["printer"]) for row in rows] == [(number, "printed", fake_cups.QUEUE)]
@@ -62,13 +55,13 @@ def test_a_number_another_workstation_claimed_first_is_never_printed(
 ) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
-    taken = shown_number(window.preview.pdf_bytes)
+    taken = document_number(window.preview.pdf_bytes)
     recorder = recorder_for(store_choice(None))
     assert recorder.store().claim(taken, "another-workstation")
     target = tmp_path / "handout.pdf"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
     window.save_pdf()
-    saved = shown_number(target.read_bytes())
+    saved = document_number(target.read_bytes())
     assert saved != taken
     assert [row["number"] for row in recorder.store().deliveries()] == [saved]
 
@@ -104,14 +97,14 @@ def test_a_set_file_changed_after_the_preview_makes_the_sheet_again_so_the_recor
     try:
         fill_valid(window, name="Changed Set")
         wait_for_preview(qtbot, window)
-        before = shown_number(window.preview.pdf_bytes)
+        before = document_number(window.preview.pdf_bytes)
         css = clinic / "templates" / "clinic.css"
         css.write_text(css.read_text() + "\n/* saved after the preview was made */\n")
         target = tmp_path / "handout.pdf"
         monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
         window.save_pdf()
         saved = target.read_bytes()
-        assert shown_number(saved) != before and window.preview.pdf_bytes == saved  # the sheet on screen is the one saved
+        assert document_number(saved) != before and window.preview.pdf_bytes == saved  # the sheet on screen is the one saved
         row = window._recorder().store().deliveries()[0]
         assert row["sha256"] == hashlib.sha256(saved).hexdigest()
         assert reprint(window._recorder().store(), row["number"], "Changed Set").pdf == saved
