@@ -49,7 +49,7 @@ FREQUENCY_WORDS: dict[str, str] = {
     "often": "often", "usually": "usually", "typically": "usually", "most": "most", "many": "many",
     "sometimes": "sometimes", "occasionally": "occasionally", "seldom": "rare", "frequently": "often",
     "frequent": "often", "unlikely": "unlikely", "likely": "likely",
-    "muy frecuente": "very common", "muy frecuentes": "very common", "poco frecuente": "uncommon",
+    "muy rara vez": "very rare", "rara vez": "rare", "muy frecuente": "very common", "muy frecuentes": "very common", "poco frecuente": "uncommon",
     "poco frecuentes": "uncommon", "extremadamente raro": "extremely rare", "muy raro": "very rare",
     "muy rara": "very rare", "muy raros": "very rare", "muy raras": "very rare", "en algunos casos": "in some cases",
     "en ocasiones": "occasionally", "a menudo": "often", "a veces": "sometimes", "por lo general": "usually",

@@ -109,7 +109,7 @@ def printed_frequency(catalog: Catalog, item: ContentItem, language: str = "en")
     shown = frequency_text(catalog, item, language)
     if shown is None:
         return ""
-    return f"{catalog.labels_for(language)['likelihood']}: {shown['word']} ({shown['range']}): {shown['rate']}."
+    return f"{catalog.labels_for(language)['likelihood']}: {shown['line']}"
 
 
 # --- The parts of the packet -----------------------------------------------------------------------

@@ -196,7 +196,9 @@ def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[s
     fact = catalog.ledger.facts[item.frequency]
     band = frequency_band(fact)
     rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, labels))
-    return {"band": band, "word": labels["frequency_bands"][band], "range": labels["frequency_ranges"][band], "rate": rate}
+    word, band_range = labels["frequency_bands"][band], labels["frequency_ranges"][band]
+    return {"band": band, "word": word, "range": band_range, "rate": rate,
+            "line": labels["frequency_line"].format(rate=rate, word=word, range=band_range)}
 
 
 def with_clinic_intent(selection: Selection, clinic: ClinicProfile) -> Selection:
@@ -280,6 +282,10 @@ def build_context(
         "side_phrase": item_context["side_phrase"],
         "intent": selection.effective_intent.value,
         "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
+        # Both hips: the diary takes a score for each hip, so the doctor can read each side's result.
+        "diary_intro": labels["diary_intro_both" if selection.side is Side.BILATERAL else "diary_intro"],
+        "diary_scores": ([labels["diary_score_side"].format(side=labels["sides"][one.value]) for one in (Side.LEFT, Side.RIGHT)]
+                         if selection.side is Side.BILATERAL else [labels["diary_score"]]),
         "clinic": clinic_fields,
         "patient": {
             "name": patient.name.strip(),

@@ -90,7 +90,7 @@ def test_a_clinic_adds_its_own_facts_with_their_source(tmp_path: Path) -> None:
     assert item.frequency == "our-infections"
     assert catalog.ledger.sources["our-audit"].citation == "Our clinic, infection audit, 2025."
     rendered = render_html(make_selection(), catalog, ClinicProfile(), GENERATED_AT).html
-    assert "Rare (1 in 10,000 to 1 in 1,000): fewer than 1 in 4,000 injections" in normalise(re.sub(r"<[^>]+>", " ", rendered))
+    assert "fewer than 1 in 4,000 injections (rare: 1 in 10,000 to 1 in 1,000)." in normalise(re.sub(r"<[^>]+>", " ", rendered))
 
 
 def test_a_clinic_file_with_the_old_likelihood_labels_is_told_what_replaced_them(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_only_a_risk_with_a_cited_rate_prints_how_often_with_the_figure_beside_t
                                     diabetes=True, blood_thinners=True))
     risks = text.split("What are the risks?")[1].split("Before the injection")[0]
     assert risks.count("How often:") == 1
-    assert "Infection. " in risks and "How often: Very rare (fewer than 1 in 10,000): fewer than 1 in 15,000 injections." in risks
+    assert "Infection. " in risks and "How often: fewer than 1 in 15,000 injections (very rare: fewer than 1 in 10,000)." in risks
     # No risk is labelled on a scale without a figure: the words the review found invented are gone.
     for word in ("Common", "Uncommon", "Varies"):
         assert not re.search(rf"\b{word}\b", risks), word
@@ -138,7 +138,9 @@ def test_spanish_prints_the_figure_with_a_space_not_a_point() -> None:
     html = render_html(spanish(make_selection()), load_catalog(), ClinicProfile(), GENERATED_AT).html
     assert "15\u00a0000" in html and "15.000" not in html
     # A no-break space: the figure never splits over two lines.
-    assert "Muy raro (menos de 1 de cada 10\u00a0000): menos de 1 de cada 15\u00a0000 inyecciones." in html
+    assert "menos de 1 de cada 15\u00a0000 inyecciones (muy rara vez: menos de 1 de cada 10\u00a0000)." in html
+    # The band reads as an adverb ("muy rara vez"), so it agrees with any risk, whatever its gender.
+    assert "Muy raro" not in html
 
 
 # --- 3. The defects the review found ----------------------------------------------------------
@@ -194,6 +196,38 @@ def test_a_both_hips_sheet_speaks_of_injections_in_both_hips() -> None:
     text = html_text(make_selection(side="bilateral"))
     assert "This sheet is about injections in BOTH hips: your LEFT hip and your RIGHT hip." in text
     assert "an injection in BOTH" not in text
+
+
+def test_a_both_hips_diagnostic_sheet_asks_for_a_score_for_each_hip() -> None:
+    """The numbing medicine goes into each hip: the sheet never says "one place", and the diary has a
+    score column for the LEFT hip and one for the RIGHT hip."""
+    selection = make_selection(side="bilateral", medications=("anesthetic",), intent="diagnostic")
+    text = html_text(selection)
+    assert "goes into one place" not in text and "goes into the same place in each hip" in text
+    assert "Pain score (0 to 10) What I did" not in text
+    assert "LEFT hip (0 to 10) RIGHT hip (0 to 10) What I did" in text
+    assert "for each hip in each row" in text
+    html = render_html(selection, load_catalog(), ClinicProfile(), GENERATED_AT).html
+    assert html.count("<td></td>") == 4 * 3  # four rows: two scores and what was done
+    es = html_text(spanish(selection))
+    assert "un solo lugar" not in es and "al mismo lugar en cada cadera" in es
+    assert "Cadera IZQUIERDA (de 0 a 10) Cadera DERECHA (de 0 a 10)" in es
+    one_side = html_text(make_selection(side="left", medications=("anesthetic",), intent="diagnostic"))
+    assert "goes into one place" in one_side and "Pain score (0 to 10) What I did" in one_side
+
+
+def test_spanish_names_the_side_with_its_hip_so_the_gender_agrees() -> None:
+    """"el lado: IZQUIERDA" and "el lado: AMBAS" do not agree; the check step names the hip itself."""
+    for side, phrase in (("left", "qué cadera se inyecta: su cadera IZQUIERDA."),
+                         ("bilateral", "qué cadera se inyecta: AMBAS caderas (IZQUIERDA y DERECHA).")):
+        text = html_text(spanish(make_selection(side=side)))
+        assert phrase in text and "el lado:" not in text, side
+
+
+def test_the_diabetes_advice_says_the_same_in_aftercare_and_when_to_call() -> None:
+    text = html_text(make_selection(medications=("corticosteroid",), diabetes=True))
+    assert "If it stays high, call us or the team that helps you with your diabetes." in text
+    assert "Your blood sugar stays high." in text and "told you is safe" not in text
 
 
 def test_the_aftercare_timeline_runs_forward_and_names_each_time_once() -> None:
@@ -314,11 +348,13 @@ def test_a_tendon_area_sheet_never_offers_a_tendon_injection_as_the_other_choice
     assert "such as a tendon or your back" in joint
 
 
-def test_the_diagnostic_faq_asks_what_a_patient_would_ask() -> None:
-    for language, asked in (("en", "What if the numbing medicine does not ease my pain?"),
-                            ("es", "¿Y si el medicamento para adormecer no me quita el dolor?")):
+def test_the_diagnostic_sheet_says_what_it_means_when_the_pain_does_not_ease() -> None:
+    """Said once, where the test is explained (no separate question repeating it), with no reassurance."""
+    for language, answer in (("en", "If it does not ease, the pain may come from another place, or from more than one."),
+                             ("es", "Si no se calma, el dolor puede venir de otro lugar, o de más de uno.")):
         text = html_text(replace(make_selection(medications=("anesthetic",)), language=language))
-        assert asked in text and "is my hip fine" not in text and "está bien mi cadera" not in text
+        assert text.count(answer) == 1 and "is my hip fine" not in text and "está bien mi cadera" not in text
+        assert "does not ease my pain?" not in text and "no me quita el dolor?" not in text
 
 
 @pytest.mark.parametrize(("side", "language", "heading"), [
@@ -328,3 +364,16 @@ def test_the_page_one_side_heading_starts_with_a_capital(side: str, language: st
     html = render_html(replace(make_selection(side=side), language=language), load_catalog(), ClinicProfile(),
                        dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)).html
     assert f'<p class="banner-side">{heading}</p>' in html
+
+
+def test_a_steroid_sheet_asks_about_diabetes_when_the_form_does_not_say_so() -> None:
+    """A patient whose diabetes was not ticked still reads the blood-sugar risk and ticks a line that
+    makes them tell the team; with diabetes ticked, the sheet speaks to them directly instead."""
+    unticked = html_text(make_selection(medications=("corticosteroid",)))
+    assert "If you have diabetes, a steroid can raise your blood sugar for a short time." in unticked
+    assert "I have told the team if I have diabetes." in unticked
+    ticked = html_text(make_selection(medications=("corticosteroid",), diabetes=True))
+    assert "You have diabetes. A steroid can raise your blood sugar" in ticked
+    assert "If you have diabetes" not in ticked and "I have told the team if I have diabetes." not in ticked
+    no_steroid = html_text(make_selection(medications=("hyaluronic-acid",)))
+    assert "diabetes" not in no_steroid

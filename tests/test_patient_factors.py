@@ -11,7 +11,7 @@ def test_diabetes_with_steroid_adds_blood_sugar_advice() -> None:
     text = handout_text(medications=STEROID, diabetes=True)
     assert "Higher blood sugar" in text
     assert "Check your blood sugar closely" in text
-    assert "Your blood sugar stays higher" in text  # when to call
+    assert "Your blood sugar stays high." in text  # when to call
 
 
 def test_diabetes_without_steroid_adds_no_blood_sugar_warning() -> None:

@@ -1,6 +1,6 @@
 """One concise sheet with the consent on one page, for every procedure on both papers and in both
 languages (issue 10): laid out by WeasyPrint and measured page by page. Large print is measured on the
-longest sheet; its two limits are not met yet and are marked as expected failures.
+longest sheet. What is not met yet (Spanish on Letter) is marked as an expected failure.
 
 Every procedure check-templates knows is rendered with every patient factor and allergy (the longest
 sheet) and, where the medicines leave the purpose open, with both purposes (the longest wording).
@@ -42,6 +42,7 @@ class Measured:
     statement_pages: tuple[int, ...]
     signature_pages: tuple[int, ...]
     patient_signature_pages: tuple[int, ...]
+    call_pages: tuple[int, ...]
 
 
 def _measure(job: tuple[str, str, bool, str]) -> Measured:
@@ -62,6 +63,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
         label, paper, large, language, len(document.pages), tuple(f.fill for f in page_fills(document)),
         tuple(sorted(pages_holding(document, "consent"))), tuple(sorted(pages_holding(document, "consent-statements"))),
         tuple(sorted(pages_holding(document, "signatures"))), tuple(sorted(pages_holding(document, "patient-signatures"))),
+        tuple(sorted(pages_holding(document, "call"))),
     )
 
 
@@ -77,6 +79,15 @@ def test_the_statements_and_the_signature_lines_share_one_page_on_every_sheet() 
     split = [(m.label, m.paper, m.large, m.language, m.statement_pages, m.signature_pages) for m in measured()
              if len(m.statement_pages) != 1 or m.statement_pages != m.signature_pages]
     assert split == []
+
+
+def test_when_to_call_never_parts_between_pages() -> None:
+    """The numbers, the list of reasons to call and the emergency lines are read together."""
+    split = [(m.label, m.paper, m.language, m.call_pages) for m in measured() if len(m.call_pages) != 1]
+    assert split == []
+    for paper in Paper:
+        for language in ("en", "es"):
+            assert len(_measure((LONGEST, paper.value, True, language)).call_pages) == 1, (paper, language)
 
 
 def _pages(paper: Paper, language: str) -> list[int]:
@@ -100,11 +111,12 @@ def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(pa
 LONGEST = "joint, fluoroscopy with contrast, anesthetic + corticosteroid"
 
 
-@pytest.mark.xfail(strict=True, reason="Open (issue 10): large print still takes 14 pages on A4 and on Letter for "
-                   "the longest 6-page sheet (2.33 times); the limit is 2.2 times.")
-def test_large_print_takes_at_most_2_2_times_the_pages() -> None:
+@pytest.mark.parametrize("language", ["en", pytest.param("es", marks=pytest.mark.xfail(
+    strict=True, reason="Open (issue 10): Spanish large print takes 14 pages on A4 and 15 on Letter for the longest "
+                        "6-page sheet (2.33 and 2.5 times); the limit is 2.2 times."))])
+def test_large_print_takes_at_most_2_2_times_the_pages(language: str) -> None:
     for paper in Paper:
-        standard, large = _measure((LONGEST, paper.value, False, "en")), _measure((LONGEST, paper.value, True, "en"))
+        standard, large = _measure((LONGEST, paper.value, False, language)), _measure((LONGEST, paper.value, True, language))
         assert large.pages / standard.pages <= MAX_LARGE_PRINT_RATIO, (paper, standard.pages, large.pages)
 
 
