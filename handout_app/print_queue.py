@@ -47,6 +47,14 @@ class PrintSettings:
         if (self.first_page is None) != (self.last_page is None):
             raise ValueError("a page range needs both its first and last page")
 
+    def pages_phrase(self, total: int) -> str:
+        """What is sent, as the status line and the progress window say it: "6 pages", or
+        "pages 2 to 3 of 6" when the print dialog chose a page range (the range is cut to the sheet)."""
+        if self.first_page is None or self.last_page is None:
+            return f"{total} pages"
+        first, last = min(self.first_page, total), min(self.last_page, total)
+        return f"page {first} of {total}" if first == last else f"pages {first} to {last} of {total}"
+
 
 def cups_available() -> bool:
     """True where the CUPS client commands exist, so the PDF itself can be sent to a queue."""

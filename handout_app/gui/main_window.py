@@ -655,7 +655,8 @@ class MainWindow(QMainWindow):
     def _print_to_queue(self, data: bytes, settings: print_queue.PrintSettings, pages: int, printer: str) -> tuple[str, bool]:
         """Send the PDF to a CUPS queue with a modal progress dialog; returns the status line and whether it printed."""
         job = CupsPrintJob(self)
-        dialog = PrintProgressDialog(self, printer, pages)
+        sent = settings.pages_phrase(pages)
+        dialog = PrintProgressDialog(self, printer, sent)
         try:
             outcome = dialog.run(job, data, settings)
         finally:
@@ -673,8 +674,8 @@ class MainWindow(QMainWindow):
                                "printer or in the computer's printer settings.")
             return f"Job {job.job_id} could not be cancelled; it may still print on {printer}.", True
         if outcome is Outcome.QUEUED:
-            return f"Sent {pages} pages to {printer} (job {job.job_id}); it is waiting in the printer's queue.", True
-        return f"Sent {pages} pages to {printer} (job {job.job_id}); the printer has it.", True
+            return f"Sent {sent} to {printer} (job {job.job_id}); it is waiting in the printer's queue.", True
+        return f"Sent {sent} to {printer} (job {job.job_id}); the printer has it.", True
 
     def _print_pictures(self, data: bytes, printer: QPrinter, pages: int) -> tuple[str, bool]:
         """No CUPS (Windows): draw the pages onto the printer, with progress and Cancel."""

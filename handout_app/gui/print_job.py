@@ -127,7 +127,7 @@ class CupsPrintJob(QObject):
 class PrintProgressDialog(QDialog):
     """Modal while a job is sent and printed: what is happening, Cancel printing, and Close once queued."""
 
-    def __init__(self, parent: QWidget | None, printer: str, pages: int) -> None:
+    def __init__(self, parent: QWidget | None, printer: str, pages: str) -> None:
         super().__init__(parent)
         self.setObjectName("print-progress")
         self.setWindowTitle("Printing")
@@ -138,7 +138,7 @@ class PrintProgressDialog(QDialog):
         self._printer = printer
         self._pages = pages
         layout = QVBoxLayout(self)
-        self.label = QLabel(f"Sending the handout ({pages} pages) to {printer}...")
+        self.label = QLabel(f"Sending the handout ({pages}) to {printer}...")
         self.label.setWordWrap(True)
         self.label.setMinimumWidth(420)
         # Room for the longest message from the start: a window manager may not grow the dialog later.
@@ -170,7 +170,7 @@ class PrintProgressDialog(QDialog):
         return self.outcome
 
     def _on_accepted(self, job_id: str) -> None:
-        self.label.setText(f"The printer {self._printer} has the handout ({self._pages} pages, job {job_id}) "
+        self.label.setText(f"The printer {self._printer} has the handout ({self._pages}, job {job_id}) "
                            "and is printing it.")
         self.close_button.setEnabled(True)
         self.adjustSize()

@@ -484,7 +484,7 @@ def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot:
     assert {"l", "r", "b"} <= set(_mnemonics(window))
     from handout_app.gui.print_job import PrintProgressDialog
 
-    progress = PrintProgressDialog(window, "Front desk", 5)
+    progress = PrintProgressDialog(window, "Front desk", "5 pages")
     letters = _mnemonics(progress)
     assert len(letters) == 2 and len(set(letters)) == 2, letters
     question, _discard = dialogs.discard_question(window)

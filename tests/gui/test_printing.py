@@ -262,3 +262,26 @@ def test_more_copies_than_the_queue_takes_is_refused_before_printing(
     wait_for_preview(qtbot, window)
     window.print_pdf()
     assert dialog_log[-1][0] == "Too many copies" and not cups.job_pdf.exists()
+
+
+def test_a_page_range_is_what_the_status_line_says_was_sent(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Printing only the consent pages must not read as if the whole sheet went to the printer."""
+    cups = fake_cups.install(monkeypatch, tmp_path)
+    monkeypatch.setattr(printing, "available_printers", lambda: [fake_cups.QUEUE])
+
+    def ask(parent, printer, count):  # type: ignore[no-untyped-def]
+        printer.setPrintRange(printer.PrintRange.PageRange)
+        printer.setFromTo(2, 3)
+        return True
+
+    monkeypatch.setattr(dialogs, "ask_printer", ask)
+    fill_valid(window)
+    wait_for_preview(qtbot, window)
+    window.print_pdf()
+    pages = window.preview.document.pageCount()
+    args = cups.lp_args
+    assert args[args.index("-P") + 1] == "2-3"
+    assert window.statusBar().currentMessage().startswith(f"Sent pages 2 to 3 of {pages} to {fake_cups.QUEUE} (job ")
+    assert f"Sent {pages} pages" not in window.statusBar().currentMessage()
