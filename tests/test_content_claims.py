@@ -377,3 +377,24 @@ def test_a_steroid_sheet_asks_about_diabetes_when_the_form_does_not_say_so() -> 
     assert "If you have diabetes" not in ticked and "I have told the team if I have diabetes." not in ticked
     no_steroid = html_text(make_selection(medications=("hyaluronic-acid",)))
     assert "diabetes" not in no_steroid
+
+
+def test_the_ten_day_rule_speaks_of_the_steroid_not_of_a_slower_medicine_beside_it() -> None:
+    """Hyaluronic acid works more slowly: "no relief by day 10" says nothing about it."""
+    text = html_text(make_selection(medications=("anesthetic", "corticosteroid", "hyaluronic-acid")))
+    assert "No relief at all by now means the steroid is unlikely to help." in text
+    assert "means the injection is unlikely" not in text
+    assert "es poco probable que el corticoide ayude" in html_text(spanish(make_selection(medications=("corticosteroid",))))
+
+
+def test_spanish_speaks_to_a_woman_or_a_man_alike_and_in_us_and_mexican_terms() -> None:
+    """The patient may be pregnant: no masculine forms aimed at the reader; words a US or Mexican
+    reader uses; a steroid flare that does not read as an allergy."""
+    text = html_text(spanish(make_selection(medications=("anesthetic", "corticosteroid"), guidance="fluoroscopy",
+                                            contrast=True, diabetes=True, blood_thinners=True, may_be_pregnant=True)))
+    for masculine in ("que lo lleve", "lo lleva a casa", "lo vigilamos", "esté acompañado"):
+        assert masculine not in text, masculine
+    for old, new in (("fisioterapia", "terapia física"), ("artrosis", "osteoartritis"), ("pausar", "suspender"),
+                     ("Reacción al corticoide", "Más dolor por el corticoide"), ("Puedo estar embarazada", "Es posible que esté embarazada"),
+                     ("con cuidado", "más seguido"), ("partes de la inyección", "algunos pasos del proceso")):
+        assert old not in text and new in text, (old, new)
