@@ -17,6 +17,11 @@ HISTORY = Path(__file__).resolve().parent / "history.csv"
 COLUMNS = ("date", "commit", "cores", "load", "figure", "value", "unit", "aim")
 
 
+
+def _shown(value: float) -> str:
+    """Three significant figures, but never in exponent form (1339 ms, not 1.34e+03 ms)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
 def main() -> None:
     """Read the run's figures, append them to the history, print the Markdown table."""
     results = Path(sys.argv[1])
@@ -36,7 +41,7 @@ def main() -> None:
     print("| Figure | Value | Aim |")
     print("|---|---|---|")
     for item in figures:
-        print(f"| {item['name']} | {item['value']:.3g} {item['unit']} | {item['aim']} |")
+        print(f"| {item['name']} | {_shown(item['value'])} {item['unit']} | {item['aim']} |")
 
 
 if __name__ == "__main__":
