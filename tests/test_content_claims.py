@@ -398,3 +398,13 @@ def test_spanish_speaks_to_a_woman_or_a_man_alike_and_in_us_and_mexican_terms() 
                      ("Reacción al corticoide", "Más dolor por el corticoide"), ("Puedo estar embarazada", "Es posible que esté embarazada"),
                      ("con cuidado", "más seguido"), ("partes de la inyección", "algunos pasos del proceso")):
         assert old not in text and new in text, (old, new)
+
+
+def test_a_landmark_sheet_offers_an_image_guided_injection_as_the_other_option() -> None:
+    """The sources say hip injections are almost always image-guided; a sheet for one without
+    imaging must name that option among the alternatives the patient consents after."""
+    landmark = html_text(make_selection(guidance="landmark"))
+    alternatives = landmark.split("What else could you do?")[1].split("What are the risks?")[0]
+    assert "An injection guided by imaging." in alternatives and "Ultrasound or X-ray pictures can show the needle" in alternatives
+    assert "Una inyección guiada por imagen." in html_text(spanish(make_selection(guidance="landmark")))
+    assert "An injection guided by imaging" not in html_text(make_selection(guidance="ultrasound"))
