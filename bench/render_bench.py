@@ -58,9 +58,11 @@ def wait_until(predicate) -> None:  # type: ignore[no-untyped-def]
     timer.stop()
 
 
-def change_to_preview_ms() -> float:
-    """Median time from one form change to its preview being on screen (the window renders at once:
-    there is no typing pause)."""
+_APP = None
+
+
+def _ready_window():  # type: ignore[no-untyped-def]
+    """A window with its worker ready and a complete form (anesthetic + steroid, both purposes, RIGHT)."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -70,7 +72,8 @@ def change_to_preview_ms() -> float:
     from handout_app.gui.main_window import MainWindow
 
     dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
-    app = QApplication.instance() or QApplication([])
+    global _APP  # the application must outlive this function
+    _APP = QApplication.instance() or QApplication([])
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "/tmp/handout-bench-settings")
     window = MainWindow(load_catalog())
     window.show()
@@ -79,6 +82,13 @@ def change_to_preview_ms() -> float:
     window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
     window.form.intent.setCurrentIndex(window.form.intent.findData(Intent.BOTH.value))  # this mix has no default purpose
     window.form.side_buttons[Side.RIGHT].setChecked(True)
+    return window
+
+
+def change_to_preview_ms() -> float:
+    """Median time from one form change to its preview being on screen (the window renders at once:
+    there is no typing pause)."""
+    window = _ready_window()
     times = []
     for index in range(RUNS + 1):
         start = time.perf_counter()
@@ -105,24 +115,7 @@ def _pause(ms: int) -> None:
 
 def typing_to_preview_ms() -> float:
     """Median time from the last key of a typed name to the preview of the whole name."""
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from handout_app.catalog import load_catalog
-    from handout_app.domain import Intent, Medication, Side
-    from handout_app.gui import dialogs
-    from handout_app.gui.main_window import MainWindow
-
-    dialogs.confirm_discard = lambda parent: True
-    app = QApplication.instance() or QApplication([])
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "/tmp/handout-bench-settings")
-    window = MainWindow(load_catalog())
-    window.show()
-    wait_until(lambda: window.client.is_ready)
-    window.form.medications[Medication.ANESTHETIC].setChecked(True)
-    window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
-    window.form.intent.setCurrentIndex(window.form.intent.findData(Intent.BOTH.value))
-    window.form.side_buttons[Side.RIGHT].setChecked(True)
+    window = _ready_window()
     times = []
     for index in range(TYPING_RUNS + 1):
         window.form.patient_name.clear()
