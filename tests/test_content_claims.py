@@ -394,7 +394,7 @@ def test_spanish_speaks_to_a_woman_or_a_man_alike_and_in_us_and_mexican_terms() 
                                             contrast=True, diabetes=True, blood_thinners=True, may_be_pregnant=True)))
     for masculine in ("que lo lleve", "lo lleva a casa", "lo vigilamos", "esté acompañado"):
         assert masculine not in text, masculine
-    for old, new in (("fisioterapia", "terapia física"), ("artrosis", "osteoartritis"), ("pausar", "suspender"),
+    for old, new in (("ecograf", "ultrasonido"), ("fisioterapia", "terapia física"), ("artrosis", "osteoartritis"), ("pausar", "suspender"),
                      ("Reacción al corticoide", "Más dolor por el corticoide"), ("Puedo estar embarazada", "Es posible que esté embarazada"),
                      ("con cuidado", "más seguido"), ("partes de la inyección", "algunos pasos del proceso")):
         assert old not in text and new in text, (old, new)
