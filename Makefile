@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast system-deps venv install-check bench sample clean review-packet
+.PHONY: run test test-fast lint system-deps venv install-check bench sample clean review-packet
 
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
@@ -15,6 +15,12 @@ test: system-deps $(STAMP)
 # The quick lane for your own loop: stops at the first failure, skips the slow PDF matrix and CUPS.
 test-fast: $(STAMP)
 	$(PY) -m pytest -x -q -m "not slow and not cups"
+
+# Checked code: ruff (lint and format check) and mypy --strict on the app, zero findings.
+lint: $(STAMP)
+	$(PY) -m ruff check handout_app tests bench
+	$(PY) -m ruff format --check handout_app tests bench
+	$(PY) -m mypy handout_app
 
 # A sample handout from the command line (no window needed).
 sample: system-deps $(STAMP)
