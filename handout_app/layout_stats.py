@@ -26,18 +26,18 @@ def _descendants(box: Any) -> Iterator[Any]:
 
 def _content_root(page: Any) -> Any:
     """The page's <html> box: the body's flow, without the running header and footer (margin boxes)."""
-    from weasyprint.formatting_structure.boxes import MarginBox  # noqa: PLC0415 (WeasyPrint is imported lazily everywhere)
+    from weasyprint.formatting_structure.boxes import MarginBox  # WeasyPrint is imported lazily everywhere
 
-    return next(child for child in page._page_box.children if not isinstance(child, MarginBox))  # noqa: SLF001
+    return next(child for child in page._page_box.children if not isinstance(child, MarginBox))
 
 
 def page_fills(document: Any) -> list[PageFill]:
     """How far down each page its content reaches, as a share of the page's text area."""
-    from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox  # noqa: PLC0415
+    from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox
 
     fills = []
     for number, page in enumerate(document.pages, start=1):
-        page_box = page._page_box  # noqa: SLF001 (WeasyPrint exposes no public box tree)
+        page_box = page._page_box  # WeasyPrint exposes no public box tree
         top = page_box.content_box_y()
         height = page_box.height
         bottom = top
@@ -63,7 +63,7 @@ def pages_holding(document: Any, css_class: str) -> set[int]:
 
 def word_count(document: Any) -> int:
     """Words printed in the body of the sheet (the running header and footer left out)."""
-    from weasyprint.formatting_structure.boxes import TextBox  # noqa: PLC0415
+    from weasyprint.formatting_structure.boxes import TextBox
 
     return sum(
         len(box.text.split())

@@ -151,7 +151,7 @@ def run_reprint(args: argparse.Namespace) -> int:
     except ClinicError as exc:
         _error(f"--clinic: {exc}")
         return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 (StoreUnavailable, said plainly)
+    except Exception as exc:  # StoreUnavailable, said plainly
         _error(f"the record store could not be opened: {exc}.")
         return EXIT_FAILED
     try:

@@ -307,7 +307,7 @@ class HandoutSandbox(ImmutableSandboxedEnvironment):
         # str.format is not on the allowlist at all, so there is nothing to wrap.
         return None
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(__obj, jinja2.Undefined):
             __obj._fail_with_undefined_error()  # says which name is undefined or which attribute is refused
         if not allowed_call(__obj):

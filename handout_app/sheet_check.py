@@ -96,7 +96,7 @@ def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
             yield from walk(child, opacity, background, page)
 
     for index, page in enumerate(document.pages):
-        for box, readable in walk(page._page_box, 1.0, white, page):  # noqa: SLF001 (no public box tree)
+        for box, readable in walk(page._page_box, 1.0, white, page):  # no public box tree
             yield index, box, readable
 
 

@@ -248,7 +248,7 @@ def test_more_than_twenty_allergies_are_refused(tmp_path: Path) -> None:
         ("--procedure-date", "1066-10-14", "not between 2000 and 2100"),
         ("--procedure-date", "2101-01-01", "not between 2000 and 2100"),
         ("--procedure-date", "2026-W47-6", "is not a date"),
-        ("--procedure-date", "２０２６-11-21", "is not a date"),
+        ("--procedure-date", "２０２６-11-21", "is not a date"),  # noqa: RUF001 (full-width digits on purpose)
     ],
 )
 def test_dates_and_times_outside_a_sane_range_exit_2_naming_the_option(

@@ -165,7 +165,7 @@ def test_a_clinic_toml_that_is_not_a_file_is_refused_without_hanging(tmp_path: P
     def load() -> None:
         try:
             load_clinic(folder)
-        except BaseException as exc:  # noqa: BLE001 (handed to the test thread)
+        except BaseException as exc:  # handed to the test thread
             outcome.append(exc)
 
     thread = threading.Thread(target=load, daemon=True)

@@ -118,7 +118,7 @@ def test_a_clinic_font_file_is_refused_whatever_it_is_called(clinic: Path, name:
         ('.banner-side { font-size: 0 } .banner-side::after { content: "Your RIGHT hip"; font-size: 20pt }', "en"),
         ('.doc-header::after { content: "RI" "GHT"; }', "en"),
         ('body::before { content: "Cadera DERECHA"; position: fixed; top: 0 }', "es"),
-        ('.doc-header::after { content: "RІGHT"; }', "en"),  # with a Cyrillic І
+        ('.doc-header::after { content: "RІGHT"; }', "en"),  # noqa: RUF001, RUF003 (with a Cyrillic І on purpose)
         ('.doc-header::after { content: "RIGHT"; color: white; font-size: 1pt }', "en"),
     ],
 )

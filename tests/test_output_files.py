@@ -378,7 +378,7 @@ def test_check_target_never_opens_a_fifo(tmp_path: Path) -> None:
     def look() -> None:
         try:
             check_target(fifo, replace=True)
-        except BaseException as exc:  # noqa: BLE001 (handed to the test thread)
+        except BaseException as exc:  # handed to the test thread
             outcome.append(exc)
 
     thread = threading.Thread(target=look, daemon=True)

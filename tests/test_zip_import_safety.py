@@ -223,7 +223,7 @@ def test_an_archive_that_is_not_a_file_is_refused_without_hanging(tmp_path: Path
     def run() -> None:
         try:
             import_zip(archive, place / "clinic")
-        except BaseException as exc:  # noqa: BLE001 (handed to the test thread)
+        except BaseException as exc:  # handed to the test thread
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

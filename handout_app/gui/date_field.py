@@ -42,13 +42,13 @@ class MonthCalendar(QCalendarWidget):
         self.clicked.connect(self._on_clicked)
         self.activated.connect(self._on_clicked)
 
-    def paintCell(self, painter: QPainter, rect: QRect, date: QDate) -> None:  # noqa: N802 (Qt's name)
+    def paintCell(self, painter: QPainter, rect: QRect, date: QDate) -> None:
         if date.month() != self.monthShown() or date.year() != self.yearShown():
             painter.fillRect(rect, self.palette().base())
             return
         super().paintCell(painter, rect, date)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
             # The month on screen when the mouse went down: Qt turns the page before it reports the click.
             self._page_at_press = (self.yearShown(), self.monthShown())
@@ -107,7 +107,7 @@ class DateField(QWidget):
         self.setFocusProxy(self.edit)
         self._update_placeholder()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.edit and event.type() == QEvent.Type.KeyPress:
             key, modifiers = event.key(), event.modifiers()  # type: ignore[attr-defined]
             if key == Qt.Key.Key_F4 or (key == Qt.Key.Key_Down and modifiers & Qt.KeyboardModifier.AltModifier):
@@ -129,13 +129,13 @@ class DateField(QWidget):
     def text(self) -> str:
         return self.edit.text()
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt-style name, like QLineEdit)
+    def setText(self, text: str) -> None:
         self.edit.setText(text)
 
     def clear(self) -> None:
         self.edit.clear()
 
-    def setDate(self, value: QDate | dt.date | None) -> None:  # noqa: N802 (as QDateEdit, for callers and tests)
+    def setDate(self, value: QDate | dt.date | None) -> None:
         """Show a date in the unambiguous form; None empties the field."""
         if isinstance(value, QDate):
             value = dt.date(value.year(), value.month(), value.day())

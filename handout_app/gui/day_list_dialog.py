@@ -167,7 +167,7 @@ class DayListDialog(QDialog):
                         problem = f"a saved handout could not be read to print it ({exc.strerror or exc})"
                     if problem:
                         printed.append(f"Printing stopped: {problem}")
-            except Exception as exc:  # noqa: BLE001 - a full disk or a broken PDF must end the wait, not hang it
+            except Exception as exc:  # a full disk or a broken PDF must end the wait, not hang it
                 outcome = BatchOutcome(cancelled=True)
                 outcome.failed.append((0, f"the handouts could not be saved ({type(exc).__name__}: "
                                           f"{getattr(exc, 'strerror', None) or 'see the folder'})"))

@@ -442,7 +442,7 @@ class HistoryDialog(QDialog):
         def run() -> None:
             try:
                 outcome.append((True, work()))
-            except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            except BaseException as exc:  # handed back to the caller below
                 outcome.append((False, exc))
             finished.done.emit()
 
@@ -470,13 +470,13 @@ class HistoryDialog(QDialog):
         if not self._busy:
             super().reject()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._busy:
             event.ignore()
             return
         super().closeEvent(event)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self.table and event.type() == QEvent.Type.KeyPress
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # type: ignore[attr-defined]
                 and self.selected_row() is not None):

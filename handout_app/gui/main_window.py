@@ -979,7 +979,7 @@ class MainWindow(QMainWindow):
         """True when the form holds a complete sheet that was neither saved nor printed."""
         return self._wanted_selection is not None and self._wanted_selection != self._handed_out
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.has_unsent_sheet() and not dialogs.confirm_discard(self):
             event.ignore()
             return

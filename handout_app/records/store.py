@@ -58,7 +58,7 @@ def shown_url(url: str) -> str:
     """The store's address for messages: never its password."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 (a malformed address is shown as "the record store")
+    except Exception:  # a malformed address is shown as "the record store"
         return "the record store"
 
 
