@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import figure  # noqa: E402 (bench/ is on the path only now)
+
 RUNS = 3
 
 

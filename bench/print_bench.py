@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import figure  # noqa: E402 (bench/ is on the path only now)
+
 sys.path.insert(0, str(ROOT))
 RUNS = 5
 

@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import figure  # noqa: E402 (bench/ is on the path only now)
+
 sys.path.insert(0, str(ROOT))
 RUNS = 20
 

@@ -13,10 +13,11 @@ import datetime as dt
 import io
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .day_list import Row
 from .domain import Selection, selection_to_dict

@@ -8,13 +8,12 @@ on a terminal; Ctrl+C stops after the handouts under way and leaves only complet
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
 from .batch import BatchOutcome, make_day, print_day, summary
-from .records.recorder import Recorder, recorder_for, store_choice
 from .day_list import DayListError, Row, check_rows, read_table
+from .records.recorder import Recorder, recorder_for, store_choice
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 

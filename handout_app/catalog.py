@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import resources
 from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts

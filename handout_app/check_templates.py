@@ -22,18 +22,29 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LANGUAGES, Catalog, CatalogError, SelectionRefused, select
+from .claims import item_problems
 from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
+from .document_numbers import EXAMPLE_NUMBER
 from .domain import (
-    Allergy, AllergyKind, Guidance, Intent, Medication, Paper, PatientDetails, PatientFactors, Selection, Side, Target,
-    default_intent, selection_to_dict,
+    Allergy,
+    AllergyKind,
+    Guidance,
+    Intent,
+    Medication,
+    Paper,
+    PatientDetails,
+    PatientFactors,
+    Selection,
+    Side,
+    Target,
+    default_intent,
+    selection_to_dict,
 )
 from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
-from .claims import item_problems
 from .template_set import TemplateSet, load_template_set
-from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .templating import TemplateProblem
-from .document_numbers import EXAMPLE_NUMBER
+from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .worker import encode_request
 from .worker_client import WorkerProcess
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # The scale the sheet states how often a risk happens on (CIOMS III, as used in EU package leaflets):
 # (the band's key, fewest cases per N treated that still falls in the band). Declared once here.

@@ -10,12 +10,11 @@ import argparse
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from . import __version__
-from .output_files import clean_stale_temp_files
-from .print_queue import MAX_COPIES
 from .domain import (
     Allergy,
     AllergyKind,
@@ -28,10 +27,11 @@ from .domain import (
     PatientFactors,
     Selection,
     SelectionError,
-    selection_to_dict,
     Side,
     Target,
+    selection_to_dict,
 )
+from .output_files import clean_stale_temp_files
 from .patient_input import (
     MAX_ALLERGIES,
     STDIN,
@@ -47,6 +47,7 @@ from .patient_input import (
     read_patient_file,
     shown,
 )
+from .print_queue import MAX_COPIES
 
 if TYPE_CHECKING:  # the record store (SQLAlchemy) is imported only by commands that hand a sheet out
     from .records.entry import SheetRequest

@@ -12,17 +12,35 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .catalog import Catalog, check_rules
 from .domain import (
-    Allergy, Guidance, Intent, Medication, Paper, PatientDetails, PatientFactors, Selection, SelectionError, Side, Target,
+    Allergy,
+    Guidance,
+    Intent,
+    Medication,
+    Paper,
+    PatientDetails,
+    PatientFactors,
+    Selection,
+    SelectionError,
+    Side,
+    Target,
     default_intent,
 )
 from .patient_input import (
-    MAX_ALLERGIES, TEXT_LIMITS, InputError, check_birth_date, check_procedure_date, parse_typed_date, printable_text, shown,
+    MAX_ALLERGIES,
+    TEXT_LIMITS,
+    InputError,
+    check_birth_date,
+    check_procedure_date,
+    parse_typed_date,
+    printable_text,
+    shown,
 )
 
 COLUMNS: tuple[str, ...] = (

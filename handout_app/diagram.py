@@ -8,9 +8,10 @@ highlighting without writing any file.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from . import resources
 from .domain import Side, Target

@@ -16,7 +16,7 @@ class Choice(str, Enum):
 
     description: str
 
-    def __new__(cls, value: str, description: str) -> "Choice":
+    def __new__(cls, value: str, description: str) -> Choice:
         member = str.__new__(cls, value)
         member._value_ = value
         member.description = description
@@ -105,7 +105,7 @@ class Allergy:
     text: str = ""
 
     @classmethod
-    def parse(cls, raw: str) -> "Allergy":
+    def parse(cls, raw: str) -> Allergy:
         """Map typed text to a known allergy kind, keeping other text as it was typed."""
         cleaned = " ".join(raw.split())
         kind = _ALLERGY_WORDS.get(cleaned.lower())

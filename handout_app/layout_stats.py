@@ -6,8 +6,9 @@ its length and keep the consent's statements on the page with the signature line
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True)

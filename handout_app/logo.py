@@ -52,7 +52,7 @@ def _check_svg(data: bytes) -> None:
     except UnicodeDecodeError:
         raise LogoError("is an SVG that is not saved as UTF-8 text; save it again as UTF-8.") from None
     declared = re.search(r"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", text[:200])
-    if text.startswith("\ufeff") and len(text) > 1 and text[1] == "\x00" or (declared and declared.group(1).lower() not in ("utf-8", "utf8")):
+    if (text.startswith("\ufeff") and len(text) > 1 and text[1] == "\x00") or (declared and declared.group(1).lower() not in ("utf-8", "utf8")):
         raise LogoError("is an SVG that declares an encoding other than UTF-8; save it again as UTF-8.")
     # A DOCTYPE can declare entities (billion laughs) or pull in other files: plain SVG never needs one.
     if re.search(r"<!DOCTYPE|<!ENTITY", text, flags=re.IGNORECASE):

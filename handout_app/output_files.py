@@ -23,9 +23,9 @@ import stat
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 NEW_FILE_MODE = 0o644  # before the umask, as for any file the user saves
 _TEMP_NAME = re.compile(r"\.handout-[0-9a-f]{32}\.tmp")

@@ -14,15 +14,14 @@ import mimetypes
 import os
 import urllib.parse
 import urllib.request
-import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import resources
 from .sheet_check import SheetProblem, check_sheet
-
 
 FONT_TIMESTAMP = "1767225600"  # 2026-01-01: the date written into every embedded font
 DEFAULT_VARIANT = "pdf/ua-1"  # tagged, for screen readers

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .document_numbers import NUMBER_HELP, normalize
 
@@ -59,7 +60,7 @@ def _recorder(clinic_folder: Path | None) -> Recorder:
 def utc_bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Local days [since, until] as UTC times [start, end), as the store keeps them."""
     def start_of(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time()).astimezone().astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.combine(day, dt.time()).astimezone().astimezone(dt.UTC).replace(tzinfo=None)
 
     return (start_of(since) if since else None, start_of(until + dt.timedelta(days=1)) if until else None)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .catalog import SECTIONS, Catalog, ContentItem, load_catalog
 from .claims import FREQUENCY_BANDS, Fact, Source

@@ -13,8 +13,8 @@ from __future__ import annotations
 import functools
 import re
 import types
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jinja2
 from jinja2 import nodes
@@ -352,4 +352,4 @@ def _describe(obj: Any) -> str:
     return f"a {type(obj).__name__}" if name is None else f"'{name}'"
 
 
-__all__ = ["HandoutSandbox", "SecurityError", "allowed_attribute", "allowed_call", "Markup"]
+__all__ = ["HandoutSandbox", "Markup", "SecurityError", "allowed_attribute", "allowed_call"]

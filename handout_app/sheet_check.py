@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # The only font families the handout prints with (templates/handout.css, @font-face in handout.html.j2).
 HANDOUT_FONT_FAMILIES = frozenset({"Handout Sans", "Handout Sans Fallback"})
@@ -71,8 +72,8 @@ def _contrast(one: Any, other: Any) -> float:
 def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
     """Every text box on every page, with its page's index and whether a reader could see it: big
     enough, visible, opaque enough, standing out from the background painted behind it, and on the page."""
-    from weasyprint.formatting_structure.boxes import TextBox
     from weasyprint.css.computed_values import parse_color
+    from weasyprint.formatting_structure.boxes import TextBox
 
     white = parse_color("white")
 
@@ -88,7 +89,7 @@ def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
                 opacity > 0.5 and box.style["visibility"] == "visible"
                 and float(box.style["font_size"]) >= MIN_READABLE_PX
                 and color.alpha > 0.5 and _contrast(color, background) >= MIN_CONTRAST
-                and -1 <= x and x + box.width <= page.width + 1 and -1 <= y and y + box.height <= page.height + 1
+                and x >= -1 and x + box.width <= page.width + 1 and y >= -1 and y + box.height <= page.height + 1
             )
             yield box, readable
             return

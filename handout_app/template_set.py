@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
-from .sandbox import HandoutSandbox as SandboxedEnvironment
 
 from . import resources
 from .catalog import Catalog, CatalogError, apply_overrides, load_catalog
 from .clinic import Approval, ClinicError, ClinicProfile, load_clinic
 from .domain import Selection
+from .sandbox import HandoutSandbox as SandboxedEnvironment
 from .templating import RenderedHtml, TemplateProblem, make_environment, render_html
 from .wording_approval import check_approval
 

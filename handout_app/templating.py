@@ -20,16 +20,16 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__, resources
-from .limits import MAX_HTML_CHARS
-from .sandbox import HandoutSandbox
-from .template_data import check_plain, freeze
 from .catalog import Catalog, ContentItem, Finding, select
+from .claims import frequency_band
 from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
-from .claims import frequency_band
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
+from .limits import MAX_HTML_CHARS
 from .naming import format_date, procedure_name
 from .pdf import SheetFacts, css_quoted, heading_key
+from .sandbox import HandoutSandbox
+from .template_data import check_plain, freeze
 
 MAIN_TEMPLATE = "handout.html.j2"
 

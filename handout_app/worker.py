@@ -22,8 +22,9 @@ import datetime as dt
 import json
 import struct
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024

@@ -25,7 +25,7 @@ from handout_app.domain import (
 from handout_app.pdf import render_pdf
 from handout_app.templating import render_html
 
-GENERATED_AT = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)
+GENERATED_AT = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC)
 
 
 def make_selection(

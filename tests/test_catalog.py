@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
-from handout_app.domain import Allergy, AllergyKind, Guidance, Intent, Medication, PatientFactors, Side, Target, default_intent
+from handout_app.domain import (
+    Allergy,
+    AllergyKind,
+    Guidance,
+    Intent,
+    Medication,
+    PatientFactors,
+    Side,
+    Target,
+    default_intent,
+)
 from handout_app.readability import flesch_kincaid_grade, item_wording, reading_problem, szigriszt_pazos
 from handout_app.resources import content_dir
 

@@ -7,13 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-from .conftest import EXAMPLE_CLINIC
-
 from handout_app.check_templates import readability_problems
 from handout_app.template_set import load_template_set
 
-
+from .conftest import EXAMPLE_CLINIC
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:

@@ -22,8 +22,6 @@ from .conftest import EXAMPLE_CLINIC
 from .helpers import GENERATED_AT, make_selection, normalise, pdf_text
 
 
-
-
 def html_of(template_set: TemplateSet, **selection: object) -> str:
     return normalise(template_set.render_html(make_selection(**selection), GENERATED_AT).html)  # type: ignore[arg-type]
 

@@ -22,7 +22,7 @@ from handout_app.claims import (
 from handout_app.clinic import ClinicProfile
 from handout_app.domain import Allergy, AllergyKind, SelectionError
 from handout_app.templating import render_html
-from tests.helpers import GENERATED_AT, handout_text, make_selection, normalise
+from tests.helpers import GENERATED_AT, make_selection, normalise
 
 SCALE_WORDS = re.compile(r"\b(very common|common|uncommon|rare|rarely|very rare|frecuente|poco frecuente|raro|rara|muy raro)\b",
                          re.IGNORECASE)
@@ -362,7 +362,7 @@ def test_the_diagnostic_sheet_says_what_it_means_when_the_pain_does_not_ease() -
 ])
 def test_the_page_one_side_heading_starts_with_a_capital(side: str, language: str, heading: str) -> None:
     html = render_html(replace(make_selection(side=side), language=language), load_catalog(), ClinicProfile(),
-                       dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc)).html
+                       dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC)).html
     assert f'<p class="banner-side">{heading}</p>' in html
 
 

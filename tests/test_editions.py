@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from handout_app.clinic import ClinicProfile
 from handout_app.domain import Paper
 from handout_app.pdf import ARCHIVAL_VARIANT, render_pdf
 from handout_app.templating import render_html
-
-from handout_app.clinic import ClinicProfile
 
 from .helpers import GENERATED_AT, catalog, make_selection, normalise, pdf_bytes, pdf_text
 

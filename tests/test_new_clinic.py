@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from handout_app.check_templates import duplicate_heading_problems, run_check
-from handout_app.clinic import load_clinic
 from handout_app.cli import main
+from handout_app.clinic import load_clinic
 from handout_app.template_set import load_template_set
 
 from .conftest import EXAMPLE_CLINIC

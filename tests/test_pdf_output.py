@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from handout_app.domain import PatientDetails
-from handout_app.pdf import RenderFailed, render_pdf, resolve_allowed, allowed_roots
+from handout_app.pdf import RenderFailed, allowed_roots, render_pdf, resolve_allowed
 
 from .helpers import make_selection, pdf_bytes, pdf_text
 

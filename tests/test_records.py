@@ -310,7 +310,7 @@ def test_a_clinic_style_cannot_shrink_the_number_or_add_a_false_one(
         assert code == 0, err
         number = NUMBER.search(out).group(1)
         assert all(f"Document {number}" in text for text in page_texts(output))
-        from handout_app.pdf import footer_number_css, SheetFacts
+        from handout_app.pdf import SheetFacts, footer_number_css
 
         pinned = footer_number_css(SheetFacts(document_number=number))
         assert all(f"{rule} !important" in pinned for rule in ("transform: none", "letter-spacing: normal", "opacity: 1"))

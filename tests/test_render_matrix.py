@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from pypdf import PdfReader

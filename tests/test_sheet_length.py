@@ -57,7 +57,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
     if Medication.ANESTHETIC in selection.medications and len(selection.medications) > 1:
         selection = replace(selection, intent=Intent.BOTH)
     selection = replace(selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_SETS[-1][1])
-    rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.timezone.utc))
+    rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
     _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
     return Measured(
         label, paper, large, language, len(document.pages), tuple(f.fill for f in page_fills(document)),

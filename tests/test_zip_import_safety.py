@@ -11,8 +11,8 @@ import struct
 import threading
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 
 from ..catalog import LANGUAGES
 from ..clinic import (
-    LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError, ClinicProfile, check_profile, localized_problem, text_problem, with_values,
+    LANGUAGE_NAMES,
+    LOCALIZED_FIELDS,
+    ClinicError,
+    ClinicProfile,
+    check_profile,
+    localized_problem,
+    text_problem,
+    with_values,
     write_clinic_toml,
 )
 from ..logo import LogoError, check_logo

@@ -7,7 +7,14 @@ from typing import NamedTuple
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QAbstractButton, QCheckBox, QDialog, QFileDialog, QGridLayout, QInputDialog, QMessageBox, QWidget,
+    QAbstractButton,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QInputDialog,
+    QMessageBox,
+    QWidget,
 )
 
 

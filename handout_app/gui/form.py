@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -40,7 +40,6 @@ from ..domain import (
 from ..glyphs import problem as glyph_problem
 from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
 from .date_field import DateField, shown_date
-
 
 _TARGET_LABELS = {
     Target.JOINT: "Hip joint (inside the joint)",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from types import TracebackType
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer, qVersion
@@ -17,8 +17,17 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QMainWindow, QProgressDialog, QPushButton, QScrollArea, QSplitter, QToolButton,
-    QVBoxLayout, QWidget,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressDialog,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from .. import __version__, print_queue
@@ -31,6 +40,7 @@ from ..domain import selection_to_dict
 from ..naming import handout_file_name
 from ..new_clinic import create_clinic_folder
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
+from ..records.entry import SheetRequest
 from ..template_set import load_template_set
 from ..templating import TemplateProblem
 from ..wording_approval import ApprovalState, check_approval
@@ -41,7 +51,6 @@ from .form import SelectionForm
 from .print_job import CupsPrintJob, Outcome, PrintProgressDialog
 from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
-from ..records.entry import SheetRequest
 
 # No fixed pause before rendering: a change is sent on the next turn of the event loop, so the
 # several signals of one change make one request. A click shows its preview a render later, not a

@@ -9,8 +9,8 @@ is started for the next change.
 from __future__ import annotations
 
 import itertools
-import shutil
 import json
+import shutil
 import struct
 import sys
 from dataclasses import dataclass

@@ -20,7 +20,7 @@ CSV_COLUMNS = ("number", "time", "procedure", "side", "language", "editions", "p
 
 def local_time(value: dt.datetime) -> dt.datetime:
     """A stored UTC time as this computer's local time."""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone()
+    return value.replace(tzinfo=dt.UTC).astimezone()
 
 
 @lru_cache(maxsize=1)

@@ -18,12 +18,20 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..document_numbers import new_number
 from . import archive
 from .entry import SheetRequest, document_row, os_user, workstation
 from .store import (
-    Delivery, EntryRefused, NumberTaken, RecordStore, StoreUnavailable, open_store, shown_url, sqlite_url, utc_now,
+    Delivery,
+    EntryRefused,
+    NumberTaken,
+    RecordStore,
+    StoreUnavailable,
+    open_store,
+    shown_url,
+    sqlite_url,
+    utc_now,
 )
-from ..document_numbers import new_number
 
 APP_NAME = "handout-app"
 RETRY_AFTER_S = 30.0  # after a failed connection, entries go straight to the queue for this long

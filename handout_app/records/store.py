@@ -12,10 +12,11 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -291,7 +292,7 @@ def _delivery_row(delivery: Delivery) -> dict[str, Any]:
 
 def utc_now() -> dt.datetime:
     """Now in UTC without an offset, as the store keeps times."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _reason(exc: BaseException) -> str:

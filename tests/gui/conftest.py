@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -15,7 +15,6 @@ from handout_app.gui.render_client import RenderClient
 
 from ..conftest import EXAMPLE_CLINIC
 from ..helpers import catalog
-
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, QSettings
-from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
@@ -441,8 +440,8 @@ def test_a_worker_that_cannot_start_is_not_restarted_forever(qtbot: QtBot, dialo
 def test_suggested_names_differ_by_time_language_and_edition_and_never_repeat(tmp_path: Path) -> None:
     import datetime as dt
 
-    from handout_app.output_files import free_name
     from handout_app.naming import suggested_file_name
+    from handout_app.output_files import free_name
 
     morning = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5))
     later = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 31, 0))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
@@ -21,8 +21,8 @@ from handout_app.gui import dialogs, printing
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.print_job import PrintProgressDialog
 
-from ..helpers import document_number, pdf_text
 from .. import fake_cups
+from ..helpers import document_number, pdf_text
 from .conftest import fill_valid, wait_for_preview
 
 
