@@ -9,6 +9,7 @@ clinic's wording off (checked against the wording in wording_approval.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -250,10 +251,8 @@ def _parse_approval(data: Any, text: str, path: Path) -> Approval:
         texts[key] = " ".join(value.split())
     date = data["date"]
     if isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date.strip()):
-        try:
+        with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            pass
     if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
         raise ClinicError(path, f"[approval] 'date' must be the day the wording was approved, as YYYY-MM-DD, e.g. date = 2026-11-01, "
                                 f"not {_shown(str(data['date']))}.", line("date"))

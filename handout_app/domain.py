@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
-class Choice(str, Enum):
+class Choice(str, Enum):  # noqa: UP042 (a StrEnum would change what str() and format() give for a member)
     """An enum whose value is the command-line spelling and which carries a description."""
 
     description: str

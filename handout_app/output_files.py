@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 NEW_FILE_MODE = 0o644  # before the umask, as for any file the user saves
@@ -213,10 +213,8 @@ def _fill(fd: int, data: bytes, mode: int, existing: os.stat_result | None) -> N
         try:
             os.fchown(fd, existing.st_uid, existing.st_gid)
         except OSError:
-            try:
+            with suppress(OSError):  # the replacement then belongs to whoever saved it, as with any editor
                 os.fchown(fd, -1, existing.st_gid)  # keep at least the group, so a shared folder stays shared
-            except OSError:
-                pass  # the replacement then belongs to whoever saved it, as with any editor
     if hasattr(os, "fchmod"):
         os.fchmod(fd, mode)
     os.fsync(fd)
@@ -292,10 +290,8 @@ class _Folder:
 
     def unlink_quietly(self, name: str) -> None:
         """Delete a temporary file; a failure must not hide the error that brought us here."""
-        try:
+        with suppress(OSError):
             os.unlink(self.at(name), dir_fd=self.fd)
-        except OSError:
-            pass
 
     def renameat2(self, source: str, name: str, flags: int) -> bool:
         """Linux renameat2(); False where the system or filesystem does not have it or the flag."""
@@ -317,10 +313,8 @@ class _Folder:
     def sync(self) -> None:
         """Make the new name itself survive a power cut (not every filesystem can sync a folder)."""
         if self.fd is not None:
-            try:
+            with suppress(OSError):
                 os.fsync(self.fd)
-            except OSError:
-                pass
 
 
 # -- the journal of named temporary files ------------------------------------------------------------
@@ -487,10 +481,8 @@ def _clean_journal(journal: Path) -> int:
     finally:
         os.close(fd)
     if not remaining and os.name == "nt":
-        try:
+        with suppress(OSError):
             journal.unlink(missing_ok=True)
-        except OSError:
-            pass
     return removed
 
 

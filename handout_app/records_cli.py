@@ -8,6 +8,7 @@ are sent first, so a list shows them once the store is back.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -79,10 +80,8 @@ def run_records(args: argparse.Namespace) -> int:
     except ClinicError as exc:
         _error(f"--clinic: {exc}")
         return EXIT_BAD_INPUT
-    try:
+    with contextlib.suppress(StoreUnavailable):  # listed below from what the store has; the warning says entries are waiting
         recorder.send_queued(wait=False)
-    except StoreUnavailable:
-        pass  # listed below from what the store has; the warning says entries are waiting
     try:
         rows = recorder.store().deliveries(*utc_bounds(args.since, args.until))
     except StoreUnavailable as exc:

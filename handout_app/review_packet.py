@@ -205,7 +205,7 @@ def _frequency(catalog: Catalog) -> list[str]:
     if stating:
         lines += ["", "Items whose wording states a rate in words, citing a fact with a rate: "
                   + ", ".join(f"`{i.id}` ({_ids(f.id for f in _rated(catalog, i))})" for i in stating) + "."]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _item(catalog: Catalog, item: ContentItem) -> list[str]:
@@ -217,7 +217,7 @@ def _item(catalog: Catalog, item: ContentItem) -> list[str]:
         lines.append(f"- **Frequency printed:** {printed_frequency(catalog, item)} (fact `{item.frequency}`)")
     lines.append("- **Facts:**" + ("" if item.facts else " none"))
     lines += [f"  - {_fact_line(catalog, fact_id)}" for fact_id in item.facts]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _sections(catalog: Catalog) -> list[str]:
@@ -286,7 +286,7 @@ def _source(catalog: Catalog, source: Source) -> list[str]:
              "- **Facts from this source:**"]
     for fact in (f for f in catalog.ledger.facts.values() if f.source == source.id):
         lines.append(f"  - `{fact.id}`: {fact.says} Cited by: {', '.join(_cited_by(catalog, fact.id)) or 'nothing'}.")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _sources(catalog: Catalog) -> list[str]:
@@ -384,7 +384,7 @@ def _spanish(catalog: Catalog) -> list[str]:
              "order, then the Spanish fixed wording that states facts.", ""]
     for section in SECTIONS:
         lines += _spanish_section(catalog, section)
-    return lines + ["### Fixed wording (labels.toml, `es`)", "", *_fixed_wording(catalog, "es")]
+    return [*lines, "### Fixed wording (labels.toml, `es`)", "", *_fixed_wording(catalog, "es")]
 
 
 def review_packet(catalog: Catalog, review: str | None = None) -> str:

@@ -10,6 +10,7 @@ gigabytes; what is left (a loop that doubles a string) is stopped by the worker'
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import types
@@ -133,10 +134,8 @@ def _capped_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
         args = list(args)
         value_at = 1 if passes_context else 0
         if name in MEASURED_INPUT and len(args) > value_at and not isinstance(args[value_at], (str, list, tuple, FrozenMap, dict)):
-            try:
+            with contextlib.suppress(TypeError):  # not iterable: the filter reports that itself
                 args[value_at] = list(args[value_at])
-            except TypeError:
-                pass  # not iterable: the filter reports that itself
         check(*args[value_at:], **kwargs)
         result = original(*args, **kwargs)
         if isinstance(result, str):

@@ -11,7 +11,7 @@ import html as html_module
 import os
 import re
 import urllib.parse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ class RenderedHtml:
     title: str
     procedure: str
     warnings: tuple[Finding, ...]
-    facts: SheetFacts = SheetFacts()
+    facts: SheetFacts = field(default_factory=SheetFacts)
 
 
 def _render_capped(template: jinja2.Template, context: dict[str, Any]) -> str:

@@ -30,10 +30,7 @@ MAX_GRADE = 8.0
 
 def _all_selections():  # type: ignore[no-untyped-def]
     medicine_sets = [c for n in range(1, 5) for c in itertools.combinations([m.value for m in Medication], n)]
-    factor_sets = [PatientFactors()] + [
-        PatientFactors(diabetes=True), PatientFactors(blood_thinners=True), PatientFactors(may_be_pregnant=True),
-        *(PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),)) for kind in AllergyKind),
-    ]
+    factor_sets = [PatientFactors(), PatientFactors(diabetes=True), PatientFactors(blood_thinners=True), PatientFactors(may_be_pregnant=True), *(PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),)) for kind in AllergyKind)]
     for target, guidance, meds, intent, factors, side in itertools.product(
         Target, Guidance, medicine_sets, [None, *Intent], factor_sets, (Side.RIGHT, Side.BILATERAL)
     ):

@@ -56,7 +56,7 @@ def test_a_refused_job_exits_1_with_the_queues_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path / "cups", lp_fails="The printer or class does not exist.")
-    code, out, err = run([*BASE, "--print", "--printer", "Nowhere"], capsys)
+    code, _out, err = run([*BASE, "--print", "--printer", "Nowhere"], capsys)
     assert code == 1
     assert "'Nowhere'" in err and "The printer or class does not exist." in err and "--output" in err
     assert "Traceback" not in err

@@ -146,7 +146,7 @@ def test_clinic_toml_errors_name_the_line(clinic: Path) -> None:
         load_clinic(clinic)
     assert error.value.line == 4 and "phone_number" in str(error.value)
     path.write_text('[clinic]\ndefault_paper = "legal"\n')
-    with pytest.raises(ClinicError, match="a4.*letter"):
+    with pytest.raises(ClinicError, match=r"a4.*letter"):
         load_clinic(clinic)
     path.write_text('[clinic]\npatient_name_in_file_name = "yes"\n')
     with pytest.raises(ClinicError, match="true or false"):

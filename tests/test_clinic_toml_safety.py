@@ -72,7 +72,7 @@ def test_the_writer_reads_back_the_exact_text_before_writing(tmp_path: Path, mon
     with pytest.raises(ClinicError, match="'phone' would not read back as typed; nothing was saved"):
         write_clinic_toml(profile, folder)
     monkeypatch.setattr(clinic_module, "clinic_toml_text", lambda p: clinic_toml_text(p) + 'name = "again"\n')
-    with pytest.raises(ClinicError, match="the settings would not read back .*nothing was saved"):
+    with pytest.raises(ClinicError, match=r"the settings would not read back .*nothing was saved"):
         write_clinic_toml(profile, folder)
     assert (folder / "clinic.toml").read_text() == GOOD
 

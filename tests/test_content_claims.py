@@ -97,7 +97,7 @@ def test_a_clinic_file_with_the_old_likelihood_labels_is_told_what_replaced_them
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "10-x.toml").write_text('[[item]]\nid = "risk-bruising"\nlikelihood = "common"\n', encoding="utf-8")
-    with pytest.raises(CatalogError, match="'likelihood' is no longer used.*frequency"):
+    with pytest.raises(CatalogError, match=r"'likelihood' is no longer used.*frequency"):
         apply_overrides(load_catalog(), folder)
 
 

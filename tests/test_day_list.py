@@ -83,7 +83,7 @@ def test_every_kind_of_bad_row_is_named_and_nothing_is_made(tmp_path: Path, caps
     day.write_bytes(_csv([row for row, _ in BAD_ROWS]))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    code, out, err = run(["batch", str(day), "--output-dir", str(out_dir)], capsys)
+    code, _out, err = run(["batch", str(day), "--output-dir", str(out_dir)], capsys)
     assert code == 2 and list(out_dir.iterdir()) == []
     for number, (_, expected) in enumerate(BAD_ROWS, start=2):
         lines = [line for line in err.splitlines() if f"row {number}," in line or f"row {number}:" in line]
@@ -103,14 +103,14 @@ def test_skip_bad_rows_makes_the_good_ones_and_still_exits_2(tmp_path: Path, cap
 
 
 def test_combined_starts_every_handout_on_an_odd_page_and_keeps_its_page_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["batch", str(EXAMPLE_LIST), "--output-dir", str(tmp_path), "--combined"], capsys)
+    code, _out, err = run(["batch", str(EXAMPLE_LIST), "--output-dir", str(tmp_path), "--combined"], capsys)
     assert code == 0, err
     [combined] = list(tmp_path.iterdir())
     assert combined.name.startswith("day-list_")
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(combined.read_bytes())).pages]
     starts = [i for i, text in enumerate(pages) if re.search(r"\bPage 1 of \d+|Página 1 de \d+", text)]
     assert len(starts) == 4 and all(i % 2 == 0 for i in starts), starts  # 0-based even = printed odd page
-    for start, end in zip(starts, starts[1:] + [len(pages)]):
+    for start, end in zip(starts, [*starts[1:], len(pages)], strict=True):
         found = re.search(r"Page 1 of (\d+)|Página 1 de (\d+)", pages[start])
         total = int(found.group(1) or found.group(2))
         blank = end - start - total
@@ -177,7 +177,7 @@ def test_a_forty_row_list_is_made_in_full(tmp_path: Path, capsys: pytest.Capture
     day.write_bytes(_csv([{"name": f"Patient {i:02d}", "side": ("left", "right", "bilateral")[i % 3]} for i in range(40)]))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    code, out, err = run(["batch", str(day), "--output-dir", str(out_dir)], capsys)
+    code, _out, err = run(["batch", str(day), "--output-dir", str(out_dir)], capsys)
     assert code == 0, err
     files = list(out_dir.iterdir())
     assert len(files) == 40 and len({f.name for f in files}) == 40

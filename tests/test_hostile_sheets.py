@@ -177,7 +177,7 @@ def test_wording_that_writes_the_other_side_in_disguise_is_refused(clinic: Path,
     (clinic / "content" / "10-riverside.toml").write_text(
         f'[[item]]\nid = "kp-side"\ntext.en = "{wording}"\ntext.es = "Su cadera."\n'
     )
-    with pytest.raises(RenderFailed, match="other side|invisible|does not show"):
+    with pytest.raises(RenderFailed, match=r"other side|invisible|does not show"):
         render(clinic, side="left")
 
 

@@ -158,7 +158,7 @@ def test_records_list_as_table_and_csv_with_date_filters(tmp_path: Path, capsys:
     header, row = out.splitlines()
     columns = header.split(",")
     assert {"number", "time", "procedure", "side", "language", "wording_hash", "sha256", "output"} <= set(columns)
-    values = dict(zip(columns, next(iter(__import__("csv").reader([row])))))
+    values = dict(zip(columns, next(iter(__import__("csv").reader([row]))), strict=True))
     assert values["number"] == number and values["side"] == "LEFT" and values["output"] == "saved"
     assert values["sha256"] == hashlib.sha256((tmp_path / "sheet.pdf").read_bytes()).hexdigest()
     code, out, _ = run(["records", "list", "--since", "2099-01-01"], capsys)
@@ -235,7 +235,7 @@ def test_a_store_that_is_away_keeps_the_entry_and_sends_it_when_back(
 def test_the_cli_warns_when_the_store_is_away(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
     set_clinic_field(clinic, 'record_store = "postgresql://nobody@127.0.0.1:1/records"')
     output = tmp_path / "sheet.pdf"
-    code, out, err = run([*RENDER, "--clinic", str(clinic), "--output", str(output)], capsys)
+    code, _out, err = run([*RENDER, "--clinic", str(clinic), "--output", str(output)], capsys)
     assert code == 0 and output.exists()
     assert "could not be reached" in err and "kept on this computer" in err
     assert "Traceback" not in err
@@ -328,7 +328,7 @@ def test_a_data_folder_that_cannot_be_made_never_stops_the_sheet(tmp_path: Path,
     blocker.write_text("a file where the data folder should be")
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
     output = tmp_path / "sheet.pdf"
-    code, out, err = run([*RENDER, "--output", str(output)], capsys)
+    code, _out, err = run([*RENDER, "--output", str(output)], capsys)
     assert code == 0 and output.exists()
     assert "could not be recorded, not even on this computer" in err and "Write the number down" in err
     assert "unexpected" not in err

@@ -85,7 +85,7 @@ def test_every_selection_renders_with_side_in_capitals(case: dict) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=[r[0] for r in RULES])
 def test_content_rule_holds_across_the_matrix(rule: tuple[str, Callable[[dict], bool], str]) -> None:
-    name, applies, phrase = rule
+    _name, applies, phrase = rule
     wrong = []
     for case in CASES:
         present = phrase.lower() in handout_text(**case).lower()

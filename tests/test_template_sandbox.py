@@ -140,7 +140,7 @@ def test_freeze_turns_containers_into_read_only_ones_and_refuses_paths() -> None
     assert frozen["a"][1]["b"] == "c" and frozen["d"] == ("x",)
     with pytest.raises(TypeError):
         frozen["a"] = 1  # type: ignore[index]
-    with pytest.raises(TypeError, match="PosixPath|WindowsPath"):
+    with pytest.raises(TypeError, match=r"PosixPath|WindowsPath"):
         freeze({"folder": Path("/tmp")})
 
 

@@ -437,10 +437,7 @@ class SelectionForm(QWidget):
     def set_date_order(self, order: str) -> None:
         """The clinic's order for numeric dates (clinic.toml date_order); "" follows the computer:
         month first on one set to the United States, day first everywhere else."""
-        if order:
-            day_first = order == "day-month-year"
-        else:
-            day_first = QLocale.system().territory() != QLocale.Country.UnitedStates
+        day_first = order == "day-month-year" if order else QLocale.system().territory() != QLocale.Country.UnitedStates
         for date_field in (self.date_of_birth, self.procedure_date):
             date_field.set_day_first(day_first)
 

@@ -13,10 +13,12 @@ computer's queue), so the dialog also says how many entries wait to be sent.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -367,10 +369,8 @@ class HistoryDialog(QDialog):
 
     def _read(self, days: tuple[dt.date | None, dt.date | None]) -> tuple[list[dict[str, Any]], str | None]:
         """The rows for the days, or no rows and a plain sentence why (never an exception)."""
-        try:
+        with contextlib.suppress(StoreUnavailable):  # the list below says the store is away; the waiting line says what is kept here
             self.recorder.send_queued(wait=False)
-        except StoreUnavailable:
-            pass  # the list below says the store is away; the waiting line says what is kept here
         try:
             return self.recorder.store().deliveries(*utc_bounds(*days)), None
         except StoreUnavailable as exc:
@@ -581,7 +581,7 @@ class HistoryDialog(QDialog):
                 dialogs.show_error(self, "Could not reprint", f"The record store could not be opened: {_sentence(exc)}")
                 return
             try:
-                made = self._run_busy(lambda: _reprint(store, number, checked))
+                made = self._run_busy(partial(_reprint, store, number, checked))
             except _Refused as exc:
                 dialogs.show_error(self, "Could not reprint", str(exc))
                 continue  # the details open again as typed

@@ -9,6 +9,7 @@ the caller's save or print.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -193,10 +194,8 @@ class Recorder:
                                                 "Write the number down with the patient's record.")
         delivery = Delivery(str(uuid.uuid4()), number, utc_now(), kind, printer, workstation(), os_user())
         manifest = [list(entry) for entry in snapshot.manifest]
-        try:
+        with contextlib.suppress(StoreUnavailable):  # the entry below meets the same problem and says so
             self.send_queued()
-        except StoreUnavailable:
-            pass  # the entry below meets the same problem and says so
         try:
             self._open().add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
             if changed:

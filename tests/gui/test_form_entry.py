@@ -127,7 +127,7 @@ def test_alt_and_a_sides_letter_selects_it_and_arrows_move_along_the_sides(qtbot
     form.patient_name.setFocus()
     for letter, side in ((Qt.Key.Key_R, Side.RIGHT), (Qt.Key.Key_L, Side.LEFT), (Qt.Key.Key_B, Side.BILATERAL)):
         qtbot.keyClick(QApplication.focusWidget(), letter, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(lambda: form.chosen_side() is side, timeout=2000)
+        qtbot.waitUntil(lambda side=side: form.chosen_side() is side, timeout=2000)
     qtbot.keyClick(form.side_buttons[Side.BILATERAL], Qt.Key.Key_Left)
     assert form.chosen_side() is Side.RIGHT
     qtbot.keyClick(form.side_buttons[Side.RIGHT], Qt.Key.Key_Left)

@@ -308,7 +308,7 @@ def test_restart_restores_the_procedure_but_no_patient_data(qtbot: QtBot, dialog
 
 def test_about_names_the_versions(window: MainWindow, dialog_log: list) -> None:
     window.about_action.trigger()
-    title, message = dialog_log[-1]
+    _title, message = dialog_log[-1]
     assert "Qt 6" in message and "WeasyPrint" in message and "Content version" in message
 
 
