@@ -39,7 +39,7 @@ def main() -> None:
     figure(f"day list, {ROWS} rows, {cores} workers", seconds[cores], "s")
     figure(f"day list speed-up, {cores} workers against 1", seconds[1] / seconds[cores], "x", ">= 1.8x on 2 cores")
     print(f"day list, {ROWS} rows, 1 worker:        {seconds[1]:6.1f} s  ({ROWS / seconds[1]:.1f} handouts/s)")
-    print(f"day list, {ROWS} rows, {cores} workers ({cores} cores): {seconds[cores]:6.1f} s  ({ROWS / seconds[cores]:.1f} handouts/s)"
+    print(f"day list, {ROWS} rows, {cores} workers ({cores} cores): " f"{seconds[cores]:6.1f} s  ({ROWS / seconds[cores]:.1f} handouts/s)"
           f"   speed-up {seconds[1] / seconds[cores]:.2f}x (aim >= 1.8x on 2 cores); "
           f"each worker capped at {RENDER_MEMORY_LIMIT_BYTES / 2**30:.0f} GB (limits.py), load {os.getloadavg()[0]:.1f}")
 

@@ -93,7 +93,7 @@ def main() -> None:
     figure(f"print: Ctrl+P -> job accepted (CUPS, {pages} pages)", seconds, "s")
     print(f"print: Ctrl+P -> job accepted by the CUPS queue, {pages}-page large-print sheet (median of {RUNS}): "
           f"{seconds * 1000:8.1f} ms   (aim <= 3 s)")
-    print(f"print: the queue received {received / 1024:.0f} KB for a {size / 1024:.0f} KB PDF (the PDF itself, not page pictures)")
+    print(f"print: the queue received {received / 1024:.0f} KB for a " f"{size / 1024:.0f} KB PDF (the PDF itself, not page pictures)")
 
 
 if __name__ == "__main__":

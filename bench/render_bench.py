@@ -169,7 +169,7 @@ w.close()
 
 def _in_subprocess(function: str) -> float:
     # WeasyPrint (Pango) and Qt are kept in separate processes, as in the app itself.
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import render_bench; print(render_bench.{function}())"
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); " f"import render_bench; print(render_bench.{function}())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -186,7 +186,7 @@ def main() -> None:
     figure("cold start -> usable window", window_ms, "ms", "< 500 ms")
     figure("cold start -> first preview", first_preview_ms, "ms", "<= 1000 ms")
     print(f"bare WeasyPrint render (median of {RUNS}):            {bare:8.1f} ms")
-    print(f"form change -> preview shown (median of {RUNS}):      {preview:8.1f} ms   ratio {preview / bare:.2f}x (aim <= 1.3x)")
+    print(f"form change -> preview shown (median of {RUNS}):      " f"{preview:8.1f} ms   ratio {preview / bare:.2f}x (aim <= 1.3x)")
     print(f"typing a name, last key -> preview (median of {TYPING_RUNS}, a key every {KEY_INTERVAL_MS} ms): "
           f"{typing:8.1f} ms   ratio {typing / bare:.2f}x (aim <= 1.1x)")
     print(f"cold start -> usable window (median of 5):  {window_ms:8.1f} ms   (aim < 500 ms)")

@@ -228,8 +228,8 @@ def make_day(
 def print_day(outcome: BatchOutcome, printer: str | None, recorder: Recorder | None,
               on_sent: Callable[[str], None] = lambda line: None) -> str:
     """Send the saved handouts (or the combined PDF) to a CUPS queue, each job titled with its file name
-    without the patient's name (everyone on the print server sees titles), and record them as printed. Returns "" when all were sent, else the problem
-    (the rest are not sent). The CLI and the window share this."""
+    without the patient's name (everyone on the print server sees titles), and record them as printed.
+    Returns "" when all were sent, else the problem (the rest are not sent). The CLI and the window share this."""
     from . import print_queue
 
     jobs = [(outcome.combined, outcome.combined.name, outcome.made)] if outcome.combined else [

@@ -104,7 +104,7 @@ def procedures() -> list[tuple[str, Selection]]:
     medications = [frozenset({m}) for m in Medication] + list(COMMON_MIXES)
     result = []
     for target, (method, contrast), meds in itertools.product(Target, guidance, medications):
-        label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, {' + '.join(sorted(m.value for m in meds))}"
+        label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, " f"{' + '.join(sorted(m.value for m in meds))}"
         selection = Selection(
             target=target, medications=meds, guidance=method, contrast=contrast, side=Side.RIGHT,
             # Details vary from sheet to sheet, in every format a clinic uses, so that a template cannot
@@ -239,7 +239,7 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
                         # check itself would run for hours: report it, and stop after a few.
                         reply = {"ok": False, "error_kind": "limit", "error": (
                             f"A sheet took {took:.0f} seconds to render ({output_format.upper()}); a handout takes "
-                            f"under {SLOW_RENDER_S[output_format]:g}. A loop in the clinic's templates does far too much work.")}
+                            f"under {SLOW_RENDER_S[output_format]:g}. A loop " "in the clinic's templates does far too much work.")}
                     if reply.get("error_kind") == "limit":
                         runaways += 1
                     results.append((label, reply))
@@ -287,7 +287,7 @@ def approval_problems(template_set: TemplateSet, check: ApprovalCheck) -> list[P
         f"the wording was approved by {approval.name} ({approval.role}) on {approval.date.isoformat()}, but it has "
         f"changed since (approved {approval.content_hash}, now {check.current_hash}); it must be approved again. "
         "Until then the handouts' footers do not say it is approved.",
-        f'Have the wording approved again, then put the new name, role and date in [approval] with content_hash = "{check.current_hash}".',
+        'Have the wording approved again, then put the new name, role and ' f'date in [approval] with content_hash = "{check.current_hash}".',
     )]
 
 
@@ -304,7 +304,7 @@ def readability_problems(template_set: TemplateSet) -> list[Problem]:
             if unchanged and len(unchanged) < len(LANGUAGES):
                 problems.append(Problem(
                     f"{item.source}, item '{item.id}'",
-                    f"has new wording in some languages but not in {', '.join(unchanged)}; those sheets would still print the built-in wording.",
+                    f"has new wording in some languages but not in {', '.join(unchanged)}; " "those sheets would still print the built-in wording.",
                     f"Add text.{unchanged[0]} with the same change.",
                 ))
         for language in LANGUAGES:
@@ -312,7 +312,7 @@ def readability_problems(template_set: TemplateSet) -> list[Problem]:
                 problems.append(Problem(
                     f"{item.source}, item '{item.id}'",
                     f"has no wording in '{language}'; a {language} handout with this item would not print.",
-                    f"Add text.{language} (and title.{language} if the item has a title), or switch the item off for now.",
+                    f"Add text.{language} (and title.{language} if the " "item has a title), or switch the item off for now.",
                 ))
                 continue
             problem = reading_problem(item_wording(item.title.get(language, ""), item.text[language]), language)
@@ -332,7 +332,7 @@ def claims_problems(template_set: TemplateSet) -> list[Problem]:
         for message in item_problems(item, ledger, LANGUAGES):
             problems.append(Problem(
                 f"{item.source}, item '{item.id}'", message.split(" ", 2)[-1],
-                "Each figure, frequency word (common, rare, often...) and time (hours, days...) on the sheet must come "
+                "Each figure, frequency word (common, rare, often...) " "and time (hours, days...) on the sheet must come "
                 "from a fact: add it with its source to content/claims.toml in the clinic folder and list its id "
                 "in the item's facts = [...].",
             ))
@@ -368,7 +368,8 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
                                 f"{item.source}, item '{item.id}'",
                                 f"prints the heading '{title}' a second time in section '{section}' ({language}), "
                                 f"after item '{earlier.id}' ({earlier.source}).",
-                                f"Give it its own heading, or place it right after the other item (after = \"{earlier.id}\") "
+                                "Give it its own heading, or place it right after the other item "
+                                f"(after = \"{earlier.id}\") "
                                 "if it belongs under the same heading" + (" (aftercare rows then share it)." if section == "after" else "."),
                             ))
                             problem.combinations.append(f"{label}; {factor_name}" + (f", purpose {intent.value}" if intent else ""))
@@ -388,7 +389,7 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         return 2
     print(f"Template set: {template_set.trace}  (printed in every handout's footer)", file=out)
     approval = check_approval(template_set.clinic, template_set.catalog.version)
-    print(f"Wording hash: {approval.current_hash}  (put it in clinic.toml's [approval] content_hash once the wording is approved)", file=out)
+    print(f"Wording hash: {approval.current_hash}  (put it in clinic.toml's " "[approval] content_hash once the wording is approved)", file=out)
     signed = approval.approval
     print("Approval: " + {
         ApprovalState.NONE: "none in clinic.toml; handouts do not say the wording is approved.",

@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     patient.add_argument(
         "--patient-file", type=_checked(_patient_file), metavar="FILE",
         help="read the patient's details from a TOML file ('-' for standard input) instead of the options below, "
-             "which every user of the computer can see; keys: name, date_of_birth, mrn, procedure_date, clinician, allergies",
+             "which every user of the computer can see; keys: name, " "date_of_birth, mrn, procedure_date, clinician, allergies",
     )
     patient.add_argument(
         "--patient-name", type=_text(),
@@ -451,7 +451,7 @@ def _output_problem(output: Path, force: bool) -> str | None:
     except OutputNotRegular as exc:
         if exc.kind == "a folder":
             return f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}."
-        return f"--output: {exc}. Only a new file or an ordinary file is ever written, even with --force: give another file name."
+        return f"--output: {exc}. Only a new file or an ordinary file is " "ever written, even with --force: give another file name."
     except OSError as exc:
         return f"--output: '{output}' cannot be used ({exc.strerror or exc}). Choose another name or folder."
     folder = output.parent if str(output.parent) else Path(".")

@@ -198,7 +198,7 @@ def localized_problem(key: str, texts: Mapping[str, Any]) -> str | None:
     prints the English text, so there must be one.
     """
     if key not in LOCALIZED_FIELDS:
-        return f"'{key}' must be text in quotes, e.g. {key} = \"...\"; only {', '.join(LOCALIZED_FIELDS)} may be given per language."
+        return f"'{key}' must be text in quotes, e.g. {key} = \"...\"; only " f"{', '.join(LOCALIZED_FIELDS)} may be given per language."
     for language, value in texts.items():
         if language not in LANGUAGES:
             return (f"'{key}' has a text in an unknown language '{_shown(str(language))}'; "
@@ -540,7 +540,7 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
         approval = profile.approval
         lines += [
             "",
-            "# Wording sign-off: the sheet's footer names it while the wording hash still matches (check-templates prints it).",
+            "# Wording sign-off: the sheet's footer names it while the " "wording hash still matches (check-templates prints it).",
             "[approval]",
             f"name = {toml_value(approval.name)}",
             f"role = {toml_value(approval.role)}",
@@ -571,6 +571,6 @@ def write_clinic_toml(profile: ClinicProfile, folder: Path) -> Path:
         if getattr(reread, key) != getattr(profile, key) or reread.texts(key) != profile.texts(key):
             raise ClinicError(path, f"'{key}' would not read back as typed; nothing was saved. Type it again without unusual characters.")
     if reread.approval != profile.approval:
-        raise ClinicError(path, "the [approval] sign-off would not read back as it was; nothing was saved. Fix [approval] in a text editor.")
+        raise ClinicError(path, "the [approval] sign-off would not read back as it was; " "nothing was saved. Fix [approval] in a text editor.")
     write_atomically(path, text.encode("utf-8"), replace=True)
     return path

@@ -93,7 +93,7 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     except OSError as exc:
         raise DayListError(f"{path} cannot be read ({exc.strerror or exc}). Check the file name.") from None
     if size > MAX_LIST_BYTES:
-        raise DayListError(f"{path} is {size // 1024} KB; a day list is at most {MAX_LIST_BYTES // 1024 // 1024} MB. Check it is the right file.")
+        raise DayListError(f"{path} is {size // 1024} KB; a day list is at most " f"{MAX_LIST_BYTES // 1024 // 1024} MB. Check it is the right file.")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         table = _xlsx_rows(path)

@@ -17,7 +17,7 @@ from . import resources
 from .domain import Side, Target
 
 HIGHLIGHT_MARKER = "/*HIGHLIGHT*/"
-HIGHLIGHT_STYLE = "#region-{target} {{ fill: #e8a317; fill-opacity: 0.7; stroke: #7a4d00; stroke-width: 2.5; stroke-dasharray: {dash}; }}"
+HIGHLIGHT_STYLE = "#region-{target} {{ fill: #e8a317; fill-opacity: 0.7; stroke: " "#7a4d00; stroke-width: 2.5; stroke-dasharray: {dash}; }}"
 MIRROR_OPEN = '<g transform="translate(300,0) scale(-1,1)">'
 
 

@@ -91,5 +91,5 @@ def check_picture(data: bytes, kind: str) -> None:
     width, height = _png_size(data[:24]) if kind == "png" else _jpeg_size(data)
     if not (0 < width <= MAX_LOGO_PIXELS_PER_SIDE and 0 < height <= MAX_LOGO_PIXELS_PER_SIDE):
         raise LogoError(
-            f"is {width} x {height} pixels; the limit is {MAX_LOGO_PIXELS_PER_SIDE} on each side. Save a smaller version."
+            f"is {width} x {height} pixels; the limit is " f"{MAX_LOGO_PIXELS_PER_SIDE} on each side. Save a smaller version."
         )

@@ -31,18 +31,23 @@ name = {quoted_name}
 # phone = "..."                                # the office number for questions
 # opening_hours = {{ en = "...", es = "..." }}   # per language; printed under the office phone
 # after_hours_phone = "..."
-# emergency_line = {{ en = "...", es = "..." }}  # per language; left out, the sheet says to call the local emergency number
+# emergency_line = {{ en = "...", es = "..." }}  # per language; left out, the sheet says to call \
+the local emergency number
 # email = "..."                                # printed, and the only e-mail link a sheet may hold
 # website = "https://..."                      # https:// only; the only web link a sheet may hold
 # logo = "assets/logo.png"                     # PNG, JPEG or SVG in this folder, at most 2 MB and 4000 px a side
 # default_paper = "a4"                         # or "letter"
 # default_intent = "both"                      # the purpose when local anesthetic is mixed with another medicine:
-#                                              # "diagnostic", "therapeutic" or "both"; left out, the nurse chooses every time
-# date_order = "day-month-year"                # how nurses type 02/04/1956, or "month-day-year"; left out, as each computer is set
+#                                              # "diagnostic", "therapeutic" or "both"; left out, the nurse \
+chooses every time
+# date_order = "day-month-year"                # how nurses type 02/04/1956, or "month-day-year"; left out, \
+as each computer is set
 patient_name_in_file_name = false              # true lets Save put the patient's name in the file name
 # record_store = "postgresql://handout@records.example.org/records"  # a shared record of every sheet, for several
-#                                              # workstations (password in ~/.pgpass); left out, each computer keeps its own
-# record_patient_id = false                    # true: the record also keeps the patient's record number (never the name)
+#                                              # workstations (password in ~/.pgpass); left out, each computer \
+keeps its own
+# record_patient_id = false                    # true: the record also keeps the patient's record number \
+(never the name)
 template_set_name = {quoted_set_name}           # printed in every handout's footer with the version
 template_set_version = "1"
 """
@@ -52,7 +57,7 @@ FOLDER_NOTES = {
         "Your changes to the built-in wording go in .toml files here, e.g. 10-our-wording.toml.\n"
         "List every item's id with: handout-app check-templates THIS-FOLDER --list-items\n"
         "Every figure or time an item prints must come from a fact it cites (facts = [...]); add your own facts\n"
-        "with their source in claims.toml here. The README's section \"Your clinic's own sheet\" shows each kind of change.\n"
+        "with their source in claims.toml here. The README's section " "\"Your clinic's own sheet\" shows each kind of change.\n"
     ),
     "templates": (
         "A template file here replaces the built-in file of the same path, e.g. partials/header.html.j2;\n"

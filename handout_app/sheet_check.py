@@ -35,7 +35,7 @@ _LOOK_ALIKES = str.maketrans({
     "ᴠ": "V", "ᴡ": "W", "ʏ": "Y", "ᴢ": "Z",
 })
 # Anything that reads as a document number ("K7M-XH3-QTH", document_numbers.py), dashes of any kind.
-_DOCUMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}(?![0-9A-Za-z])")
+_DOCUMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 " r"][0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}(?![0-9A-Za-z])")
 # Text on the page must stand out from what is behind it (WCAG's large-text minimum).
 MIN_CONTRAST = 3.0
 
@@ -122,7 +122,7 @@ def check_sheet(
             # bundled fonts lack (drawn by some system font) would defeat every check below.
             raise SheetProblem(
                 f"the sheet holds characters that are invisible, change the text's direction or are not in the "
-                f"handout's fonts: {', '.join(odd_characters)}. Remove them from the clinic's wording, templates and styles."
+                f"handout's fonts: {', '.join(odd_characters)}. Remove " "them from the clinic's wording, templates and styles."
             )
         families = set(box.style["font_family"])
         if not families <= HANDOUT_FONT_FAMILIES:

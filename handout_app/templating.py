@@ -390,7 +390,7 @@ def sheet_facts(
     logo_alt = f"{clinic.name or labels['clinic']} {labels['logo']}"
     return SheetFacts(
         title=context["title"],
-        subject=f"{labels['wording']}: {context['template_trace']} ({labels['content_version']} {context['content_version']}, {context['lang']})",
+        subject=f"{labels['wording']}: {context['template_trace']} " f"({labels['content_version']} {context['content_version']}, {context['lang']})",
         language=context["lang"],
         created=context["generated_iso"],
         links=clinic_links(clinic),

@@ -9,9 +9,9 @@ two are compared whole. The SHA-256 runs over, in this order:
      the style sheets its sheets use, handout.css and clinic.css), hidden files too, in sorted
      relative-path order, each as its relative path and its bytes;
   3. every text field of clinic.toml's [clinic] table that changes what a sheet says (PRINTED_FIELDS:
-     all but logo, default_paper, patient_name_in_file_name, record_store and record_patient_id; that is the name, numbers, address,
-     opening hours, emergency line, e-mail, web page, set name and version, and any other such text),
-     in every language given, after clinic.toml's own clean-up of spaces.
+     all but logo, default_paper, patient_name_in_file_name, record_store and record_patient_id; that is
+     the name, numbers, address, opening hours, emergency line, e-mail, web page, set name and version,
+     and any other such text), in every language given, after clinic.toml's own clean-up of spaces.
 
 Left out: the [approval] table itself, settings that print no words (paper, logo file name, file
 naming), comments in clinic.toml, and pictures in assets/. Every part is written with its length,

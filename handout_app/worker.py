@@ -122,7 +122,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
                 extra_roots=template_set.extra_roots, variant=variant_for(selection.archival),
             )
             if len(data) > MAX_PDF_BYTES:
-                raise RenderFailed(f"The PDF came out at {len(data) // (1024 * 1024)} MB, far more than a handout needs; it was not used.")
+                raise RenderFailed(f"The PDF came out at {len(data) // (1024 * 1024)} " "MB, far more than a handout needs; it was not used.")
     except SelectionRefused as exc:
         reply.update(error=" ".join(f.message for f in exc.findings), error_kind="refused",
                      findings=[[f.field, f.message] for f in exc.findings])

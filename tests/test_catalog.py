@@ -64,7 +64,7 @@ def test_item_wording_is_plain_in_every_language(item) -> None:  # type: ignore[
 
 def test_readability_scores_hard_text_higher_than_easy_text() -> None:
     easy = "You lie on a bed. We clean your skin. It stings a bit."
-    hard = "Intra-articular corticosteroid administration necessitates meticulous aseptic methodology and fluoroscopic verification."
+    hard = "Intra-articular corticosteroid administration necessitates " "meticulous aseptic methodology and fluoroscopic verification."
     assert flesch_kincaid_grade(easy) < 3 < MAX_GRADE < flesch_kincaid_grade(hard)
 
 

@@ -28,7 +28,7 @@ def test_the_example_clinic_is_clean_and_the_report_names_the_set() -> None:
 
 def test_a_misspelled_variable_is_reported_with_file_line_and_hint(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "header.html.j2").write_text(
-        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}\n{{ super() }}\n<p>{{ clinic.phon }}</p>\n{% endblock %}\n'
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title ' '%}\n{{ super() }}\n<p>{{ clinic.phon }}</p>\n{% endblock %}\n'
     )
     result = check(str(clinic))
     assert result.returncode == 2

@@ -117,7 +117,7 @@ def test_template_syntax_error_names_file_and_line(clinic: Path) -> None:
 
 def test_misspelled_variable_is_an_error_with_file_and_line_not_a_blank(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "header.html.j2").write_text(
-        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}\n<p>Call {{ clinic.phon }}</p>\n{% endblock %}\n'
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block ' 'title %}\n<p>Call {{ clinic.phon }}</p>\n{% endblock %}\n'
     )
     with pytest.raises(TemplateProblem) as error:
         load_template_set(clinic).render_html(make_selection(), GENERATED_AT)

@@ -79,11 +79,11 @@ def test_a_clinic_adds_its_own_facts_with_their_source(tmp_path: Path) -> None:
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "claims.toml").write_text(
-        '[[source]]\nid = "our-audit"\ntitle = "Infection audit 2025"\ncitation = "Our clinic, infection audit, 2025."\n\n'
+        '[[source]]\nid = "our-audit"\ntitle = "Infection audit ' '2025"\ncitation = "Our clinic, infection audit, 2025."\n\n'
         '[[fact]]\nid = "our-infections"\nsource = "our-audit"\nsays = "No infection after 4,000 injections."\n'
         'rate = { fewer-than = 4000 }\n', encoding="utf-8")
     (folder / "10-x.toml").write_text(
-        '[[item]]\nid = "risk-infection"\nfrequency = "our-infections"\nfacts = ["our-infections", "infection-signs"]\n',
+        '[[item]]\nid = "risk-infection"\nfrequency = ' '"our-infections"\nfacts = ["our-infections", "infection-signs"]\n',
         encoding="utf-8")
     catalog = apply_overrides(load_catalog(), folder)
     item = next(i for i in catalog.items if i.id == "risk-infection")

@@ -97,7 +97,7 @@ def test_archival_pdf_is_tagged_pdfa_with_metadata(paper: str, tmp_path: Path) -
     assert "pdfaid:part" in xmp and re.search(r"pdfaid:part(>|=\")3", xmp) and re.search(r"pdfaid:conformance(>|=\")A", xmp)
     assert "/OutputIntents" in root and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     assert root["/Lang"] == "en"
-    assert reader.metadata.title == "Hip injection: information and consent: RIGHT hip joint injection, ultrasound-guided, corticosteroid and local anesthetic"
+    assert reader.metadata.title == "Hip injection: information and consent: RIGHT hip joint " "injection, ultrasound-guided, corticosteroid and local anesthetic"
     assert "Test Patient" not in reader.metadata.title
     assert "Content version" in (reader.metadata.subject or "")
     for page in reader.pages:

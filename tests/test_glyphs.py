@@ -151,7 +151,7 @@ def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path)
         "import json, sys\n"
         "from handout_app.worker import handle, encode_request\n"
         "from handout_app.domain import *\n"
-        "s = Selection(target=Target('joint'), medications=frozenset({Medication('corticosteroid')}), guidance=Guidance('ultrasound'),"
+        "s = Selection(target=Target('joint'), " "medications=frozenset({Medication('corticosteroid')}), guidance=Guidance('ultrasound'),"
         " side=Side('left'), patient=PatientDetails(name='Дмитрий Иванов'))\n"
         "reply, pdf = handle(json.loads(encode_request('x', selection_to_dict(s), None, '2026-11-21T09:00:00+00:00',"
         " document_number='K7M-XH3-QTH')))\n"

@@ -149,7 +149,7 @@ def test_a_huge_repeat_is_refused_while_loading_nothing(clinic: Path) -> None:
 
 
 def test_a_huge_string_is_stopped_by_the_memory_limit(clinic: Path) -> None:
-    with_header(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
+    with_header(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in " "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
     result = check(clinic, "--timeout", "30")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "of memory and was stopped" in result.stdout and "Traceback" not in result.stderr

@@ -30,7 +30,7 @@ def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path)
         "assert handout_app.__file__.startswith(sys.argv[1]), handout_app.__file__;"
         "assert str(r.data_root()).startswith(sys.argv[1]), r.data_root();"
         "from handout_app.cli import main;"
-        "raise SystemExit(main(['render', '--target', 'joint', '--medication', 'anesthetic', '--guidance', 'ultrasound',"
+        "raise SystemExit(main(['render', '--target', 'joint', " "'--medication', 'anesthetic', '--guidance', 'ultrasound',"
         " '--side', 'left', '--patient-name', 'Wheel Test', '--output', sys.argv[2]]))"
     )
     result = subprocess.run([sys.executable, "-c", script, str(site), str(output)], cwd=tmp_path,

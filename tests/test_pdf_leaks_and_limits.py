@@ -85,7 +85,7 @@ def test_template_metadata_outline_and_links_never_carry_patient_details(clinic:
         clinic,
         head=(
             '<meta name="author" content="{{ patient.name }}"><meta name="keywords" content="{{ patient.mrn }}">'
-            '<meta name="description" content="{{ patient.name }}"><meta name="custom-field" content="{{ patient.name }}">'
+            '<meta name="description" content="{{ patient.name ' '}}"><meta name="custom-field" content="{{ patient.name }}">'
             '<meta name="dcterms.created" content="1999-01-01T00:00:00Z">'
         ),
         body=(
@@ -178,7 +178,7 @@ def header_template(clinic: Path, body: str) -> None:
 
 
 def test_the_cli_stops_a_memory_bomb_with_a_plain_message(clinic: Path, tmp_path: Path) -> None:
-    header_template(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
+    header_template(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in " "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
     output = tmp_path / "out.pdf"
     result = cli(*render_args(clinic, output))
     assert result.returncode == 1, result.stderr

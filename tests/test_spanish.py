@@ -38,7 +38,7 @@ def test_no_english_heading_or_label_is_left(text: str) -> None:
 
 
 def test_side_in_capitals_spanish_dates_and_numbers(text: str) -> None:
-    assert "Cadera DERECHA: inyección en la articulación, guiada por fluoroscopia con contraste, con corticoide y anestésico local" in text
+    assert "Cadera DERECHA: inyección en la articulación, guiada por " "fluoroscopia con contraste, con corticoide y anestésico local" in text
     assert "su cadera DERECHA" in text and "Cadera que se inyecta DERECHA" in text
     # Spanish thousands are grouped with a no-break space ("15\u00a0000"); pdf_text collapses it to a space.
     assert "2 abr 1956" in text and "menos de 1 de cada 15 000 inyecciones" in text and "15.000" not in text

@@ -95,7 +95,7 @@ def test_the_same_left_selection_prints_left_every_time_in_one_worker(clinic: Pa
 
 def test_a_namespace_in_an_imported_macro_file_does_not_carry_to_the_next_sheet(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "counter.html.j2").write_text(
-        "{% set state = namespace(count=0) %}{% macro bump() %}{% set state.count = state.count + 1 %}{{ state.count }}{% endmacro %}"
+        "{% set state = namespace(count=0) %}{% macro bump() %}{% set " "state.count = state.count + 1 %}{{ state.count }}{% endmacro %}"
     )
     with_header(clinic, '{% import "partials/counter.html.j2" as counter %}<p class="count">[{{ counter.bump() }}]</p>')
     template_set = load_template_set(clinic)

@@ -76,7 +76,7 @@ class ClinicSettingsDialog(QDialog):
         others = [language for language in LANGUAGES if language != "en"]
         layout.addWidget(QLabel(
             f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand.\n"
-            f"Texts with two boxes: English on the left, {', '.join(LANGUAGE_NAMES.get(code, code) for code in others)} on the right; "
+            "Texts with two boxes: English on the left, " f"{', '.join(LANGUAGE_NAMES.get(code, code) for code in others)} on the right; "
             "a handout in a language whose box is empty prints the English text."
         ))
         form = QFormLayout()

@@ -575,7 +575,7 @@ class MainWindow(QMainWindow):
     def _save_refusal(path: Path, exc: OSError) -> str:
         """Why `path` cannot be saved to, for a path refused before or while writing."""
         if isinstance(exc, OutputNotRegular):
-            return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary file, so it was not replaced.\n\nChoose another file name."
+            return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary " "file, so it was not replaced.\n\nChoose another file name."
         return f"{path} cannot be used ({exc.strerror or exc}).\n\nChoose another file name."
 
     def _render_variant(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:

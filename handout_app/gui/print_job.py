@@ -83,7 +83,7 @@ class CupsPrintJob(QObject):
     def _on_submit_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self._submit_deadline.stop()
-            self._fail("The `lp` print command could not be started. Save the PDF (File > Save PDF...) and print it from there.")
+            self._fail("The `lp` print command could not be started. Save " "the PDF (File > Save PDF...) and print it from there.")
 
     def _on_submit_timeout(self) -> None:
         self._submit.kill()

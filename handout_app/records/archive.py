@@ -3,8 +3,9 @@
 A wording set is the clinic folder's set (template_set.set_files: clinic.toml, its wording, templates,
 styles, pictures and logo; the same files its footer hash covers) plus the application's built-in
 templates, content and pictures. Nothing else in the folder is archived: a day list or a saved
-handout left there holds patients' names, and none may reach the record store. Each file is addressed by the SHA-256 of its bytes and stored once; the set is the list
-of (path, file hash), and its own hash (the archive hash) names it. Paths start with "clinic/" or
+handout left there holds patients' names, and none may reach the record store. Each file is
+addressed by the SHA-256 of its bytes and stored once; the set is the list of (path, file hash),
+and its own hash (the archive hash) names it. Paths start with "clinic/" or
 "builtin/templates/", "builtin/assets/". `extract` writes a set back into a private temp folder,
 laid out so the render worker can use it as clinic folder and built-in data (resources.DATA_ROOT_ENV).
 """
@@ -71,7 +72,7 @@ def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
     if clinic_folder is not None:
         clinic_files = [(f"{CLINIC_PREFIX}/{relative}", path.read_bytes()) for relative, path in set_files(clinic_folder, logo)]
         if sum(len(data) for _, data in clinic_files) > MAX_HASHED_BYTES:
-            raise ArchiveError(f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
+            raise ArchiveError(f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} " "MB; keep only the set's files there.")
         entries += _digested(clinic_files)
     files = {digest: data for _, digest, data in entries}
     return WordingSnapshot(tuple(sorted((path, digest) for path, digest, _ in entries)), files)

@@ -29,7 +29,8 @@ def _english_labels() -> dict[str, Any]:
 
 
 def procedure_text(row: dict[str, Any]) -> str:
-    """The procedure as the sheet named it (English), e.g. 'LEFT hip joint injection, ultrasound-guided, corticosteroid'.
+    """The procedure as the sheet named it (English),
+    e.g. 'LEFT hip joint injection, ultrasound-guided, corticosteroid'.
 
     A choice this version does not know (written to a shared store by a newer version) is shown as stored."""
     try:

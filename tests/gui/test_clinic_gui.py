@@ -101,7 +101,7 @@ def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(qtbot: Q
     header = clinic / "templates" / "partials" / "header.html.j2"
     good = header.read_text()
     header.write_text('{% extends "builtin/partials/header.html.j2" %}{% block title %}'
-                      "{% for i in range(20000) %}{% for j in range(20000) %}{% if i < 0 %}x{% endif %}{% endfor %}{% endfor %}{% endblock %}")
+                      "{% for i in range(20000) %}{% for j in range(20000) %}{% if " "i < 0 %}x{% endif %}{% endfor %}{% endfor %}{% endblock %}")
     client = RenderClient([sys.executable, "-m", "handout_app.worker"], timeout_ms=3000)
     window = open_window(qtbot, client, clinic)
     with qtbot.waitSignal(client.failed, timeout=30_000):

@@ -1,4 +1,5 @@
-"""The window refuses text the bundled fonts cannot print: the message sits next to the field, Save and Print stay off."""
+"""The window refuses text the bundled fonts cannot print: the message sits next to the field,
+Save and Print stay off."""
 
 from __future__ import annotations
 
