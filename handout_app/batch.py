@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .day_list import Row
 from .domain import Selection, selection_to_dict
@@ -73,7 +73,7 @@ class _WorkerPool:
         self._all: list[WorkerProcess] = []
         self._lock = threading.Lock()
 
-    def render(self, payload: bytes) -> tuple[dict, bytes]:
+    def render(self, payload: bytes) -> tuple[dict[str, Any], bytes]:
         worker = getattr(self._local, "worker", None)
         if worker is None:
             worker = WorkerProcess()
@@ -113,7 +113,7 @@ def make_handouts(
     results: dict[int, Made] = {}
     try:
         with ThreadPoolExecutor(max_workers=workers or default_workers()) as executor:
-            futures: list[tuple[Row, SheetRequest, Future]] = []
+            futures: list[tuple[Row, SheetRequest, Future[tuple[dict[str, Any], bytes]]]] = []
             for row in jobs:
                 assert row.selection is not None
                 request = SheetRequest(selection_to_dict(row.selection), str(clinic.resolve()) if clinic else None, when,
@@ -151,7 +151,9 @@ def make_handouts(
     return outcome
 
 
-def _render_unless_stopped(pool: _WorkerPool, payload: bytes, should_stop: Callable[[], bool]) -> tuple[dict, bytes]:
+def _render_unless_stopped(
+    pool: _WorkerPool, payload: bytes, should_stop: Callable[[], bool]
+) -> tuple[dict[str, Any], bytes]:
     if should_stop():
         return {"stopped": True}, b""
     return pool.render(payload)
@@ -195,7 +197,7 @@ def combine(made: list[Made]) -> bytes:
 
 def make_day(
     rows: list[Row], clinic: Path | None, folder: Path, target_labels: dict[str, str], patient_in_name: bool,
-    combined: bool, workers: int | None = None, on_step: Callable[[int, str], None] | None = None,
+    combined: bool, workers: int | None = None, on_step: Callable[[int, str], object] | None = None,
     should_stop: Callable[[], bool] = lambda: False, recorder: Recorder | None = None,
 ) -> BatchOutcome:
     """Make and save a checked day list (the CLI and the window share this): one file per patient as each

@@ -10,10 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .batch import BatchOutcome, make_day, print_day, summary
 from .day_list import DayListError, Row, check_rows, read_table
 from .records.recorder import Recorder, recorder_for, store_choice
+
+if TYPE_CHECKING:
+    from .template_set import TemplateSet
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -101,7 +105,7 @@ def _warn_unrecorded(outcome: BatchOutcome) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _make(args: argparse.Namespace, good: list[Row], template_set, recorder: Recorder) -> BatchOutcome:  # type: ignore[no-untyped-def]
+def _make(args: argparse.Namespace, good: list[Row], template_set: TemplateSet, recorder: Recorder) -> BatchOutcome:
     from tqdm import tqdm
 
     with tqdm(total=len(good), unit="handout", file=sys.stderr, disable=None, leave=False) as bar:

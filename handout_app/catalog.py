@@ -254,7 +254,7 @@ def _check_frequency(path: Path, text: str, item_id: str, value: Any, ledger: Le
         return ""
     line = _line_of(text, f'id = "{item_id}"')
     fact = ledger.facts.get(value) if isinstance(value, str) else None
-    if fact is None or not fact.rate_in:
+    if not isinstance(value, str) or fact is None or not fact.rate_in:
         raise CatalogError(path, f"frequency '{value}' must name a fact with a rate (rate = {{ fewer-than = N }}) "
                            "in a claims file.", line=line, item_id=item_id)
     return value

@@ -102,7 +102,7 @@ def procedures() -> list[tuple[str, Selection]]:
     """Every target x guidance (fluoroscopy with and without contrast) x single medication and common mix."""
     guidance = [(g, False) for g in Guidance] + [(Guidance.FLUOROSCOPY, True)]
     medications = [frozenset({m}) for m in Medication] + list(COMMON_MIXES)
-    result = []
+    result: list[tuple[str, Selection]] = []
     for target, (method, contrast), meds in itertools.product(Target, guidance, medications):
         label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, " f"{' + '.join(sorted(m.value for m in meds))}"
         selection = Selection(

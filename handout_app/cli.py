@@ -10,14 +10,15 @@ import argparse
 import datetime as dt
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from . import __version__
 from .domain import (
     Allergy,
     AllergyKind,
+    Choice,
     Guidance,
     Intent,
     Medication,
@@ -60,7 +61,7 @@ T = TypeVar("T")
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors say what to do and exit with 2 without a usage dump wall."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"error: {message}\nRun '{self.prog} --help' to see every option.\n")
 
 
@@ -142,7 +143,9 @@ class _MainParser(_Parser):
     so their errors come from argparse like any other: exit 2, the option named, before any work.
     """
 
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)
         finish = getattr(parsed, "finish", None)
         if finish is not None:
@@ -195,7 +198,7 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
                      f"{args.procedure_date.isoformat()}; check both dates")
 
 
-def _choices(enum: type) -> list[str]:
+def _choices(enum: type[Choice]) -> list[str]:
     return [member.value for member in enum]
 
 
@@ -342,7 +345,7 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def render_in_worker(request: SheetRequest, output_format: str) -> tuple[dict[str, object], bytes]:
+def render_in_worker(request: SheetRequest, output_format: str) -> tuple[dict[str, Any], bytes]:
     """Render in a worker process under the time and memory limits (limits.py), as the window does."""
     from .worker_client import WorkerProcess, WorkerUnavailable
 
@@ -362,11 +365,11 @@ def recorded(outcome: RecordOutcome) -> None:
         print(f"warning: {outcome.warning}", file=sys.stderr)
 
 
-def _render_failure(reply: dict[str, object], clinic: Path | None) -> int:
+def _render_failure(reply: dict[str, Any], clinic: Path | None) -> int:
     """Print the worker's error the way the CLI reports problems; return the exit code."""
     kind, error = reply.get("error_kind"), str(reply.get("error", "")).rstrip(".")
     if kind == "refused":
-        for field_name, message in reply.get("findings", []):  # type: ignore[union-attr]
+        for field_name, message in reply.get("findings", []):
             print(f"error: --{field_name}: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if kind == "selection":
@@ -431,11 +434,11 @@ def run_render(args: argparse.Namespace) -> int:
             return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
         print(f"Saved {procedure} handout to {output}" + (f" (document {request.document_number})" if recorder else ""))
         if recorder:
-            recorded(recorder.record(request, reply["wording"], data, "saved"))  # type: ignore[arg-type]
+            recorded(recorder.record(request, reply["wording"], data, "saved"))
     if args.print_it:
         code, printer = _print(data, args, selection, str(procedure))
         if code == EXIT_OK and recorder:
-            recorded(recorder.record(request, reply["wording"], data, "printed", printer))  # type: ignore[arg-type]
+            recorded(recorder.record(request, reply["wording"], data, "printed", printer))
         return code
     return EXIT_OK
 

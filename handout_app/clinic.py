@@ -433,8 +433,8 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
         if problem:
             raise ClinicError(path, problem)
         translations += _split_localized(key, texts)[1]
-    return replace(profile, translations=tuple(translations),
-                   **{k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS})
+    cleaned: dict[str, Any] = {k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS}
+    return replace(profile, translations=tuple(translations), **cleaned)
 
 
 def with_values(profile: ClinicProfile, values: Mapping[str, Any]) -> ClinicProfile:
@@ -503,8 +503,8 @@ def _edited_in_place(path: Path, profile: ClinicProfile) -> str | None:
         value = getattr(profile, key)
         texts = profile.texts(key) if key in LOCALIZED_FIELDS else {}
         wanted: Any = texts if len(texts) > 1 else value
-        current = table.get(key)
-        current = current.unwrap() if hasattr(current, "unwrap") else current  # tomlkit items to plain values
+        item: Any = table.get(key)
+        current = item.unwrap() if hasattr(item, "unwrap") else item  # tomlkit items to plain values
         if current == wanted or (isinstance(current, str) and isinstance(wanted, str) and " ".join(current.split()) == wanted):
             continue  # unchanged: left exactly as the clinic wrote it
         if key not in BOOLEAN_FIELDS and value == "":

@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .catalog import Catalog, check_rules
 from .domain import (
     Allergy,
+    Choice,
     Guidance,
     Intent,
     Medication,
@@ -42,6 +43,8 @@ from .patient_input import (
     printable_text,
     shown,
 )
+
+_C = TypeVar("_C", bound=Choice)
 
 COLUMNS: tuple[str, ...] = (
     "name", "date_of_birth", "record_number", "procedure_date", "clinician", "target", "medications", "guidance",
@@ -203,7 +206,7 @@ def check_rows(table: Iterable[tuple[int, dict[str, str]]], catalog: Catalog, de
     return rows
 
 
-def _choice(row: Row, column: str, enum: type, required: bool = False) -> Any:
+def _choice(row: Row, column: str, enum: type[_C], required: bool = False) -> _C | None:
     text = row.values.get(column, "").lower()
     if not text:
         if required:
@@ -311,7 +314,7 @@ def _check_row(row: Row, catalog: Catalog, default_paper: str, clinic_intent: st
         may_be_pregnant=_yes_no(row, "may_be_pregnant"), allergies=tuple(dict.fromkeys(allergies)),
     )
     contrast, large_print, consent_copy = _yes_no(row, "contrast"), _yes_no(row, "large_print"), _yes_no(row, "consent_copy")
-    if row.problems or None in (target, guidance, side) or not medications:
+    if row.problems or target is None or guidance is None or side is None or not medications:
         return
     if intent is None and default_intent(frozenset(medications)) is None:
         if clinic_intent:

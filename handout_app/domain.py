@@ -9,21 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING, Self
 
 
 class Choice(str, Enum):  # noqa: UP042 (a StrEnum would change what str() and format() give for a member)
     """An enum whose value is the command-line spelling and which carries a description."""
 
+    _value_: str
     description: str
 
-    def __new__(cls, value: str, description: str) -> Choice:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.description = description
-        return member
+    if TYPE_CHECKING:
+        # What a caller does: Target("joint") looks a member up by its value.
+        def __new__(cls, value: str) -> Self: ...
+    else:
+        # What defining a member does: JOINT = ("joint", "inside the hip joint ...").
+        def __new__(cls, value: str, description: str) -> Choice:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.description = description
+            return member
 
     def __str__(self) -> str:
-        return self.value
+        return self._value_  # what .value gives; typed, where .value is Any for an enum with its own __new__
 
 
 class Target(Choice):

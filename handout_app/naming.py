@@ -24,7 +24,8 @@ def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
     guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
     medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
     # The pattern is a label because languages order the parts differently.
-    return labels["procedure_pattern"].format(
+    pattern: str = labels["procedure_pattern"]
+    return pattern.format(
         side=labels["procedure_sides"][selection.side.value],
         target=labels["targets"][selection.target.value],
         guidance=labels["guidance"][guidance_key],

@@ -20,9 +20,10 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
 from jinja2.runtime import BlockReference, Context, LoopContext, Macro, TemplateReference
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
@@ -131,13 +132,15 @@ def _capped_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def capped(*args: Any, **kwargs: Any) -> Any:
-        args = list(args)
+        arguments = list(args)
         value_at = 1 if passes_context else 0
-        if name in MEASURED_INPUT and len(args) > value_at and not isinstance(args[value_at], (str, list, tuple, FrozenMap, dict)):
+        if name in MEASURED_INPUT and len(arguments) > value_at and not isinstance(
+            arguments[value_at], (str, list, tuple, FrozenMap, dict)
+        ):
             with contextlib.suppress(TypeError):  # not iterable: the filter reports that itself
-                args[value_at] = list(args[value_at])
-        check(*args[value_at:], **kwargs)
-        result = original(*args, **kwargs)
+                arguments[value_at] = list(arguments[value_at])
+        check(*arguments[value_at:], **kwargs)
+        result = original(*arguments, **kwargs)
         if isinstance(result, str):
             _check_length(len(result), f"the '{name}' filter")  # escaping and quoting grow text too
         return result

@@ -53,7 +53,8 @@ class TemplateSet:
     def footer_trace(self, language: str) -> str:
         """The footer's wording line in the handout's language (a clinic set's name is printed as given)."""
         if self.builtin_fallback:
-            return self.catalog.labels_for(language)["builtin_fallback"]
+            fallback: str = self.catalog.labels_for(language)["builtin_fallback"]
+            return fallback
         if self.builtin:
             return ""  # the template then names the built-in version in the sheet's language
         return self.trace

@@ -24,7 +24,7 @@ import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
@@ -38,7 +38,7 @@ def write_frame(stream: BinaryIO, payload: bytes) -> None:
     stream.write(payload)
 
 
-def read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+def read_exactly(stream: IO[bytes], size: int) -> bytes | None:
     """Read `size` bytes, or None at end of stream."""
     chunks: list[bytes] = []
     remaining = size
@@ -51,7 +51,7 @@ def read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
+def read_frame(stream: IO[bytes]) -> bytes | None:
     """Read one frame, or None when the other side closed the pipe."""
     header = read_exactly(stream, HEADER.size)
     if header is None:

@@ -12,7 +12,16 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCalendarWidget,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
 
 from ..patient_input import InputError, parse_typed_date
 
@@ -35,7 +44,7 @@ class MonthCalendar(QCalendarWidget):
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.setGridVisible(True)
         self._page_at_press = (0, 0)
-        view = self.findChild(QObject, "qt_calendar_calendarview")
+        view = self.findChild(QAbstractItemView, "qt_calendar_calendarview")  # a QTableView
         if view is not None:
             view.installEventFilter(self)  # keys
             view.viewport().installEventFilter(self)  # mouse

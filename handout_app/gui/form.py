@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
@@ -40,6 +42,8 @@ from ..domain import (
 from ..glyphs import problem as glyph_problem
 from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
 from .date_field import DateField, shown_date
+
+_Key = TypeVar("_Key", bound=str)  # a str-enum member or a plain string
 
 _TARGET_LABELS = {
     Target.JOINT: "Hip joint (inside the joint)",
@@ -118,7 +122,7 @@ class SelectionForm(QWidget):
         self._error_labels[key] = label
         return label
 
-    def _combo(self, name: str, items: dict, accessible: str) -> QComboBox:
+    def _combo(self, name: str, items: Mapping[_Key, str], accessible: str) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
         for value, text in items.items():

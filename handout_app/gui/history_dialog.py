@@ -192,23 +192,26 @@ class ReprintDetailsDialog(QDialog):
             name = printable_text(self.name.text(), TEXT_LIMITS["name"], "The patient's name")
             record_number = printable_text(self.record_number.text(), TEXT_LIMITS["mrn"], "The record number")
         except InputError as exc:
-            return self._refuse(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            self._refuse(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            return None
         if not name:
             self.name.setFocus()
-            return self._refuse("Type the patient's name as it is on the original sheet.")
+            self._refuse("Type the patient's name as it is on the original sheet.")
+            return None
         birth, problem = self.date_of_birth.value()
         if problem:
             self.date_of_birth.edit.setFocus()
-            return self._refuse(f"Date of birth: {problem}")
+            self._refuse(f"Date of birth: {problem}")
+            return None
         if birth is not None and not EARLIEST_BIRTH <= birth <= dt.date.today():
             self.date_of_birth.edit.setFocus()
-            return self._refuse(f"Date of birth: {shown_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
+            self._refuse(f"Date of birth: {shown_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
+            return None
         self.problem.clear()
         return CheckedDetails(name, birth.isoformat() if birth else None, record_number)
 
     def _refuse(self, message: str) -> None:
         self.problem.setText(message)
-        return None
 
     def accept(self) -> None:
         """Close only with details that can be used; otherwise say what is wrong and stay open."""
@@ -447,16 +450,17 @@ class HistoryDialog(QDialog):
     def _run_busy(self, work: Callable[[], _T]) -> _T:
         """Run `work` on a thread with the wait cursor; the dialog keeps painting but takes no clicks.
         Returns what `work` returns, or raises what it raised."""
-        outcome: list[tuple[bool, Any]] = []
+        outcome: list[_T] = []
+        failure: list[BaseException] = []
         finished = _Finished()
         loop = QEventLoop()
         finished.done.connect(loop.quit)  # queued: runs here once the thread is done
 
         def run() -> None:
             try:
-                outcome.append((True, work()))
+                outcome.append(work())
             except BaseException as exc:  # handed back to the caller below
-                outcome.append((False, exc))
+                failure.append(exc)
             finished.done.emit()
 
         self._busy = True
@@ -473,10 +477,9 @@ class HistoryDialog(QDialog):
             self.setEnabled(True)
             self._busy = False
             self._update_buttons()
-        ok, value = outcome[0]
-        if not ok:
-            raise value
-        return value
+        if failure:
+            raise failure[0]
+        return outcome[0]
 
     def reject(self) -> None:
         """Close, except while a reprint or export is being made (its thread would be left behind)."""

@@ -14,6 +14,8 @@ import shutil
 import struct
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
@@ -54,7 +56,8 @@ class RenderClient(QObject):
         self._ids = itertools.count(1)
         self._process: QProcess | None = None
         self._buffer = bytearray()
-        self._pending_header: dict | None = None
+        self._pending_header: dict[str, Any] | None = None
+        self._temp_dir: Path | None = None
         self._ready = False
         self._in_flight: str | None = None
         self._waiting: tuple[str, bytes] | None = None
@@ -72,10 +75,10 @@ class RenderClient(QObject):
         self._buffer.clear()
         self._pending_header = None
         clean_stale_temp_dirs()  # folders of workers killed before they could tidy up
-        self._temp_dir = new_temp_dir()
+        self._temp_dir = temp_dir = new_temp_dir()
         process = QProcess(self)
         environment = QProcessEnvironment()
-        for key, value in worker_environment(self._temp_dir).items():
+        for key, value in worker_environment(temp_dir).items():
             environment.insert(key, value)
         process.setProcessEnvironment(environment)
         process.setProgram(self._command[0])
@@ -112,8 +115,8 @@ class RenderClient(QObject):
 
     # -- requests --------------------------------------------------------------------------
     def request(
-        self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False,
-        clinic_overrides: dict | None = None, document_number: str = "",
+        self, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
+        clinic_overrides: dict[str, Any] | None = None, document_number: str = "",
     ) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
@@ -162,7 +165,7 @@ class RenderClient(QObject):
             header, self._pending_header = self._pending_header, None
             self._on_reply(header, frame)
 
-    def _on_reply(self, header: dict, pdf: bytes) -> None:
+    def _on_reply(self, header: dict[str, Any], pdf: bytes) -> None:
         if header.get("id") == READY_ID:
             self._ready = True
             self._failed_starts = 0

@@ -18,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..document_numbers import new_number
 from . import archive
@@ -223,7 +224,7 @@ class Recorder:
                                                 "Write the number down with the patient's record.")
         return RecordOutcome(number, False, problem)
 
-    def record_reprint(self, document: dict) -> RecordOutcome:
+    def record_reprint(self, document: dict[str, Any]) -> RecordOutcome:
         """Record that a stored sheet was made again (its wording is archived already)."""
         number = document["number"]
         delivery = Delivery(str(uuid.uuid4()), number, utc_now(), "reprinted", None, workstation(), os_user())
@@ -262,7 +263,7 @@ class Recorder:
             finally:
                 queue.close()
 
-    def waiting(self) -> list[dict]:
+    def waiting(self) -> list[dict[str, Any]]:
         """The deliveries waiting in this computer's queue, as `RecordStore.deliveries` lists them
         (StoreUnavailable when the queue file itself cannot be read)."""
         path = queue_path(self.url)

@@ -276,10 +276,13 @@ def _insert_new(connection: Connection, table: sa.Table, values: dict[str, Any])
     """Insert a row unless one with the same key exists (another workstation may be writing the same
     archived file at this moment); True when this call inserted it."""
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        result = connection.execute(postgresql_insert(table).values(**values).on_conflict_do_nothing())
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = connection.execute(insert(table).values(**values).on_conflict_do_nothing())
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        result = connection.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)
 
 
