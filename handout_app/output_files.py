@@ -335,11 +335,11 @@ def _try_lock(fd: int) -> bool:
     """Lock a journal without waiting. The system drops the lock when its process dies, however it dies,
     so a journal that can be locked belongs to a process that is gone."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":  # os.name == "nt", in the form mypy reads
             import msvcrt
 
             os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
             import fcntl
 

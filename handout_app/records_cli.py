@@ -13,7 +13,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .document_numbers import NUMBER_HELP, normalize
 
@@ -28,9 +28,10 @@ def _error(message: str) -> None:
 
 
 ValueCheck = Callable[[str], Any]
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)  # the CLI's own ArgumentParser subclass
 
 
-def add_commands(commands: argparse._SubParsersAction, checked_path: ValueCheck, checked_date: ValueCheck,  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction[_Parser], checked_path: ValueCheck, checked_date: ValueCheck,
                  birth_date: ValueCheck, text: Callable[[int], ValueCheck], patient_file: ValueCheck) -> None:
     """Add `records` and `reprint` to the CLI's sub-commands (cli.build_parser passes its value checks)."""
     records = commands.add_parser("records", help="the record of every saved or printed sheet")

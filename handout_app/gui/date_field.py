@@ -9,9 +9,10 @@ shows the refusal beside the field and keeps what was typed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from PySide6.QtCore import QDate, QEvent, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -118,7 +119,8 @@ class DateField(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.edit and event.type() == QEvent.Type.KeyPress:
-            key, modifiers = event.key(), event.modifiers()  # type: ignore[attr-defined]
+            key_event = cast(QKeyEvent, event)  # PySide hands a key press over as its QKeyEvent
+            key, modifiers = key_event.key(), key_event.modifiers()
             if key == Qt.Key.Key_F4 or (key == Qt.Key.Key_Down and modifiers & Qt.KeyboardModifier.AltModifier):
                 self.button.showMenu()
                 return True

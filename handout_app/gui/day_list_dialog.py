@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from .. import print_queue
 from ..batch import BatchOutcome, make_day, print_day, summary
-from ..day_list import Row
+from ..day_list import Problem, Row
 from ..naming import procedure_name
 from ..template_set import TemplateSet
 from . import dialogs
@@ -205,6 +205,6 @@ class DayListDialog(QDialog):
         self.make_button.setEnabled(False)
 
 
-def _problem_text(problem) -> str:  # type: ignore[no-untyped-def]
+def _problem_text(problem: Problem) -> str:
     """A problem for the table's last column: as the CLI prints it, without the row (the first column has it)."""
     return str(problem).split(", ", 1)[-1] if problem.column else str(problem).split(":", 1)[-1].strip()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
@@ -20,10 +22,11 @@ ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with the names QSettings files are stored under."""
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    # instance() is typed as the QCoreApplication base; the only one this program makes is a QApplication.
+    app = cast(QApplication, QApplication.instance() or QApplication(argv or sys.argv[:1]))
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    return app  # type: ignore[return-value]
+    return app
 
 
 NO_DISPLAY_MESSAGE = (
@@ -69,7 +72,9 @@ def launch(clinic_folder: Path | None = None) -> int:
     return app.exec()
 
 
-def _unexpected_error_hook(window: QWidget):  # type: ignore[no-untyped-def]
+def _unexpected_error_hook(
+    window: QWidget,
+) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
     """A bug in a menu command must not pass in silence, nor show a traceback: say so plainly.
 
     stderr gets where it happened (file, line, kind), not the exception's text, which could hold

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QBuffer, QEventLoop, QObject, QPointF, QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -51,6 +52,12 @@ from .form import SelectionForm
 from .print_job import CupsPrintJob, Outcome, PrintProgressDialog
 from .printing import PrintFailed, load_pdf
 from .render_client import RenderClient, RenderResult
+
+if TYPE_CHECKING:
+    from ..records.recorder import Recorder
+
+# A sheet handed out: its PDF, the request that made it and the wording set the worker used.
+_Sheet = tuple[bytes, SheetRequest, dict[str, str]]
 
 # No fixed pause before rendering: a change is sent on the next turn of the event loop, so the
 # several signals of one change make one request. A click shows its preview a render later, not a
@@ -99,7 +106,7 @@ class PreviewPane(QWidget):
         self._control_row.addStretch(1)
         self._to_top_next = False
         self.document: QPdfDocument | None = None
-        self._buffer = None
+        self._buffer: QBuffer | None = None
         self.pdf_bytes: bytes = b""
         self.set_error_buttons = QWidget()
         self.set_error_buttons.setObjectName("set-error-buttons")
@@ -214,6 +221,17 @@ class PreviewPane(QWidget):
         self.controls.hide()
 
 
+def _action(
+    text: str, parent: QObject, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | None = None
+) -> QAction:
+    """A menu action that calls `slot` when chosen (as QAction(text, parent, shortcut=..., triggered=...) does)."""
+    action = QAction(text, parent)
+    if shortcut is not None:
+        action.setShortcut(shortcut)
+    action.triggered.connect(slot)
+    return action
+
+
 class MainWindow(QMainWindow):
     """The product as nurses see it."""
 
@@ -228,18 +246,18 @@ class MainWindow(QMainWindow):
         self.client.setParent(self)
         self._current_request: str | None = None
         self._shown_request: str | None = None
-        self._shown_selection: dict | None = None
-        self._wanted_selection: dict | None = None
-        self._requested_selection: dict | None = None
+        self._shown_selection: dict[str, Any] | None = None
+        self._wanted_selection: dict[str, Any] | None = None
+        self._requested_selection: dict[str, Any] | None = None
         self._awaiting_reply = False
         self._shown_at = 0.0  # time.monotonic() when the preview on screen was made
-        self._handed_out: dict | None = None  # the selection last saved or printed (for the close question)
+        self._handed_out: dict[str, Any] | None = None  # the selection last saved or printed (for the close question)
         self._builtin_only = False  # the user's explicit choice after a clinic set error
-        self._clinic_overrides: dict = {}  # clinic settings being edited, not saved yet
+        self._clinic_overrides: dict[str, Any] = {}  # clinic settings being edited, not saved yet
         # What each render request asked for (document number included), so the sheet handed out is
         # recorded exactly as it was made; and the request and wording set behind the preview shown.
         self._sheet_requests: dict[str, SheetRequest] = {}
-        self._shown_sheet: tuple[SheetRequest, dict] | None = None
+        self._shown_sheet: tuple[SheetRequest, dict[str, str]] | None = None
         self.clinic_label = QLabel()
         self.clinic_label.setObjectName("clinic-folder")
         self.clinic_label.setAccessibleName("Active clinic folder")
@@ -294,25 +312,28 @@ class MainWindow(QMainWindow):
 
     # -- actions -------------------------------------------------------------------------------
     def _build_actions(self) -> None:
-        self.new_action = QAction("&New patient", self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_patient)
-        self.save_action = QAction("&Save PDF...", self, shortcut=QKeySequence.StandardKey.Save, triggered=self.save_pdf)
-        self.print_action = QAction("&Print...", self, shortcut=QKeySequence.StandardKey.Print, triggered=lambda: self.print_pdf())  # not the action's "checked" flag
-        self.day_list_action = QAction("&Day list...", self, shortcut=QKeySequence("Ctrl+D"), triggered=self.open_day_list)
-        self.about_action = QAction("&About", self, triggered=self.show_about)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        self.new_action = _action("&New patient", self, self.new_patient, QKeySequence.StandardKey.New)
+        self.save_action = _action("&Save PDF...", self, self.save_pdf, QKeySequence.StandardKey.Save)
+        # A lambda, so that print_pdf is not handed the action's "checked" flag.
+        self.print_action = _action("&Print...", self, lambda: self.print_pdf(), QKeySequence.StandardKey.Print)
+        self.day_list_action = _action("&Day list...", self, self.open_day_list, QKeySequence("Ctrl+D"))
+        self.about_action = _action("&About", self, self.show_about)
+        quit_action = _action("&Quit", self, self.close, QKeySequence.StandardKey.Quit)
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.new_action, self.save_action, self.print_action, self.day_list_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        self.clinic_settings_action = QAction("Clinic &settings...", self, triggered=self.edit_clinic_settings)
-        self.choose_clinic_action = QAction("&Choose clinic folder...", self, triggered=self.choose_clinic_folder)
-        self.new_clinic_action = QAction("&New clinic folder...", self, triggered=self.new_clinic_folder)
-        self.open_clinic_action = QAction("&Open clinic folder", self, triggered=self.open_clinic_folder)
-        self.reload_action = QAction("&Reload clinic folder", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.reload_clinic)
-        self.builtin_action = QAction("Use &built-in wording for now", self, checkable=True, toggled=self._set_builtin_only)
-        self.export_action = QAction("&Export clinic folder...", self, triggered=self.export_clinic)
-        self.import_action = QAction("&Import clinic folder...", self, triggered=self.import_clinic)
+        self.clinic_settings_action = _action("Clinic &settings...", self, self.edit_clinic_settings)
+        self.choose_clinic_action = _action("&Choose clinic folder...", self, self.choose_clinic_folder)
+        self.new_clinic_action = _action("&New clinic folder...", self, self.new_clinic_folder)
+        self.open_clinic_action = _action("&Open clinic folder", self, self.open_clinic_folder)
+        self.reload_action = _action("&Reload clinic folder", self, self.reload_clinic, QKeySequence("Ctrl+R"))
+        self.builtin_action = QAction("Use &built-in wording for now", self)
+        self.builtin_action.setCheckable(True)
+        self.builtin_action.toggled.connect(self._set_builtin_only)
+        self.export_action = _action("&Export clinic folder...", self, self.export_clinic)
+        self.import_action = _action("&Import clinic folder...", self, self.import_clinic)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         for action in (self.clinic_settings_action, self.choose_clinic_action, self.new_clinic_action,
                        self.open_clinic_action, self.reload_action):
@@ -321,23 +342,21 @@ class MainWindow(QMainWindow):
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.export_action)
         clinic_menu.addAction(self.import_action)
-        self.zoom_out_action = QAction("Zoom out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
-                                       triggered=lambda: self.preview.zoom(-1))
-        self.zoom_in_action = QAction("Zoom in", self, shortcuts=[QKeySequence.StandardKey.ZoomIn, QKeySequence("Ctrl+=")],
-                                      triggered=lambda: self.preview.zoom(1))
-        self.fit_width_action = QAction("Fit width", self, shortcut=QKeySequence("Ctrl+0"), triggered=lambda: self.preview.zoom(0))
-        self.previous_page_action = QAction("Previous page", self, shortcut=QKeySequence(Qt.Key.Key_PageUp),
-                                            triggered=lambda: self.preview.turn_page(-1))
-        self.next_page_action = QAction("Next page", self, shortcut=QKeySequence(Qt.Key.Key_PageDown),
-                                        triggered=lambda: self.preview.turn_page(1))
+        self.zoom_out_action = _action("Zoom out", self, lambda: self.preview.zoom(-1), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = _action("Zoom in", self, lambda: self.preview.zoom(1))
+        self.zoom_in_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
+        self.fit_width_action = _action("Fit width", self, lambda: self.preview.zoom(0), QKeySequence("Ctrl+0"))
+        self.previous_page_action = _action(
+            "Previous page", self, lambda: self.preview.turn_page(-1), QKeySequence(Qt.Key.Key_PageUp)
+        )
+        self.next_page_action = _action("Next page", self, lambda: self.preview.turn_page(1), QKeySequence(Qt.Key.Key_PageDown))
         view_menu = self.menuBar().addMenu("&Zoom")  # V is taken by Archi&val; Z is free
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_width_action,
                        self.previous_page_action, self.next_page_action):
             action.setToolTip(f"{action.text()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
             view_menu.addAction(action)
             self.preview.add_control(action)
-        self.history_action = QAction("&History and reprints...", self, shortcut=QKeySequence("Ctrl+H"),
-                                      triggered=self.open_history)
+        self.history_action = _action("&History and reprints...", self, self.open_history, QKeySequence("Ctrl+H"))
         self.menuBar().addMenu("Histor&y").addAction(self.history_action)  # H is Help's; Y is free
         self.menuBar().addMenu("&Help").addAction(self.about_action)
         self.toolbar = self.addToolBar("Main")
@@ -405,7 +424,7 @@ class MainWindow(QMainWindow):
         self._requested_selection = self._wanted_selection
         self.statusBar().showMessage("Updating the preview...")
 
-    def _send(self, selection: dict) -> str:
+    def _send(self, selection: dict[str, Any]) -> str:
         """Ask the worker for `selection` made now, with a fresh document number; returns the request id.
 
         Every preview carries its own number, so the bytes on screen are the bytes saved or printed.
@@ -420,13 +439,13 @@ class MainWindow(QMainWindow):
         self._sheet_requests = {**{k: v for k, v in list(self._sheet_requests.items())[-8:]}, request_id: sheet}
         return request_id
 
-    def _recorder(self):  # type: ignore[no-untyped-def]
+    def _recorder(self) -> Recorder:
         """The record store of the clinic in use (records/recorder.py; imported when first needed)."""
         from ..records.recorder import recorder_for, store_choice
 
         return recorder_for(store_choice(self._clinic))
 
-    def _record(self, sheet: tuple[bytes, SheetRequest, dict], kind: str, printer: str | None = None) -> str:
+    def _record(self, sheet: _Sheet, kind: str, printer: str | None = None) -> str:
         """Record the sheet handed out; a plain warning when the store could not take it (the sheet is
         saved or printed all the same). Returns the words for the status bar."""
         pdf, request, wording = sheet
@@ -487,7 +506,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message)
 
     def _suggested_path(self) -> Path:
-        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
+        folder = Path(str(QSettings().value("last_save_folder", str(Path.home()))))
         return free_name((folder if folder.is_dir() else Path.home()) / self._suggested_name())
 
     def _suggested_name(self, with_patient: bool = True) -> str:
@@ -548,11 +567,12 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _output_pdf(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:
+    def _output_pdf(self, archival: bool) -> _Sheet | None:
         """The PDF to save or print, with the request and wording it was made from: the preview's bytes,
         or made again when the archival choice differs, the preview is older than FRESH_PREVIEW_S (the
         sheet then says when it was really handed out) or another workstation claimed its number first."""
         fresh = time.monotonic() - self._shown_at < FRESH_PREVIEW_S
+        sheet: _Sheet | None
         if fresh and archival == self.form.archival.isChecked() and self._shown_sheet is not None:
             sheet = (self.preview.pdf_bytes, *self._shown_sheet)
         else:
@@ -578,24 +598,24 @@ class MainWindow(QMainWindow):
             return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary " "file, so it was not replaced.\n\nChoose another file name."
         return f"{path} cannot be used ({exc.strerror or exc}).\n\nChoose another file name."
 
-    def _render_variant(self, archival: bool) -> tuple[bytes, SheetRequest, dict] | None:
+    def _render_variant(self, archival: bool) -> _Sheet | None:
         """The previewed handout made again now (as or not as archival PDF/A), waiting for the worker."""
         assert self._wanted_selection is not None
         selection = {**self._wanted_selection, "archival": archival}
         self.statusBar().showMessage("Making the archival PDF..." if archival else "Making the PDF...")
-        result: dict[str, object] = {}
+        made: list[tuple[bytes, dict[str, str]]] = []  # the PDF and its wording set, once it comes
+        errors: list[str] = []
         loop = QEventLoop()
         request_id = self._send(selection)
 
         def finished(rendered: RenderResult) -> None:
             if rendered.request_id == request_id:
-                result["pdf"] = rendered.pdf
-                result["wording"] = dict(rendered.wording)
+                made.append((rendered.pdf, dict(rendered.wording)))
                 loop.quit()
 
         def failed(failed_id: str, message: str) -> None:
             if failed_id == request_id:
-                result["error"] = message
+                errors.append(message)
                 loop.quit()
 
         self.client.finished.connect(finished)
@@ -610,13 +630,15 @@ class MainWindow(QMainWindow):
             self.client.finished.disconnect(finished)
             self.client.failed.disconnect(failed)
             self.client.set_failed.disconnect(failed)
-        if "pdf" not in result:
+        if not made:
             # Saving and printing both come here (the sheet is made again with the time it is handed out).
+            error = errors[-1] if errors else "The PDF took too long to make."
             dialogs.show_error(self, "Could not make the handout",
-                               f"{result.get('error', 'The PDF took too long to make.')}\n\nNothing was saved or printed. "
+                               f"{error}\n\nNothing was saved or printed. "
                                "The form has not changed; try again.")
             return None
-        return result["pdf"], self._sheet_requests[request_id], result["wording"]  # type: ignore[return-value]
+        pdf, wording = made[-1]
+        return pdf, self._sheet_requests[request_id], wording
 
     def print_pdf(self, printer: QPrinter | None = None) -> None:
         """Print the previewed sheet: the PDF itself to a CUPS queue, or page pictures where there is no CUPS."""
@@ -732,7 +754,7 @@ class MainWindow(QMainWindow):
             return
         clinic = template_set.clinic
         rows = check_rows(table, template_set.catalog, clinic.default_paper, clinic.default_intent, clinic.date_order)
-        folder = Path(QSettings().value("last_save_folder", str(Path.home())))
+        folder = Path(str(QSettings().value("last_save_folder", str(Path.home()))))
         dialog = DayListDialog(path, rows, template_set, None if self._builtin_only else self._clinic_folder,
                                folder if folder.is_dir() else Path.home(), self)
         dialogs.run_dialog(dialog)
@@ -905,7 +927,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([width, max(total - width, 0)])
         dialog.move(self.splitter.mapToGlobal(self.splitter.rect().topLeft()))
 
-    def _preview_clinic_values(self, values: dict) -> None:
+    def _preview_clinic_values(self, values: dict[str, Any]) -> None:
         self._clinic_overrides = values
         self._debounce.stop()
         if self._wanted_selection is not None:
