@@ -208,12 +208,23 @@ def test_a_both_hips_diagnostic_sheet_asks_for_a_score_for_each_hip() -> None:
     assert "LEFT hip (0 to 10) RIGHT hip (0 to 10) What I did" in text
     assert "for each hip in each row" in text
     html = render_html(selection, load_catalog(), ClinicProfile(), GENERATED_AT).html
-    assert html.count("<td></td>") == 4 * 3  # four rows: two scores and what was done
+    assert html.count("<td></td>") == 3 * 3  # three rows: two scores and what was done
     es = html_text(spanish(selection))
     assert "un solo lugar" not in es and "al mismo lugar en cada cadera" in es
     assert "Cadera IZQUIERDA (de 0 a 10) Cadera DERECHA (de 0 a 10)" in es
     one_side = html_text(make_selection(side="left", medications=("anesthetic",), intent="diagnostic"))
     assert "goes into one place" in one_side and "Pain score (0 to 10) What I did" in one_side
+
+
+def test_the_pain_diary_times_do_not_overlap() -> None:
+    """"A few hours after" and "4 to 6 hours after" could be the same moment, so a patient did not know
+    which row to fill; the rows are now three distinct times, in both languages."""
+    for language, rows in (("en", ["Before the injection", "After the 20 to 30 minute rest", "A few hours after"]),
+                           ("es", ["Antes de la inyección", "Tras el descanso de 20 a 30 minutos", "Unas horas después"])):
+        selection = make_selection(medications=("anesthetic",), intent="diagnostic")
+        text = html_text(spanish(selection) if language == "es" else selection)
+        assert " ".join(rows) in text, language
+        assert "4 to 6 hours after" not in text and "De 4 a 6 horas después" not in text
 
 
 def test_spanish_names_the_side_with_its_hip_so_the_gender_agrees() -> None:
