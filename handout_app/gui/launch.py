@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
 from .main_window import MainWindow
+from .render_client import RenderClient
 
 ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
 
@@ -54,16 +55,21 @@ def launch(clinic_folder: Path | None = None) -> int:
         return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
+    # The worker starts before the content is read and the window is built, so its imports and start-up
+    # run on the other core meanwhile and the first preview comes sooner.
+    client = RenderClient()
+    client.start()
     try:
         catalog = load_catalog()
     except CatalogError as exc:
+        client.stop()
         print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
         return 1
     if clinic_folder is not None:
         QSettings().setValue("clinic_folder", str(clinic_folder.resolve()))
     remembered = QSettings().value("clinic_folder")
     folder = Path(remembered) if remembered and Path(remembered).is_dir() else None
-    window = MainWindow(catalog, clinic_folder=folder)
+    window = MainWindow(catalog, clinic_folder=folder, client=client)
     sys.excepthook = _unexpected_error_hook(window)
     window.show()
     return app.exec()

@@ -217,6 +217,10 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane()
         self.client = client or RenderClient(parent=self)
         self.client.setParent(self)
+        if not self.client.is_running:
+            # First, so the worker imports WeasyPrint on the other core while the window is built; its
+            # "ready" arrives through the event loop, after the signals below are connected.
+            self.client.start()
         self._current_request: str | None = None
         self._shown_request: str | None = None
         self._shown_selection: dict | None = None
@@ -281,7 +285,6 @@ class MainWindow(QMainWindow):
 
         self._restore_settings()
         self._update_actions()
-        self.client.start()
 
     # -- actions -------------------------------------------------------------------------------
     def _build_actions(self) -> None:

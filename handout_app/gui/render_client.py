@@ -110,6 +110,11 @@ class RenderClient(QObject):
     def is_ready(self) -> bool:
         return self._ready
 
+    @property
+    def is_running(self) -> bool:
+        """Whether a worker process has been started (it may still be loading)."""
+        return self._process is not None
+
     # -- requests --------------------------------------------------------------------------
     def request(
         self, selection: dict, clinic: str | None, generated_at: str, builtin_only: bool = False,
