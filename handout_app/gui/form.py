@@ -37,9 +37,10 @@ from ..domain import (
     Target,
     default_intent,
 )
+from ..formats import format_date
 from ..glyphs import problem as glyph_problem
 from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
-from .date_field import DateField, shown_date
+from .date_field import DateField
 
 
 _TARGET_LABELS = {
@@ -323,16 +324,16 @@ class SelectionForm(QWidget):
         if problem:
             errors["procedure-date"] = problem
         elif procedure is None:
-            errors["procedure-date"] = f"Type the procedure date, e.g. {shown_date(dt.date.today())}."
+            errors["procedure-date"] = f"Type the procedure date, e.g. {format_date(dt.date.today())}."
         elif not FIRST_YEAR <= procedure.year <= LAST_YEAR:
-            errors["procedure-date"] = f"{shown_date(procedure)} is not between {FIRST_YEAR} and {LAST_YEAR}."
+            errors["procedure-date"] = f"{format_date(procedure)} is not between {FIRST_YEAR} and {LAST_YEAR}."
         if birth is not None:
             if birth > dt.date.today():
-                errors["date-of-birth"] = f"{shown_date(birth)} is in the future."
+                errors["date-of-birth"] = f"{format_date(birth)} is in the future."
             elif birth < EARLIEST_BIRTH:
-                errors["date-of-birth"] = f"{shown_date(birth)} is before {EARLIEST_BIRTH.year}."
+                errors["date-of-birth"] = f"{format_date(birth)} is before {EARLIEST_BIRTH.year}."
             elif procedure is not None and birth > procedure and "procedure-date" not in errors:
-                errors["date-of-birth"] = f"{shown_date(birth)} is after the procedure date."
+                errors["date-of-birth"] = f"{format_date(birth)} is after the procedure date."
         return birth, procedure
 
     def _allergies(self) -> tuple[Allergy, ...]:
