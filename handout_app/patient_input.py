@@ -147,20 +147,60 @@ def parse_typed_date(text: str, day_first: bool) -> dt.date | None:
     raise InputError(f"not a date; type e.g. {example}")
 
 
+# The date rules, written once for the window, the command line, the patient file and the day list. Each
+# gives the reason only ("is in the future"): the caller puts the date before it as its reader sees dates
+# (the window '2 Apr 1956', a file 1956-04-02) and adds what to do after it.
+
+
+def birth_date_problem(value: dt.date, today: dt.date | None = None) -> str | None:
+    """Why `value` cannot be a date of birth ('is in the future', 'is before 1900'), or None."""
+    if value > (today or dt.date.today()):
+        return "is in the future"
+    if value < EARLIEST_BIRTH:
+        return f"is before {EARLIEST_BIRTH.year}"
+    return None
+
+
+def procedure_date_problem(value: dt.date) -> str | None:
+    """Why `value` cannot be a procedure date ('is not between 2000 and 2100'), or None."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return f"is not between {FIRST_YEAR} and {LAST_YEAR}"
+    return None
+
+
+def birth_after_procedure_problem(birth: dt.date | None, procedure: dt.date | None) -> str | None:
+    """'is after the procedure date' when the date of birth is later than the procedure date, else None."""
+    if birth is not None and procedure is not None and birth > procedure:
+        return "is after the procedure date"
+    return None
+
+
+def date_problems(birth: dt.date | None, procedure: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+    """Each date's problem by key ('date_of_birth', 'procedure_date'); an empty dict when both are fine.
+    The two are compared only when each is fine on its own, so one mistake is not reported twice."""
+    problems: dict[str, str] = {}
+    if procedure is not None and (problem := procedure_date_problem(procedure)):
+        problems["procedure_date"] = problem
+    if birth is not None and (problem := birth_date_problem(birth, today)):
+        problems["date_of_birth"] = problem
+    if not problems and (problem := birth_after_procedure_problem(birth, procedure)):
+        problems["date_of_birth"] = problem
+    return problems
+
+
 def check_birth_date(value: dt.date, today: dt.date | None = None) -> dt.date:
     """A date of birth from 1900 up to today; InputError otherwise."""
-    today = today or dt.date.today()
-    if value > today:
-        raise InputError(f"{value.isoformat()} is in the future; check the date of birth")
-    if value < EARLIEST_BIRTH:
-        raise InputError(f"{value.isoformat()} is before 1900; check the date of birth")
+    problem = birth_date_problem(value, today)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the date of birth")
     return value
 
 
 def check_procedure_date(value: dt.date) -> dt.date:
     """A procedure date in FIRST_YEAR..LAST_YEAR; InputError otherwise."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InputError(f"{value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}; check the procedure date")
+    problem = procedure_date_problem(value)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the procedure date")
     return value
 
 

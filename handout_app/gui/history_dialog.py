@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..formats import format_date
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, printable_text
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, birth_date_problem, printable_text
 from ..records.listing import as_csv, editions_text, local_time, output_text, procedure_text
 from ..records.store import StoreUnavailable
 from ..records_cli import utc_bounds
@@ -186,7 +186,7 @@ class ReprintDetailsDialog(QDialog):
         if problem:
             self.date_of_birth.edit.setFocus()
             return self._refuse(f"Date of birth: {problem}")
-        if birth is not None and not EARLIEST_BIRTH <= birth <= dt.date.today():
+        if birth is not None and birth_date_problem(birth):  # the form's rule; this message names both limits
             self.date_of_birth.edit.setFocus()
             return self._refuse(f"Date of birth: {format_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
         self.problem.clear()
