@@ -16,6 +16,7 @@ import unicodedata
 from typing import BinaryIO
 
 from . import glyphs
+from .toml_lines import error_line, key_line
 
 TEXT_LIMITS = {"name": 200, "mrn": 60, "clinician": 200, "allergy": 120}
 MAX_ALLERGIES = 20
@@ -272,13 +273,6 @@ def _read_bytes(spec: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
             raise PatientFileError(label, f"cannot be read ({exc.strerror}); check the file") from None
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The line where `key` is set (key = ..., "key" = ..., key.sub = ..., or [key])."""
-    pattern = rf"^[ \t]*(?:\[+[ \t]*)?([\"']?){re.escape(key)}\1[ \t]*[=.\]]"
-    match = re.search(pattern, text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
     if len(data) > MAX_FILE_BYTES:
         raise PatientFileError(source, f"is larger than {MAX_FILE_BYTES // 1024} KB; a patient file holds a few lines")
@@ -294,7 +288,7 @@ def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = str(exc)[: found.start()].strip() if found else str(exc)
         raise PatientFileError(source, f"is not valid TOML ({reason}); check quotes, '=' signs and brackets",
-                               int(found.group(1)) if found else None) from None
+                               error_line(exc)) from None
     except RecursionError:
         raise PatientFileError(source, "has brackets nested too deeply; a patient file needs at most one list") from None
     except ValueError:  # Python refuses to read an integer of thousands of digits
@@ -331,7 +325,7 @@ def read_patient_file(spec: str, stdin: BinaryIO | None = None) -> tuple[str, di
     text, table = _parse_toml(source, data)
     values: dict[str, object] = {}
     for key, value in table.items():
-        line = _line_of(text, key)
+        line = key_line(text, key)
         if key not in FILE_KEYS:
             raise PatientFileError(source, f"unknown key '{shown(key)}'; allowed: {', '.join(FILE_KEYS)}", line)
         if key in ("date_of_birth", "procedure_date"):
@@ -348,5 +342,5 @@ def read_patient_file(spec: str, stdin: BinaryIO | None = None) -> tuple[str, di
         else:
             values[key] = _file_text(source, key, value, line, TEXT_LIMITS[key])
     if "name" in values and not values["name"]:
-        raise PatientFileError(source, "'name' is empty; give the patient's full name", _line_of(text, "name"))
+        raise PatientFileError(source, "'name' is empty; give the patient's full name", key_line(text, "name"))
     return source, values
