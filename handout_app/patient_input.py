@@ -1,8 +1,9 @@
-"""Patient details typed outside the window: checks for text, dates and times, and the patient file.
+"""Patient details as typed: checks for text, dates and times, and the patient file.
 
-The command line and the patient file (TOML, so details need not appear in `ps`) share these checks,
-so a value is refused the same way whichever way it came. Messages never name the option or the file;
-the caller adds that. Nothing here echoes a control or invisible character back to the terminal.
+The command line, the patient file (TOML, so details need not appear in `ps`) and the day list share
+these checks, and the window shares the date rules and the reading of typed dates, so a value is
+refused the same way whichever way it came. Messages never name the option or the file; the caller
+adds that. Nothing here echoes a control or invisible character back to the terminal.
 """
 
 from __future__ import annotations
