@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from . import resources
 from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts
 from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Side, Target
+from .toml_lines import error_line, item_line
 
 # The handout's sections, in print order.
 SECTIONS: tuple[str, ...] = (
@@ -153,12 +154,6 @@ class SelectionRefused(ValueError):
         super().__init__(" ".join(f.message for f in findings))
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    """The 1-based line where `needle` first appears, so errors can point at it."""
-    index = text.find(needle)
-    return None if index < 0 else text.count("\n", 0, index) + 1
-
-
 MAX_CONTENT_FILE_BYTES = 2 * 1024 * 1024
 MAX_WORDING_CHARS = 4_000
 
@@ -181,16 +176,15 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
     except RecursionError:
         raise CatalogError(path, "nests brackets or tables too deeply to read; content files are flat lists of items.") from None
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
         raise CatalogError(
             path,
             f"is not valid TOML ({exc}). Check quotes, brackets and '=' signs on that line.",
-            line=int(match.group(1)) if match else None,
+            line=error_line(exc),
         ) from exc
 
 
 def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, required: bool) -> dict[str, str]:
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     if value is None:
         if required:
             raise CatalogError(path, f"'{key}' is missing; add {key}.en = \"...\".", line=line, item_id=item_id)
@@ -212,7 +206,7 @@ def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, re
 
 def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[str, Any]:
     """Validate a `when` table against the condition vocabulary; return it unchanged if valid."""
-    line = _line_of(text, f'id = "{owner_id}"')
+    line = item_line(text, owner_id)
     if not isinstance(when, dict):
         raise CatalogError(path, "'when' must be a table of conditions.", line=line, item_id=owner_id)
     for key, value in when.items():
@@ -237,7 +231,7 @@ def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[st
 
 
 def _check_facts(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> tuple[str, ...]:
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CatalogError(path, "'facts' must be a list of fact ids from claims.toml, e.g. facts = [\"infection-rate\"].",
                            line=line, item_id=item_id)
@@ -251,7 +245,7 @@ def _check_facts(path: Path, text: str, item_id: str, value: Any, ledger: Ledger
 def _check_frequency(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> str:
     if value == "":
         return ""
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     fact = ledger.facts.get(value) if isinstance(value, str) else None
     if fact is None or not fact.rate_in:
         raise CatalogError(path, f"frequency '{value}' must name a fact with a rate (rate = {{ fewer-than = N }}) "
@@ -271,7 +265,7 @@ def _parse_items(
         item_id = raw.get("id")
         if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
             raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
-        line = _line_of(text, f'id = "{item_id}"')
+        line = item_line(text, item_id)
         extra = set(raw) - allowed
         if extra:
             hint = _LIKELIHOOD_HINT if "likelihood" in extra else ""
@@ -301,13 +295,13 @@ def _parse_items(
 def _enabled(path: Path, text: str, raw: dict[str, Any]) -> bool:
     value = raw.get("enabled", True)
     if not isinstance(value, bool):
-        raise CatalogError(path, "'enabled' must be true or false (no quotes).", line=_line_of(text, f'id = "{raw.get("id")}"'), item_id=str(raw.get("id")))
+        raise CatalogError(path, "'enabled' must be true or false (no quotes).", line=item_line(text, raw.get("id")), item_id=str(raw.get("id")))
     return value
 
 
 def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str, ledger: Ledger) -> ContentItem:
     item_id = base.id
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     extra = set(raw) - _OVERRIDE_KEYS
     if extra:
         hint = " To move an item, switch it off (enabled = false) and add a new one." if "section" in extra else ""
@@ -361,7 +355,7 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
             if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
                 raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
             if item_id in added_by:
-                raise CatalogError(path, f"id is also used in {added_by[item_id]}; ids must be unique.", line=_line_of(text, f'id = "{item_id}"'), item_id=item_id)
+                raise CatalogError(path, f"id is also used in {added_by[item_id]}; ids must be unique.", line=item_line(text, item_id), item_id=item_id)
             added_by[item_id] = source
             enabled = _enabled(path, text, raw)
             fields_given = {k: v for k, v in raw.items() if k != "enabled"}
@@ -392,7 +386,7 @@ def _place(path: Path, text: str, raw: dict[str, Any], item: ContentItem, items:
     keys = [k for k in _PLACEMENT_KEYS if k in raw]
     if not keys:
         return item
-    line = _line_of(text, f'id = "{item.id}"')
+    line = item_line(text, item.id)
     if len(keys) > 1 or "order" in raw:
         raise CatalogError(path, "use only one of 'after', 'before' or 'order'.", line=line, item_id=item.id)
     key, other_id = keys[0], raw[keys[0]]
@@ -417,7 +411,7 @@ def _parse_rules(path: Path, data: dict[str, Any], text: str) -> list[Rule]:
         rule_id = raw.get("id")
         if not isinstance(rule_id, str) or not _ID_PATTERN.match(rule_id):
             raise CatalogError(path, f"rule number {position + 1} needs an id of lowercase letters, digits and dashes.")
-        line = _line_of(text, f'id = "{rule_id}"')
+        line = item_line(text, rule_id)
         extra = set(raw) - _RULE_KEYS
         if extra:
             raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_RULE_KEYS)}.", line=line, item_id=rule_id)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from .toml_lines import error_line, item_line, key_line
+
 # The scale the sheet states how often a risk happens on (CIOMS III, as used in EU package leaflets):
 # (the band's key, fewest cases per N treated that still falls in the band). Declared once here.
 FREQUENCY_BANDS: tuple[tuple[str, int], ...] = (
@@ -115,15 +117,10 @@ class LedgerError(ValueError):
         super().__init__(f"{path}{f', line {line}' if line else ''}: {message}")
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return None if index < 0 else text.count("\n", 0, index) + 1
-
-
 def _text(path: Path, text: str, entry: dict[str, Any], key: str, entry_id: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise LedgerError(path, f"'{entry_id}' needs {key} = \"...\".", _line_of(text, f'id = "{entry_id}"'))
+        raise LedgerError(path, f"'{entry_id}' needs {key} = \"...\".", item_line(text, entry_id))
     return " ".join(value.split())
 
 
@@ -140,8 +137,7 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
     except UnicodeDecodeError:
         raise LedgerError(path, "is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise LedgerError(path, f"is not valid TOML ({exc}).", int(match.group(1)) if match else None) from None
+        raise LedgerError(path, f"is not valid TOML ({exc}).", error_line(exc)) from None
     except RecursionError:
         raise LedgerError(path, "nests brackets too deeply to read; a claims file is flat lists of sources and facts.") from None
     unknown = set(data) - {"source", "fact", "labels"}
@@ -161,12 +157,12 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
         if not isinstance(source_id, str) or not source_id:
             raise LedgerError(path, "every [[source]] needs an id.")
         if source_id in sources:
-            raise LedgerError(path, f"source '{source_id}' is declared twice.", _line_of(text, f'id = "{source_id}"'))
+            raise LedgerError(path, f"source '{source_id}' is declared twice.", item_line(text, source_id))
         sources[source_id] = Source(source_id, _text(path, text, entry, "title", source_id),
                                     _text(path, text, entry, "citation", source_id), str(path))
     for entry in data.get("fact", []):
         fact_id = entry.get("id")
-        line = _line_of(text, f'id = "{fact_id}"')
+        line = item_line(text, fact_id)
         if not isinstance(fact_id, str) or not fact_id:
             raise LedgerError(path, "every [[fact]] needs an id.")
         if fact_id in facts:
@@ -185,13 +181,13 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
         facts[fact_id] = Fact(fact_id, source, _text(path, text, entry, "says", fact_id), rate_in, bound, str(path))
     for key, cited in data.get("labels", {}).items():
         if not isinstance(cited, list) or not all(isinstance(c, str) for c in cited):
-            raise LedgerError(path, f"[labels] {key} must be a list of fact ids.", _line_of(text, key))
+            raise LedgerError(path, f"[labels] {key} must be a list of fact ids.", key_line(text, key, "labels"))
         labels[key] = tuple(cited)
     ledger = Ledger(sources, facts, labels)
     for key, cited in labels.items():
         for fact_id in cited:
             if fact_id not in facts:
-                raise LedgerError(path, f"[labels] {key} cites '{fact_id}', which no [[fact]] declares.", _line_of(text, key))
+                raise LedgerError(path, f"[labels] {key} cites '{fact_id}', which no [[fact]] declares.", key_line(text, key, "labels"))
     return ledger
 
 

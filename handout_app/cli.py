@@ -38,6 +38,7 @@ from .patient_input import (
     TEXT_LIMITS,
     InputError,
     PatientFileError,
+    birth_after_procedure_problem,
     check_birth_date,
     check_path_text,
     check_procedure_date,
@@ -189,8 +190,9 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
                      "(or name = \"...\" in the --patient-file); give the patient's full name")
     if args.allergy and len(args.allergy) > MAX_ALLERGIES:
         parser.error(f"argument --allergy: given more than {MAX_ALLERGIES} times; give the allergies that matter")
-    if args.date_of_birth and args.procedure_date and args.date_of_birth > args.procedure_date:
-        parser.error(f"argument --date-of-birth: {args.date_of_birth.isoformat()} is after the procedure date "
+    order_problem = birth_after_procedure_problem(args.date_of_birth, args.procedure_date)
+    if order_problem:
+        parser.error(f"argument --date-of-birth: {args.date_of_birth.isoformat()} {order_problem} "
                      f"{args.procedure_date.isoformat()}; check both dates")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from .catalog import LANGUAGES
 from .logo import LogoError, check_logo
+from .toml_lines import error_line, key_line
 
 
 class ClinicError(ValueError):
@@ -132,20 +133,9 @@ _EMAIL = re.compile(r"[^@\s\"<>?&]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _WEBSITE = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/[^\s\"<>]*)?")
 
 
-def _line_of(text: str, key: str, table: str = "clinic") -> int | None:
-    """The line `key = ...` (or `key.en = ...`) is on, looked for in the [table] section first."""
-    start = 0
-    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, flags=re.MULTILINE)
-    if header:
-        start = header.end()
-    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*[=.]", flags=re.MULTILINE)
-    match = pattern.search(text, start)
-    if match and header:
-        next_table = re.compile(r"^[ \t]*\[", flags=re.MULTILINE).search(text, header.end())
-        if next_table and next_table.start() < match.start():
-            match = None
-    match = match or (pattern.search(text) if table == "clinic" else None)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _line_of(text: str, key: str) -> int | None:
+    """The line of the [clinic] field `key` (`key = ...`, `key.en = ...`)."""
+    return key_line(text, key, "clinic")
 
 
 def _shown(text: str) -> str:
@@ -224,10 +214,8 @@ def _split_localized(key: str, texts: Mapping[str, str]) -> tuple[str, list[tupl
 def _parse_approval(data: Any, text: str, path: Path) -> Approval:
     """The [approval] table's sign-off; ClinicError naming the file, line and field for anything wrong."""
     def line(key: str | None = None) -> int | None:
-        # The field's line, else the [approval] header's, else an `approval = {...}` or `approval.name` line.
-        header = re.search(r"^[ \t]*\[[ \t]*approval[ \t]*\]", text, flags=re.MULTILINE)
-        return ((_line_of(text, key, "approval") if key else None)
-                or (text.count("\n", 0, header.start()) + 1 if header else _line_of(text, "approval", "")))
+        # The field's line, else the [approval] header's or an `approval = {...}` or `approval.name` line.
+        return (key_line(text, key, "approval") if key else None) or key_line(text, "approval")
 
     example = ("[approval] then name = \"Dr A. Lee\", role = \"Clinical lead\", date = 2026-11-01 and "
                "content_hash = \"sha256:...\" (the wording hash check-templates prints)")
@@ -350,10 +338,7 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise ClinicError(
-            path, f"is not valid TOML ({exc}). Check quotes and '=' signs.", int(match.group(1)) if match else None
-        ) from exc
+        raise ClinicError(path, f"is not valid TOML ({exc}). Check quotes and '=' signs.", error_line(exc)) from exc
     except RecursionError:
         raise ClinicError(path, "has brackets nested too deeply to read. clinic.toml needs only lines like name = \"...\".") from None
     table = data.get("clinic")

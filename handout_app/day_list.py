@@ -22,7 +22,8 @@ from .domain import (
     default_intent,
 )
 from .patient_input import (
-    MAX_ALLERGIES, TEXT_LIMITS, InputError, check_birth_date, check_procedure_date, parse_typed_date, printable_text, shown,
+    MAX_ALLERGIES, TEXT_LIMITS, InputError, birth_after_procedure_problem, check_birth_date, check_procedure_date,
+    parse_typed_date, printable_text, shown,
 )
 
 COLUMNS: tuple[str, ...] = (
@@ -286,8 +287,9 @@ def _check_row(row: Row, catalog: Catalog, default_paper: str, clinic_intent: st
         procedure_date=_date(row, "procedure_date", check_procedure_date, date_order),
         clinician=_text(row, "clinician", TEXT_LIMITS["clinician"], "the clinician's name"),
     )
-    if details.date_of_birth and details.procedure_date and details.date_of_birth > details.procedure_date:
-        row.problems.append(Problem(row.number, "date_of_birth", row.values["date_of_birth"], "is after the procedure date; check both dates"))
+    order_problem = birth_after_procedure_problem(details.date_of_birth, details.procedure_date)
+    if order_problem:
+        row.problems.append(Problem(row.number, "date_of_birth", row.values["date_of_birth"], f"{order_problem}; check both dates"))
     factors = PatientFactors(
         diabetes=_yes_no(row, "diabetes"), blood_thinners=_yes_no(row, "blood_thinners"),
         may_be_pregnant=_yes_no(row, "may_be_pregnant"), allergies=tuple(dict.fromkeys(allergies)),

@@ -7,20 +7,15 @@ import re
 from typing import Any
 
 from .domain import Medication, Selection
+from .formats import format_list
 
 # The order medicines are named in: the main medicine first, the numbing medicine last.
 _MEDICATION_ORDER = (Medication.CORTICOSTEROID, Medication.HYALURONIC_ACID, Medication.PRP, Medication.ANESTHETIC)
 
 
-def join_words(words: list[str], labels: dict[str, Any]) -> str:
-    """'a', 'a and b', 'a, b and c' in the handout's language."""
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {labels['and']} {words[-1]}"
-
-
-def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
-    """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic'."""
+def procedure_name(selection: Selection, labels: dict[str, Any], language: str) -> str:
+    """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic';
+    `labels` are the catalog's labels for `language`."""
     guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
     medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
     # The pattern is a label because languages order the parts differently.
@@ -28,15 +23,8 @@ def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
         side=labels["procedure_sides"][selection.side.value],
         target=labels["targets"][selection.target.value],
         guidance=labels["guidance"][guidance_key],
-        medicines=join_words(medicines, labels),
+        medicines=format_list(medicines, language),
     )
-
-
-def format_date(value: dt.date | None, labels: dict[str, Any]) -> str:
-    """An unambiguous date such as '21 Nov 2026', whatever the locale; '' for no date."""
-    if value is None:
-        return ""
-    return f"{value.day} {labels['months'][value.month - 1]} {value.year}"
 
 
 def suggested_file_name(

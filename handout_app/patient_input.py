@@ -1,8 +1,9 @@
-"""Patient details typed outside the window: checks for text, dates and times, and the patient file.
+"""Patient details as typed: checks for text, dates and times, and the patient file.
 
-The command line and the patient file (TOML, so details need not appear in `ps`) share these checks,
-so a value is refused the same way whichever way it came. Messages never name the option or the file;
-the caller adds that. Nothing here echoes a control or invisible character back to the terminal.
+The command line, the patient file (TOML, so details need not appear in `ps`) and the day list share
+these checks, and the window shares the date rules and the reading of typed dates, so a value is
+refused the same way whichever way it came. Messages never name the option or the file; the caller
+adds that. Nothing here echoes a control or invisible character back to the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from typing import BinaryIO
 
 from . import glyphs
+from .toml_lines import error_line, key_line
 
 TEXT_LIMITS = {"name": 200, "mrn": 60, "clinician": 200, "allergy": 120}
 MAX_ALLERGIES = 20
@@ -147,20 +149,60 @@ def parse_typed_date(text: str, day_first: bool) -> dt.date | None:
     raise InputError(f"not a date; type e.g. {example}")
 
 
+# The date rules, written once for the window, the command line, the patient file and the day list. Each
+# gives the reason only ("is in the future"): the caller puts the date before it as its reader sees dates
+# (the window '2 Apr 1956', a file 1956-04-02) and adds what to do after it.
+
+
+def birth_date_problem(value: dt.date, today: dt.date | None = None) -> str | None:
+    """Why `value` cannot be a date of birth ('is in the future', 'is before 1900'), or None."""
+    if value > (today or dt.date.today()):
+        return "is in the future"
+    if value < EARLIEST_BIRTH:
+        return f"is before {EARLIEST_BIRTH.year}"
+    return None
+
+
+def procedure_date_problem(value: dt.date) -> str | None:
+    """Why `value` cannot be a procedure date ('is not between 2000 and 2100'), or None."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return f"is not between {FIRST_YEAR} and {LAST_YEAR}"
+    return None
+
+
+def birth_after_procedure_problem(birth: dt.date | None, procedure: dt.date | None) -> str | None:
+    """'is after the procedure date' when the date of birth is later than the procedure date, else None."""
+    if birth is not None and procedure is not None and birth > procedure:
+        return "is after the procedure date"
+    return None
+
+
+def date_problems(birth: dt.date | None, procedure: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+    """Each date's problem by key ('date_of_birth', 'procedure_date'); an empty dict when both are fine.
+    The two are compared only when each is fine on its own, so one mistake is not reported twice."""
+    problems: dict[str, str] = {}
+    if procedure is not None and (problem := procedure_date_problem(procedure)):
+        problems["procedure_date"] = problem
+    if birth is not None and (problem := birth_date_problem(birth, today)):
+        problems["date_of_birth"] = problem
+    if not problems and (problem := birth_after_procedure_problem(birth, procedure)):
+        problems["date_of_birth"] = problem
+    return problems
+
+
 def check_birth_date(value: dt.date, today: dt.date | None = None) -> dt.date:
     """A date of birth from 1900 up to today; InputError otherwise."""
-    today = today or dt.date.today()
-    if value > today:
-        raise InputError(f"{value.isoformat()} is in the future; check the date of birth")
-    if value < EARLIEST_BIRTH:
-        raise InputError(f"{value.isoformat()} is before 1900; check the date of birth")
+    problem = birth_date_problem(value, today)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the date of birth")
     return value
 
 
 def check_procedure_date(value: dt.date) -> dt.date:
     """A procedure date in FIRST_YEAR..LAST_YEAR; InputError otherwise."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InputError(f"{value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}; check the procedure date")
+    problem = procedure_date_problem(value)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the procedure date")
     return value
 
 
@@ -232,13 +274,6 @@ def _read_bytes(spec: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
             raise PatientFileError(label, f"cannot be read ({exc.strerror}); check the file") from None
 
 
-def _line_of(text: str, key: str) -> int | None:
-    """The line where `key` is set (key = ..., "key" = ..., key.sub = ..., or [key])."""
-    pattern = rf"^[ \t]*(?:\[+[ \t]*)?([\"']?){re.escape(key)}\1[ \t]*[=.\]]"
-    match = re.search(pattern, text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
     if len(data) > MAX_FILE_BYTES:
         raise PatientFileError(source, f"is larger than {MAX_FILE_BYTES // 1024} KB; a patient file holds a few lines")
@@ -254,7 +289,7 @@ def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = str(exc)[: found.start()].strip() if found else str(exc)
         raise PatientFileError(source, f"is not valid TOML ({reason}); check quotes, '=' signs and brackets",
-                               int(found.group(1)) if found else None) from None
+                               error_line(exc)) from None
     except RecursionError:
         raise PatientFileError(source, "has brackets nested too deeply; a patient file needs at most one list") from None
     except ValueError:  # Python refuses to read an integer of thousands of digits
@@ -291,7 +326,7 @@ def read_patient_file(spec: str, stdin: BinaryIO | None = None) -> tuple[str, di
     text, table = _parse_toml(source, data)
     values: dict[str, object] = {}
     for key, value in table.items():
-        line = _line_of(text, key)
+        line = key_line(text, key)
         if key not in FILE_KEYS:
             raise PatientFileError(source, f"unknown key '{shown(key)}'; allowed: {', '.join(FILE_KEYS)}", line)
         if key in ("date_of_birth", "procedure_date"):
@@ -308,5 +343,5 @@ def read_patient_file(spec: str, stdin: BinaryIO | None = None) -> tuple[str, di
         else:
             values[key] = _file_text(source, key, value, line, TEXT_LIMITS[key])
     if "name" in values and not values["name"]:
-        raise PatientFileError(source, "'name' is empty; give the patient's full name", _line_of(text, "name"))
+        raise PatientFileError(source, "'name' is empty; give the patient's full name", key_line(text, "name"))
     return source, values

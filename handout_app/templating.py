@@ -28,7 +28,8 @@ from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
 from .claims import frequency_band
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
-from .naming import format_date, procedure_name
+from .formats import format_count, format_date
+from .naming import procedure_name
 from .pdf import SheetFacts, css_quoted, heading_key
 
 MAIN_TEMPLATE = "handout.html.j2"
@@ -182,11 +183,6 @@ def _render_item(
     }
 
 
-def format_count(number: int, labels: dict[str, Any]) -> str:
-    """A whole number with the language's thousands separator: 15,000 in English, 15 000 in Spanish."""
-    return f"{number:,}".replace(",", labels["thousands_separator"])
-
-
 def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[str, str] | None:
     """How often a risk happens, on the sheet's one scale, with the figure beside the word; None when
     the item cites no fact with a rate (then the sheet prints no frequency at all)."""
@@ -195,7 +191,7 @@ def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[s
     labels = catalog.labels_for(language)
     fact = catalog.ledger.facts[item.frequency]
     band = frequency_band(fact)
-    rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, labels))
+    rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, language))
     word, band_range = labels["frequency_bands"][band], labels["frequency_ranges"][band]
     return {"band": band, "word": word, "range": band_range, "rate": rate,
             "line": labels["frequency_line"].format(rate=rate, word=word, range=band_range)}
@@ -251,7 +247,7 @@ def build_context(
         generated_at = generated_at.astimezone()
     labels = catalog.labels_for(selection.language)
     content = select(catalog, selection)
-    procedure = procedure_name(selection, labels)
+    procedure = procedure_name(selection, labels, selection.language)
     clinic_fields = clinic_data(clinic, selection.language)
     # Wording sees plain immutable data only (template_data.py), like the page templates.
     item_context = freeze({
@@ -289,9 +285,9 @@ def build_context(
         "clinic": clinic_fields,
         "patient": {
             "name": patient.name.strip(),
-            "date_of_birth": format_date(patient.date_of_birth, labels),
+            "date_of_birth": format_date(patient.date_of_birth, selection.language),
             "mrn": patient.mrn.strip(),
-            "procedure_date": format_date(patient.procedure_date, labels),
+            "procedure_date": format_date(patient.procedure_date, selection.language),
             "clinician": patient.clinician.strip(),
         },
         "allergies": _allergy_words(selection, labels),
@@ -300,11 +296,11 @@ def build_context(
         "content_version": catalog.version,
         "template_trace": template_trace or f"{labels['builtin_wording']} {catalog.version}",
         # Who signed the wording off, for the footer; None unless the set's approval still matches.
-        "approval": {"name": approval.name, "role": approval.role, "date": format_date(approval.date, labels)} if approval else None,
+        "approval": {"name": approval.name, "role": approval.role, "date": format_date(approval.date, selection.language)} if approval else None,
         "stylesheets": stylesheets or ((resources.templates_dir() / "handout.css").as_uri(),),
         "logo_uri": clinic.logo_path.resolve().as_uri() if clinic.logo_path else "",
         "app_version": __version__,
-        "generated": f"{format_date(generated_at.date(), labels)} {generated_at:%H:%M}",
+        "generated": f"{format_date(generated_at.date(), selection.language)} {generated_at:%H:%M}",
         "generated_iso": generated_at.isoformat(timespec="seconds"),
         "font_regular": (font_dir / "AtkinsonHyperlegible-Regular.ttf").as_uri(),
         "font_bold": (font_dir / "AtkinsonHyperlegible-Bold.ttf").as_uri(),

@@ -132,6 +132,11 @@ def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
         ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.colour = ["red"]\n', "unknown condition 'colour'", 4),
         ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "unclosed\n', "not valid TOML", 6),
         ('[[item]]\nid = "risk-infection"\nsection = "risks"\ntext.en = "Hi"\n', "ids must be unique", None),
+        # The id however it is quoted or spaced: the line is found all the same (toml_lines.item_line).
+        ("[[item]]\n'id' = 'x-1'\nsection = \"nowhere\"\ntext.en = \"Hi\"\n", "section 'nowhere' is unknown", 4),
+        ('[[item]]\n  "id"="x-1"   # the new one\nsection = "nowhere"\ntext.en = "Hi"\n', "section 'nowhere' is unknown", 4),
+        ('[[item]]\nid = "x-10"\nsection = "risks"\ntext.en = "Hi"\n[[item]]\nid = "x-1"\nsection = "nowhere"\ntext.en = "Hi"\n',
+         "section 'nowhere' is unknown", 8),
     ],
 )
 def test_content_errors_name_the_file_line_and_item(tmp_path: Path, broken: str, expected: str, line: int | None) -> None:

@@ -67,8 +67,9 @@ def test_an_outline_heading_in_another_alphabet_is_refused(clinic: Path) -> None
 
 
 def test_the_outline_is_the_sheets_own_headings_once_each_in_order(clinic: Path) -> None:
-    # Headings a template adds (here: month names spelling the record number) never reach the outline.
-    header(clinic, "{% for c in patient.mrn %}<h6>{{ labels.months[loop.index % 12] }}</h6><h2>{{ labels.risks }}</h2>{% endfor %}")
+    # Headings a template adds (here: label phrases, one per letter of the record number) never reach the outline.
+    header(clinic, "{% for c in patient.mrn %}<h6>{{ labels.other_side_phrases.left[loop.index % 3] }}</h6>"
+                   "<h2>{{ labels.risks }}</h2>{% endfor %}")
     reader = PdfReader(io.BytesIO(render(clinic)))
 
     def walk(items: list) -> list[str]:  # type: ignore[type-arg]

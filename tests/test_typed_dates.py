@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from handout_app.clinic import ClinicError, load_clinic
-from handout_app.patient_input import InputError, parse_typed_date
+from handout_app.patient_input import (
+    InputError, check_birth_date, check_procedure_date, date_problems, parse_typed_date,
+)
 
 APRIL_2 = dt.date(1956, 4, 2)
 
@@ -57,3 +59,30 @@ def test_clinic_toml_date_order(tmp_path) -> None:
     with pytest.raises(ClinicError) as refused:
         load_clinic(tmp_path)
     assert "line 4" in str(refused.value) and "day-month-year" in str(refused.value)
+
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(("birth", "procedure", "problems"), [
+    (APRIL_2, TODAY, {}),
+    (None, None, {}),
+    (dt.date(2027, 1, 1), TODAY, {"date_of_birth": "is in the future"}),
+    (dt.date(1899, 12, 31), TODAY, {"date_of_birth": "is before 1900"}),
+    (dt.date(2026, 11, 22), dt.date(2026, 11, 21), {"date_of_birth": "is in the future"}),
+    (dt.date(2020, 6, 2), dt.date(2020, 5, 1), {"date_of_birth": "is after the procedure date"}),
+    (APRIL_2, dt.date(1999, 1, 1), {"procedure_date": "is not between 2000 and 2100"}),
+    # Compared only when each date is fine on its own: one mistake is not reported twice.
+    (dt.date(2026, 1, 1), dt.date(2101, 1, 1), {"procedure_date": "is not between 2000 and 2100"}),
+])
+def test_the_date_rules_are_written_once(birth: dt.date | None, procedure: dt.date | None, problems: dict[str, str]) -> None:
+    assert date_problems(birth, procedure, today=TODAY) == problems
+
+
+def test_the_command_line_wording_of_the_date_rules() -> None:
+    with pytest.raises(InputError, match="^2990-01-01 is in the future; check the date of birth$"):
+        check_birth_date(dt.date(2990, 1, 1))
+    with pytest.raises(InputError, match="^1899-12-31 is before 1900; check the date of birth$"):
+        check_birth_date(dt.date(1899, 12, 31))
+    with pytest.raises(InputError, match="^1999-01-01 is not between 2000 and 2100; check the procedure date$"):
+        check_procedure_date(dt.date(1999, 1, 1))

@@ -3,7 +3,8 @@
 A plain text field, not a QDateEdit: a QDateEdit dropped "2 Apr 1956" without a word, trapped Tab in an
 empty field and opened its calendar at January 1900 (issue 11). The text is read by
 `patient_input.parse_typed_date`, so what is accepted and what each refusal says is written once; the form
-shows the refusal beside the field and keeps what was typed.
+shows the refusal beside the field and keeps what was typed. A date is shown as `formats.format_date` prints
+it on the sheet, '2 Apr 1956'.
 """
 
 from __future__ import annotations
@@ -14,14 +15,8 @@ from PySide6.QtCore import QDate, QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
+from ..formats import format_date
 from ..patient_input import InputError, parse_typed_date
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def shown_date(value: dt.date) -> str:
-    """'2 Apr 1956': the one form that cannot be read in two orders."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 class MonthCalendar(QCalendarWidget):
@@ -139,7 +134,7 @@ class DateField(QWidget):
         """Show a date in the unambiguous form; None empties the field."""
         if isinstance(value, QDate):
             value = dt.date(value.year(), value.month(), value.day())
-        self.edit.setText(shown_date(value) if value is not None else "")
+        self.edit.setText(format_date(value) if value is not None else "")
 
     def value(self) -> tuple[dt.date | None, str]:
         """(the date or None when empty, "") or (None, what is wrong and how to type it)."""
@@ -151,8 +146,8 @@ class DateField(QWidget):
     def _tidy(self) -> None:
         """Once the nurse leaves a date she typed, show it as '2 Apr 1956', so she sees how it was read."""
         date, problem = self.value()
-        if date is not None and not problem and self.edit.text() != shown_date(date):
-            self.edit.setText(shown_date(date))
+        if date is not None and not problem and self.edit.text() != format_date(date):
+            self.edit.setText(format_date(date))
 
     def _prepare_calendar(self) -> None:
         today = dt.date.today()

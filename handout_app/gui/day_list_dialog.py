@@ -66,7 +66,7 @@ class DayListDialog(QDialog):
         for index, row in enumerate(rows):
             selection = row.selection
             # The procedure as the sheet will name it (side in capitals, guidance, contrast, medicines).
-            procedure = procedure_name(selection, labels) if selection is not None else ""
+            procedure = procedure_name(selection, labels, "en") if selection is not None else ""
             edition = ", ".join([selection.language, selection.paper.value]
                                 + ["large print"] * selection.large_print + ["consent copy"] * selection.consent_copy) if selection else ""
             cells = (str(row.number), row.values.get("name", ""), procedure,

@@ -37,9 +37,10 @@ from ..domain import (
     Target,
     default_intent,
 )
+from ..formats import format_date
 from ..glyphs import problem as glyph_problem
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
-from .date_field import DateField, shown_date
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR, date_problems
+from .date_field import DateField
 
 
 _TARGET_LABELS = {
@@ -323,16 +324,11 @@ class SelectionForm(QWidget):
         if problem:
             errors["procedure-date"] = problem
         elif procedure is None:
-            errors["procedure-date"] = f"Type the procedure date, e.g. {shown_date(dt.date.today())}."
-        elif not FIRST_YEAR <= procedure.year <= LAST_YEAR:
-            errors["procedure-date"] = f"{shown_date(procedure)} is not between {FIRST_YEAR} and {LAST_YEAR}."
-        if birth is not None:
-            if birth > dt.date.today():
-                errors["date-of-birth"] = f"{shown_date(birth)} is in the future."
-            elif birth < EARLIEST_BIRTH:
-                errors["date-of-birth"] = f"{shown_date(birth)} is before {EARLIEST_BIRTH.year}."
-            elif procedure is not None and birth > procedure and "procedure-date" not in errors:
-                errors["date-of-birth"] = f"{shown_date(birth)} is after the procedure date."
+            errors["procedure-date"] = f"Type the procedure date, e.g. {format_date(dt.date.today())}."
+        # The rules are patient_input's, shared with the command line and the day list; the window names the date first.
+        for key, problem in date_problems(birth, procedure).items():
+            field, value = ("date-of-birth", birth) if key == "date_of_birth" else ("procedure-date", procedure)
+            errors[field] = f"{format_date(value)} {problem}."
         return birth, procedure
 
     def _allergies(self) -> tuple[Allergy, ...]:

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
     QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..formats import format_date
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, printable_text
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, birth_date_problem, printable_text
 from ..records.listing import as_csv, editions_text, local_time, output_text, procedure_text
 from ..records.store import StoreUnavailable
 from ..records_cli import utc_bounds
 from . import dialogs
-from .date_field import DateField, shown_date
+from .date_field import DateField
 
 COLUMNS = ("Time", "Document", "Side", "Language", "Editions", "Output", "Procedure")
 DEFAULT_DAYS = 30  # the list opens on the last month: an audit or a reprint is rarely about older sheets
@@ -185,9 +186,9 @@ class ReprintDetailsDialog(QDialog):
         if problem:
             self.date_of_birth.edit.setFocus()
             return self._refuse(f"Date of birth: {problem}")
-        if birth is not None and not EARLIEST_BIRTH <= birth <= dt.date.today():
+        if birth is not None and birth_date_problem(birth):  # the form's rule; this message names both limits
             self.date_of_birth.edit.setFocus()
-            return self._refuse(f"Date of birth: {shown_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
+            return self._refuse(f"Date of birth: {format_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
         self.problem.clear()
         return CheckedDetails(name, birth.isoformat() if birth else None, record_number)
 
@@ -322,7 +323,7 @@ class HistoryDialog(QDialog):
             self._show_problem(f"To: {problem}")
             return None
         if since is not None and until is not None and since > until:
-            self._show_problem(f"From ({shown_date(since)}) is after To ({shown_date(until)}); give the earlier day first.")
+            self._show_problem(f"From ({format_date(since)}) is after To ({format_date(until)}); give the earlier day first.")
             return None
         return since, until
 
@@ -376,11 +377,11 @@ class HistoryDialog(QDialog):
     def _days_text(days: tuple[dt.date | None, dt.date | None]) -> str:
         since, until = days
         if since and until:
-            return f", {shown_date(since)} to {shown_date(until)}"
+            return f", {format_date(since)} to {format_date(until)}"
         if since:
-            return f", from {shown_date(since)}"
+            return f", from {format_date(since)}"
         if until:
-            return f", up to {shown_date(until)}"
+            return f", up to {format_date(until)}"
         return ", all days"
 
     def _fill_table(self) -> None:

@@ -38,7 +38,7 @@ def procedure_text(row: dict[str, Any]) -> str:
             guidance=Guidance(row["guidance"]), side=Side(row["side"]), patient=PatientDetails(name=""),
             contrast=bool(row["contrast"]),
         )
-        name = procedure_name(selection, _english_labels())
+        name = procedure_name(selection, _english_labels(), "en")
     except (ValueError, KeyError):
         name = (f"{row['side'].upper()} {row['target']}, {row['guidance']}{' with contrast' if row['contrast'] else ''}, "
                 f"{row['medications'].replace(';', ' and ')}")

@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 
 from handout_app.document_numbers import new_number
 from handout_app.domain import Guidance, Medication, PatientDetails, Selection, Side, Target, selection_to_dict
+from handout_app.formats import format_date
 from handout_app.gui import dialogs
 from handout_app.gui import history_dialog as history
-from handout_app.gui.date_field import shown_date
 from handout_app.gui.history_dialog import HistoryDialog, ReprintDetails, ReprintDetailsDialog, open_history
 from handout_app.gui.launch import make_application
 from handout_app.records import recorder as recorder_module
@@ -313,8 +313,8 @@ def test_open_history_runs_the_dialog_modally(qtbot: QtBot, recorder: Recorder, 
 
     def run(dialog: HistoryDialog) -> bool:
         shown.append(dialog)
-        assert dialog.since.text() == shown_date(dt.date.today() - dt.timedelta(days=30))
-        assert dialog.until.text() == shown_date(dt.date.today())
+        assert dialog.since.text() == format_date(dt.date.today() - dt.timedelta(days=30))
+        assert dialog.until.text() == format_date(dt.date.today())
         return False
 
     parent = QWidget()
