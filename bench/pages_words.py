@@ -44,8 +44,9 @@ def _measure(job: tuple[str, str, bool, str, int]) -> tuple[str, str, bool, str,
     selection = dict(procedures())[label]
     if Medication.ANESTHETIC in selection.medications and len(selection.medications) > 1:
         selection = replace(selection, intent=Intent.BOTH)  # the longest purpose: both lines print
-    selection = replace(selection, paper=Paper(paper), large_print=large, language=language,
-                        factors=FACTOR_CHOICES[factor_index][1])
+    selection = replace(
+        selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_CHOICES[factor_index][1]
+    )
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30).astimezone())
     _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
     fills = page_fills(document)
@@ -61,21 +62,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--language", default="en", choices=("en", "es"))
     parser.add_argument("--details", action="store_true", help="print one line per sheet too")
-    parser.add_argument("--quick", action="store_true", help="standard print with every factor only (the longest sheets)")
+    parser.add_argument(
+        "--quick", action="store_true", help="standard print with every factor only (the longest sheets)"
+    )
     args = parser.parse_args()
     labels = [label for label, _ in procedures()]
     sizes, factor_range = ((False,), (1,)) if args.quick else ((False, True), range(len(FACTOR_CHOICES)))
-    jobs = [(label, paper.value, large, args.language, factors)
-            for label in labels for paper in Paper for large in sizes for factors in factor_range]
+    jobs = [
+        (label, paper.value, large, args.language, factors)
+        for label in labels
+        for paper in Paper
+        for large in sizes
+        for factors in factor_range
+    ]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = list(pool.map(_measure, jobs, chunksize=8))
     if args.details:
         for label, paper, large, factors, pages, words, emptiest in results:
-            print(f"{pages:3d} pages {words:5d} words  emptiest {emptiest:4.0%}  {paper:6s} "
-                  f"{'large' if large else 'standard':8s} {factors:24s} {label}")
+            print(
+                f"{pages:3d} pages {words:5d} words  emptiest {emptiest:4.0%}  {paper:6s} "
+                f"{'large' if large else 'standard':8s} {factors:24s} {label}"
+            )
     print(f"\n{len(labels)} procedures, language {args.language}, built-in wording, clinic left blank")
-    print(f"{'paper':7s}{'print':10s}{'factors':26s}{'pages min/median/max':>22s}{'words median/max':>18s}"
-          f"{'pages under 1/3':>17s}")
+    print(
+        f"{'paper':7s}{'print':10s}{'factors':26s}{'pages min/median/max':>22s}{'words median/max':>18s}"
+        f"{'pages under 1/3':>17s}"
+    )
     for paper in Paper:
         for large in (False, True):
             for factors, _ in FACTOR_CHOICES:
@@ -85,9 +97,11 @@ def main() -> None:
                 pages = [r[4] for r in rows]
                 words = [r[5] for r in rows]
                 thin = sum(1 for r in rows if r[6] < 1 / 3)
-                print(f"{paper.value:7s}{'large' if large else 'standard':10s}{factors:26s}"
-                      f"{min(pages):>8d} / {statistics.median(pages):>4.0f} / {max(pages):>3d}"
-                      f"{statistics.median(words):>10.0f} / {max(words):>5d}{thin:>17d}")
+                print(
+                    f"{paper.value:7s}{'large' if large else 'standard':10s}{factors:26s}"
+                    f"{min(pages):>8d} / {statistics.median(pages):>4.0f} / {max(pages):>3d}"
+                    f"{statistics.median(words):>10.0f} / {max(words):>5d}{thin:>17d}"
+                )
     standard = {(r[0], r[1], r[3]): r[4] for r in results if not r[2]}
     ratios = [r[4] / standard[(r[0], r[1], r[3])] for r in results if r[2]]
     if ratios:

@@ -48,15 +48,47 @@ def picture_fallback() -> None:
     """The path without CUPS (Windows): every page drawn for a 1200 dpi printer (pictures at 300 dpi)."""
     with tempfile.TemporaryDirectory() as folder:
         sheet = Path(folder) / "sheet.pdf"
-        subprocess.run([sys.executable, "-m", "handout_app", "render", "--target", "joint", "--medication", "anesthetic",
-                        "--medication", "corticosteroid", "--intent", "both", "--guidance", "fluoroscopy", "--contrast",
-                        "--side", "right", "--patient-name", "Bench Patient", "--large-print", "--output", str(sheet)],
-                       check=True, capture_output=True, timeout=300)
-        answer = subprocess.run([sys.executable, "-c", PICTURES, str(sheet), str(Path(folder) / "printed.pdf")],
-                                capture_output=True, text=True, timeout=300, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "handout_app",
+                "render",
+                "--target",
+                "joint",
+                "--medication",
+                "anesthetic",
+                "--medication",
+                "corticosteroid",
+                "--intent",
+                "both",
+                "--guidance",
+                "fluoroscopy",
+                "--contrast",
+                "--side",
+                "right",
+                "--patient-name",
+                "Bench Patient",
+                "--large-print",
+                "--output",
+                str(sheet),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        answer = subprocess.run(
+            [sys.executable, "-c", PICTURES, str(sheet), str(Path(folder) / "printed.pdf")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
         pages, seconds, size = answer.stdout.split()
-    print(f"print without CUPS (page pictures for a 1200 dpi printer), {pages}-page large-print sheet: "
-          f"{float(seconds):8.2f} s   (aim < 10 s), {int(size) / 1024 / 1024:.1f} MB sent")
+    print(
+        f"print without CUPS (page pictures for a 1200 dpi printer), {pages}-page large-print sheet: "
+        f"{float(seconds):8.2f} s   (aim < 10 s), {int(size) / 1024 / 1024:.1f} MB sent"
+    )
 
 
 def main() -> None:
@@ -74,9 +106,18 @@ def main() -> None:
         for _ in range(RUNS):
             with tempfile.TemporaryDirectory() as settings:
                 job = subprocess.run(
-                    [sys.executable, str(ROOT / "tests" / "gui" / "cups_print_job.py"), server.queue, settings,
-                     str(ROOT / "examples" / "clinic"), "large-print"],
-                    env={**server.env(), "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=300,
+                    [
+                        sys.executable,
+                        str(ROOT / "tests" / "gui" / "cups_print_job.py"),
+                        server.queue,
+                        settings,
+                        str(ROOT / "examples" / "clinic"),
+                        "large-print",
+                    ],
+                    env={**server.env(), "QT_QPA_PLATFORM": "offscreen"},
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
                 )
             result = json.loads(job.stdout.strip().splitlines()[-1])
             if result.get("accepted_s") is None:
@@ -91,9 +132,14 @@ def main() -> None:
     seconds = statistics.median(r["accepted_s"] for r in results)
     pages, size = results[0]["pages"], results[0]["pdf_bytes"]
     figure(f"print: Ctrl+P -> job accepted (CUPS, {pages} pages)", seconds, "s")
-    print(f"print: Ctrl+P -> job accepted by the CUPS queue, {pages}-page large-print sheet (median of {RUNS}): "
-          f"{seconds * 1000:8.1f} ms   (aim <= 3 s)")
-    print(f"print: the queue received {received / 1024:.0f} KB for a " f"{size / 1024:.0f} KB PDF (the PDF itself, not page pictures)")
+    print(
+        f"print: Ctrl+P -> job accepted by the CUPS queue, {pages}-page large-print sheet (median of {RUNS}): "
+        f"{seconds * 1000:8.1f} ms   (aim <= 3 s)"
+    )
+    print(
+        f"print: the queue received {received / 1024:.0f} KB for a "
+        f"{size / 1024:.0f} KB PDF (the PDF itself, not page pictures)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,13 @@ def main() -> None:
     from handout_app.records.recorder import now_for_sheet, recorder_for, store_choice
     from handout_app.worker import handle
 
-    selection = Selection(target=Target.JOINT, medications=frozenset({Medication.CORTICOSTEROID}), guidance=Guidance.ULTRASOUND,
-                          side=Side.LEFT, patient=PatientDetails(name="Bench Patient"))
+    selection = Selection(
+        target=Target.JOINT,
+        medications=frozenset({Medication.CORTICOSTEROID}),
+        guidance=Guidance.ULTRASOUND,
+        side=Side.LEFT,
+        patient=PatientDetails(name="Bench Patient"),
+    )
     clinic = str(ROOT / "examples" / "clinic")
     recorder = recorder_for(store_choice(None))
     request = SheetRequest(selection_to_dict(selection), clinic, now_for_sheet(), recorder.fresh_number())
@@ -55,8 +60,10 @@ def main() -> None:
         assert outcome.stored, outcome.warning
     write_ms, record_ms = statistics.median(writes) * 1000, statistics.median(records) * 1000
     figure("record a sheet on Save or Print (SQLite)", record_ms, "ms")
-    print(f"record a sheet (SQLite): first of a wording set {first * 1000:.0f} ms; then median {record_ms:.1f} ms "
-          f"(writing the PDF itself: {write_ms:.1f} ms, {record_ms / write_ms:.1f}x) over {RUNS} runs")
+    print(
+        f"record a sheet (SQLite): first of a wording set {first * 1000:.0f} ms; then median {record_ms:.1f} ms "
+        f"(writing the PDF itself: {write_ms:.1f} ms, {record_ms / write_ms:.1f}x) over {RUNS} runs"
+    )
 
 
 if __name__ == "__main__":

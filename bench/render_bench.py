@@ -32,7 +32,9 @@ def bare_render_ms() -> float:
     from handout_app.templating import render_html
     from tests.helpers import make_selection
 
-    html = render_html(make_selection(name="Bench Patient"), load_catalog(), ClinicProfile(), dt.datetime.now().astimezone()).html
+    html = render_html(
+        make_selection(name="Bench Patient"), load_catalog(), ClinicProfile(), dt.datetime.now().astimezone()
+    ).html
     render_pdf(html)  # warm-up, as the worker does
     times = []
     for _ in range(RUNS):
@@ -81,7 +83,9 @@ def _ready_window():  # type: ignore[no-untyped-def]
     wait_until(lambda: window.client.is_ready)
     window.form.medications[Medication.ANESTHETIC].setChecked(True)
     window.form.medications[Medication.CORTICOSTEROID].setChecked(True)
-    window.form.intent.setCurrentIndex(window.form.intent.findData(Intent.BOTH.value))  # this mix has no default purpose
+    window.form.intent.setCurrentIndex(
+        window.form.intent.findData(Intent.BOTH.value)
+    )  # this mix has no default purpose
     window.form.side_buttons[Side.RIGHT].setChecked(True)
     return window
 
@@ -154,7 +158,7 @@ if {wait_for_preview}:
     w.form.side_buttons[Side.LEFT].setChecked(True)
     w.form.patient_name.setText('Cold Start')
     w.request_preview()
-    sys.path.insert(0, {str(ROOT / 'bench')!r})
+    sys.path.insert(0, {str(ROOT / "bench")!r})
     from render_bench import wait_until
     wait_until(lambda: w.save_action.isEnabled())
 print((time.perf_counter() - start) * 1000)
@@ -169,7 +173,10 @@ w.close()
 
 def _in_subprocess(function: str) -> float:
     # WeasyPrint (Pango) and Qt are kept in separate processes, as in the app itself.
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); " f"import render_bench; print(render_bench.{function}())"
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+        f"import render_bench; print(render_bench.{function}())"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -186,9 +193,14 @@ def main() -> None:
     figure("cold start -> usable window", window_ms, "ms", "< 500 ms")
     figure("cold start -> first preview", first_preview_ms, "ms", "<= 1000 ms")
     print(f"bare WeasyPrint render (median of {RUNS}):            {bare:8.1f} ms")
-    print(f"form change -> preview shown (median of {RUNS}):      " f"{preview:8.1f} ms   ratio {preview / bare:.2f}x (aim <= 1.3x)")
-    print(f"typing a name, last key -> preview (median of {TYPING_RUNS}, a key every {KEY_INTERVAL_MS} ms): "
-          f"{typing:8.1f} ms   ratio {typing / bare:.2f}x (aim <= 1.1x)")
+    print(
+        f"form change -> preview shown (median of {RUNS}):      "
+        f"{preview:8.1f} ms   ratio {preview / bare:.2f}x (aim <= 1.3x)"
+    )
+    print(
+        f"typing a name, last key -> preview (median of {TYPING_RUNS}, a key every {KEY_INTERVAL_MS} ms): "
+        f"{typing:8.1f} ms   ratio {typing / bare:.2f}x (aim <= 1.1x)"
+    )
     print(f"cold start -> usable window (median of 5):  {window_ms:8.1f} ms   (aim < 500 ms)")
     print(f"cold start -> first preview (median of 5):  {first_preview_ms:8.1f} ms")
     sys.stdout.flush()

@@ -54,7 +54,9 @@ class BatchOutcome:
     record_warnings: list[str] = field(default_factory=list)  # entries kept in the queue, or not recorded
 
 
-def record_all(recorder: Recorder | None, made: list[Made], kind: str, outcome: BatchOutcome, printer: str | None = None) -> None:
+def record_all(
+    recorder: Recorder | None, made: list[Made], kind: str, outcome: BatchOutcome, printer: str | None = None
+) -> None:
     """Record that these handouts were saved or printed; problems become the outcome's warnings."""
     if recorder is None:
         return
@@ -94,9 +96,13 @@ def default_workers() -> int:
 
 
 def make_handouts(
-    rows: list[Row], clinic: Path | None, workers: int | None = None,
-    generated_at: dt.datetime | None = None, on_done: Callable[[Made | None, int, str], None] | None = None,
-    should_stop: Callable[[], bool] = lambda: False, recorder: Recorder | None = None,
+    rows: list[Row],
+    clinic: Path | None,
+    workers: int | None = None,
+    generated_at: dt.datetime | None = None,
+    on_done: Callable[[Made | None, int, str], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    recorder: Recorder | None = None,
 ) -> BatchOutcome:
     """Render every row that has a selection, in list order in the outcome; `on_done(made or None, row,
     error)` is called as each finishes (from the calling thread), `should_stop()` is asked between rows.
@@ -116,10 +122,19 @@ def make_handouts(
             futures: list[tuple[Row, SheetRequest, Future[tuple[dict[str, Any], bytes]]]] = []
             for row in jobs:
                 assert row.selection is not None
-                request = SheetRequest(selection_to_dict(row.selection), str(clinic.resolve()) if clinic else None, when,
-                                       recorder.fresh_number() if recorder else "")
-                futures.append((row, request, executor.submit(
-                    _render_unless_stopped, pool, request.payload(f"row-{row.number}"), stopping)))
+                request = SheetRequest(
+                    selection_to_dict(row.selection),
+                    str(clinic.resolve()) if clinic else None,
+                    when,
+                    recorder.fresh_number() if recorder else "",
+                )
+                futures.append(
+                    (
+                        row,
+                        request,
+                        executor.submit(_render_unless_stopped, pool, request.payload(f"row-{row.number}"), stopping),
+                    )
+                )
             for row, request, future in futures:
                 try:
                     reply, data = future.result()
@@ -134,8 +149,9 @@ def make_handouts(
                     continue
                 if reply.get("ok"):
                     assert row.selection is not None
-                    results[row.number] = Made(row.number, row.selection, data, request=request,
-                                               wording=dict(reply.get("wording") or {}))
+                    results[row.number] = Made(
+                        row.number, row.selection, data, request=request, wording=dict(reply.get("wording") or {})
+                    )
                     if on_done:
                         on_done(results[row.number], row.number, "")
                 else:
@@ -196,9 +212,16 @@ def combine(made: list[Made]) -> bytes:
 
 
 def make_day(
-    rows: list[Row], clinic: Path | None, folder: Path, target_labels: dict[str, str], patient_in_name: bool,
-    combined: bool, workers: int | None = None, on_step: Callable[[int, str], object] | None = None,
-    should_stop: Callable[[], bool] = lambda: False, recorder: Recorder | None = None,
+    rows: list[Row],
+    clinic: Path | None,
+    folder: Path,
+    target_labels: dict[str, str],
+    patient_in_name: bool,
+    combined: bool,
+    workers: int | None = None,
+    on_step: Callable[[int, str], object] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    recorder: Recorder | None = None,
 ) -> BatchOutcome:
     """Make and save a checked day list (the CLI and the window share this): one file per patient as each
     finishes, or, when `combined`, one PDF at the end, and only if nothing was stopped (a list stopped
@@ -216,8 +239,9 @@ def make_day(
         if on_step:
             on_step(done_count[0], f"row {number}: {error}" if error else "")
 
-    outcome = make_handouts(rows, clinic, workers=workers, generated_at=when, on_done=done, should_stop=should_stop,
-                            recorder=recorder)
+    outcome = make_handouts(
+        rows, clinic, workers=workers, generated_at=when, on_done=done, should_stop=should_stop, recorder=recorder
+    )
     outcome.record_warnings = outcome_holder[0].record_warnings
     if combined and outcome.made and not outcome.cancelled:
         name = f"day-list_{when:%Y-%m-%d_%H%M-%S}.pdf"
@@ -227,21 +251,31 @@ def make_day(
     return outcome
 
 
-def print_day(outcome: BatchOutcome, printer: str | None, recorder: Recorder | None,
-              on_sent: Callable[[str], None] = lambda line: None) -> str:
+def print_day(
+    outcome: BatchOutcome,
+    printer: str | None,
+    recorder: Recorder | None,
+    on_sent: Callable[[str], None] = lambda line: None,
+) -> str:
     """Send the saved handouts (or the combined PDF) to a CUPS queue, each job titled with its file name
     without the patient's name (everyone on the print server sees titles), and record them as printed.
     Returns "" when all were sent, else the problem (the rest are not sent). The CLI and the window share this."""
     from . import print_queue
 
-    jobs = [(outcome.combined, outcome.combined.name, outcome.made)] if outcome.combined else [
-        (made.path, made.title, [made]) for made in outcome.made if made.path]
+    jobs = (
+        [(outcome.combined, outcome.combined.name, outcome.made)]
+        if outcome.combined
+        else [(made.path, made.title, [made]) for made in outcome.made if made.path]
+    )
     queue = printer or print_queue.default_printer() or "the default printer"
     for path, title, handouts in jobs:
         assert path is not None
         try:
-            job = print_queue.submit(path.read_bytes(), print_queue.PrintSettings(printer=printer, title=title),
-                                     save_hint="print the saved PDFs from there")
+            job = print_queue.submit(
+                path.read_bytes(),
+                print_queue.PrintSettings(printer=printer, title=title),
+                save_hint="print the saved PDFs from there",
+            )
         except print_queue.PrintError as exc:
             return str(exc).replace("\n\n", " ")
         on_sent(f"Sent {path.name} to {queue} (job {job}).")

@@ -65,8 +65,11 @@ def run_batch(args: argparse.Namespace) -> int:
             print(f"warning: row {row.number}: {warning}", file=sys.stderr)
     if bad and not args.skip_bad_rows:
         _report_bad(args.list, bad)
-        print(f"Nothing was made: {len(bad)} of {len(rows)} rows have problems. Fix them, or add --skip-bad-rows "
-              "to make the others.", file=sys.stderr)
+        print(
+            f"Nothing was made: {len(bad)} of {len(rows)} rows have problems. Fix them, or add --skip-bad-rows "
+            "to make the others.",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     good = [row for row in rows if row.selection is not None]
     recorder = recorder_for(store_choice(template_set.clinic))
@@ -81,8 +84,12 @@ def run_batch(args: argparse.Namespace) -> int:
         print(summary(outcome, folder, args.combined), file=sys.stderr)
         return EXIT_FAILED
     where = outcome.combined if outcome.combined else folder
-    print(f"Made {made} of {len(rows)} handouts" + (f" in {where}" if made else "") +
-          (f"; {len(bad)} rows with problems were left out" if bad else "") + ".")
+    print(
+        f"Made {made} of {len(rows)} handouts"
+        + (f" in {where}" if made else "")
+        + (f"; {len(bad)} rows with problems were left out" if bad else "")
+        + "."
+    )
     if args.print_it and made:
         printed = _print(args, outcome, recorder)
         if printed != EXIT_OK:
@@ -109,9 +116,17 @@ def _make(args: argparse.Namespace, good: list[Row], template_set: TemplateSet, 
     from tqdm import tqdm
 
     with tqdm(total=len(good), unit="handout", file=sys.stderr, disable=None, leave=False) as bar:
-        return make_day(good, args.clinic, args.output_dir, template_set.catalog.labels_for("en")["targets"],
-                        template_set.clinic.patient_name_in_file_name, args.combined, workers=args.workers,
-                        on_step=lambda done, error: bar.update(1), recorder=recorder)
+        return make_day(
+            good,
+            args.clinic,
+            args.output_dir,
+            template_set.catalog.labels_for("en")["targets"],
+            template_set.clinic.patient_name_in_file_name,
+            args.combined,
+            workers=args.workers,
+            on_step=lambda done, error: bar.update(1),
+            recorder=recorder,
+        )
 
 
 def _print(args: argparse.Namespace, outcome: BatchOutcome, recorder: Recorder) -> int:

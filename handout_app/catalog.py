@@ -19,6 +19,7 @@ from typing import Any
 from . import resources
 from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts
 from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Side, Target
+from .toml_lines import error_line, item_line
 
 # The handout's sections, in print order.
 SECTIONS: tuple[str, ...] = (
@@ -67,8 +68,10 @@ _RULE_KEYS = {"id", "level", "field", "message", "when"}
 # What a clinic may change on a built-in item (by id); moving an item to another section is not one.
 _OVERRIDE_KEYS = {"id", "text", "title", "when", "order", "frequency", "facts", "enabled", "after", "before"}
 # Said when a clinic file still uses the old frequency labels, which no source backed.
-_LIKELIHOOD_HINT = (" 'likelihood' is no longer used: a risk says how often it happens only through a fact with a"
-                    " rate, frequency = \"fact-id\", declared with its source in content/claims.toml.")
+_LIKELIHOOD_HINT = (
+    " 'likelihood' is no longer used: a risk says how often it happens only through a fact with a"
+    ' rate, frequency = "fact-id", declared with its source in content/claims.toml.'
+)
 CLAIMS_FILE = "claims.toml"
 _PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -154,12 +157,6 @@ class SelectionRefused(ValueError):
         super().__init__(" ".join(f.message for f in findings))
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    """The 1-based line where `needle` first appears, so errors can point at it."""
-    index = text.find(needle)
-    return None if index < 0 else text.count("\n", 0, index) + 1
-
-
 MAX_CONTENT_FILE_BYTES = 2 * 1024 * 1024
 MAX_WORDING_CHARS = 4_000
 
@@ -171,7 +168,9 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
             # A pipe or device would block or never end; a clinic folder only ever needs plain files.
             raise CatalogError(path, "is not a regular file; replace it with a plain text file.")
         if info.st_size > MAX_CONTENT_FILE_BYTES:
-            raise CatalogError(path, f"is over {MAX_CONTENT_FILE_BYTES // (1024 * 1024)} MB; a content file is far smaller.")
+            raise CatalogError(
+                path, f"is over {MAX_CONTENT_FILE_BYTES // (1024 * 1024)} MB; a content file is far smaller."
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(path, f"cannot be read ({exc.strerror}).") from exc
@@ -180,46 +179,62 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(text), text
     except RecursionError:
-        raise CatalogError(path, "nests brackets or tables too deeply to read; content files are flat lists of items.") from None
+        raise CatalogError(
+            path, "nests brackets or tables too deeply to read; content files are flat lists of items."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
         raise CatalogError(
             path,
             f"is not valid TOML ({exc}). Check quotes, brackets and '=' signs on that line.",
-            line=int(match.group(1)) if match else None,
+            line=error_line(exc),
         ) from exc
 
 
 def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, required: bool) -> dict[str, str]:
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     if value is None:
         if required:
             raise CatalogError(path, f"'{key}' is missing; add {key}.en = \"...\".", line=line, item_id=item_id)
         return {}
     if not isinstance(value, dict) or not value:
-        raise CatalogError(path, f"'{key}' must be a table of languages, e.g. {key}.en = \"...\".", line=line, item_id=item_id)
+        raise CatalogError(
+            path, f"'{key}' must be a table of languages, e.g. {key}.en = \"...\".", line=line, item_id=item_id
+        )
     for lang, words in value.items():
         if lang not in LANGUAGES:
-            raise CatalogError(path, f"'{key}.{lang}': unknown language; use one of {', '.join(LANGUAGES)}.", line=line, item_id=item_id)
+            raise CatalogError(
+                path,
+                f"'{key}.{lang}': unknown language; use one of {', '.join(LANGUAGES)}.",
+                line=line,
+                item_id=item_id,
+            )
         if not isinstance(words, str) or not words.strip():
             raise CatalogError(path, f"'{key}.{lang}' must be non-empty text.", line=line, item_id=item_id)
         if len(words) > MAX_WORDING_CHARS:
             # The longest built-in item is under 600 characters; a patient reads short items.
-            raise CatalogError(path, f"'{key}.{lang}' is {len(words):,} characters long; at most "
-                               f"{MAX_WORDING_CHARS:,} are allowed. Split it into shorter items.", line=line, item_id=item_id)
+            raise CatalogError(
+                path,
+                f"'{key}.{lang}' is {len(words):,} characters long; at most "
+                f"{MAX_WORDING_CHARS:,} are allowed. Split it into shorter items.",
+                line=line,
+                item_id=item_id,
+            )
     # Only ordinary white space is collapsed: a no-break space ("15\u00a0000") must keep a figure on one line.
     return {lang: re.sub(r"[ \t\r\n]+", " ", words).strip() for lang, words in value.items()}
 
 
 def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[str, Any]:
     """Validate a `when` table against the condition vocabulary; return it unchanged if valid."""
-    line = _line_of(text, f'id = "{owner_id}"')
+    line = item_line(text, owner_id)
     if not isinstance(when, dict):
         raise CatalogError(path, "'when' must be a table of conditions.", line=line, item_id=owner_id)
     for key, value in when.items():
         if key not in CONDITION_KEYS:
             raise CatalogError(
-                path, f"unknown condition '{key}'; use one of: {', '.join(CONDITION_KEYS)}.", line=line, item_id=owner_id
+                path,
+                f"unknown condition '{key}'; use one of: {', '.join(CONDITION_KEYS)}.",
+                line=line,
+                item_id=owner_id,
             )
         base = key.removeprefix("not_").removesuffix("_all")
         allowed = _CONDITION_VALUES[base]
@@ -228,40 +243,66 @@ def check_conditions(path: Path, text: str, owner_id: str, when: Any) -> dict[st
                 raise CatalogError(path, f"condition '{key}' must be true or false.", line=line, item_id=owner_id)
             continue
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise CatalogError(path, f"condition '{key}' must be a list of names, e.g. [\"{allowed[0]}\"].", line=line, item_id=owner_id)
+            raise CatalogError(
+                path,
+                f"condition '{key}' must be a list of names, e.g. [\"{allowed[0]}\"].",
+                line=line,
+                item_id=owner_id,
+            )
         for name in value:
             if name not in allowed:
                 raise CatalogError(
-                    path, f"condition '{key}' has unknown value '{name}'; use: {', '.join(allowed)}.", line=line, item_id=owner_id
+                    path,
+                    f"condition '{key}' has unknown value '{name}'; use: {', '.join(allowed)}.",
+                    line=line,
+                    item_id=owner_id,
                 )
     return dict(when)
 
 
 def _check_facts(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> tuple[str, ...]:
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogError(path, "'facts' must be a list of fact ids from claims.toml, e.g. facts = [\"infection-rate\"].",
-                           line=line, item_id=item_id)
+        raise CatalogError(
+            path,
+            "'facts' must be a list of fact ids from claims.toml, e.g. facts = [\"infection-rate\"].",
+            line=line,
+            item_id=item_id,
+        )
     for fact_id in value:
         if fact_id not in ledger.facts:
-            raise CatalogError(path, f"cites fact '{fact_id}', which no claims file declares; add it with its source "
-                               "to content/claims.toml.", line=line, item_id=item_id)
+            raise CatalogError(
+                path,
+                f"cites fact '{fact_id}', which no claims file declares; add it with its source "
+                "to content/claims.toml.",
+                line=line,
+                item_id=item_id,
+            )
     return tuple(value)
 
 
 def _check_frequency(path: Path, text: str, item_id: str, value: Any, ledger: Ledger) -> str:
     if value == "":
         return ""
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     fact = ledger.facts.get(value) if isinstance(value, str) else None
     if not isinstance(value, str) or fact is None or not fact.rate_in:
-        raise CatalogError(path, f"frequency '{value}' must name a fact with a rate (rate = {{ fewer-than = N }}) "
-                           "in a claims file.", line=line, item_id=item_id)
+        raise CatalogError(
+            path,
+            f"frequency '{value}' must name a fact with a rate (rate = {{ fewer-than = N }}) in a claims file.",
+            line=line,
+            item_id=item_id,
+        )
     return value
 
 
 def _parse_items(
-    path: Path, data: dict[str, Any], text: str, start_order: float, ledger: Ledger, allowed: set[str] = _ITEM_KEYS,
+    path: Path,
+    data: dict[str, Any],
+    text: str,
+    start_order: float,
+    ledger: Ledger,
+    allowed: set[str] = _ITEM_KEYS,
     source: str = "",
 ) -> list[ContentItem]:
     unknown_top = set(data) - {"item", "version"}
@@ -272,14 +313,18 @@ def _parse_items(
         item_id = raw.get("id")
         if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
             raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
-        line = _line_of(text, f'id = "{item_id}"')
+        line = item_line(text, item_id)
         extra = set(raw) - allowed
         if extra:
             hint = _LIKELIHOOD_HINT if "likelihood" in extra else ""
-            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}.{hint}", line=line, item_id=item_id)
+            raise CatalogError(
+                path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(allowed)}.{hint}", line=line, item_id=item_id
+            )
         section = raw.get("section")
         if section not in SECTIONS:
-            raise CatalogError(path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id)
+            raise CatalogError(
+                path, f"section '{section}' is unknown; use one of: {', '.join(SECTIONS)}.", line=line, item_id=item_id
+            )
         order = raw.get("order", start_order + position)
         if not isinstance(order, (int, float)):
             raise CatalogError(path, "'order' must be a number.", line=line, item_id=item_id)
@@ -302,20 +347,29 @@ def _parse_items(
 def _enabled(path: Path, text: str, raw: dict[str, Any]) -> bool:
     value = raw.get("enabled", True)
     if not isinstance(value, bool):
-        raise CatalogError(path, "'enabled' must be true or false (no quotes).", line=_line_of(text, f'id = "{raw.get("id")}"'), item_id=str(raw.get("id")))
+        raise CatalogError(
+            path,
+            "'enabled' must be true or false (no quotes).",
+            line=item_line(text, raw.get("id")),
+            item_id=str(raw.get("id")),
+        )
     return value
 
 
-def _override_item(path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str, ledger: Ledger) -> ContentItem:
+def _override_item(
+    path: Path, text: str, raw: dict[str, Any], base: ContentItem, source: str, ledger: Ledger
+) -> ContentItem:
     item_id = base.id
-    line = _line_of(text, f'id = "{item_id}"')
+    line = item_line(text, item_id)
     extra = set(raw) - _OVERRIDE_KEYS
     if extra:
         hint = " To move an item, switch it off (enabled = false) and add a new one." if "section" in extra else ""
         hint += _LIKELIHOOD_HINT if "likelihood" in extra else ""
         raise CatalogError(
-            path, f"key(s) {sorted(extra)} cannot be changed on a built-in item; allowed: {sorted(_OVERRIDE_KEYS)}.{hint}",
-            line=line, item_id=item_id,
+            path,
+            f"key(s) {sorted(extra)} cannot be changed on a built-in item; allowed: {sorted(_OVERRIDE_KEYS)}.{hint}",
+            line=line,
+            item_id=item_id,
         )
     changes: dict[str, Any] = {"source": source}
     if "text" in raw:
@@ -360,9 +414,16 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
         for position, raw in enumerate(raws):
             item_id = raw.get("id") if isinstance(raw, dict) else None
             if not isinstance(item_id, str) or not _ID_PATTERN.match(item_id):
-                raise CatalogError(path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes.")
+                raise CatalogError(
+                    path, f"item number {position + 1} needs an id of lowercase letters, digits and dashes."
+                )
             if item_id in added_by:
-                raise CatalogError(path, f"id is also used in {added_by[item_id]}; ids must be unique.", line=_line_of(text, f'id = "{item_id}"'), item_id=item_id)
+                raise CatalogError(
+                    path,
+                    f"id is also used in {added_by[item_id]}; ids must be unique.",
+                    line=item_line(text, item_id),
+                    item_id=item_id,
+                )
             added_by[item_id] = source
             enabled = _enabled(path, text, raw)
             fields_given = {k: v for k, v in raw.items() if k != "enabled"}
@@ -371,7 +432,11 @@ def apply_overrides(catalog: Catalog, content_dir: Path, source_prefix: str = "c
                     del items[item_id]
                     continue
                 items[item_id] = _override_item(
-                    path, text, {k: v for k, v in fields_given.items() if k not in _PLACEMENT_KEYS}, items[item_id], source,
+                    path,
+                    text,
+                    {k: v for k, v in fields_given.items() if k not in _PLACEMENT_KEYS},
+                    items[item_id],
+                    source,
                     ledger,
                 )
             else:
@@ -393,14 +458,17 @@ def _place(path: Path, text: str, raw: dict[str, Any], item: ContentItem, items:
     keys = [k for k in _PLACEMENT_KEYS if k in raw]
     if not keys:
         return item
-    line = _line_of(text, f'id = "{item.id}"')
+    line = item_line(text, item.id)
     if len(keys) > 1 or "order" in raw:
         raise CatalogError(path, "use only one of 'after', 'before' or 'order'.", line=line, item_id=item.id)
     key, other_id = keys[0], raw[keys[0]]
     other = items.get(other_id) if isinstance(other_id, str) else None
     if other is None or other.section != item.section or other.id == item.id:
         raise CatalogError(
-            path, f"'{key}' must name another item in section '{item.section}'; '{other_id}' is not one.", line=line, item_id=item.id
+            path,
+            f"'{key}' must name another item in section '{item.section}'; '{other_id}' is not one.",
+            line=line,
+            item_id=item.id,
         )
     neighbours = sorted(i.order for i in items.values() if i.section == item.section and i.id != item.id)
     if key == "after":
@@ -418,12 +486,14 @@ def _parse_rules(path: Path, data: dict[str, Any], text: str) -> list[Rule]:
         rule_id = raw.get("id")
         if not isinstance(rule_id, str) or not _ID_PATTERN.match(rule_id):
             raise CatalogError(path, f"rule number {position + 1} needs an id of lowercase letters, digits and dashes.")
-        line = _line_of(text, f'id = "{rule_id}"')
+        line = item_line(text, rule_id)
         extra = set(raw) - _RULE_KEYS
         if extra:
-            raise CatalogError(path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_RULE_KEYS)}.", line=line, item_id=rule_id)
+            raise CatalogError(
+                path, f"unknown key(s) {sorted(extra)}; allowed: {sorted(_RULE_KEYS)}.", line=line, item_id=rule_id
+            )
         if raw.get("level") not in ("refuse", "warn"):
-            raise CatalogError(path, "level must be \"refuse\" or \"warn\".", line=line, item_id=rule_id)
+            raise CatalogError(path, 'level must be "refuse" or "warn".', line=line, item_id=rule_id)
         if not raw.get("when"):
             raise CatalogError(path, "a rule needs at least one condition in 'when'.", line=line, item_id=rule_id)
         rules.append(
@@ -445,7 +515,7 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
     version_data, _ = _load_toml(version_path)
     version = version_data.get("version")
     if not isinstance(version, str) or not version:
-        raise CatalogError(version_path, "needs version = \"...\".")
+        raise CatalogError(version_path, 'needs version = "...".')
     try:
         ledger = load_ledger(folder / CLAIMS_FILE)
     except LedgerError as exc:
@@ -464,7 +534,9 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
     seen: dict[str, str] = {}
     for item in items:
         if item.id in seen:
-            raise CatalogError(folder / item.source, f"id is also used in {seen[item.id]}; ids must be unique.", item_id=item.id)
+            raise CatalogError(
+                folder / item.source, f"id is also used in {seen[item.id]}; ids must be unique.", item_id=item.id
+            )
         seen[item.id] = item.source
     labels_path = folder / "labels.toml"
     labels, _ = _load_toml(labels_path)

@@ -82,10 +82,15 @@ FACTOR_SETS: tuple[tuple[str, PatientFactors], ...] = (
     ("diabetes", PatientFactors(diabetes=True)),
     ("blood thinners", PatientFactors(blood_thinners=True)),
     ("may be pregnant", PatientFactors(may_be_pregnant=True)),
-    ("every factor and allergy", PatientFactors(
-        diabetes=True, blood_thinners=True, may_be_pregnant=True,
-        allergies=tuple(Allergy(kind, "latex" if kind is AllergyKind.OTHER else "") for kind in AllergyKind),
-    )),
+    (
+        "every factor and allergy",
+        PatientFactors(
+            diabetes=True,
+            blood_thinners=True,
+            may_be_pregnant=True,
+            allergies=tuple(Allergy(kind, "latex" if kind is AllergyKind.OTHER else "") for kind in AllergyKind),
+        ),
+    ),
 )
 
 
@@ -104,16 +109,25 @@ def procedures() -> list[tuple[str, Selection]]:
     medications = [frozenset({m}) for m in Medication] + list(COMMON_MIXES)
     result: list[tuple[str, Selection]] = []
     for target, (method, contrast), meds in itertools.product(Target, guidance, medications):
-        label = f"{target.value}, {method.value}{' with contrast' if contrast else ''}, " f"{' + '.join(sorted(m.value for m in meds))}"
+        label = (
+            f"{target.value}, {method.value}{' with contrast' if contrast else ''}, "
+            f"{' + '.join(sorted(m.value for m in meds))}"
+        )
         selection = Selection(
-            target=target, medications=meds, guidance=method, contrast=contrast, side=Side.RIGHT,
+            target=target,
+            medications=meds,
+            guidance=method,
+            contrast=contrast,
+            side=Side.RIGHT,
             # Details vary from sheet to sheet, in every format a clinic uses, so that a template cannot
             # tell a check from a real sheet by them.
             patient=PatientDetails(
                 name=CHECK_NAMES[len(result) % len(CHECK_NAMES)],
                 mrn=CHECK_RECORD_NUMBERS[len(result) % len(CHECK_RECORD_NUMBERS)].format(n=48213 + len(result) * 7919),
                 clinician=CHECK_CLINICIANS[len(result) % len(CHECK_CLINICIANS)],
-                date_of_birth=dt.date(1940 + len(result) % 45, 1 + len(result) % 12, 1 + len(result) % 28) if len(result) % 5 else None,
+                date_of_birth=dt.date(1940 + len(result) % 45, 1 + len(result) % 12, 1 + len(result) % 28)
+                if len(result) % 5
+                else None,
                 procedure_date=dt.date.today() + dt.timedelta(days=len(result) % 3) if len(result) % 4 else None,
             ),
         )
@@ -121,13 +135,24 @@ def procedures() -> list[tuple[str, Selection]]:
     return result
 
 
-def _edition(label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper) -> tuple[str, Selection]:
+def _edition(
+    label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper
+) -> tuple[str, Selection]:
     factor_name, factors = FACTOR_SETS[index % len(FACTOR_SETS)]
     consent_copy, archival = index % 7 == 0, index % 11 == 0
     # Anesthetic with another medicine has no default purpose: each of the three is checked in rotation.
     intent = None if default_intent(selection.medications) else tuple(Intent)[index % len(Intent)]
-    chosen = replace(selection, side=side, language=language, large_print=large, paper=paper, factors=factors,
-                     consent_copy=consent_copy, archival=archival, intent=intent)
+    chosen = replace(
+        selection,
+        side=side,
+        language=language,
+        large_print=large,
+        paper=paper,
+        factors=factors,
+        consent_copy=consent_copy,
+        archival=archival,
+        intent=intent,
+    )
     extras = [side.value.upper(), language, "large print" if large else "standard print", paper.value, factor_name]
     extras += [f"purpose {intent.value}"] if intent else []
     extras += ["consent copy"] * consent_copy + ["archival"] * archival
@@ -158,17 +183,26 @@ def combinations(catalog: Catalog | None = None) -> list[Job]:
 
 def _covering(candidates: list[Job], catalog: Catalog) -> list[Job]:
     """Candidates chosen greedily until every item and every edition value appears in one of them."""
+
     def features(job: Job) -> set[str]:
         selection = job.selection
-        found = {f"side:{selection.side.value}", f"language:{selection.language}", f"large:{selection.large_print}",
-                 f"paper:{selection.paper.value}", f"factors:{selection.factors!r}", f"copy:{selection.consent_copy}",
-                 f"archival:{selection.archival}"}
+        found = {
+            f"side:{selection.side.value}",
+            f"language:{selection.language}",
+            f"large:{selection.large_print}",
+            f"paper:{selection.paper.value}",
+            f"factors:{selection.factors!r}",
+            f"copy:{selection.consent_copy}",
+            f"archival:{selection.archival}",
+        }
         try:
             content = select(catalog, selection)
         except SelectionRefused:
             return found
         # Each item in both print sizes: at 18 pt its text breaks and pages differently.
-        return found | {f"item:{item.id}:{selection.large_print}" for items in content.sections.values() for item in items}
+        return found | {
+            f"item:{item.id}:{selection.large_print}" for items in content.sections.values() for item in items
+        }
 
     remaining = {job.label: features(job) for job in candidates}
     wanted = set().union(*remaining.values())
@@ -187,7 +221,9 @@ def hint_for(message: str) -> str:
     """A plain fix for the usual kinds of template problem."""
     lowered = message.lower()
     if "undefined" in lowered or "has no attribute" in lowered or "check the spelling" in lowered:
-        return "Check the spelling of the name. The names a template may use are listed in the README (Clinic templates)."
+        return (
+            "Check the spelling of the name. The names a template may use are listed in the README (Clinic templates)."
+        )
     if "unsafe" in lowered or "security" in lowered or "access to attribute" in lowered:
         return "Templates may not reach Python internals. Use only the names listed in the README."
     if "refused to load" in lowered:
@@ -213,13 +249,23 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
         with selectors.DefaultSelector() as selector:
             while pending or any(w.job for w in pool):
                 for worker in pool:
-                    if worker.job is None and pending and runaways < MAX_RUNAWAYS and time.monotonic() - begun < CHECK_BUDGET_S:
+                    if (
+                        worker.job is None
+                        and pending
+                        and runaways < MAX_RUNAWAYS
+                        and time.monotonic() - begun < CHECK_BUDGET_S
+                    ):
                         job = pending.pop(0)
                         # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that
                         # would hide it (or push it off a page) is found here, not at the nurse's Print.
-                        payload = encode_request(job.label, selection_to_dict(job.selection), str(folder),
-                                                 dt.datetime.now().astimezone().isoformat(), output_format=job.output_format,
-                                                 document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "")
+                        payload = encode_request(
+                            job.label,
+                            selection_to_dict(job.selection),
+                            str(folder),
+                            dt.datetime.now().astimezone().isoformat(),
+                            output_format=job.output_format,
+                            document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "",
+                        )
                         worker.send(payload, job.label, timeout)
                         started[id(worker)] = (job.output_format, time.monotonic())
                         selector.register(worker.stdout, selectors.EVENT_READ, worker)
@@ -237,9 +283,15 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
                     if reply.get("ok") and took > SLOW_RENDER_S[output_format]:
                         # Under the limit, but a nurse would wait this long for every preview, and the
                         # check itself would run for hours: report it, and stop after a few.
-                        reply = {"ok": False, "error_kind": "limit", "error": (
-                            f"A sheet took {took:.0f} seconds to render ({output_format.upper()}); a handout takes "
-                            f"under {SLOW_RENDER_S[output_format]:g}. A loop " "in the clinic's templates does far too much work.")}
+                        reply = {
+                            "ok": False,
+                            "error_kind": "limit",
+                            "error": (
+                                f"A sheet took {took:.0f} seconds to render ({output_format.upper()}); a handout takes "
+                                f"under {SLOW_RENDER_S[output_format]:g}. A loop "
+                                "in the clinic's templates does far too much work."
+                            ),
+                        }
                     if reply.get("error_kind") == "limit":
                         runaways += 1
                     results.append((label, reply))
@@ -267,12 +319,14 @@ def clinic_text_problems(template_set: TemplateSet) -> list[Problem]:
     for key in LOCALIZED_FIELDS:
         for language in template_set.clinic.missing_languages(key, LANGUAGES):
             name = LANGUAGE_NAMES.get(language, language)
-            problems.append(Problem(
-                f"{where}, '{key}'",
-                f"has no {name} ({language}) text; {name} handouts print the English text instead.",
-                f'Give the text per language, e.g. {key} = {{ en = "...", {language} = "..." }} '
-                f"(the same words in both if they read the same).",
-            ))
+            problems.append(
+                Problem(
+                    f"{where}, '{key}'",
+                    f"has no {name} ({language}) text; {name} handouts print the English text instead.",
+                    f'Give the text per language, e.g. {key} = {{ en = "...", {language} = "..." }} '
+                    f"(the same words in both if they read the same).",
+                )
+            )
     return problems
 
 
@@ -282,13 +336,16 @@ def approval_problems(template_set: TemplateSet, check: ApprovalCheck) -> list[P
     if check.state is not ApprovalState.CHANGED or approval is None:
         return []
     where = (template_set.clinic.folder / "clinic.toml") if template_set.clinic.folder else Path("clinic.toml")
-    return [Problem(
-        f"{where}, [approval]",
-        f"the wording was approved by {approval.name} ({approval.role}) on {approval.date.isoformat()}, but it has "
-        f"changed since (approved {approval.content_hash}, now {check.current_hash}); it must be approved again. "
-        "Until then the handouts' footers do not say it is approved.",
-        'Have the wording approved again, then put the new name, role and ' f'date in [approval] with content_hash = "{check.current_hash}".',
-    )]
+    return [
+        Problem(
+            f"{where}, [approval]",
+            f"the wording was approved by {approval.name} ({approval.role}) on {approval.date.isoformat()}, but it has "
+            f"changed since (approved {approval.content_hash}, now {check.current_hash}); it must be approved again. "
+            "Until then the handouts' footers do not say it is approved.",
+            "Have the wording approved again, then put the new name, role and "
+            f'date in [approval] with content_hash = "{check.current_hash}".',
+        )
+    ]
 
 
 def readability_problems(template_set: TemplateSet) -> list[Problem]:
@@ -302,18 +359,24 @@ def readability_problems(template_set: TemplateSet) -> list[Problem]:
         if original is not None and original.text != item.text:
             unchanged = [lang for lang in LANGUAGES if item.text.get(lang) == original.text.get(lang)]
             if unchanged and len(unchanged) < len(LANGUAGES):
-                problems.append(Problem(
-                    f"{item.source}, item '{item.id}'",
-                    f"has new wording in some languages but not in {', '.join(unchanged)}; " "those sheets would still print the built-in wording.",
-                    f"Add text.{unchanged[0]} with the same change.",
-                ))
+                problems.append(
+                    Problem(
+                        f"{item.source}, item '{item.id}'",
+                        f"has new wording in some languages but not in {', '.join(unchanged)}; "
+                        "those sheets would still print the built-in wording.",
+                        f"Add text.{unchanged[0]} with the same change.",
+                    )
+                )
         for language in LANGUAGES:
             if language not in item.text or (item.title and language not in item.title):
-                problems.append(Problem(
-                    f"{item.source}, item '{item.id}'",
-                    f"has no wording in '{language}'; a {language} handout with this item would not print.",
-                    f"Add text.{language} (and title.{language} if the " "item has a title), or switch the item off for now.",
-                ))
+                problems.append(
+                    Problem(
+                        f"{item.source}, item '{item.id}'",
+                        f"has no wording in '{language}'; a {language} handout with this item would not print.",
+                        f"Add text.{language} (and title.{language} if the "
+                        "item has a title), or switch the item off for now.",
+                    )
+                )
                 continue
             problem = reading_problem(item_wording(item.title.get(language, ""), item.text[language]), language)
             if problem:
@@ -330,12 +393,16 @@ def claims_problems(template_set: TemplateSet) -> list[Problem]:
         if not item.source.startswith("content/"):
             continue  # built-in wording is checked by the project's own tests
         for message in item_problems(item, ledger, LANGUAGES):
-            problems.append(Problem(
-                f"{item.source}, item '{item.id}'", message.split(" ", 2)[-1],
-                "Each figure, frequency word (common, rare, often...) " "and time (hours, days...) on the sheet must come "
-                "from a fact: add it with its source to content/claims.toml in the clinic folder and list its id "
-                "in the item's facts = [...].",
-            ))
+            problems.append(
+                Problem(
+                    f"{item.source}, item '{item.id}'",
+                    message.split(" ", 2)[-1],
+                    "Each figure, frequency word (common, rare, often...) "
+                    "and time (hours, days...) on the sheet must come "
+                    "from a fact: add it with its source to content/claims.toml in the clinic folder and list its id "
+                    "in the item's facts = [...].",
+                )
+            )
     return problems
 
 
@@ -361,18 +428,32 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
                         title = item.title.get(language, "")
                         earlier = first_with.get(title)
                         shared = section == "after" and previous == title
-                        if title and earlier is not None and not shared and (not clinic_items_only or
-                                item.source.startswith("content/") or earlier.source.startswith("content/")):
+                        if (
+                            title
+                            and earlier is not None
+                            and not shared
+                            and (
+                                not clinic_items_only
+                                or item.source.startswith("content/")
+                                or earlier.source.startswith("content/")
+                            )
+                        ):
                             key = (section, item.id)  # one report per item, whatever the language
-                            problem = found.setdefault(key, Problem(
-                                f"{item.source}, item '{item.id}'",
-                                f"prints the heading '{title}' a second time in section '{section}' ({language}), "
-                                f"after item '{earlier.id}' ({earlier.source}).",
-                                "Give it its own heading, or place it right after the other item "
-                                f"(after = \"{earlier.id}\") "
-                                "if it belongs under the same heading" + (" (aftercare rows then share it)." if section == "after" else "."),
-                            ))
-                            problem.combinations.append(f"{label}; {factor_name}" + (f", purpose {intent.value}" if intent else ""))
+                            problem = found.setdefault(
+                                key,
+                                Problem(
+                                    f"{item.source}, item '{item.id}'",
+                                    f"prints the heading '{title}' a second time in section '{section}' ({language}), "
+                                    f"after item '{earlier.id}' ({earlier.source}).",
+                                    "Give it its own heading, or place it right after the other item "
+                                    f'(after = "{earlier.id}") '
+                                    "if it belongs under the same heading"
+                                    + (" (aftercare rows then share it)." if section == "after" else "."),
+                                ),
+                            )
+                            problem.combinations.append(
+                                f"{label}; {factor_name}" + (f", purpose {intent.value}" if intent else "")
+                            )
                         first_with.setdefault(title, item)
                         previous = title
     return list(found.values())
@@ -389,19 +470,35 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         return 2
     print(f"Template set: {template_set.trace}  (printed in every handout's footer)", file=out)
     approval = check_approval(template_set.clinic, template_set.catalog.version)
-    print(f"Wording hash: {approval.current_hash}  (put it in clinic.toml's " "[approval] content_hash once the wording is approved)", file=out)
+    print(
+        f"Wording hash: {approval.current_hash}  (put it in clinic.toml's "
+        "[approval] content_hash once the wording is approved)",
+        file=out,
+    )
     signed = approval.approval
-    print("Approval: " + {
-        ApprovalState.NONE: "none in clinic.toml; handouts do not say the wording is approved.",
-        ApprovalState.APPROVED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}; "
-                                "unchanged since, and every handout's footer says so." if signed else "",
-        ApprovalState.CHANGED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}, "
-                               "but the wording has changed since (see below)." if signed else "",
-    }[approval.state], file=out)
+    print(
+        "Approval: "
+        + {
+            ApprovalState.NONE: "none in clinic.toml; handouts do not say the wording is approved.",
+            ApprovalState.APPROVED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}; "
+            "unchanged since, and every handout's footer says so."
+            if signed
+            else "",
+            ApprovalState.CHANGED: f"approved by {signed.name} ({signed.role}) on {signed.date.isoformat()}, "
+            "but the wording has changed since (see below)."
+            if signed
+            else "",
+        }[approval.state],
+        file=out,
+    )
     print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
-    problems = (clinic_text_problems(template_set) + approval_problems(template_set, approval)
-                + claims_problems(template_set) + readability_problems(template_set)
-                + duplicate_heading_problems(template_set))
+    problems = (
+        clinic_text_problems(template_set)
+        + approval_problems(template_set, approval)
+        + claims_problems(template_set)
+        + readability_problems(template_set)
+        + duplicate_heading_problems(template_set)
+    )
     jobs = combinations(template_set.catalog)
     results = render_all(folder, jobs, timeout, workers or os.cpu_count() or 1)
     by_message: dict[str, Problem] = {}
@@ -413,29 +510,47 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         if reply.get("ok") or reply.get("error_kind") == "refused":
             continue  # a refused mix is refused with the built-in wording too: not the clinic's problem
         error = str(reply.get("error", ""))
-        where, _, message = error.partition(": ") if error.startswith(("/", "content/", "templates/")) else ("", "", error)
+        where, _, message = (
+            error.partition(": ") if error.startswith(("/", "content/", "templates/")) else ("", "", error)
+        )
         problem = by_message.setdefault(error, Problem(where or "render", message or error, hint_for(error)))
         problem.combinations.append(label)
     problems += list(by_message.values())
     rendered = len(jobs) - skipped
     clean = sum(1 for _, reply in results if reply.get("ok"))
     pdfs = sum(1 for job in jobs if job.output_format == "pdf")
-    print(f"Rendered {rendered} of {len(jobs)} sheets: {clean} clean. Every target x guidance x medication "
-          f"on every side, language, print size and paper as HTML, with the patient factors, consent copy "
-          f"and archival in rotation; {pdfs} of them to PDF.", file=out)
+    print(
+        f"Rendered {rendered} of {len(jobs)} sheets: {clean} clean. Every target x guidance x medication "
+        f"on every side, language, print size and paper as HTML, with the patient factors, consent copy "
+        f"and archival in rotation; {pdfs} of them to PDF.",
+        file=out,
+    )
     if skipped:
-        problems.append(Problem(
-            "check-templates", f"{skipped} sheets were not checked: renders were stopped by the time or memory limit "
-            f"or were far too slow, or the check ran past {CHECK_BUDGET_S / 60:.0f} minutes.",
-            "Fix the slow or runaway template named above, then run check-templates again.",
-        ))
+        problems.append(
+            Problem(
+                "check-templates",
+                f"{skipped} sheets were not checked: renders were stopped by the time or memory limit "
+                f"or were far too slow, or the check ran past {CHECK_BUDGET_S / 60:.0f} minutes.",
+                "Fix the slow or runaway template named above, then run check-templates again.",
+            )
+        )
     for problem in problems:
-        seen = f"  Seen in {len(problem.combinations)} combination(s), e.g. {problem.combinations[0]}." if problem.combinations else ""
-        print(f"PROBLEM {problem.where}: {problem.message}\n  Fix: {problem.hint}" + (f"\n{seen}" if seen else ""), file=out)
+        seen = (
+            f"  Seen in {len(problem.combinations)} combination(s), e.g. {problem.combinations[0]}."
+            if problem.combinations
+            else ""
+        )
+        print(
+            f"PROBLEM {problem.where}: {problem.message}\n  Fix: {problem.hint}" + (f"\n{seen}" if seen else ""),
+            file=out,
+        )
     if problems:
         print(f"Result: {len(problems)} problem(s).", file=out)
         return 2
-    print("Result: clean. Every combination rendered; every changed item is in every language and reads plainly.", file=out)
+    print(
+        "Result: clean. Every combination rendered; every changed item is in every language and reads plainly.",
+        file=out,
+    )
     return 0
 
 

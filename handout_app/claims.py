@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .toml_lines import error_line, item_line, key_line
+
 # The scale the sheet states how often a risk happens on (CIOMS III, as used in EU package leaflets):
 # (the band's key, fewest cases per N treated that still falls in the band). Declared once here.
 FREQUENCY_BANDS: tuple[tuple[str, int], ...] = (
@@ -32,42 +34,139 @@ FREQUENCY_BANDS: tuple[tuple[str, int], ...] = (
 
 NUMBER_WORDS: dict[str, str] = {
     # "one" and "once" are left out: "no one", "a different one", "at once" say no number.
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20", "thirty": "30",
-    "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "half": "0.5", "twice": "2",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+    "thousand": "1000",
+    "half": "0.5",
+    "twice": "2",
     # Spanish "un", "una" and "uno" are mostly articles ("una inyección"), so they are not counted.
-    "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
-    "ocho": "8", "nueve": "9", "diez": "10", "doce": "12", "quince": "15", "veinte": "20",
-    "treinta": "30", "cuarenta": "40", "cincuenta": "50", "cien": "100", "mil": "1000",
+    "dos": "2",
+    "tres": "3",
+    "cuatro": "4",
+    "cinco": "5",
+    "seis": "6",
+    "siete": "7",
+    "ocho": "8",
+    "nueve": "9",
+    "diez": "10",
+    "doce": "12",
+    "quince": "15",
+    "veinte": "20",
+    "treinta": "30",
+    "cuarenta": "40",
+    "cincuenta": "50",
+    "cien": "100",
+    "mil": "1000",
 }
 
 # Words and phrases that say how often something happens, in either language, mapped to one
 # canonical English word. Longer phrases are matched first, so "very rare" is never also "rare".
 FREQUENCY_WORDS: dict[str, str] = {
-    "very common": "very common", "extremely rare": "extremely rare", "very rare": "very rare",
-    "very rarely": "very rare", "on occasion": "occasionally", "in some cases": "in some cases",
-    "uncommon": "uncommon", "commonly": "common", "common": "common", "rarely": "rare", "rare": "rare",
-    "often": "often", "usually": "usually", "typically": "usually", "most": "most", "many": "many",
-    "sometimes": "sometimes", "occasionally": "occasionally", "seldom": "rare", "frequently": "often",
-    "frequent": "often", "unlikely": "unlikely", "likely": "likely",
-    "muy rara vez": "very rare", "rara vez": "rare", "muy frecuente": "very common", "muy frecuentes": "very common", "poco frecuente": "uncommon",
-    "poco frecuentes": "uncommon", "extremadamente raro": "extremely rare", "muy raro": "very rare",
-    "muy rara": "very rare", "muy raros": "very rare", "muy raras": "very rare", "en algunos casos": "in some cases",
-    "en ocasiones": "occasionally", "a menudo": "often", "a veces": "sometimes", "por lo general": "usually",
-    "la mayoría": "most", "poco probable": "unlikely", "frecuente": "common", "frecuentes": "common",
-    "común": "common", "comunes": "common", "raro": "rare", "rara": "rare", "raros": "rare", "raras": "rare",
-    "suele": "usually", "suelen": "usually", "muchas": "many", "muchos": "many", "probable": "likely",
+    "very common": "very common",
+    "extremely rare": "extremely rare",
+    "very rare": "very rare",
+    "very rarely": "very rare",
+    "on occasion": "occasionally",
+    "in some cases": "in some cases",
+    "uncommon": "uncommon",
+    "commonly": "common",
+    "common": "common",
+    "rarely": "rare",
+    "rare": "rare",
+    "often": "often",
+    "usually": "usually",
+    "typically": "usually",
+    "most": "most",
+    "many": "many",
+    "sometimes": "sometimes",
+    "occasionally": "occasionally",
+    "seldom": "rare",
+    "frequently": "often",
+    "frequent": "often",
+    "unlikely": "unlikely",
+    "likely": "likely",
+    "muy rara vez": "very rare",
+    "rara vez": "rare",
+    "muy frecuente": "very common",
+    "muy frecuentes": "very common",
+    "poco frecuente": "uncommon",
+    "poco frecuentes": "uncommon",
+    "extremadamente raro": "extremely rare",
+    "muy raro": "very rare",
+    "muy rara": "very rare",
+    "muy raros": "very rare",
+    "muy raras": "very rare",
+    "en algunos casos": "in some cases",
+    "en ocasiones": "occasionally",
+    "a menudo": "often",
+    "a veces": "sometimes",
+    "por lo general": "usually",
+    "la mayoría": "most",
+    "poco probable": "unlikely",
+    "frecuente": "common",
+    "frecuentes": "common",
+    "común": "common",
+    "comunes": "common",
+    "raro": "rare",
+    "rara": "rare",
+    "raros": "rare",
+    "raras": "rare",
+    "suele": "usually",
+    "suelen": "usually",
+    "muchas": "many",
+    "muchos": "many",
+    "probable": "likely",
     "probables": "likely",
 }
 
 # Units of time, in either language, mapped to one canonical English unit.
 TIME_UNITS: dict[str, str] = {
-    "second": "second", "seconds": "second", "minute": "minute", "minutes": "minute", "hour": "hour",
-    "hours": "hour", "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
-    "months": "month", "year": "year", "years": "year", "overnight": "night", "night": "night",
-    "segundo": "second", "segundos": "second", "minuto": "minute", "minutos": "minute", "hora": "hour",
-    "horas": "hour", "día": "day", "días": "day", "semana": "week", "semanas": "week", "mes": "month",
-    "meses": "month", "año": "year", "años": "year", "noche": "night",
+    "second": "second",
+    "seconds": "second",
+    "minute": "minute",
+    "minutes": "minute",
+    "hour": "hour",
+    "hours": "hour",
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+    "overnight": "night",
+    "night": "night",
+    "segundo": "second",
+    "segundos": "second",
+    "minuto": "minute",
+    "minutos": "minute",
+    "hora": "hour",
+    "horas": "hour",
+    "día": "day",
+    "días": "day",
+    "semana": "week",
+    "semanas": "week",
+    "mes": "month",
+    "meses": "month",
+    "año": "year",
+    "años": "year",
+    "noche": "night",
 }
 
 MAX_CLAIMS_FILE_BYTES = 2 * 1024 * 1024
@@ -116,15 +215,10 @@ class LedgerError(ValueError):
         super().__init__(f"{path}{f', line {line}' if line else ''}: {message}")
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return None if index < 0 else text.count("\n", 0, index) + 1
-
-
 def _text(path: Path, text: str, entry: dict[str, Any], key: str, entry_id: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise LedgerError(path, f"'{entry_id}' needs {key} = \"...\".", _line_of(text, f'id = "{entry_id}"'))
+        raise LedgerError(path, f"'{entry_id}' needs {key} = \"...\".", item_line(text, entry_id))
     return " ".join(value.split())
 
 
@@ -141,13 +235,16 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
     except UnicodeDecodeError:
         raise LedgerError(path, "is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise LedgerError(path, f"is not valid TOML ({exc}).", int(match.group(1)) if match else None) from None
+        raise LedgerError(path, f"is not valid TOML ({exc}).", error_line(exc)) from None
     except RecursionError:
-        raise LedgerError(path, "nests brackets too deeply to read; a claims file is flat lists of sources and facts.") from None
+        raise LedgerError(
+            path, "nests brackets too deeply to read; a claims file is flat lists of sources and facts."
+        ) from None
     unknown = set(data) - {"source", "fact", "labels"}
     if unknown:
-        raise LedgerError(path, f"unknown table(s) {sorted(unknown)}; a claims file holds [[source]], [[fact]] and [labels].")
+        raise LedgerError(
+            path, f"unknown table(s) {sorted(unknown)}; a claims file holds [[source]], [[fact]] and [labels]."
+        )
     for table in ("source", "fact"):
         entries = data.get(table, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -162,12 +259,16 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
         if not isinstance(source_id, str) or not source_id:
             raise LedgerError(path, "every [[source]] needs an id.")
         if source_id in sources:
-            raise LedgerError(path, f"source '{source_id}' is declared twice.", _line_of(text, f'id = "{source_id}"'))
-        sources[source_id] = Source(source_id, _text(path, text, entry, "title", source_id),
-                                    _text(path, text, entry, "citation", source_id), str(path))
+            raise LedgerError(path, f"source '{source_id}' is declared twice.", item_line(text, source_id))
+        sources[source_id] = Source(
+            source_id,
+            _text(path, text, entry, "title", source_id),
+            _text(path, text, entry, "citation", source_id),
+            str(path),
+        )
     for entry in data.get("fact", []):
         fact_id = entry.get("id")
-        line = _line_of(text, f'id = "{fact_id}"')
+        line = item_line(text, fact_id)
         if not isinstance(fact_id, str) or not fact_id:
             raise LedgerError(path, "every [[fact]] needs an id.")
         if fact_id in facts:
@@ -181,18 +282,26 @@ def load_ledger(path: Path, base: Ledger | None = None) -> Ledger:
             bound = next(iter(rate), "")
             rate_in = rate.get(bound, 0)
             if bound not in ("fewer-than", "about") or len(rate) != 1 or not isinstance(rate_in, int) or rate_in < 2:
-                raise LedgerError(path, f"fact '{fact_id}': write rate = {{ fewer-than = 15000 }} or "
-                                        "rate = { about = 1000 } (cases: 1 in that many).", line)
+                raise LedgerError(
+                    path,
+                    f"fact '{fact_id}': write rate = {{ fewer-than = 15000 }} or "
+                    "rate = { about = 1000 } (cases: 1 in that many).",
+                    line,
+                )
         facts[fact_id] = Fact(fact_id, source, _text(path, text, entry, "says", fact_id), rate_in, bound, str(path))
     for key, cited in data.get("labels", {}).items():
         if not isinstance(cited, list) or not all(isinstance(c, str) for c in cited):
-            raise LedgerError(path, f"[labels] {key} must be a list of fact ids.", _line_of(text, key))
+            raise LedgerError(path, f"[labels] {key} must be a list of fact ids.", key_line(text, key, "labels"))
         labels[key] = tuple(cited)
     ledger = Ledger(sources, facts, labels)
     for key, cited in labels.items():
         for fact_id in cited:
             if fact_id not in facts:
-                raise LedgerError(path, f"[labels] {key} cites '{fact_id}', which no [[fact]] declares.", _line_of(text, key))
+                raise LedgerError(
+                    path,
+                    f"[labels] {key} cites '{fact_id}', which no [[fact]] declares.",
+                    key_line(text, key, "labels"),
+                )
     return ledger
 
 
@@ -218,7 +327,11 @@ def claim_tokens(text: str) -> set[str]:
 def describe(token: str) -> str:
     """A claim token as staff would read it in a message."""
     kind, _, value = token.partition(":")
-    return {"n": f"the number {value}", "often": f"the frequency word '{value}'", "time": f"the unit of time '{value}'"}[kind]
+    return {
+        "n": f"the number {value}",
+        "often": f"the frequency word '{value}'",
+        "time": f"the unit of time '{value}'",
+    }[kind]
 
 
 def unsupported_claims(wording: Iterable[str], cited: Iterable[str], ledger: Ledger) -> list[str]:
@@ -269,15 +382,19 @@ def _strings(value: Any) -> Iterable[str]:
 def item_problems(item: Any, ledger: Ledger, languages: Iterable[str]) -> list[str]:
     """What is wrong with a content item's claims, in words staff can act on (empty when none)."""
     if not item.facts:
-        return [f"item '{item.id}' names no facts; add facts = [\"...\"] with the ids of the facts in claims.toml "
-                "that its wording rests on."]
+        return [
+            f"item '{item.id}' names no facts; add facts = [\"...\"] with the ids of the facts in claims.toml "
+            "that its wording rests on."
+        ]
     problems = []
     for language in languages:
         wording = [table[language] for table in (item.title, item.text) if language in table]
         missing = unsupported_claims(wording, item.facts, ledger)
         if missing:
-            problems.append(f"item '{item.id}' ({language}) states {', '.join(missing)}, which none of its facts "
-                            f"({', '.join(item.facts)}) holds. Cite the fact that gives it, or take it out.")
+            problems.append(
+                f"item '{item.id}' ({language}) states {', '.join(missing)}, which none of its facts "
+                f"({', '.join(item.facts)}) holds. Cite the fact that gives it, or take it out."
+            )
     return problems
 
 
@@ -292,6 +409,8 @@ def label_problems(labels: dict[str, dict[str, Any]], ledger: Ledger) -> list[st
                 continue
             missing = unsupported_claims(_strings(value), cited or (), ledger)
             if missing:
-                problems.append(f"label '{key}' ({language}) states {', '.join(missing)}, which no fact listed for it "
-                                "under [labels] in claims.toml holds.")
+                problems.append(
+                    f"label '{key}' ({language}) states {', '.join(missing)}, which no fact listed for it "
+                    "under [labels] in claims.toml holds."
+                )
     return problems

@@ -39,6 +39,7 @@ from .patient_input import (
     TEXT_LIMITS,
     InputError,
     PatientFileError,
+    birth_after_procedure_problem,
     check_birth_date,
     check_path_text,
     check_procedure_date,
@@ -143,9 +144,7 @@ class _MainParser(_Parser):
     so their errors come from argparse like any other: exit 2, the option named, before any work.
     """
 
-    def parse_known_args(
-        self, args: Iterable[str] | None = None, namespace: Any = None
-    ) -> tuple[Any, list[str]]:
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)
         finish = getattr(parsed, "finish", None)
         if finish is not None:
@@ -180,7 +179,9 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         for key, value in values.items():
             attribute, option = _FILE_OPTIONS[key]
             if getattr(args, attribute) is not None:
-                parser.error(f"argument --patient-file: {source} gives {key} and so does {option}; give it one way only")
+                parser.error(
+                    f"argument --patient-file: {source} gives {key} and so does {option}; give it one way only"
+                )
             setattr(args, attribute, value)
     if args.output is None and not args.print_it:
         parser.error("the following arguments are required: --output (or --print to send it to a printer)")
@@ -189,13 +190,18 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     if args.print_it and args.format != OutputFormat.PDF.value:
         parser.error("argument --print: only a PDF can be printed; leave out --format html")
     if args.patient_name is None:  # a blank name is refused later, with the other selection checks
-        parser.error("the following arguments are required: --patient-name "
-                     "(or name = \"...\" in the --patient-file); give the patient's full name")
+        parser.error(
+            "the following arguments are required: --patient-name "
+            '(or name = "..." in the --patient-file); give the patient\'s full name'
+        )
     if args.allergy and len(args.allergy) > MAX_ALLERGIES:
         parser.error(f"argument --allergy: given more than {MAX_ALLERGIES} times; give the allergies that matter")
-    if args.date_of_birth and args.procedure_date and args.date_of_birth > args.procedure_date:
-        parser.error(f"argument --date-of-birth: {args.date_of_birth.isoformat()} is after the procedure date "
-                     f"{args.procedure_date.isoformat()}; check both dates")
+    order_problem = birth_after_procedure_problem(args.date_of_birth, args.procedure_date)
+    if order_problem:
+        parser.error(
+            f"argument --date-of-birth: {args.date_of_birth.isoformat()} {order_problem} "
+            f"{args.procedure_date.isoformat()}; check both dates"
+        )
 
 
 def _choices(enum: type[Choice]) -> list[str]:
@@ -212,7 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     procedure = render.add_argument_group("procedure")
     procedure.add_argument("--target", required=True, choices=_choices(Target), help="where the injection goes")
     procedure.add_argument(
-        "--medication", required=True, action="append", choices=_choices(Medication),
+        "--medication",
+        required=True,
+        action="append",
+        choices=_choices(Medication),
         help="a medicine in the injection; repeat for several",
     )
     procedure.add_argument("--guidance", required=True, choices=_choices(Guidance), help="how the needle is guided")
@@ -223,12 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     patient = render.add_argument_group("patient")
     # Patient details default to None, not "", so that one given both here and in --patient-file is seen.
     patient.add_argument(
-        "--patient-file", type=_checked(_patient_file), metavar="FILE",
+        "--patient-file",
+        type=_checked(_patient_file),
+        metavar="FILE",
         help="read the patient's details from a TOML file ('-' for standard input) instead of the options below, "
-             "which every user of the computer can see; keys: name, " "date_of_birth, mrn, procedure_date, clinician, allergies",
+        "which every user of the computer can see; keys: name, "
+        "date_of_birth, mrn, procedure_date, clinician, allergies",
     )
     patient.add_argument(
-        "--patient-name", type=_text(),
+        "--patient-name",
+        type=_text(),
         help="the patient's full name (required, unless --patient-file gives it)",
     )
     patient.add_argument("--date-of-birth", type=_checked(_birth_date), help="YYYY-MM-DD, from 1900, not in the future")
@@ -236,32 +249,48 @@ def build_parser() -> argparse.ArgumentParser:
     patient.add_argument("--procedure-date", type=_checked(_date), help="YYYY-MM-DD, between 2000 and 2100")
     patient.add_argument("--clinician", type=_text(), help="the doctor doing the procedure")
     patient.add_argument("--diabetes", action="store_true", help="the patient has diabetes")
-    patient.add_argument("--blood-thinners", action="store_true", help="the patient takes blood thinners or bleeds easily")
+    patient.add_argument(
+        "--blood-thinners", action="store_true", help="the patient takes blood thinners or bleeds easily"
+    )
     patient.add_argument("--may-be-pregnant", action="store_true", help="the patient is or may be pregnant")
     patient.add_argument(
-        "--allergy", action="append", type=_text(TEXT_LIMITS["allergy"]), metavar="TEXT",
+        "--allergy",
+        action="append",
+        type=_text(TEXT_LIMITS["allergy"]),
+        metavar="TEXT",
         help="an allergy: local-anesthetic, contrast (or iodine), antiseptic, or any other text; repeat for several",
     )
 
     output = render.add_argument_group("output")
     output.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml")
     output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
-    output.add_argument("--language", choices=("en", "es"), default="en", help="the handout's language: en (English) or es (Spanish)")
+    output.add_argument(
+        "--language", choices=("en", "es"), default="en", help="the handout's language: en (English) or es (Spanish)"
+    )
     output.add_argument("--large-print", action="store_true", help="large-print edition: 18 pt text, 1.5 line spacing")
-    output.add_argument("--consent-copy", action="store_true", help="add a second copy of the consent page for the patient")
+    output.add_argument(
+        "--consent-copy", action="store_true", help="add a second copy of the consent page for the patient"
+    )
     output.add_argument("--archival", action="store_true", help="archival PDF/A-3a (tagged) for the clinic's records")
     output.add_argument("--format", choices=_choices(OutputFormat), default=OutputFormat.PDF.value, help="pdf or html")
     output.add_argument(
-        "--generated-at", type=_checked(_timestamp),
+        "--generated-at",
+        type=_checked(_timestamp),
         help="the print time shown on the sheet, ISO-8601 with or without offset, 2000 to 2100 (default now)",
     )
     output.add_argument("--force", action="store_true", help="replace the output file if it exists")
     output.add_argument("--output", type=_checked(_path), help="where to write the handout (needed unless --print)")
     printing = render.add_argument_group("printing (CUPS: Linux and macOS)")
-    printing.add_argument("--print", dest="print_it", action="store_true",
-                          help="send the PDF to a printer (as well as to --output when given)")
+    printing.add_argument(
+        "--print",
+        dest="print_it",
+        action="store_true",
+        help="send the PDF to a printer (as well as to --output when given)",
+    )
     printing.add_argument("--printer", type=_text(127), help="the print queue (default: the system's default printer)")
-    printing.add_argument("--copies", type=_checked(_copies), default=1, help=f"copies to print, 1 to {MAX_COPIES} (default 1)")
+    printing.add_argument(
+        "--copies", type=_checked(_copies), default=1, help=f"copies to print, 1 to {MAX_COPIES} (default 1)"
+    )
     render.set_defaults(finish=lambda args: _finish_render(render, args))
 
     commands.add_parser("options", help="list every choice with a one-line description")
@@ -270,24 +299,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("folder", type=_checked(_path), metavar="DIR", help="the clinic folder")
     batch = commands.add_parser("batch", help="make the handouts of a day's list (CSV or Excel) in one go")
-    batch.add_argument("list", type=_checked(_path), metavar="LIST", help="the day list: a .csv (UTF-8) or .xlsx file, one patient a row")
-    batch.add_argument("--output-dir", required=True, type=_checked(_path), metavar="DIR", help="where the PDFs go (must exist)")
+    batch.add_argument(
+        "list",
+        type=_checked(_path),
+        metavar="LIST",
+        help="the day list: a .csv (UTF-8) or .xlsx file, one patient a row",
+    )
+    batch.add_argument(
+        "--output-dir", required=True, type=_checked(_path), metavar="DIR", help="where the PDFs go (must exist)"
+    )
     batch.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml")
-    batch.add_argument("--combined", action="store_true", help="one PDF for one print job, each handout starting on an odd page")
-    batch.add_argument("--skip-bad-rows", action="store_true", help="make the good rows even if others have problems (exit 2 still)")
+    batch.add_argument(
+        "--combined", action="store_true", help="one PDF for one print job, each handout starting on an odd page"
+    )
+    batch.add_argument(
+        "--skip-bad-rows", action="store_true", help="make the good rows even if others have problems (exit 2 still)"
+    )
     batch.add_argument("--print", dest="print_it", action="store_true", help="also send the handouts to a printer")
     batch.add_argument("--printer", type=_text(127), help="the print queue (default: the system's default printer)")
     batch.add_argument("--workers", type=_checked(_workers), help="render processes (default: one per core)")
     new_clinic = commands.add_parser("new-clinic", help="make a clean, commented clinic folder to start from")
     new_clinic.add_argument("folder", type=_checked(_path), metavar="DIR", help="the new folder (must not exist yet)")
-    new_clinic.add_argument("--name", required=True, type=_text(), help="the clinic's name, as printed on every handout")
+    new_clinic.add_argument(
+        "--name", required=True, type=_text(), help="the clinic's name, as printed on every handout"
+    )
     check.add_argument("--list-items", action="store_true", help="list every item's id, section and source, then stop")
-    check.add_argument("--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)")
+    check.add_argument(
+        "--timeout", type=_checked(_seconds), default=20.0, help="seconds one render may take, 1 to 600 (default 20)"
+    )
     from .records_cli import add_commands
 
     add_commands(commands, _checked(_path), _checked(_date), _checked(_birth_date), _text, _checked(_patient_file))
     gui = commands.add_parser("gui", help="open the window (the default with no command)")
-    gui.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml (remembered for next time)")
+    gui.add_argument(
+        "--clinic", type=_checked(_path), help="clinic folder holding clinic.toml (remembered for next time)"
+    )
     return parser
 
 
@@ -323,9 +369,14 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
 
 def _options_text() -> str:
     groups = [
-        ("--target", Target), ("--medication (repeatable)", Medication), ("--guidance", Guidance),
-        ("--intent", Intent), ("--side (required)", Side), ("--allergy (repeatable)", AllergyKind),
-        ("--paper", Paper), ("--format", OutputFormat),
+        ("--target", Target),
+        ("--medication (repeatable)", Medication),
+        ("--guidance", Guidance),
+        ("--intent", Intent),
+        ("--side (required)", Side),
+        ("--allergy (repeatable)", AllergyKind),
+        ("--paper", Paper),
+        ("--format", OutputFormat),
     ]
     lines: list[str] = []
     for option, enum in groups:
@@ -334,8 +385,11 @@ def _options_text() -> str:
     lines.append("--contrast")
     lines.append(f"  {'(flag)':<17} contrast dye is used; only with --guidance fluoroscopy")
     lines.append("patient factors")
-    for flag, text in (("--diabetes", "the patient has diabetes"), ("--blood-thinners", "takes blood thinners or bleeds easily"),
-                       ("--may-be-pregnant", "is or may be pregnant")):
+    for flag, text in (
+        ("--diabetes", "the patient has diabetes"),
+        ("--blood-thinners", "takes blood thinners or bleeds easily"),
+        ("--may-be-pregnant", "is or may be pregnant"),
+    ):
         lines.append(f"  {flag:<17} {text}")
     return "\n".join(lines) + "\n"
 
@@ -375,8 +429,11 @@ def _render_failure(reply: dict[str, Any], clinic: Path | None) -> int:
     if kind == "selection":
         return _fail(EXIT_BAD_INPUT, f"--{reply.get('field')}: {error}.")
     if kind == "set":
-        return _fail(EXIT_BAD_INPUT, f"--clinic: the clinic's template set has a problem: {error}. "
-                     f"Run `handout-app check-templates {clinic}` for a full report.")
+        return _fail(
+            EXIT_BAD_INPUT,
+            f"--clinic: the clinic's template set has a problem: {error}. "
+            f"Run `handout-app check-templates {clinic}` for a full report.",
+        )
     if kind == "template":
         return _fail(EXIT_RENDER_FAILED, f"the handout templates have a problem: {error}.")
     return _fail(EXIT_RENDER_FAILED, f"{error}.")
@@ -413,7 +470,9 @@ def run_render(args: argparse.Namespace) -> int:
     # A PDF is handed out, so it gets a document number and a record; HTML is for checking only.
     recorder = recorder_for(store_choice(clinic)) if args.format == OutputFormat.PDF.value else None
     request = SheetRequest(
-        selection_to_dict(selection), str(args.clinic.resolve()) if args.clinic else None, generated_at.isoformat(),
+        selection_to_dict(selection),
+        str(args.clinic.resolve()) if args.clinic else None,
+        generated_at.isoformat(),
         recorder.fresh_number() if recorder else "",
     )
     reply, data = render_in_worker(request, args.format)
@@ -426,12 +485,20 @@ def run_render(args: argparse.Namespace) -> int:
         try:
             write_atomically(output, data, replace=args.force)
         except OutputExists:
-            return _fail(EXIT_BAD_INPUT, f"--output: '{output}' already exists. Choose another name, or add --force to replace it.")
+            return _fail(
+                EXIT_BAD_INPUT,
+                f"--output: '{output}' already exists. Choose another name, or add --force to replace it.",
+            )
         except OutputNotRegular as exc:  # it became one while the handout was made
-            return _fail(EXIT_BAD_INPUT, f"--output: {exc}. Only a new file or an ordinary file is ever written, "
-                         "even with --force: give another file name.")
+            return _fail(
+                EXIT_BAD_INPUT,
+                f"--output: {exc}. Only a new file or an ordinary file is ever written, "
+                "even with --force: give another file name.",
+            )
         except OSError as exc:
-            return _fail(EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable.")
+            return _fail(
+                EXIT_RENDER_FAILED, f"could not write '{output}': {exc.strerror or exc}. Check the folder is writable."
+            )
         print(f"Saved {procedure} handout to {output}" + (f" (document {request.document_number})" if recorder else ""))
         if recorder:
             recorded(recorder.record(request, reply["wording"], data, "saved"))
@@ -454,7 +521,10 @@ def _output_problem(output: Path, force: bool) -> str | None:
     except OutputNotRegular as exc:
         if exc.kind == "a folder":
             return f"--output: '{output}' is a folder. Give a file name, e.g. {output / 'handout.pdf'}."
-        return f"--output: {exc}. Only a new file or an ordinary file is " "ever written, even with --force: give another file name."
+        return (
+            f"--output: {exc}. Only a new file or an ordinary file is "
+            "ever written, even with --force: give another file name."
+        )
     except OSError as exc:
         return f"--output: '{output}' cannot be used ({exc.strerror or exc}). Choose another name or folder."
     folder = output.parent if str(output.parent) else Path(".")
@@ -468,11 +538,15 @@ def _printer_problem(printer: str | None) -> str | None:
     from . import print_queue
 
     if not print_queue.cups_available():
-        return ("--print: printing from the command line needs CUPS (the `lp` command), which this computer does not "
-                "have. Save the PDF with --output and print the file instead.")
+        return (
+            "--print: printing from the command line needs CUPS (the `lp` command), which this computer does not "
+            "have. Save the PDF with --output and print the file instead."
+        )
     if printer is None and print_queue.default_printer() is None:
-        return ("--print: no default printer is set up. Name one with --printer NAME (`lpstat -e` lists them), "
-                "or save the PDF with --output and print the file instead.")
+        return (
+            "--print: no default printer is set up. Name one with --printer NAME (`lpstat -e` lists them), "
+            "or save the PDF with --output and print the file instead."
+        )
     return None
 
 
@@ -490,8 +564,10 @@ def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedur
     except print_queue.PrintError as exc:
         return _fail(EXIT_RENDER_FAILED, str(exc).replace("\n\n", " ")), ""
     printer = args.printer or print_queue.default_printer() or "the default printer"
-    print(f"Sent {procedure} handout to {printer} (job {job_id}, {args.copies} "
-          f"{'copy' if args.copies == 1 else 'copies'})")
+    print(
+        f"Sent {procedure} handout to {printer} (job {job_id}, {args.copies} "
+        f"{'copy' if args.copies == 1 else 'copies'})"
+    )
     return EXIT_OK, printer
 
 
@@ -519,10 +595,12 @@ def _new_clinic(args: argparse.Namespace) -> int:
         folder = create_clinic_folder(args.folder, args.name)
     except ClinicError as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
-    print(f"Made the clinic folder {folder} for {' '.join(args.name.split())}.\n"
-          f"Next: fill in {folder / 'clinic.toml'} (every field is explained in it), then run\n"
-          f"  handout-app check-templates {folder}\n"
-          f"  handout-app gui --clinic {folder}")
+    print(
+        f"Made the clinic folder {folder} for {' '.join(args.name.split())}.\n"
+        f"Next: fill in {folder / 'clinic.toml'} (every field is explained in it), then run\n"
+        f"  handout-app check-templates {folder}\n"
+        f"  handout-app gui --clinic {folder}"
+    )
     return EXIT_OK
 
 

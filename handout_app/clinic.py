@@ -22,6 +22,7 @@ from typing import Any
 
 from .catalog import LANGUAGES
 from .logo import LogoError, check_logo
+from .toml_lines import error_line, key_line
 
 
 class ClinicError(ValueError):
@@ -133,20 +134,9 @@ _EMAIL = re.compile(r"[^@\s\"<>?&]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _WEBSITE = re.compile(r"https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/[^\s\"<>]*)?")
 
 
-def _line_of(text: str, key: str, table: str = "clinic") -> int | None:
-    """The line `key = ...` (or `key.en = ...`) is on, looked for in the [table] section first."""
-    start = 0
-    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, flags=re.MULTILINE)
-    if header:
-        start = header.end()
-    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*[=.]", flags=re.MULTILINE)
-    match = pattern.search(text, start)
-    if match and header:
-        next_table = re.compile(r"^[ \t]*\[", flags=re.MULTILINE).search(text, header.end())
-        if next_table and next_table.start() < match.start():
-            match = None
-    match = match or (pattern.search(text) if table == "clinic" else None)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _line_of(text: str, key: str) -> int | None:
+    """The line of the [clinic] field `key` (`key = ...`, `key.en = ...`)."""
+    return key_line(text, key, "clinic")
 
 
 def _shown(text: str) -> str:
@@ -161,8 +151,10 @@ def text_problem(key: str, value: str) -> str | None:
     """
     control = _CONTROL.search(value)
     if control:
-        return (f"'{key}' contains a control character (U+{ord(control.group()):04X}); "
-                "type the text again on one line, with letters, digits and punctuation only.")
+        return (
+            f"'{key}' contains a control character (U+{ord(control.group()):04X}); "
+            "type the text again on one line, with letters, digits and punctuation only."
+        )
     length = len(" ".join(value.split()))
     if length > MAX_TEXT_LENGTH:
         return f"'{key}' is {length} characters long; at most {MAX_TEXT_LENGTH} fit on the handout. Shorten it."
@@ -170,11 +162,15 @@ def text_problem(key: str, value: str) -> str | None:
         return f"'email' must be one e-mail address like clinic@example.org, not \"{_shown(value)}\"."
     if key == "record_store" and value.strip() and not _STORE_URL.fullmatch(value.strip()):
         if re.match(r"postgresql(\+psycopg)?://[^\s@/]*:[^\s@/]*@", value.strip()):
-            return ("'record_store' holds a password; clinic.toml is shared and archived with every sheet, so put the "
-                    "password in each workstation's ~/.pgpass file (or PGPASSFILE) and write only "
-                    "postgresql://user@host/database here.")
-        return ("'record_store' must be a PostgreSQL address like postgresql://handout@records.example.org/records "
-                "(or left out for this computer's own record file).")
+            return (
+                "'record_store' holds a password; clinic.toml is shared and archived with every sheet, so put the "
+                "password in each workstation's ~/.pgpass file (or PGPASSFILE) and write only "
+                "postgresql://user@host/database here."
+            )
+        return (
+            "'record_store' must be a PostgreSQL address like postgresql://handout@records.example.org/records "
+            "(or left out for this computer's own record file)."
+        )
     if key == "website" and value.strip() and not _WEBSITE.fullmatch(value.strip()):
         return f"'website' must be one https:// address like https://example.org/hip, not \"{_shown(value)}\"."
     from .glyphs import unprintable
@@ -198,53 +194,72 @@ def localized_problem(key: str, texts: Mapping[str, Any]) -> str | None:
     prints the English text, so there must be one.
     """
     if key not in LOCALIZED_FIELDS:
-        return f"'{key}' must be text in quotes, e.g. {key} = \"...\"; only " f"{', '.join(LOCALIZED_FIELDS)} may be given per language."
+        return (
+            f"'{key}' must be text in quotes, e.g. {key} = \"...\"; only "
+            f"{', '.join(LOCALIZED_FIELDS)} may be given per language."
+        )
     for language, value in texts.items():
         if language not in LANGUAGES:
-            return (f"'{key}' has a text in an unknown language '{_shown(str(language))}'; "
-                    f"use {' or '.join(LANGUAGES)}, e.g. {_table_example(key)}.")
+            return (
+                f"'{key}' has a text in an unknown language '{_shown(str(language))}'; "
+                f"use {' or '.join(LANGUAGES)}, e.g. {_table_example(key)}."
+            )
         if not isinstance(value, str):
             return f"'{key}.{language}' must be text in quotes, e.g. {_table_example(key)}."
         problem = text_problem(f"{key}.{language}", value)
         if problem:
             return problem
     if not " ".join(str(texts.get("en", "")).split()) and any(" ".join(str(v).split()) for v in texts.values()):
-        return (f"'{key}' needs an English text as well (en = \"...\"): a sheet in a language the clinic gave "
-                f"no text in prints the English one. E.g. {_table_example(key)}.")
+        return (
+            f"'{key}' needs an English text as well (en = \"...\"): a sheet in a language the clinic gave "
+            f"no text in prints the English one. E.g. {_table_example(key)}."
+        )
     return None
 
 
 def _split_localized(key: str, texts: Mapping[str, str]) -> tuple[str, list[tuple[str, str, str]]]:
     """(the English text, the other languages' texts as (key, language, text)) of a checked table, spaces made one."""
     english = " ".join(texts.get("en", "").split())
-    others = [(key, language, " ".join(texts[language].split()))
-              for language in LANGUAGES if language != "en" and " ".join(texts.get(language, "").split())]
+    others = [
+        (key, language, " ".join(texts[language].split()))
+        for language in LANGUAGES
+        if language != "en" and " ".join(texts.get(language, "").split())
+    ]
     return english, others
 
 
 def _parse_approval(data: Any, text: str, path: Path) -> Approval:
     """The [approval] table's sign-off; ClinicError naming the file, line and field for anything wrong."""
-    def line(key: str | None = None) -> int | None:
-        # The field's line, else the [approval] header's, else an `approval = {...}` or `approval.name` line.
-        header = re.search(r"^[ \t]*\[[ \t]*approval[ \t]*\]", text, flags=re.MULTILINE)
-        return ((_line_of(text, key, "approval") if key else None)
-                or (text.count("\n", 0, header.start()) + 1 if header else _line_of(text, "approval", "")))
 
-    example = ("[approval] then name = \"Dr A. Lee\", role = \"Clinical lead\", date = 2026-11-01 and "
-               "content_hash = \"sha256:...\" (the wording hash check-templates prints)")
+    def line(key: str | None = None) -> int | None:
+        # The field's line, else the [approval] header's or an `approval = {...}` or `approval.name` line.
+        return (key_line(text, key, "approval") if key else None) or key_line(text, "approval")
+
+    example = (
+        '[approval] then name = "Dr A. Lee", role = "Clinical lead", date = 2026-11-01 and '
+        'content_hash = "sha256:..." (the wording hash check-templates prints)'
+    )
     if not isinstance(data, dict):
         raise ClinicError(path, f"'approval' must be a table: {example}.", line())
     for key in data:
         if key not in APPROVAL_FIELDS:
-            raise ClinicError(path, f"[approval] has an unknown field '{_shown(str(key))}'; allowed: {', '.join(APPROVAL_FIELDS)}.", line(str(key)))
+            raise ClinicError(
+                path,
+                f"[approval] has an unknown field '{_shown(str(key))}'; allowed: {', '.join(APPROVAL_FIELDS)}.",
+                line(str(key)),
+            )
     missing = [key for key in APPROVAL_FIELDS if key not in data]
     if missing:
-        raise ClinicError(path, f"[approval] is missing {', '.join(missing)}; a sign-off needs all of them: {example}.", line())
+        raise ClinicError(
+            path, f"[approval] is missing {', '.join(missing)}; a sign-off needs all of them: {example}.", line()
+        )
     texts: dict[str, str] = {}
     for key in ("name", "role"):
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            raise ClinicError(path, f"[approval] '{key}' must be text in quotes, e.g. {key} = \"...\", and not empty.", line(key))
+            raise ClinicError(
+                path, f"[approval] '{key}' must be text in quotes, e.g. {key} = \"...\", and not empty.", line(key)
+            )
         problem = text_problem(f"approval.{key}", value)
         if problem:
             raise ClinicError(path, problem, line(key))
@@ -254,16 +269,27 @@ def _parse_approval(data: Any, text: str, path: Path) -> Approval:
         with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(date.strip())
     if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
-        raise ClinicError(path, f"[approval] 'date' must be the day the wording was approved, as YYYY-MM-DD, e.g. date = 2026-11-01, "
-                                f"not {_shown(str(data['date']))}.", line("date"))
+        raise ClinicError(
+            path,
+            f"[approval] 'date' must be the day the wording was approved, as YYYY-MM-DD, e.g. date = 2026-11-01, "
+            f"not {_shown(str(data['date']))}.",
+            line("date"),
+        )
     if not dt.date(2000, 1, 1) <= date <= dt.date.today():
-        raise ClinicError(path, f"[approval] 'date' {date.isoformat()} is not a past day (from 2000 to today); "
-                                "give the day the wording was approved.", line("date"))
+        raise ClinicError(
+            path,
+            f"[approval] 'date' {date.isoformat()} is not a past day (from 2000 to today); "
+            "give the day the wording was approved.",
+            line("date"),
+        )
     digest = data["content_hash"]
     if not isinstance(digest, str) or not _APPROVAL_HASH.fullmatch(digest.strip().lower()):
-        raise ClinicError(path, "[approval] 'content_hash' must be the whole wording hash that check-templates prints: "
-                                "\"sha256:\" and 64 hex digits. Run handout-app check-templates on the folder and copy it.",
-                          line("content_hash"))
+        raise ClinicError(
+            path,
+            "[approval] 'content_hash' must be the whole wording hash that check-templates prints: "
+            '"sha256:" and 64 hex digits. Run handout-app check-templates on the folder and copy it.',
+            line("content_hash"),
+        )
     return Approval(name=texts["name"], role=texts["role"], date=date, content_hash=digest.strip().lower())
 
 
@@ -278,14 +304,19 @@ def _read_toml_text(path: Path) -> str:
         raise ClinicError(path, f"cannot be read ({exc.strerror}). Check the file's permissions.") from exc
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise ClinicError(path, "is not an ordinary file (a folder, pipe or device). Make clinic.toml a plain text file.")
+        raise ClinicError(
+            path, "is not an ordinary file (a folder, pipe or device). Make clinic.toml a plain text file."
+        )
     with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(MAX_TOML_BYTES + 1)
         except OSError as exc:
             raise ClinicError(path, f"cannot be read ({exc.strerror}). Check the file's permissions.") from exc
     if len(data) > MAX_TOML_BYTES:
-        raise ClinicError(path, f"is larger than {MAX_TOML_BYTES // 1024} KB; a clinic.toml is a few lines. Check it is the right file.")
+        raise ClinicError(
+            path,
+            f"is larger than {MAX_TOML_BYTES // 1024} KB; a clinic.toml is a few lines. Check it is the right file.",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -323,7 +354,7 @@ def read_clinic_for_repair(folder: Path) -> tuple[ClinicProfile, str]:
     table = data.get("clinic")
     values: dict[str, Any] = {}
     translations: list[tuple[str, str, str]] = []
-    for key, value in (table.items() if isinstance(table, dict) else ()):
+    for key, value in table.items() if isinstance(table, dict) else ():
         if key in BOOLEAN_FIELDS and isinstance(value, bool):
             values[key] = value
         elif key in LOCALIZED_FIELDS and isinstance(value, dict):
@@ -349,20 +380,21 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise ClinicError(
-            path, f"is not valid TOML ({exc}). Check quotes and '=' signs.", int(match.group(1)) if match else None
-        ) from exc
+        raise ClinicError(path, f"is not valid TOML ({exc}). Check quotes and '=' signs.", error_line(exc)) from exc
     except RecursionError:
-        raise ClinicError(path, "has brackets nested too deeply to read. clinic.toml needs only lines like name = \"...\".") from None
+        raise ClinicError(
+            path, 'has brackets nested too deeply to read. clinic.toml needs only lines like name = "...".'
+        ) from None
     table = data.get("clinic")
     if not isinstance(table, dict):
-        raise ClinicError(path, "needs a [clinic] table, e.g. [clinic] then name = \"...\".")
+        raise ClinicError(path, 'needs a [clinic] table, e.g. [clinic] then name = "...".')
     values: dict[str, Any] = {}
     translations: list[tuple[str, str, str]] = []
     for key, value in table.items():
         if key not in CLINIC_FIELDS:
-            raise ClinicError(path, f"unknown field '{_shown(key)}'; allowed: {', '.join(CLINIC_FIELDS)}.", _line_of(text, key))
+            raise ClinicError(
+                path, f"unknown field '{_shown(key)}'; allowed: {', '.join(CLINIC_FIELDS)}.", _line_of(text, key)
+            )
         if key in BOOLEAN_FIELDS:
             if not isinstance(value, bool):
                 raise ClinicError(path, f"'{key}' must be true or false (no quotes).", _line_of(text, key))
@@ -384,15 +416,23 @@ def parse_clinic_toml(text: str, path: Path, folder: Path) -> ClinicProfile:
         values[key] = " ".join(value.split())
     paper = values.get("default_paper", "")
     if paper and paper not in PAPER_VALUES:
-        raise ClinicError(path, f"default_paper must be \"a4\" or \"letter\", not \"{paper}\".", _line_of(text, "default_paper"))
+        raise ClinicError(
+            path, f'default_paper must be "a4" or "letter", not "{paper}".', _line_of(text, "default_paper")
+        )
     intent = values.get("default_intent", "")
     if intent and intent not in INTENT_VALUES:
-        raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}, not \"{intent}\".",
-                          _line_of(text, "default_intent"))
+        raise ClinicError(
+            path,
+            f'default_intent must be one of {", ".join(INTENT_VALUES)}, not "{intent}".',
+            _line_of(text, "default_intent"),
+        )
     order = values.get("date_order", "")
     if order and order not in DATE_ORDER_VALUES:
-        raise ClinicError(path, f"date_order must be \"day-month-year\" or \"month-day-year\", not \"{order}\".",
-                          _line_of(text, "date_order"))
+        raise ClinicError(
+            path,
+            f'date_order must be "day-month-year" or "month-day-year", not "{order}".',
+            _line_of(text, "date_order"),
+        )
     approval = _parse_approval(data["approval"], text, path) if "approval" in data else None
     profile = ClinicProfile(folder=folder.resolve(), translations=tuple(translations), approval=approval, **values)
     if profile.logo:
@@ -412,11 +452,11 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
             if problem:
                 raise ClinicError(path, problem)
     if profile.default_paper and profile.default_paper not in PAPER_VALUES:
-        raise ClinicError(path, "default_paper must be \"a4\" or \"letter\".")
+        raise ClinicError(path, 'default_paper must be "a4" or "letter".')
     if profile.default_intent and profile.default_intent not in INTENT_VALUES:
         raise ClinicError(path, f"default_intent must be one of {', '.join(INTENT_VALUES)}.")
     if profile.date_order and profile.date_order not in DATE_ORDER_VALUES:
-        raise ClinicError(path, "date_order must be \"day-month-year\" or \"month-day-year\".")
+        raise ClinicError(path, 'date_order must be "day-month-year" or "month-day-year".')
     if profile.logo:
         if profile.folder is None:
             raise ClinicError(path, "a logo needs a clinic folder to live in.")
@@ -424,8 +464,11 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
     translations: list[tuple[str, str, str]] = []
     for field, language, _ in profile.translations:
         if language == "en" or field not in LOCALIZED_FIELDS:
-            raise ClinicError(path, f"'{field}' cannot have a {language} text of its own; only {', '.join(LOCALIZED_FIELDS)} "
-                                    "may be given per language, besides their English text.")
+            raise ClinicError(
+                path,
+                f"'{field}' cannot have a {language} text of its own; only {', '.join(LOCALIZED_FIELDS)} "
+                "may be given per language, besides their English text.",
+            )
     for key in LOCALIZED_FIELDS:
         texts = {"en": getattr(profile, key)}
         texts.update((language, text) for field, language, text in profile.translations if field == key)
@@ -433,7 +476,9 @@ def check_profile(profile: ClinicProfile) -> ClinicProfile:
         if problem:
             raise ClinicError(path, problem)
         translations += _split_localized(key, texts)[1]
-    cleaned: dict[str, Any] = {k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS}
+    cleaned: dict[str, Any] = {
+        k: " ".join(getattr(profile, k).split()) for k in CLINIC_FIELDS if k not in BOOLEAN_FIELDS
+    }
     return replace(profile, translations=tuple(translations), **cleaned)
 
 
@@ -505,7 +550,9 @@ def _edited_in_place(path: Path, profile: ClinicProfile) -> str | None:
         wanted: Any = texts if len(texts) > 1 else value
         item: Any = table.get(key)
         current = item.unwrap() if hasattr(item, "unwrap") else item  # tomlkit items to plain values
-        if current == wanted or (isinstance(current, str) and isinstance(wanted, str) and " ".join(current.split()) == wanted):
+        if current == wanted or (
+            isinstance(current, str) and isinstance(wanted, str) and " ".join(current.split()) == wanted
+        ):
             continue  # unchanged: left exactly as the clinic wrote it
         if key not in BOOLEAN_FIELDS and value == "":
             if key in table:
@@ -532,7 +579,11 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
         texts = profile.texts(key) if key in LOCALIZED_FIELDS else {}
         if len(texts) > 1:
             # One text per language, as an inline table: emergency_line = { en = "...", es = "..." }
-            lines.append(f"{key} = {{ " + ", ".join(f"{language} = {toml_value(text)}" for language, text in texts.items()) + " }")
+            lines.append(
+                f"{key} = {{ "
+                + ", ".join(f"{language} = {toml_value(text)}" for language, text in texts.items())
+                + " }"
+            )
             continue
         lines.append(f"{key} = {toml_value(value)}")
     if profile.approval is not None:
@@ -540,7 +591,8 @@ def clinic_toml_text(profile: ClinicProfile) -> str:
         approval = profile.approval
         lines += [
             "",
-            "# Wording sign-off: the sheet's footer names it while the " "wording hash still matches (check-templates prints it).",
+            "# Wording sign-off: the sheet's footer names it while the "
+            "wording hash still matches (check-templates prints it).",
             "[approval]",
             f"name = {toml_value(approval.name)}",
             f"role = {toml_value(approval.role)}",
@@ -569,8 +621,15 @@ def write_clinic_toml(profile: ClinicProfile, folder: Path) -> Path:
         raise ClinicError(path, f"the settings would not read back ({exc.detail}); nothing was saved.") from None
     for key in CLINIC_FIELDS:
         if getattr(reread, key) != getattr(profile, key) or reread.texts(key) != profile.texts(key):
-            raise ClinicError(path, f"'{key}' would not read back as typed; nothing was saved. Type it again without unusual characters.")
+            raise ClinicError(
+                path,
+                f"'{key}' would not read back as typed; nothing was saved. Type it again without unusual characters.",
+            )
     if reread.approval != profile.approval:
-        raise ClinicError(path, "the [approval] sign-off would not read back as it was; " "nothing was saved. Fix [approval] in a text editor.")
+        raise ClinicError(
+            path,
+            "the [approval] sign-off would not read back as it was; "
+            "nothing was saved. Fix [approval] in a text editor.",
+        )
     write_atomically(path, text.encode("utf-8"), replace=True)
     return path

@@ -41,8 +41,19 @@ _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2
 # What zipfile and its decompressors raise on a damaged or unusual archive (a bad CRC, a truncated
 # stream, an unknown method, an encrypted entry, a header that points nowhere): all mean "unreadable".
 _READ_ERRORS = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, ValueError,
-    struct.error, zlib.error, lzma.LZMAError, OSError, IndexError, KeyError, OverflowError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    ValueError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    IndexError,
+    KeyError,
+    OverflowError,
 )
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _WINDOWS_BAD_CHARACTERS = set('<>:"|?*')
@@ -99,8 +110,11 @@ def _parts(info: zipfile.ZipInfo) -> _Member:
         if len(part) > MAX_NAME_LENGTH:
             raise _refused(raw, f"has a name longer than {MAX_NAME_LENGTH} characters")
         # The folder is meant to move between workstations: a name Windows cannot hold is refused everywhere.
-        if (set(part) & _WINDOWS_BAD_CHARACTERS or part[-1] in ". "
-                or part.split(".")[0].rstrip(" ").casefold() in _WINDOWS_RESERVED):
+        if (
+            set(part) & _WINDOWS_BAD_CHARACTERS
+            or part[-1] in ". "
+            or part.split(".")[0].rstrip(" ").casefold() in _WINDOWS_RESERVED
+        ):
             raise _refused(raw, "has a name that is not a valid file name on Windows")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise _refused(raw, "is a link; links are not allowed")
@@ -110,7 +124,9 @@ def _parts(info: zipfile.ZipInfo) -> _Member:
 def _safe_members(zf: zipfile.ZipFile) -> list[_Member]:
     members = zf.infolist()
     if len(members) > MAX_FILES:
-        raise ArchiveError(f"the archive holds {len(members)} files; a clinic folder has at most {MAX_FILES}. {NOTHING_IMPORTED}")
+        raise ArchiveError(
+            f"the archive holds {len(members)} files; a clinic folder has at most {MAX_FILES}. {NOTHING_IMPORTED}"
+        )
     checked: list[tuple[tuple[str, ...], _Member]] = []
     seen: dict[tuple[str, ...], str] = {}
     total = 0
@@ -120,17 +136,26 @@ def _safe_members(zf: zipfile.ZipFile) -> list[_Member]:
         # two entries that are one file there must not silently become one, or two, here.
         key = tuple(unicodedata.normalize("NFC", part).casefold() for part in member.parts)
         if key in seen:
-            raise _refused(info.filename, f"has the same name as '{_shown(seen[key])}' (perhaps in other upper/lower case)")
+            raise _refused(
+                info.filename, f"has the same name as '{_shown(seen[key])}' (perhaps in other upper/lower case)"
+            )
         seen[key] = info.filename
         if info.flag_bits & 0x1:
-            raise _refused(info.filename, "is encrypted (password-protected); export the folder again without a password")
+            raise _refused(
+                info.filename, "is encrypted (password-protected); export the folder again without a password"
+            )
         if not member.is_dir and info.compress_type not in _READABLE_METHODS:
-            raise _refused(info.filename, f"uses a compression method this app cannot read (method {info.compress_type}); "
-                           "make the .zip again with ordinary (deflate) compression")
+            raise _refused(
+                info.filename,
+                f"uses a compression method this app cannot read (method {info.compress_type}); "
+                "make the .zip again with ordinary (deflate) compression",
+            )
         total += info.file_size
         if total > MAX_UNPACKED_BYTES:
-            raise ArchiveError(f"the archive unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; "
-                               f"a clinic folder is much smaller. {NOTHING_IMPORTED}")
+            raise ArchiveError(
+                f"the archive unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; "
+                f"a clinic folder is much smaller. {NOTHING_IMPORTED}"
+            )
         if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
             raise _refused(info.filename, "unpacks to far more than it holds")
         checked.append((key, member))
@@ -154,8 +179,10 @@ def _open_archive(archive: Path) -> BinaryIO:
         raise ArchiveError(f"'{archive}' is not an ordinary file. Choose the .zip file itself. {NOTHING_IMPORTED}")
     if info.st_size > MAX_ARCHIVE_BYTES:
         os.close(fd)
-        raise ArchiveError(f"'{archive}' is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB; "
-                           f"a clinic folder is much smaller. {NOTHING_IMPORTED}")
+        raise ArchiveError(
+            f"'{archive}' is larger than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB; "
+            f"a clinic folder is much smaller. {NOTHING_IMPORTED}"
+        )
     return os.fdopen(fd, "rb")
 
 
@@ -167,7 +194,9 @@ def _check_target_free(target: Path) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISDIR(info.st_mode) or any(target.iterdir()):
-        raise ArchiveError(f"'{target}' already exists and is not an empty folder. Choose a new folder name. {NOTHING_IMPORTED}")
+        raise ArchiveError(
+            f"'{target}' already exists and is not an empty folder. Choose a new folder name. {NOTHING_IMPORTED}"
+        )
 
 
 def _make_staging(parent: Path) -> Path:
@@ -229,16 +258,22 @@ def import_zip(archive: Path, target: Path) -> Path:
                 try:
                     _unpack(zf, members, staging)
                 except OSError as exc:
-                    raise ArchiveError(f"the archive could not be unpacked into {target.parent} ({exc.strerror or exc}). "
-                                       f"{NOTHING_IMPORTED}") from None
+                    raise ArchiveError(
+                        f"the archive could not be unpacked into {target.parent} ({exc.strerror or exc}). "
+                        f"{NOTHING_IMPORTED}"
+                    ) from None
                 try:
                     load_template_set(staging)
                 except (ClinicError, CatalogError, TemplateProblem) as exc:
                     message = str(exc).replace(str(staging), "<archive>")
-                    raise ArchiveError(f"the archive's template set has a problem: {message}. {NOTHING_IMPORTED}") from None
+                    raise ArchiveError(
+                        f"the archive's template set has a problem: {message}. {NOTHING_IMPORTED}"
+                    ) from None
                 except RecursionError:  # a wording file or template nested thousands deep
-                    raise ArchiveError("the archive's template set has a file nested too deeply to read "
-                                       f"(brackets or blocks inside each other). {NOTHING_IMPORTED}") from None
+                    raise ArchiveError(
+                        "the archive's template set has a file nested too deeply to read "
+                        f"(brackets or blocks inside each other). {NOTHING_IMPORTED}"
+                    ) from None
                 if target.exists():
                     target.rmdir()  # only an empty folder gets this far
                 staging.rename(target)

@@ -37,6 +37,7 @@ from .patient_input import (
     MAX_ALLERGIES,
     TEXT_LIMITS,
     InputError,
+    birth_after_procedure_problem,
     check_birth_date,
     check_procedure_date,
     parse_typed_date,
@@ -47,9 +48,25 @@ from .patient_input import (
 _C = TypeVar("_C", bound=Choice)
 
 COLUMNS: tuple[str, ...] = (
-    "name", "date_of_birth", "record_number", "procedure_date", "clinician", "target", "medications", "guidance",
-    "contrast", "intent", "side", "language", "paper", "large_print", "consent_copy", "diabetes", "blood_thinners",
-    "may_be_pregnant", "allergies",
+    "name",
+    "date_of_birth",
+    "record_number",
+    "procedure_date",
+    "clinician",
+    "target",
+    "medications",
+    "guidance",
+    "contrast",
+    "intent",
+    "side",
+    "language",
+    "paper",
+    "large_print",
+    "consent_copy",
+    "diabetes",
+    "blood_thinners",
+    "may_be_pregnant",
+    "allergies",
 )
 REQUIRED: tuple[str, ...] = ("name", "target", "medications", "guidance", "side")
 YES = frozenset({"yes", "true", "1", "y"})
@@ -96,7 +113,10 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     except OSError as exc:
         raise DayListError(f"{path} cannot be read ({exc.strerror or exc}). Check the file name.") from None
     if size > MAX_LIST_BYTES:
-        raise DayListError(f"{path} is {size // 1024} KB; a day list is at most " f"{MAX_LIST_BYTES // 1024 // 1024} MB. Check it is the right file.")
+        raise DayListError(
+            f"{path} is {size // 1024} KB; a day list is at most "
+            f"{MAX_LIST_BYTES // 1024 // 1024} MB. Check it is the right file."
+        )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         table = _xlsx_rows(path)
@@ -112,8 +132,10 @@ def _csv_rows(path: Path) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte order mark
     except UnicodeDecodeError as exc:
-        raise DayListError(f"{path.name} is not UTF-8 text (byte {exc.start + 1}). In Excel, save it as "
-                           "\"CSV UTF-8 (Comma delimited)\", or give the .xlsx file itself.") from None
+        raise DayListError(
+            f"{path.name} is not UTF-8 text (byte {exc.start + 1}). In Excel, save it as "
+            '"CSV UTF-8 (Comma delimited)", or give the .xlsx file itself.'
+        ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","  # Excel in many countries uses ;
     try:
@@ -130,8 +152,10 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DayListError(f"{path.name} is not an Excel .xlsx workbook that can be read ({exc}). "
-                           "Open it in Excel and save it again as .xlsx, or as CSV UTF-8.") from None
+        raise DayListError(
+            f"{path.name} is not an Excel .xlsx workbook that can be read ({exc}). "
+            "Open it in Excel and save it again as .xlsx, or as CSV UTF-8."
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows: list[list[str]] = []
@@ -170,36 +194,55 @@ def _with_header(table: list[list[str]], path: Path) -> list[tuple[int, dict[str
     names = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
     unknown = [header[i].strip() for i, name in enumerate(names) if name and name not in COLUMNS]
     if unknown:
-        raise DayListError(f"{path.name}, row {header_number}: unknown column(s) {', '.join(repr(u) for u in unknown)}. "
-                           f"The columns are: {', '.join(COLUMNS)}.")
+        raise DayListError(
+            f"{path.name}, row {header_number}: unknown column(s) {', '.join(repr(u) for u in unknown)}. "
+            f"The columns are: {', '.join(COLUMNS)}."
+        )
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
-        raise DayListError(f"{path.name}, row {header_number}: the column(s) {', '.join(repeated)} appear twice; keep one of each.")
+        raise DayListError(
+            f"{path.name}, row {header_number}: the column(s) {', '.join(repeated)} appear twice; keep one of each."
+        )
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise DayListError(f"{path.name}, row {header_number}: the column(s) {', '.join(missing)} are missing; "
-                           f"every list needs {', '.join(REQUIRED)}.")
+        raise DayListError(
+            f"{path.name}, row {header_number}: the column(s) {', '.join(missing)} are missing; "
+            f"every list needs {', '.join(REQUIRED)}."
+        )
     body = rows[1:]
     if len(body) > MAX_ROWS:
         raise DayListError(f"{path.name} has more than {MAX_ROWS} patients; split it into smaller lists.")
     result = []
     for number, row in body:
-        if len(row) > len(names) and any(cell.strip() for cell in row[len(names):]):
+        if len(row) > len(names) and any(cell.strip() for cell in row[len(names) :]):
             result.append((number, {"__extra__": row[len(names)]}))
             continue
-        result.append((number, {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(names) if name}))
+        result.append(
+            (number, {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(names) if name})
+        )
     return result
 
 
-def check_rows(table: Iterable[tuple[int, dict[str, str]]], catalog: Catalog, default_paper: str = "",
-               clinic_intent: str = "", date_order: str = "") -> list[Row]:
+def check_rows(
+    table: Iterable[tuple[int, dict[str, str]]],
+    catalog: Catalog,
+    default_paper: str = "",
+    clinic_intent: str = "",
+    date_order: str = "",
+) -> list[Row]:
     """Every row as a Row: its Selection when it is sound, else every problem found in it."""
     rows = []
     for number, values in table:
         row = Row(number, values)
         if "__extra__" in values:
-            row.problems.append(Problem(number, "", values["__extra__"], "has more cells than the header has columns; "
-                                                                          "check for a comma or semicolon inside a value"))
+            row.problems.append(
+                Problem(
+                    number,
+                    "",
+                    values["__extra__"],
+                    "has more cells than the header has columns; check for a comma or semicolon inside a value",
+                )
+            )
         else:
             _check_row(row, catalog, default_paper, clinic_intent, date_order)
         rows.append(row)
@@ -210,12 +253,18 @@ def _choice(row: Row, column: str, enum: type[_C], required: bool = False) -> _C
     text = row.values.get(column, "").lower()
     if not text:
         if required:
-            row.problems.append(Problem(row.number, column, "", f"is empty; give one of {', '.join(m.value for m in enum)}"))
+            row.problems.append(
+                Problem(row.number, column, "", f"is empty; give one of {', '.join(m.value for m in enum)}")
+            )
         return None
     try:
         return enum(text)
     except ValueError:
-        row.problems.append(Problem(row.number, column, row.values[column], f"is not allowed; use one of {', '.join(m.value for m in enum)}"))
+        row.problems.append(
+            Problem(
+                row.number, column, row.values[column], f"is not allowed; use one of {', '.join(m.value for m in enum)}"
+            )
+        )
         return None
 
 
@@ -224,7 +273,14 @@ def _yes_no(row: Row, column: str) -> bool:
     if text in YES:
         return True
     if text not in NO:
-        row.problems.append(Problem(row.number, column, row.values[column], "is not yes or no; use yes, no, true, false, 1, 0 or leave it empty"))
+        row.problems.append(
+            Problem(
+                row.number,
+                column,
+                row.values[column],
+                "is not yes or no; use yes, no, true, false, 1, 0 or leave it empty",
+            )
+        )
     return False
 
 
@@ -250,8 +306,14 @@ def _date(row: Row, column: str, check: Any, date_order: str) -> dt.date | None:
     if not value:
         return None
     if _NUMERIC_DATE.fullmatch(value) and not date_order:
-        row.problems.append(Problem(row.number, column, value, "could be read two ways; write it as YYYY-MM-DD or "
-                                    "2 Apr 1956, or set date_order in clinic.toml"))
+        row.problems.append(
+            Problem(
+                row.number,
+                column,
+                value,
+                "could be read two ways; write it as YYYY-MM-DD or 2 Apr 1956, or set date_order in clinic.toml",
+            )
+        )
         return None
     try:
         date = parse_typed_date(value, day_first=date_order != "month-day-year")
@@ -275,25 +337,55 @@ def _check_row(row: Row, catalog: Catalog, default_paper: str, clinic_intent: st
     medications: set[Medication] = set()
     raw_medicines = [part.lower() for part in _list(row, "medications")]
     if not raw_medicines:
-        row.problems.append(Problem(row.number, "medications", "", f"is empty; give one or more of {', '.join(m.value for m in Medication)}, separated by ; or ,"))
+        row.problems.append(
+            Problem(
+                row.number,
+                "medications",
+                "",
+                f"is empty; give one or more of {', '.join(m.value for m in Medication)}, separated by ; or ,",
+            )
+        )
     for part in raw_medicines:
         try:
             medications.add(Medication(part))
         except ValueError:
-            row.problems.append(Problem(row.number, "medications", part, f"is not a medicine; use {', '.join(m.value for m in Medication)}, separated by ; or ,"))
+            row.problems.append(
+                Problem(
+                    row.number,
+                    "medications",
+                    part,
+                    f"is not a medicine; use {', '.join(m.value for m in Medication)}, separated by ; or ,",
+                )
+            )
     language = row.values.get("language", "").lower() or "en"
     if language not in LANGUAGES:
-        row.problems.append(Problem(row.number, "language", row.values["language"], f"is not a handout language; use {' or '.join(LANGUAGES)}"))
+        row.problems.append(
+            Problem(
+                row.number,
+                "language",
+                row.values["language"],
+                f"is not a handout language; use {' or '.join(LANGUAGES)}",
+            )
+        )
         language = "en"
     paper_text = row.values.get("paper", "").lower() or default_paper or Paper.A4.value
     paper = Paper.A4
     try:
         paper = Paper(paper_text)
     except ValueError:
-        row.problems.append(Problem(row.number, "paper", row.values.get("paper", ""), f"is not a paper size; use {' or '.join(p.value for p in Paper)}"))
+        row.problems.append(
+            Problem(
+                row.number,
+                "paper",
+                row.values.get("paper", ""),
+                f"is not a paper size; use {' or '.join(p.value for p in Paper)}",
+            )
+        )
     allergies_text = _list(row, "allergies")
     if len(allergies_text) > MAX_ALLERGIES:
-        row.problems.append(Problem(row.number, "allergies", "", f"lists more than {MAX_ALLERGIES}; give the allergies that matter"))
+        row.problems.append(
+            Problem(row.number, "allergies", "", f"lists more than {MAX_ALLERGIES}; give the allergies that matter")
+        )
     allergies = []
     for part in allergies_text[:MAX_ALLERGIES]:
         try:
@@ -307,25 +399,51 @@ def _check_row(row: Row, catalog: Catalog, default_paper: str, clinic_intent: st
         procedure_date=_date(row, "procedure_date", check_procedure_date, date_order),
         clinician=_text(row, "clinician", TEXT_LIMITS["clinician"], "the clinician's name"),
     )
-    if details.date_of_birth and details.procedure_date and details.date_of_birth > details.procedure_date:
-        row.problems.append(Problem(row.number, "date_of_birth", row.values["date_of_birth"], "is after the procedure date; check both dates"))
+    order_problem = birth_after_procedure_problem(details.date_of_birth, details.procedure_date)
+    if order_problem:
+        row.problems.append(
+            Problem(row.number, "date_of_birth", row.values["date_of_birth"], f"{order_problem}; check both dates")
+        )
     factors = PatientFactors(
-        diabetes=_yes_no(row, "diabetes"), blood_thinners=_yes_no(row, "blood_thinners"),
-        may_be_pregnant=_yes_no(row, "may_be_pregnant"), allergies=tuple(dict.fromkeys(allergies)),
+        diabetes=_yes_no(row, "diabetes"),
+        blood_thinners=_yes_no(row, "blood_thinners"),
+        may_be_pregnant=_yes_no(row, "may_be_pregnant"),
+        allergies=tuple(dict.fromkeys(allergies)),
     )
-    contrast, large_print, consent_copy = _yes_no(row, "contrast"), _yes_no(row, "large_print"), _yes_no(row, "consent_copy")
+    contrast, large_print, consent_copy = (
+        _yes_no(row, "contrast"),
+        _yes_no(row, "large_print"),
+        _yes_no(row, "consent_copy"),
+    )
     if row.problems or target is None or guidance is None or side is None or not medications:
         return
     if intent is None and default_intent(frozenset(medications)) is None:
         if clinic_intent:
             intent = Intent(clinic_intent)
         else:
-            row.problems.append(Problem(row.number, "intent", "", "is needed: local anesthetic with another medicine can be to find "
-                                                                  "the source of the pain, to treat it, or both (diagnostic, therapeutic or both)"))
+            row.problems.append(
+                Problem(
+                    row.number,
+                    "intent",
+                    "",
+                    "is needed: local anesthetic with another medicine can be to find "
+                    "the source of the pain, to treat it, or both (diagnostic, therapeutic or both)",
+                )
+            )
             return
     selection = Selection(
-        target=target, medications=frozenset(medications), guidance=guidance, contrast=contrast, intent=intent, side=side,
-        patient=details, factors=factors, paper=paper, language=language, large_print=large_print, consent_copy=consent_copy,
+        target=target,
+        medications=frozenset(medications),
+        guidance=guidance,
+        contrast=contrast,
+        intent=intent,
+        side=side,
+        patient=details,
+        factors=factors,
+        paper=paper,
+        language=language,
+        large_print=large_print,
+        consent_copy=consent_copy,
     )
     try:
         selection.check()

@@ -17,7 +17,10 @@ from . import resources
 from .domain import Side, Target
 
 HIGHLIGHT_MARKER = "/*HIGHLIGHT*/"
-HIGHLIGHT_STYLE = "#region-{target} {{ fill: #e8a317; fill-opacity: 0.7; stroke: " "#7a4d00; stroke-width: 2.5; stroke-dasharray: {dash}; }}"
+HIGHLIGHT_STYLE = (
+    "#region-{target} {{ fill: #e8a317; fill-opacity: 0.7; stroke: "
+    "#7a4d00; stroke-width: 2.5; stroke-dasharray: {dash}; }}"
+)
 MIRROR_OPEN = '<g transform="translate(300,0) scale(-1,1)">'
 
 
@@ -69,5 +72,8 @@ def action_pictures(labels: dict[str, Any], medications: Iterable[str] = ()) -> 
     """The aftercare pictures (ice, no driving, when to call) in the handout's language; a picture
     with a `medication` (no driving: the numbing medicine) shows only when that medicine is given."""
     given = set(medications)
-    return [Picture(_asset_uri(a["picture"]), a["alt"], a["caption"]) for a in labels["actions"]
-            if a.get("medication") is None or a["medication"] in given]
+    return [
+        Picture(_asset_uri(a["picture"]), a["alt"], a["caption"])
+        for a in labels["actions"]
+        if a.get("medication") is None or a["medication"] in given
+    ]

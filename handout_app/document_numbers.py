@@ -26,7 +26,7 @@ def _check_character(body: str) -> str:
 
 
 def _grouped(code: str) -> str:
-    return "-".join(code[start:start + GROUP] for start in range(0, len(code), GROUP))
+    return "-".join(code[start : start + GROUP] for start in range(0, len(code), GROUP))
 
 
 def new_number() -> str:
@@ -46,5 +46,7 @@ def normalize(typed: str) -> str | None:
 
 
 EXAMPLE_NUMBER = "K7M-XH3-QTH"  # a valid number, for help texts and for check-templates' test sheets
-NUMBER_HELP = (f"A document number has {RANDOM_LENGTH + 1} characters, printed at the foot of every page "
-               f"of the handout, for example {EXAMPLE_NUMBER}.")
+NUMBER_HELP = (
+    f"A document number has {RANDOM_LENGTH + 1} characters, printed at the foot of every page "
+    f"of the handout, for example {EXAMPLE_NUMBER}."
+)

@@ -162,8 +162,10 @@ def default_intent(medications: frozenset[Medication]) -> Intent | None:
     return Intent.THERAPEUTIC
 
 
-INTENT_NEEDED = ("Choose the purpose: local anesthetic with another medicine can be to find the source of the pain, "
-                 "to treat it, or both (diagnostic, therapeutic or both).")
+INTENT_NEEDED = (
+    "Choose the purpose: local anesthetic with another medicine can be to find the source of the pain, "
+    "to treat it, or both (diagnostic, therapeutic or both)."
+)
 
 
 @dataclass(frozen=True)

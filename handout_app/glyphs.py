@@ -46,13 +46,20 @@ def covered() -> frozenset[int]:
     """
     points = _family_cmap(resources.font_dir()) | _family_cmap(resources.fallback_font_dir())
     return frozenset(
-        p for p in points
-        if unicodedata.category(chr(p)) not in _REFUSED_CATEGORIES and p not in _INVISIBLE
+        p
+        for p in points
+        if unicodedata.category(chr(p)) not in _REFUSED_CATEGORIES
+        and p not in _INVISIBLE
         and not any(p in block for block in _COMPLEX_SCRIPTS)
     )
 
 
-_KINDS = {"Cc": "control character", "Cs": "surrogate", "Cn": "unassigned or non-character", "Co": "private-use character"}
+_KINDS = {
+    "Cc": "control character",
+    "Cs": "surrogate",
+    "Cn": "unassigned or non-character",
+    "Co": "private-use character",
+}
 
 
 def describe(char: str) -> str:
@@ -122,8 +129,10 @@ def problem(text: str, what: str) -> str | None:
     bad = unprintable(text)
     if bad:
         shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
-        return (f"{what} has characters the handout cannot print: {shown}. "
-                "Remove them: use Latin, Greek or Cyrillic letters, and write words from other scripts in Latin letters.")
+        return (
+            f"{what} has characters the handout cannot print: {shown}. "
+            "Remove them: use Latin, Greek or Cyrillic letters, and write words from other scripts in Latin letters."
+        )
     reason = misplaced_marks(text) or mixed_alphabets(text)
     if reason:
         return f"{what} {reason}; type it again."

@@ -52,7 +52,9 @@ def _check_svg(data: bytes) -> None:
     except UnicodeDecodeError:
         raise LogoError("is an SVG that is not saved as UTF-8 text; save it again as UTF-8.") from None
     declared = re.search(r"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']+)", text[:200])
-    if (text.startswith("\ufeff") and len(text) > 1 and text[1] == "\x00") or (declared and declared.group(1).lower() not in ("utf-8", "utf8")):
+    if (text.startswith("\ufeff") and len(text) > 1 and text[1] == "\x00") or (
+        declared and declared.group(1).lower() not in ("utf-8", "utf8")
+    ):
         raise LogoError("is an SVG that declares an encoding other than UTF-8; save it again as UTF-8.")
     # A DOCTYPE can declare entities (billion laughs) or pull in other files: plain SVG never needs one.
     if re.search(r"<!DOCTYPE|<!ENTITY", text, flags=re.IGNORECASE):
@@ -91,5 +93,6 @@ def check_picture(data: bytes, kind: str) -> None:
     width, height = _png_size(data[:24]) if kind == "png" else _jpeg_size(data)
     if not (0 < width <= MAX_LOGO_PIXELS_PER_SIDE and 0 < height <= MAX_LOGO_PIXELS_PER_SIDE):
         raise LogoError(
-            f"is {width} x {height} pixels; the limit is " f"{MAX_LOGO_PIXELS_PER_SIDE} on each side. Save a smaller version."
+            f"is {width} x {height} pixels; the limit is "
+            f"{MAX_LOGO_PIXELS_PER_SIDE} on each side. Save a smaller version."
         )

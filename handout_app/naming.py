@@ -7,20 +7,15 @@ import re
 from typing import Any
 
 from .domain import Medication, Selection
+from .formats import format_list
 
 # The order medicines are named in: the main medicine first, the numbing medicine last.
 _MEDICATION_ORDER = (Medication.CORTICOSTEROID, Medication.HYALURONIC_ACID, Medication.PRP, Medication.ANESTHETIC)
 
 
-def join_words(words: list[str], labels: dict[str, Any]) -> str:
-    """'a', 'a and b', 'a, b and c' in the handout's language."""
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {labels['and']} {words[-1]}"
-
-
-def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
-    """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic'."""
+def procedure_name(selection: Selection, labels: dict[str, Any], language: str) -> str:
+    """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic';
+    `labels` are the catalog's labels for `language`."""
     guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
     medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
     # The pattern is a label because languages order the parts differently.
@@ -29,19 +24,16 @@ def procedure_name(selection: Selection, labels: dict[str, Any]) -> str:
         side=labels["procedure_sides"][selection.side.value],
         target=labels["targets"][selection.target.value],
         guidance=labels["guidance"][guidance_key],
-        medicines=join_words(medicines, labels),
+        medicines=format_list(medicines, language),
     )
 
 
-def format_date(value: dt.date | None, labels: dict[str, Any]) -> str:
-    """An unambiguous date such as '21 Nov 2026', whatever the locale; '' for no date."""
-    if value is None:
-        return ""
-    return f"{value.day} {labels['months'][value.month - 1]} {value.year}"
-
-
 def suggested_file_name(
-    procedure: str, side: str, date: dt.date | None, when: dt.datetime | None = None, extras: tuple[str, ...] = (),
+    procedure: str,
+    side: str,
+    date: dt.date | None,
+    when: dt.datetime | None = None,
+    extras: tuple[str, ...] = (),
 ) -> str:
     """E.g. 'hip-joint-injection_RIGHT_2026-11-21_0930-12.pdf', plus the language and edition when they
     are not the default ('_es_large-print'). No patient name: it must not leak into file lists. The time
@@ -52,17 +44,24 @@ def suggested_file_name(
     return f"{slug}_{side.upper()}_{(date or dt.date.today()).isoformat()}_{when:%H%M-%S}{suffix}.pdf"
 
 
-def handout_file_name(selection: Selection, target_label: str, when: dt.datetime | None = None,
-                      patient_in_name: bool = False) -> str:
+def handout_file_name(
+    selection: Selection, target_label: str, when: dt.datetime | None = None, patient_in_name: bool = False
+) -> str:
     """The suggested file name for this selection; `target_label` is the English target name, e.g.
     'hip joint'. Without `patient_in_name` it holds no patient details and is also the print job's
     title, which everyone on a print server sees. With it (only where clinic.toml's
     patient_name_in_file_name allows: file lists on shared drives are seen by many) the patient's
     name comes first, in plain letters."""
-    extras = tuple(extra for extra, chosen in (
-        (selection.language, selection.language != "en"), ("large-print", selection.large_print),
-        ("consent-copy", selection.consent_copy), ("archival", selection.archival),
-    ) if chosen)
+    extras = tuple(
+        extra
+        for extra, chosen in (
+            (selection.language, selection.language != "en"),
+            ("large-print", selection.large_print),
+            ("consent-copy", selection.consent_copy),
+            ("archival", selection.archival),
+        )
+        if chosen
+    )
     name = suggested_file_name(target_label, selection.side.value, selection.patient.procedure_date, when, extras)
     patient = re.sub(r"[^A-Za-z0-9]+", "-", selection.patient.name).strip("-") if patient_in_name else ""
     return f"{patient}_{name}" if patient else name

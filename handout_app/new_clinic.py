@@ -57,7 +57,8 @@ FOLDER_NOTES = {
         "Your changes to the built-in wording go in .toml files here, e.g. 10-our-wording.toml.\n"
         "List every item's id with: handout-app check-templates THIS-FOLDER --list-items\n"
         "Every figure or time an item prints must come from a fact it cites (facts = [...]); add your own facts\n"
-        "with their source in claims.toml here. The README's section " "\"Your clinic's own sheet\" shows each kind of change.\n"
+        "with their source in claims.toml here. The README's section "
+        '"Your clinic\'s own sheet" shows each kind of change.\n'
     ),
     "templates": (
         "A template file here replaces the built-in file of the same path, e.g. partials/header.html.j2;\n"
@@ -73,21 +74,35 @@ def create_clinic_folder(folder: Path, name: str) -> Path:
     ClinicError says what is wrong with the name or the place; nothing is left behind on failure."""
     folder = Path(folder)
     clean_name = " ".join(name.split())
-    problem = text_problem("name", clean_name) if clean_name else "the clinic's name is empty; give it, e.g. --name \"Riverside Clinic\"."
+    problem = (
+        text_problem("name", clean_name)
+        if clean_name
+        else 'the clinic\'s name is empty; give it, e.g. --name "Riverside Clinic".'
+    )
     if problem:
         raise ClinicError(folder / "clinic.toml", problem)
     if folder.is_symlink() or (folder.exists() and (not folder.is_dir() or any(folder.iterdir()))):
-        raise ClinicError(folder, "already exists and is not an empty folder; choose a new folder name, so nothing in it is replaced.")
+        raise ClinicError(
+            folder, "already exists and is not an empty folder; choose a new folder name, so nothing in it is replaced."
+        )
     parent = folder.parent if str(folder.parent) else Path(".")
     if not parent.is_dir():
-        raise ClinicError(folder, f"cannot be made: the folder {parent} does not exist. Create it first or choose another place.")
-    text = CLINIC_TOML.format(name=clean_name, folder=folder, quoted_name=toml_value(clean_name),
-                              quoted_set_name=toml_value(f"{clean_name} handouts"))
+        raise ClinicError(
+            folder, f"cannot be made: the folder {parent} does not exist. Create it first or choose another place."
+        )
+    text = CLINIC_TOML.format(
+        name=clean_name,
+        folder=folder,
+        quoted_name=toml_value(clean_name),
+        quoted_set_name=toml_value(f"{clean_name} handouts"),
+    )
     parse_clinic_toml(text, folder / "clinic.toml", folder)  # it must read back before anything is written
     try:
         staging = Path(tempfile.mkdtemp(prefix=".new-clinic-", dir=parent))
     except OSError as exc:
-        raise ClinicError(folder, f"cannot be made in {parent} ({exc.strerror or exc}); choose a folder you can write to.") from None
+        raise ClinicError(
+            folder, f"cannot be made in {parent} ({exc.strerror or exc}); choose a folder you can write to."
+        ) from None
     try:
         (staging / "clinic.toml").write_text(text, encoding="utf-8")
         for sub, note in FOLDER_NOTES.items():
@@ -107,4 +122,3 @@ def create_clinic_folder(folder: Path, name: str) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise ClinicError(folder, f"could not be written ({exc.strerror or exc}); nothing was made.") from None
     return folder
-

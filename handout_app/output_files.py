@@ -223,7 +223,7 @@ def _fill(fd: int, data: bytes, mode: int, existing: os.stat_result | None) -> N
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _proc_path(fd: int) -> str:
@@ -318,6 +318,7 @@ class _Folder:
 
 
 # -- the journal of named temporary files ------------------------------------------------------------
+
 
 def journal_folder() -> Path:
     """Where the per-process journals live: the user's state folder (never anything but temp names)."""
@@ -438,7 +439,10 @@ def clean_stale_temp_files() -> int:
     removed = 0
     for entry in entries:
         try:
-            stale_new = entry.name.endswith(".new") and time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_NEW_JOURNAL_SECONDS
+            stale_new = (
+                entry.name.endswith(".new")
+                and time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_NEW_JOURNAL_SECONDS
+            )
         except OSError:
             continue
         if entry.name.endswith(".journal") or stale_new:

@@ -1,8 +1,9 @@
-"""Patient details typed outside the window: checks for text, dates and times, and the patient file.
+"""Patient details as typed: checks for text, dates and times, and the patient file.
 
-The command line and the patient file (TOML, so details need not appear in `ps`) share these checks,
-so a value is refused the same way whichever way it came. Messages never name the option or the file;
-the caller adds that. Nothing here echoes a control or invisible character back to the terminal.
+The command line, the patient file (TOML, so details need not appear in `ps`) and the day list share
+these checks, and the window shares the date rules and the reading of typed dates, so a value is
+refused the same way whichever way it came. Messages never name the option or the file; the caller
+adds that. Nothing here echoes a control or invisible character back to the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from typing import BinaryIO
 
 from . import glyphs
+from .toml_lines import error_line, key_line
 
 TEXT_LIMITS = {"name": 200, "mrn": 60, "clinician": 200, "allergy": 120}
 MAX_ALLERGIES = 20
@@ -96,11 +98,27 @@ def parse_date(value: str) -> dt.date:
         raise InputError(f"'{shown(value)}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-21") from None
 
 
-_MONTHS = {name: number for number, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-    ("dec", "december"),
-), start=1) for name in names}
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d+)"
 _TYPED_DATES = (
@@ -147,20 +165,60 @@ def parse_typed_date(text: str, day_first: bool) -> dt.date | None:
     raise InputError(f"not a date; type e.g. {example}")
 
 
+# The date rules, written once for the window, the command line, the patient file and the day list. Each
+# gives the reason only ("is in the future"): the caller puts the date before it as its reader sees dates
+# (the window '2 Apr 1956', a file 1956-04-02) and adds what to do after it.
+
+
+def birth_date_problem(value: dt.date, today: dt.date | None = None) -> str | None:
+    """Why `value` cannot be a date of birth ('is in the future', 'is before 1900'), or None."""
+    if value > (today or dt.date.today()):
+        return "is in the future"
+    if value < EARLIEST_BIRTH:
+        return f"is before {EARLIEST_BIRTH.year}"
+    return None
+
+
+def procedure_date_problem(value: dt.date) -> str | None:
+    """Why `value` cannot be a procedure date ('is not between 2000 and 2100'), or None."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return f"is not between {FIRST_YEAR} and {LAST_YEAR}"
+    return None
+
+
+def birth_after_procedure_problem(birth: dt.date | None, procedure: dt.date | None) -> str | None:
+    """'is after the procedure date' when the date of birth is later than the procedure date, else None."""
+    if birth is not None and procedure is not None and birth > procedure:
+        return "is after the procedure date"
+    return None
+
+
+def date_problems(birth: dt.date | None, procedure: dt.date | None, today: dt.date | None = None) -> dict[str, str]:
+    """Each date's problem by key ('date_of_birth', 'procedure_date'); an empty dict when both are fine.
+    The two are compared only when each is fine on its own, so one mistake is not reported twice."""
+    problems: dict[str, str] = {}
+    if procedure is not None and (problem := procedure_date_problem(procedure)):
+        problems["procedure_date"] = problem
+    if birth is not None and (problem := birth_date_problem(birth, today)):
+        problems["date_of_birth"] = problem
+    if not problems and (problem := birth_after_procedure_problem(birth, procedure)):
+        problems["date_of_birth"] = problem
+    return problems
+
+
 def check_birth_date(value: dt.date, today: dt.date | None = None) -> dt.date:
     """A date of birth from 1900 up to today; InputError otherwise."""
-    today = today or dt.date.today()
-    if value > today:
-        raise InputError(f"{value.isoformat()} is in the future; check the date of birth")
-    if value < EARLIEST_BIRTH:
-        raise InputError(f"{value.isoformat()} is before 1900; check the date of birth")
+    problem = birth_date_problem(value, today)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the date of birth")
     return value
 
 
 def check_procedure_date(value: dt.date) -> dt.date:
     """A procedure date in FIRST_YEAR..LAST_YEAR; InputError otherwise."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InputError(f"{value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}; check the procedure date")
+    problem = procedure_date_problem(value)
+    if problem:
+        raise InputError(f"{value.isoformat()} {problem}; check the procedure date")
     return value
 
 
@@ -217,10 +275,14 @@ def _read_bytes(spec: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
             raise PatientFileError(label, "is a folder; give the patient file itself")
         if not stat.S_ISREG(info.st_mode):
             raise PatientFileError(
-                label, "is not a regular file (a device, pipe or socket); save the details in a file, "
-                "or pipe them in with --patient-file -")
+                label,
+                "is not a regular file (a device, pipe or socket); save the details in a file, "
+                "or pipe them in with --patient-file -",
+            )
         if info.st_size > MAX_FILE_BYTES:
-            raise PatientFileError(label, f"is larger than {MAX_FILE_BYTES // 1024} KB; a patient file holds a few lines")
+            raise PatientFileError(
+                label, f"is larger than {MAX_FILE_BYTES // 1024} KB; a patient file holds a few lines"
+            )
         handle = os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -230,13 +292,6 @@ def _read_bytes(spec: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
             return label, handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise PatientFileError(label, f"cannot be read ({exc.strerror}); check the file") from None
-
-
-def _line_of(text: str, key: str) -> int | None:
-    """The line where `key` is set (key = ..., "key" = ..., key.sub = ..., or [key])."""
-    pattern = rf"^[ \t]*(?:\[+[ \t]*)?([\"']?){re.escape(key)}\1[ \t]*[=.\]]"
-    match = re.search(pattern, text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
@@ -253,10 +308,13 @@ def _parse_toml(source: str, data: bytes) -> tuple[str, dict[str, object]]:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = str(exc)[: found.start()].strip() if found else str(exc)
-        raise PatientFileError(source, f"is not valid TOML ({reason}); check quotes, '=' signs and brackets",
-                               int(found.group(1)) if found else None) from None
+        raise PatientFileError(
+            source, f"is not valid TOML ({reason}); check quotes, '=' signs and brackets", error_line(exc)
+        ) from None
     except RecursionError:
-        raise PatientFileError(source, "has brackets nested too deeply; a patient file needs at most one list") from None
+        raise PatientFileError(
+            source, "has brackets nested too deeply; a patient file needs at most one list"
+        ) from None
     except ValueError:  # Python refuses to read an integer of thousands of digits
         raise PatientFileError(source, "has a number thousands of digits long; check the values") from None
 
@@ -268,7 +326,9 @@ def _file_text(source: str, key: str, value: object, line: int | None, limit: in
         return printable_text(value, limit, f"'{key}'")
     except InputError as exc:
         message = str(exc)  # the glyph check names the key itself; the others do not
-        raise PatientFileError(source, message if message.startswith(f"'{key}'") else f"'{key}' {message}", line) from None
+        raise PatientFileError(
+            source, message if message.startswith(f"'{key}'") else f"'{key}' {message}", line
+        ) from None
 
 
 def _file_date(source: str, key: str, value: object, line: int | None) -> dt.date:
@@ -291,22 +351,26 @@ def read_patient_file(spec: str, stdin: BinaryIO | None = None) -> tuple[str, di
     text, table = _parse_toml(source, data)
     values: dict[str, object] = {}
     for key, value in table.items():
-        line = _line_of(text, key)
+        line = key_line(text, key)
         if key not in FILE_KEYS:
             raise PatientFileError(source, f"unknown key '{shown(key)}'; allowed: {', '.join(FILE_KEYS)}", line)
         if key in ("date_of_birth", "procedure_date"):
             values[key] = _file_date(source, key, value, line)
         elif key == "allergies":
             if not isinstance(value, list):
-                raise PatientFileError(source, "'allergies' must be a list, e.g. allergies = [\"latex\", \"iodine\"]", line)
+                raise PatientFileError(
+                    source, '\'allergies\' must be a list, e.g. allergies = ["latex", "iodine"]', line
+                )
             if len(value) > MAX_ALLERGIES:
-                raise PatientFileError(source, f"'allergies' lists more than {MAX_ALLERGIES}; give the ones that matter", line)
+                raise PatientFileError(
+                    source, f"'allergies' lists more than {MAX_ALLERGIES}; give the ones that matter", line
+                )
             if not all(isinstance(item, str) for item in value):
-                raise PatientFileError(source, "each allergy must be text in quotes, e.g. allergies = [\"latex\"]", line)
+                raise PatientFileError(source, 'each allergy must be text in quotes, e.g. allergies = ["latex"]', line)
             typed = (_file_text(source, "allergies", item, line, TEXT_LIMITS["allergy"]) for item in value)
             values[key] = [item for item in typed if item]
         else:
             values[key] = _file_text(source, key, value, line, TEXT_LIMITS[key])
     if "name" in values and not values["name"]:
-        raise PatientFileError(source, "'name' is empty; give the patient's full name", _line_of(text, "name"))
+        raise PatientFileError(source, "'name' is empty; give the patient's full name", key_line(text, "name"))
     return source, values

@@ -80,11 +80,13 @@ def footer_number_css(facts: SheetFacts) -> str:
     """
     page = f"{css_quoted(facts.page_label + ' ')} counter(page) {css_quoted(' ' + facts.of_label + ' ')} counter(pages)"
     number = css_quoted(f"{facts.number_label} {facts.document_number}")
-    return ("@page { @bottom-right { content: " + page + ' "\\A " ' + number + " !important; white-space: pre !important;"
-            " text-align: right !important; vertical-align: middle !important; color: #000 !important;"
-            " transform: none !important; letter-spacing: normal !important; word-spacing: normal !important;"
-            " opacity: 1 !important; visibility: visible !important; background: none !important;"
-            " font-variant: normal !important; font-feature-settings: normal !important; } }")
+    return (
+        "@page { @bottom-right { content: " + page + ' "\\A " ' + number + " !important; white-space: pre !important;"
+        " text-align: right !important; vertical-align: middle !important; color: #000 !important;"
+        " transform: none !important; letter-spacing: normal !important; word-spacing: normal !important;"
+        " opacity: 1 !important; visibility: visible !important; background: none !important;"
+        " font-variant: normal !important; font-feature-settings: normal !important; } }"
+    )
 
 
 def heading_key(text: str) -> str:
@@ -121,8 +123,12 @@ def _apply_facts(document: Any, facts: SheetFacts) -> None:
     from . import __version__
 
     document.metadata = type(document.metadata)(
-        title=facts.title or None, description=facts.subject or None, lang=facts.language,
-        generator=f"handout-app {__version__}", created=facts.created, modified=facts.created,
+        title=facts.title or None,
+        description=facts.subject or None,
+        lang=facts.language,
+        generator=f"handout-app {__version__}",
+        created=facts.created,
+        modified=facts.created,
     )  # no authors, keywords, custom fields, XMP extras or attachments, whatever the template said
     for page in document.pages:
         # A link survives only if its target is exactly one the clinic gave: a tel: link with the
@@ -139,7 +145,13 @@ class RenderFailed(RuntimeError):
 
 def allowed_roots(extra: Iterable[Path] = ()) -> tuple[Path, ...]:
     """Folders the renderer may read: built-in templates and assets, the font package, plus `extra`."""
-    roots = [resources.templates_dir(), resources.assets_dir(), resources.font_dir(), resources.fallback_font_dir(), *extra]
+    roots = [
+        resources.templates_dir(),
+        resources.assets_dir(),
+        resources.font_dir(),
+        resources.fallback_font_dir(),
+        *extra,
+    ]
     return tuple(Path(os.path.realpath(r)) for r in roots)
 
 
@@ -204,13 +216,16 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                 raise FatalURLFetchingError(str(exc)) from None
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if path.stat().st_size > MAX_FETCHED_BYTES:
-                raise FatalURLFetchingError(f"Refused to load '{path.name}': it is over {MAX_FETCHED_BYTES // (1024 * 1024)} MB.")
+                raise FatalURLFetchingError(
+                    f"Refused to load '{path.name}': it is over {MAX_FETCHED_BYTES // (1024 * 1024)} MB."
+                )
             if path not in bundled_fonts and path.suffix.lower() != ".css" and not content_type.startswith("image/"):
                 # Pictures, style sheets and the handout's own fonts only: a font of the clinic's (whatever
                 # its file is called) could draw "RIGHT" where the text says LEFT, with a ligature.
                 raise FatalURLFetchingError(
                     f"Refused to load '{path.name}': a sheet may use pictures (PNG, JPEG, SVG), style sheets "
-                    "and the handout's own fonts only.")
+                    "and the handout's own fonts only."
+                )
             data = path.read_bytes()
             if content_type.startswith("image/"):
                 _check_picture(data, content_type, f"'{path.name}'")
@@ -241,7 +256,11 @@ class _WarningCollector(logging.Handler):
 
 
 def render_pdf(
-    html: str, *, facts: SheetFacts = SheetFacts(), base_dir: Path | None = None, extra_roots: Iterable[Path] = (),
+    html: str,
+    *,
+    facts: SheetFacts = SheetFacts(),
+    base_dir: Path | None = None,
+    extra_roots: Iterable[Path] = (),
     variant: str = DEFAULT_VARIANT,
 ) -> bytes:
     """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning.
@@ -253,7 +272,11 @@ def render_pdf(
 
 
 def render_pdf_and_layout(
-    html: str, *, facts: SheetFacts = SheetFacts(), base_dir: Path | None = None, extra_roots: Iterable[Path] = (),
+    html: str,
+    *,
+    facts: SheetFacts = SheetFacts(),
+    base_dir: Path | None = None,
+    extra_roots: Iterable[Path] = (),
     variant: str = DEFAULT_VARIANT,
 ) -> tuple[bytes, Any]:
     """`render_pdf`, also returning WeasyPrint's laid-out document (for page statistics: layout_stats.py)."""
@@ -281,8 +304,14 @@ def render_pdf_and_layout(
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
         number_shown = (f"{facts.number_label} {facts.document_number}",) if facts.document_number else ()
-        check_sheet(document, facts.required_text, facts.forbidden_words, facts.forbidden_phrases, every_page=number_shown,
-                    only_number=facts.document_number)
+        check_sheet(
+            document,
+            facts.required_text,
+            facts.forbidden_words,
+            facts.forbidden_phrases,
+            every_page=number_shown,
+            only_number=facts.document_number,
+        )
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.

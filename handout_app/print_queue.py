@@ -78,8 +78,10 @@ def job_id_from(output: str) -> str:
     """The job id in `lp`'s answer; PrintError when there is none."""
     found = _REQUEST_ID.search(output)
     if found is None:
-        raise PrintError(f"The print queue did not confirm the job ({output.strip() or 'no answer'}). "
-                         "Check the printer's queue before printing again, so the sheet is not printed twice.")
+        raise PrintError(
+            f"The print queue did not confirm the job ({output.strip() or 'no answer'}). "
+            "Check the printer's queue before printing again, so the sheet is not printed twice."
+        )
     return found.group(1)
 
 
@@ -90,8 +92,10 @@ def refusal_message(printer: str | None, error_output: str, save_hint: str = WIN
     """What to tell the user when `lp` refused the job; `save_hint` is the way round it where they are."""
     detail = error_output.strip().removeprefix("lp:").strip() or "no reason given"
     where = f"the printer '{printer}'" if printer else "the default printer"
-    return (f"The handout could not be sent to {where}: {detail}\n\n"
-            f"Check that the printer is set up and switched on, or {save_hint}.")
+    return (
+        f"The handout could not be sent to {where}: {detail}\n\n"
+        f"Check that the printer is set up and switched on, or {save_hint}."
+    )
 
 
 def pending_command(job_id: str) -> list[str]:
@@ -129,13 +133,17 @@ def default_printer() -> str | None:
 def submit(pdf: bytes, settings: PrintSettings, save_hint: str = WINDOW_SAVE_HINT) -> str:
     """Hand the PDF to the queue and wait until it is accepted; returns the job id (the CLI's path)."""
     if not cups_available():
-        raise PrintError("Printing from here needs CUPS (the `lp` command), which this computer does not have. "
-                         "Save the PDF with --output and print the file instead.")
+        raise PrintError(
+            "Printing from here needs CUPS (the `lp` command), which this computer does not have. "
+            "Save the PDF with --output and print the file instead."
+        )
     try:
         answer = subprocess.run(submit_command(settings), input=pdf, capture_output=True, timeout=SUBMIT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise PrintError(f"The print queue did not answer within {SUBMIT_TIMEOUT_S} seconds. Check the printer's "
-                         "queue before printing again, so the sheet is not printed twice.") from None
+        raise PrintError(
+            f"The print queue did not answer within {SUBMIT_TIMEOUT_S} seconds. Check the printer's "
+            "queue before printing again, so the sheet is not printed twice."
+        ) from None
     except OSError as exc:
         raise PrintError(f"The `lp` command could not be run ({exc.strerror or exc}).") from None
     if answer.returncode != 0:

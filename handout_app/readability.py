@@ -79,7 +79,10 @@ def reading_problem(wording: str, language: str) -> str | None:
     if language == "es":
         score = szigriszt_pazos(wording)
         if score < MIN_SPANISH_PERSPICUITY:
-            return f"scores {score:.0f} on the Spanish (Szigriszt-Pazos) " f"scale; it needs at least {MIN_SPANISH_PERSPICUITY:.0f}."
+            return (
+                f"scores {score:.0f} on the Spanish (Szigriszt-Pazos) "
+                f"scale; it needs at least {MIN_SPANISH_PERSPICUITY:.0f}."
+            )
         return None
     grade = flesch_kincaid_grade(wording, language)
     if grade > MAX_ENGLISH_GRADE:

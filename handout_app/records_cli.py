@@ -31,23 +31,37 @@ ValueCheck = Callable[[str], Any]
 _Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)  # the CLI's own ArgumentParser subclass
 
 
-def add_commands(commands: argparse._SubParsersAction[_Parser], checked_path: ValueCheck, checked_date: ValueCheck,
-                 birth_date: ValueCheck, text: Callable[[int], ValueCheck], patient_file: ValueCheck) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[_Parser],
+    checked_path: ValueCheck,
+    checked_date: ValueCheck,
+    birth_date: ValueCheck,
+    text: Callable[[int], ValueCheck],
+    patient_file: ValueCheck,
+) -> None:
     """Add `records` and `reprint` to the CLI's sub-commands (cli.build_parser passes its value checks)."""
     records = commands.add_parser("records", help="the record of every saved or printed sheet")
     record_commands = records.add_subparsers(dest="records_command", metavar="COMMAND", required=True)
     listing = record_commands.add_parser("list", help="list saved and printed sheets, oldest first")
     listing.add_argument("--since", type=checked_date, help="from this day on (YYYY-MM-DD or 2 Apr 2026)")
     listing.add_argument("--until", type=checked_date, help="up to and including this day")
-    listing.add_argument("--format", choices=("table", "csv"), default="table", help="table (default) or csv for an audit")
+    listing.add_argument(
+        "--format", choices=("table", "csv"), default="table", help="table (default) or csv for an audit"
+    )
     listing.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
     reprint = commands.add_parser("reprint", help="make a recorded sheet again, identical byte for byte")
     reprint.add_argument("number", metavar="NUMBER", help="the document number at the foot of the sheet's pages")
     reprint.add_argument("--patient-name", type=text(200), help="exactly as on the original sheet (or --patient-file)")
-    reprint.add_argument("--patient-file", type=patient_file, metavar="FILE",
-                         help="the name, date_of_birth and mrn in a TOML file, or - for standard input (kept out of `ps`)")
+    reprint.add_argument(
+        "--patient-file",
+        type=patient_file,
+        metavar="FILE",
+        help="the name, date_of_birth and mrn in a TOML file, or - for standard input (kept out of `ps`)",
+    )
     reprint.add_argument("--date-of-birth", type=birth_date, help="as on the original sheet, if it had one")
-    reprint.add_argument("--record-number", "--mrn", dest="mrn", type=text(64), help="as on the original sheet, if it had one")
+    reprint.add_argument(
+        "--record-number", "--mrn", dest="mrn", type=text(64), help="as on the original sheet, if it had one"
+    )
     reprint.add_argument("--output", required=True, type=checked_path, help="where to write the PDF (must not exist)")
     reprint.add_argument("--clinic", type=checked_path, help="clinic folder whose clinic.toml names the record store")
 
@@ -61,6 +75,7 @@ def _recorder(clinic_folder: Path | None) -> Recorder:
 
 def utc_bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Local days [since, until] as UTC times [start, end), as the store keeps them."""
+
     def start_of(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time()).astimezone().astimezone(dt.UTC).replace(tzinfo=None)
 
@@ -81,27 +96,41 @@ def run_records(args: argparse.Namespace) -> int:
     except ClinicError as exc:
         _error(f"--clinic: {exc}")
         return EXIT_BAD_INPUT
-    with contextlib.suppress(StoreUnavailable):  # listed below from what the store has; the warning says entries are waiting
+    with contextlib.suppress(
+        StoreUnavailable
+    ):  # listed below from what the store has; the warning says entries are waiting
         recorder.send_queued(wait=False)
     try:
         rows = recorder.store().deliveries(*utc_bounds(args.since, args.until))
     except StoreUnavailable as exc:
         try:
             since, until = utc_bounds(args.since, args.until)
-            rows = [row for row in recorder.waiting() if (since is None or row["delivered_at"] >= since)
-                    and (until is None or row["delivered_at"] < until)]
+            rows = [
+                row
+                for row in recorder.waiting()
+                if (since is None or row["delivered_at"] >= since) and (until is None or row["delivered_at"] < until)
+            ]
         except StoreUnavailable:
             rows = []
-        _error(f"the record store could not be read: {exc}." + (
-            f" Listed below: only the {len(rows)} sheet(s) made on this computer that wait to be sent." if rows else ""))
+        _error(
+            f"the record store could not be read: {exc}."
+            + (
+                f" Listed below: only the {len(rows)} sheet(s) made on this computer that wait to be sent."
+                if rows
+                else ""
+            )
+        )
         if rows:
             sys.stdout.write(as_csv(rows) if args.format == "csv" else as_table(rows))
         return EXIT_FAILED
     sys.stdout.write(as_csv(rows) if args.format == "csv" else as_table(rows))
     waiting = recorder.waiting_count()
     if waiting:
-        print(f"warning: {waiting} sheet(s) made on this computer wait to be sent to {recorder.name}; "
-              "they are sent when it answers.", file=sys.stderr)
+        print(
+            f"warning: {waiting} sheet(s) made on this computer wait to be sent to {recorder.name}; "
+            "they are sent when it answers.",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -122,7 +151,9 @@ def _typed_details(args: argparse.Namespace) -> tuple[str, str | None, str] | st
             return f"--patient-file: {exc}"
         name, birth, mrn = values.get("name"), values.get("date_of_birth"), values.get("mrn")
     if not name:
-        return "give the patient's name as on the original sheet: --patient-name NAME, or name = \"...\" in --patient-file."
+        return (
+            'give the patient\'s name as on the original sheet: --patient-name NAME, or name = "..." in --patient-file.'
+        )
     return str(name), birth.isoformat() if birth else None, str(mrn or "")
 
 
@@ -168,6 +199,8 @@ def run_reprint(args: argparse.Namespace) -> int:
     outcome = recorder.record_reprint(made.document)
     if not outcome.stored:
         print(f"warning: {outcome.warning}", file=sys.stderr)
-    print(f"Saved document {number} to {args.output}: identical to the sheet handed out on "
-          f"{made.document['made_at'][:16].replace('T', ' ')} (SHA-256 {made.document['sha256'][:16]}...).")
+    print(
+        f"Saved document {number} to {args.output}: identical to the sheet handed out on "
+        f"{made.document['made_at'][:16].replace('T', ' ')} (SHA-256 {made.document['sha256'][:16]}...)."
+    )
     return EXIT_OK

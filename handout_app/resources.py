@@ -28,9 +28,7 @@ def data_root() -> Path:
     for candidate in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent):
         if (candidate / "templates" / "content").is_dir() and (candidate / "assets").is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"The handout templates were not found next to {_PACKAGE_DIR}; reinstall the application."
-    )
+    raise FileNotFoundError(f"The handout templates were not found next to {_PACKAGE_DIR}; reinstall the application.")
 
 
 def templates_dir() -> Path:

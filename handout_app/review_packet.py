@@ -31,6 +31,7 @@ _PAIN_MEDICINE = re.compile(r"\bpain (medicine|pills?)\b", re.IGNORECASE)
 
 # --- Small Markdown helpers ------------------------------------------------------------------------
 
+
 def cell(text: str) -> str:
     """Text made safe for one Markdown table cell: one line, pipes escaped."""
     # Ordinary white space only: a no-break space ("15\u00a0000") is part of the wording under review.
@@ -115,6 +116,7 @@ def printed_frequency(catalog: Catalog, item: ContentItem, language: str = "en")
 
 # --- The parts of the packet -----------------------------------------------------------------------
 
+
 def _intro(catalog: Catalog, review: str) -> list[str]:
     return [
         "# Hip injection handout: content review packet",
@@ -139,7 +141,7 @@ def _sign_off() -> list[str]:
     return [
         "### Recording your clinic's sign-off",
         "",
-        "1. Work through the checklist \"What a clinician must confirm before first use\" near the end of this packet.",
+        '1. Work through the checklist "What a clinician must confirm before first use" near the end of this packet.',
         "2. Run `handout-app check-templates FOLDER` on your clinic folder. It prints the wording hash, a line "
         "`Wording hash: sha256:...`.",
         "3. Record the sign-off in `FOLDER/clinic.toml`, with the whole hash:",
@@ -167,8 +169,8 @@ def _reading_guide() -> list[str]:
     return [
         "### How to read it",
         "",
-        "- **Prints** says when an item is on the sheet: \"always\", or conditions on the procedure and the patient. "
-        "All conditions separated by \";\" must hold; \"a or b\" means either. \"factor\" is something the nurse "
+        '- **Prints** says when an item is on the sheet: "always", or conditions on the procedure and the patient. '
+        'All conditions separated by ";" must hold; "a or b" means either. "factor" is something the nurse '
         "ticks for the patient (diabetes, blood thinners, possible pregnancy, an allergy).",
         "- Text in double braces, such as `{{ side }}`, is filled in for each patient when the sheet prints.",
         "- **Facts** are the entries of the claims ledger (`templates/content/claims.toml`) the wording rests on. "
@@ -179,7 +181,9 @@ def _reading_guide() -> list[str]:
 
 def _scale_rows(catalog: Catalog) -> list[list[str]]:
     labels = catalog.labels_for("en")
-    return [[f"`{band}`", labels["frequency_bands"][band], labels["frequency_ranges"][band]] for band, _ in FREQUENCY_BANDS]
+    return [
+        [f"`{band}`", labels["frequency_bands"][band], labels["frequency_ranges"][band]] for band, _ in FREQUENCY_BANDS
+    ]
 
 
 def _frequency(catalog: Catalog) -> list[str]:
@@ -198,21 +202,35 @@ def _frequency(catalog: Catalog) -> list[str]:
         "Risks that print a frequency:",
         "",
     ]
-    rows = [[f"`{i.id}`", i.title.get("en", ""), printed_frequency(catalog, i),
-             f"`{i.frequency}`: {catalog.ledger.facts[i.frequency].says}", f"`{catalog.ledger.facts[i.frequency].source}`"]
-            for i in printing]
+    rows = [
+        [
+            f"`{i.id}`",
+            i.title.get("en", ""),
+            printed_frequency(catalog, i),
+            f"`{i.frequency}`: {catalog.ledger.facts[i.frequency].says}",
+            f"`{catalog.ledger.facts[i.frequency].source}`",
+        ]
+        for i in printing
+    ]
     lines += _table(["Item", "Risk", "Printed", "Fact", "Source"], rows) if rows else ["None."]
     if stating:
-        lines += ["", "Items whose wording states a rate in words, citing a fact with a rate: "
-                  + ", ".join(f"`{i.id}` ({_ids(f.id for f in _rated(catalog, i))})" for i in stating) + "."]
+        lines += [
+            "",
+            "Items whose wording states a rate in words, citing a fact with a rate: "
+            + ", ".join(f"`{i.id}` ({_ids(f.id for f in _rated(catalog, i))})" for i in stating)
+            + ".",
+        ]
     return [*lines, ""]
 
 
 def _item(catalog: Catalog, item: ContentItem) -> list[str]:
     title = item.title.get("en")
-    lines = [f"#### `{item.id}`" + (f": {title}" if title else ""), "",
-             f"- **Prints:** {conditions(item.when)}",
-             f"- **English:** {wording(item, 'en')}"]
+    lines = [
+        f"#### `{item.id}`" + (f": {title}" if title else ""),
+        "",
+        f"- **Prints:** {conditions(item.when)}",
+        f"- **English:** {wording(item, 'en')}",
+    ]
     if item.frequency:
         lines.append(f"- **Frequency printed:** {printed_frequency(catalog, item)} (fact `{item.frequency}`)")
     lines.append("- **Facts:**" + ("" if item.facts else " none"))
@@ -221,9 +239,13 @@ def _item(catalog: Catalog, item: ContentItem) -> list[str]:
 
 
 def _sections(catalog: Catalog) -> list[str]:
-    lines = ["## The content, section by section", "",
-             "Every item the sheet can print, section by section in print order. A sheet prints only the items whose "
-             "conditions match the procedure and the patient.", ""]
+    lines = [
+        "## The content, section by section",
+        "",
+        "Every item the sheet can print, section by section in print order. A sheet prints only the items whose "
+        "conditions match the procedure and the patient.",
+        "",
+    ]
     for number, section in enumerate(SECTIONS, start=1):
         items = items_in_print_order(catalog, section)
         lines += [f"### {number}. {section_heading(catalog, section)}", ""]
@@ -235,12 +257,19 @@ def _sections(catalog: Catalog) -> list[str]:
 
 
 def _rules(catalog: Catalog) -> list[str]:
-    rows = [[f"`{r.id}`", r.level, conditions(r.when), f"`{r.field}`" if r.field else "", r.message.get("en", "")]
-            for r in catalog.rules]
-    return ["## Selection rules", "",
-            "Checked when the nurse chooses the procedure. **refuse** stops the handout until the choice is changed; "
-            "**warn** lets it print and shows the message to the nurse.", "",
-            *_table(["Rule", "Level", "When", "Form field", "Message (English)"], rows), ""]
+    rows = [
+        [f"`{r.id}`", r.level, conditions(r.when), f"`{r.field}`" if r.field else "", r.message.get("en", "")]
+        for r in catalog.rules
+    ]
+    return [
+        "## Selection rules",
+        "",
+        "Checked when the nurse chooses the procedure. **refuse** stops the handout until the choice is changed; "
+        "**warn** lets it print and shows the message to the nurse.",
+        "",
+        *_table(["Rule", "Level", "When", "Form field", "Message (English)"], rows),
+        "",
+    ]
 
 
 def _label_texts(value: Any) -> list[str]:
@@ -268,10 +297,15 @@ def _fixed_wording(catalog: Catalog, language: str) -> list[str]:
 
 
 def _labels_part(catalog: Catalog) -> list[str]:
-    return ["## Fixed wording that states facts", "",
-            "Wording from `templates/content/labels.toml` that the sheet prints around the items and that states a "
-            "figure, a time or an instruction, with the facts behind it (`[labels]` in `claims.toml`).", "",
-            *_fixed_wording(catalog, "en"), ""]
+    return [
+        "## Fixed wording that states facts",
+        "",
+        "Wording from `templates/content/labels.toml` that the sheet prints around the items and that states a "
+        "figure, a time or an instruction, with the facts behind it (`[labels]` in `claims.toml`).",
+        "",
+        *_fixed_wording(catalog, "en"),
+        "",
+    ]
 
 
 def _cited_by(catalog: Catalog, fact_id: str) -> list[str]:
@@ -282,15 +316,25 @@ def _cited_by(catalog: Catalog, fact_id: str) -> list[str]:
 
 def _source(catalog: Catalog, source: Source) -> list[str]:
     kind = "one of the five seed documents" if is_seed(source) else "a published reference (not a seed document)"
-    lines = [f"### `{source.id}`: {source.title}", "", f"- **Citation:** {source.citation}", f"- **Kind:** {kind}",
-             "- **Facts from this source:**"]
+    lines = [
+        f"### `{source.id}`: {source.title}",
+        "",
+        f"- **Citation:** {source.citation}",
+        f"- **Kind:** {kind}",
+        "- **Facts from this source:**",
+    ]
     for fact in (f for f in catalog.ledger.facts.values() if f.source == source.id):
         lines.append(f"  - `{fact.id}`: {fact.says} Cited by: {', '.join(_cited_by(catalog, fact.id)) or 'nothing'}.")
     return [*lines, ""]
 
 
 def _sources(catalog: Catalog) -> list[str]:
-    lines = ["## Sources", "", "Every source in the claims ledger, with the facts taken from it and where each is cited.", ""]
+    lines = [
+        "## Sources",
+        "",
+        "Every source in the claims ledger, with the facts taken from it and where each is cited.",
+        "",
+    ]
     for source in catalog.ledger.sources.values():
         lines += _source(catalog, source)
     return lines
@@ -298,16 +342,21 @@ def _sources(catalog: Catalog) -> list[str]:
 
 def _matching(catalog: Catalog, pattern: re.Pattern[str]) -> list[ContentItem]:
     """Items whose English wording, or a fact they cite, matches `pattern`."""
+
     def hits(item: ContentItem) -> bool:
         says = (catalog.ledger.facts[f].says for f in item.facts)
         return any(pattern.search(text) for text in (wording(item, "en"), *says))
+
     return [i for i in catalog.items if hits(i)]
 
 
 def _non_seed_facts(catalog: Catalog) -> list[str]:
     sources = catalog.ledger.sources
-    return [f"  - `{f.id}` (source `{f.source}`, {sources[f.source].title}): {f.says}"
-            for f in catalog.ledger.facts.values() if not is_seed(sources[f.source])]
+    return [
+        f"  - `{f.id}` (source `{f.source}`, {sources[f.source].title}): {f.says}"
+        for f in catalog.ledger.facts.values()
+        if not is_seed(sources[f.source])
+    ]
 
 
 def _frequency_checks(catalog: Catalog) -> list[str]:
@@ -315,10 +364,12 @@ def _frequency_checks(catalog: Catalog) -> list[str]:
     for item in (i for i in catalog.items if i.frequency):
         fact = catalog.ledger.facts[item.frequency]
         source = catalog.ledger.sources[fact.source]
-        lines.append(f"- [ ] **The printed frequency.** `{item.id}` prints \"{printed_frequency(catalog, item)}\" "
-                     f"from fact `{fact.id}` (\"{fact.says}\"), source `{source.id}`: {source.citation} Confirm the "
-                     "figure applies to injections at your clinic, or replace it with your own audited figure "
-                     "(a fact in your clinic's `content/claims.toml`).")
+        lines.append(
+            f'- [ ] **The printed frequency.** `{item.id}` prints "{printed_frequency(catalog, item)}" '
+            f'from fact `{fact.id}` ("{fact.says}"), source `{source.id}`: {source.citation} Confirm the '
+            "figure applies to injections at your clinic, or replace it with your own audited figure "
+            "(a fact in your clinic's `content/claims.toml`)."
+        )
     stating = [i.id for i in catalog.items if not i.frequency and _rated(catalog, i)]
     if stating:
         lines.append(f"- [ ] The same figure stated in words in {_ids(stating)} matches the printed frequency.")
@@ -331,9 +382,11 @@ def _section_ids(catalog: Catalog, *sections: str) -> str:
 
 def _checklist(catalog: Catalog) -> list[str]:
     return [
-        "## What a clinician must confirm before first use", "",
+        "## What a clinician must confirm before first use",
+        "",
         "Tick each line only when it is true for your clinic. Change wording in your clinic folder "
-        "(`content/*.toml`, see the README), then regenerate the wording hash and record the sign-off.", "",
+        "(`content/*.toml`, see the README), then regenerate the wording hash and record the sign-off.",
+        "",
         f"- [ ] **Every risk and its wording**, section `risks`: {_section_ids(catalog, 'risks')}. "
         "Each is correct, worded accurately, prints for the right procedures, and no risk your clinicians "
         "discuss is missing.",
@@ -357,13 +410,13 @@ def _checklist_clinic(catalog: Catalog) -> list[str]:
     emergency = catalog.labels_for("en")["emergency_default"]
     return [
         "- [ ] **Conditions and rules.** Each item prints only for the procedures and patients shown under "
-        "\"Prints\", and the selection rules refuse or warn where your clinicians would.",
+        '"Prints", and the selection rules refuse or warn where your clinicians would.',
         "- [ ] **The Spanish wording**, reviewed by a clinician fluent in Spanish: every item in the appendix "
-        "\"Spanish wording\" says the same as its English, in words your Spanish-speaking patients use.",
+        '"Spanish wording" says the same as its English, in words your Spanish-speaking patients use.',
         "- [ ] **Your clinic's own numbers and emergency line.** `clinic.toml` gives the office phone (`phone`), "
         "the after-hours phone (`after_hours_phone`), the opening hours and the emergency line (`emergency_line`), "
         "in English and Spanish, and each is right and answered. Without an emergency line the sheet prints: "
-        f"\"{emergency}\"",
+        f'"{emergency}"',
         "- [ ] **Sign-off recorded:** `[approval]` in `clinic.toml` with name, role, date and the content hash "
         "`handout-app check-templates FOLDER` prints.",
         "",
@@ -379,9 +432,13 @@ def _spanish_section(catalog: Catalog, section: str) -> list[str]:
 
 
 def _spanish(catalog: Catalog) -> list[str]:
-    lines = [SPANISH_HEADING, "",
-             "Appendix for the reviewer fluent in Spanish: every item's Spanish wording, section by section in print "
-             "order, then the Spanish fixed wording that states facts.", ""]
+    lines = [
+        SPANISH_HEADING,
+        "",
+        "Appendix for the reviewer fluent in Spanish: every item's Spanish wording, section by section in print "
+        "order, then the Spanish fixed wording that states facts.",
+        "",
+    ]
     for section in SECTIONS:
         lines += _spanish_section(catalog, section)
     return [*lines, "### Fixed wording (labels.toml, `es`)", "", *_fixed_wording(catalog, "es")]
@@ -392,10 +449,18 @@ def review_packet(catalog: Catalog, review: str | None = None) -> str:
 
     `review` is the built-in wording's review state; by default the one templates/content/version.toml states.
     """
-    parts = (_intro(catalog, review if review is not None else builtin_review()), _sign_off(), _reading_guide(),
-             _frequency(catalog),
-             _sections(catalog), _rules(catalog), _labels_part(catalog), _sources(catalog), _checklist(catalog),
-             _spanish(catalog))
+    parts = (
+        _intro(catalog, review if review is not None else builtin_review()),
+        _sign_off(),
+        _reading_guide(),
+        _frequency(catalog),
+        _sections(catalog),
+        _rules(catalog),
+        _labels_part(catalog),
+        _sources(catalog),
+        _checklist(catalog),
+        _spanish(catalog),
+    )
     return "\n".join(line for part in parts for line in part).rstrip("\n") + "\n"
 
 

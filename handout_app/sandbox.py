@@ -32,12 +32,44 @@ from .template_data import FrozenMap
 
 # Methods of text a template may call: reading, case, trimming, splitting. Not format/format_map (they
 # reach attributes by name), not center/ljust/zfill/expandtabs (padding to any width), not encode.
-TEXT_METHODS = frozenset({
-    "capitalize", "casefold", "count", "endswith", "find", "index", "isalnum", "isalpha", "isdigit",
-    "islower", "isspace", "istitle", "isupper", "join", "lower", "lstrip", "partition", "removeprefix",
-    "removesuffix", "replace", "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split", "splitlines",
-    "startswith", "strip", "swapcase", "title", "upper", "striptags", "unescape",
-})
+TEXT_METHODS = frozenset(
+    {
+        "capitalize",
+        "casefold",
+        "count",
+        "endswith",
+        "find",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isdigit",
+        "islower",
+        "isspace",
+        "istitle",
+        "isupper",
+        "join",
+        "lower",
+        "lstrip",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rindex",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "upper",
+        "striptags",
+        "unescape",
+    }
+)
 MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 SEQUENCE_METHODS = frozenset({"count", "index"})
 DATE_ATTRIBUTES = frozenset({"year", "month", "day", "isoformat", "weekday", "isoweekday"})
@@ -47,11 +79,49 @@ GROUP_ATTRIBUTES = frozenset({"grouper", "list"})
 
 # Filters that only read, reorder or escape what they are given, and cannot enlarge it much.
 SAFE_FILTERS = (
-    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "filesizeformat",
-    "first", "float", "forceescape", "groupby", "int", "items", "last", "length", "list", "lower", "map",
-    "max", "min", "reject", "rejectattr", "reverse", "round", "safe", "select", "selectattr", "sort",
-    "string", "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
-    "wordcount", "xmlattr",
+    "abs",
+    "attr",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "filesizeformat",
+    "first",
+    "float",
+    "forceescape",
+    "groupby",
+    "int",
+    "items",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+    "xmlattr",
 )
 # Left out on purpose: pprint (shows Python internals), random (the same sheet must give the same
 # bytes), urlize (makes links; only the clinic's own links may reach the PDF).
@@ -103,7 +173,9 @@ def _check_percent_format(template: Any, values: Any = ()) -> None:
         for number in (width, precision):
             if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
                 _refuse(f"a format width or precision above {MAX_FORMAT_WIDTH} is not allowed in a template")
-    items = values.values() if isinstance(values, Mapping) else values if isinstance(values, (tuple, list)) else (values,)
+    items = (
+        values.values() if isinstance(values, Mapping) else values if isinstance(values, (tuple, list)) else (values,)
+    )
     longest = max((len(str(item)) for item in items), default=0)
     # Each conversion may print the longest value once more (a mapping key can be used many times).
     _check_length(len(str(template)) + len(specs) * (longest + MAX_FORMAT_WIDTH), "formatting text")
@@ -134,8 +206,10 @@ def _capped_filter(name: str, check: Callable[..., None]) -> Callable[..., Any]:
     def capped(*args: Any, **kwargs: Any) -> Any:
         arguments = list(args)
         value_at = 1 if passes_context else 0
-        if name in MEASURED_INPUT and len(arguments) > value_at and not isinstance(
-            arguments[value_at], (str, list, tuple, FrozenMap, dict)
+        if (
+            name in MEASURED_INPUT
+            and len(arguments) > value_at
+            and not isinstance(arguments[value_at], (str, list, tuple, FrozenMap, dict))
         ):
             with contextlib.suppress(TypeError):  # not iterable: the filter reports that itself
                 arguments[value_at] = list(arguments[value_at])
@@ -162,7 +236,9 @@ def _check_indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None
     _check_length(len(str(value)) + (str(value).count("\n") + 1) * step, "indenting text")
 
 
-def _check_wordwrap(value: Any, width: Any = 79, break_long_words: bool = True, wrapstring: Any = None, **kwargs: Any) -> None:
+def _check_wordwrap(
+    value: Any, width: Any = 79, break_long_words: bool = True, wrapstring: Any = None, **kwargs: Any
+) -> None:
     _check_width(width, "a wrap width")
     if wrapstring is not None:
         text = str(value)
@@ -171,7 +247,9 @@ def _check_wordwrap(value: Any, width: Any = 79, break_long_words: bool = True, 
 
 
 def _check_replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
-    _check_length(_replace_size(str(value), str(old), str(new), count if isinstance(count, int) else -1), "replacing text")
+    _check_length(
+        _replace_size(str(value), str(old), str(new), count if isinstance(count, int) else -1), "replacing text"
+    )
 
 
 def _check_join(value: Any, d: Any = "", attribute: Any = None) -> None:
@@ -209,9 +287,16 @@ def _no_check(*args: Any, **kwargs: Any) -> None:
 
 
 CAPPED_FILTERS: dict[str, Callable[..., None]] = {
-    "center": _check_center, "format": _check_format, "indent": _check_indent, "wordwrap": _check_wordwrap,
-    "replace": _check_replace, "join": _check_join, "batch": _check_batch, "slice": _check_slice,
-    "tojson": _check_tojson, "sum": _check_sum,
+    "center": _check_center,
+    "format": _check_format,
+    "indent": _check_indent,
+    "wordwrap": _check_wordwrap,
+    "replace": _check_replace,
+    "join": _check_join,
+    "batch": _check_batch,
+    "slice": _check_slice,
+    "tojson": _check_tojson,
+    "sum": _check_sum,
 }
 
 
@@ -224,7 +309,11 @@ def _safe_range(*args: int) -> range:
 
 # What a template may call by name. `dict()` makes a template-local dict whose methods stay blocked.
 TEMPLATE_GLOBALS: dict[str, Any] = {
-    "range": _safe_range, "dict": dict, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace,
+    "range": _safe_range,
+    "dict": dict,
+    "cycler": Cycler,
+    "joiner": Joiner,
+    "namespace": Namespace,
 }
 _CALLABLE_GLOBALS = tuple(TEMPLATE_GLOBALS.values())
 
@@ -300,7 +389,9 @@ class HandoutSandbox(ImmutableSandboxedEnvironment):
         self.globals.clear()
         self.globals.update(TEMPLATE_GLOBALS)
         # Every filter's text result is measured; those that can multiply text are checked first too.
-        self.filters = {name: _capped_filter(name, CAPPED_FILTERS.get(name, _no_check)) for name in (*SAFE_FILTERS, *CAPPED_FILTERS)}
+        self.filters = {
+            name: _capped_filter(name, CAPPED_FILTERS.get(name, _no_check)) for name in (*SAFE_FILTERS, *CAPPED_FILTERS)
+        }
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return allowed_attribute(obj, attr) and super().is_safe_attribute(obj, attr, value)

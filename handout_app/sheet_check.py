@@ -24,18 +24,72 @@ HANDOUT_FONT_FAMILIES = frozenset({"Handout Sans", "Handout Sans Fallback"})
 MIN_READABLE_PX = 8.0
 
 # Greek and Cyrillic capitals that look like Latin ones: "RІGHT" with a Cyrillic І is still RIGHT.
-_LOOK_ALIKES = str.maketrans({
-    "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H", "О": "O",
-    "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ү": "Y", "Ԁ": "D", "Ԍ": "G", "Ӏ": "I", "Α": "A", "Β": "B",
-    "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T",
-    "Υ": "Y", "Χ": "X",
-    # Latin small capitals look like capitals too.
-    "ᴀ": "A", "ʙ": "B", "ᴄ": "C", "ᴅ": "D", "ᴇ": "E", "ꜰ": "F", "ɢ": "G", "ʜ": "H", "ɪ": "I", "ᴊ": "J",
-    "ᴋ": "K", "ʟ": "L", "ᴍ": "M", "ɴ": "N", "ᴏ": "O", "ᴘ": "P", "ʀ": "R", "ꜱ": "S", "ᴛ": "T", "ᴜ": "U",
-    "ᴠ": "V", "ᴡ": "W", "ʏ": "Y", "ᴢ": "Z",
-})
+_LOOK_ALIKES = str.maketrans(
+    {
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "Ѕ": "S",
+        "І": "I",
+        "Ј": "J",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "Х": "X",
+        "Ү": "Y",
+        "Ԁ": "D",
+        "Ԍ": "G",
+        "Ӏ": "I",
+        "Α": "A",
+        "Β": "B",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "H",
+        "Ι": "I",
+        "Κ": "K",
+        "Μ": "M",
+        "Ν": "N",
+        "Ο": "O",
+        "Ρ": "P",
+        "Τ": "T",
+        "Υ": "Y",
+        "Χ": "X",
+        # Latin small capitals look like capitals too.
+        "ᴀ": "A",
+        "ʙ": "B",
+        "ᴄ": "C",
+        "ᴅ": "D",
+        "ᴇ": "E",
+        "ꜰ": "F",
+        "ɢ": "G",
+        "ʜ": "H",
+        "ɪ": "I",
+        "ᴊ": "J",
+        "ᴋ": "K",
+        "ʟ": "L",
+        "ᴍ": "M",
+        "ɴ": "N",
+        "ᴏ": "O",
+        "ᴘ": "P",
+        "ʀ": "R",
+        "ꜱ": "S",
+        "ᴛ": "T",
+        "ᴜ": "U",
+        "ᴠ": "V",
+        "ᴡ": "W",
+        "ʏ": "Y",
+        "ᴢ": "Z",
+    }
+)
 # Anything that reads as a document number ("K7M-XH3-QTH", document_numbers.py), dashes of any kind.
-_DOCUMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 " r"][0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}(?![0-9A-Za-z])")
+_DOCUMENT_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 "
+    r"][0-9A-Z]{3}[-\u2010\u2011\u2012\u2013\u2212 ][0-9A-Z]{3}(?![0-9A-Za-z])"
+)
 # Text on the page must stand out from what is behind it (WCAG's large-text minimum).
 MIN_CONTRAST = 3.0
 
@@ -60,6 +114,7 @@ def _luminance(color: Any) -> float:
     def channel(value: float) -> float:
         value = min(1.0, max(0.0, float(value)))
         return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
     red, green, blue = color.to("srgb").coordinates[:3]  # a tinycss2 colour, in any colour space
     return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
 
@@ -86,10 +141,15 @@ def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
             color = box.style["color"]
             x, y = box.position_x, box.position_y
             readable = (
-                opacity > 0.5 and box.style["visibility"] == "visible"
+                opacity > 0.5
+                and box.style["visibility"] == "visible"
                 and float(box.style["font_size"]) >= MIN_READABLE_PX
-                and color.alpha > 0.5 and _contrast(color, background) >= MIN_CONTRAST
-                and x >= -1 and x + box.width <= page.width + 1 and y >= -1 and y + box.height <= page.height + 1
+                and color.alpha > 0.5
+                and _contrast(color, background) >= MIN_CONTRAST
+                and x >= -1
+                and x + box.width <= page.width + 1
+                and y >= -1
+                and y + box.height <= page.height + 1
             )
             yield box, readable
             return
@@ -102,7 +162,10 @@ def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
 
 
 def check_sheet(
-    document: Any, required_text: Iterable[str], forbidden_words: Iterable[str], forbidden_phrases: Iterable[str] = (),
+    document: Any,
+    required_text: Iterable[str],
+    forbidden_words: Iterable[str],
+    forbidden_phrases: Iterable[str] = (),
     every_page: Iterable[str] = (),
     only_number: str = "",
 ) -> None:
@@ -122,7 +185,8 @@ def check_sheet(
             # bundled fonts lack (drawn by some system font) would defeat every check below.
             raise SheetProblem(
                 f"the sheet holds characters that are invisible, change the text's direction or are not in the "
-                f"handout's fonts: {', '.join(odd_characters)}. Remove " "them from the clinic's wording, templates and styles."
+                f"handout's fonts: {', '.join(odd_characters)}. Remove "
+                "them from the clinic's wording, templates and styles."
             )
         families = set(box.style["font_family"])
         if not families <= HANDOUT_FONT_FAMILIES:
@@ -139,29 +203,38 @@ def check_sheet(
         for number, page_texts in enumerate(per_page, start=1):
             if text and _squash(text) not in _squash("".join(page_texts)):
                 raise SheetProblem(
-                    f"page {number} does not show \"{text}\". A clinic template or style hides or cuts it; "
-                    "every page must show its document number.")
+                    f'page {number} does not show "{text}". A clinic template or style hides or cuts it; '
+                    "every page must show its document number."
+                )
     if only_number:
-        found = {re.sub(r"[^0-9A-Z]", "", text) for text in _DOCUMENT_NUMBER.findall(unicodedata.normalize("NFKC", " ".join(everything)))}
+        found = {
+            re.sub(r"[^0-9A-Z]", "", text)
+            for text in _DOCUMENT_NUMBER.findall(unicodedata.normalize("NFKC", " ".join(everything)))
+        }
         others = found - {only_number.replace("-", "")}
         if others:
-            raise SheetProblem(f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
-                               "template or style adds it; a sheet shows only its own number.")
+            raise SheetProblem(
+                f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
+                "template or style adds it; a sheet shows only its own number."
+            )
     shown = _squash("".join(readable))
     for text in required_text:
         if text and _squash(text) not in shown:
             raise SheetProblem(
-                f"the printed sheet does not show \"{text}\". A clinic template or style hides or cuts it; "
+                f'the printed sheet does not show "{text}". A clinic template or style hides or cuts it; '
                 "every sheet must show the side, every risk and the consent."
             )
     spaced = _skeleton(" ".join(everything))
     for word in forbidden_words:
         letters = r"\s*".join(re.escape(letter) for letter in _skeleton(word))
         # All text, and the readable text alone (a tiny or hidden box between "RI" and "GHT" splits nothing).
-        if word and (_shows_word(everything, _skeleton(word)) or _shows_word(readable, _skeleton(word))
-                     or re.search(rf"(?<![A-Z])(?<![A-Z] ){letters}(?![A-Z])(?! [A-Z])", spaced)):
+        if word and (
+            _shows_word(everything, _skeleton(word))
+            or _shows_word(readable, _skeleton(word))
+            or re.search(rf"(?<![A-Z])(?<![A-Z] ){letters}(?![A-Z])(?! [A-Z])", spaced)
+        ):
             raise SheetProblem(
-                f"the sheet shows the word \"{word}\", the other side. A clinic template or style adds it; "
+                f'the sheet shows the word "{word}", the other side. A clinic template or style adds it; '
                 "a sheet names only the side the nurse chose."
             )
     lowered = spaced.casefold()
@@ -169,7 +242,7 @@ def check_sheet(
         pattern = r"\s+".join(re.escape(_skeleton(part).casefold()) for part in phrase.split())
         if re.search(rf"(?<!\w){pattern}(?!\w)", lowered):
             raise SheetProblem(
-                f"the sheet says \"{phrase}\", the other side. A clinic template, wording or style adds it; "
+                f'the sheet says "{phrase}", the other side. A clinic template, wording or style adds it; '
                 "a sheet names only the side the nurse chose."
             )
 

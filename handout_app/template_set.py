@@ -72,8 +72,15 @@ class TemplateSet:
     def render_html(self, selection: Selection, generated_at: dt.datetime, document_number: str = "") -> RenderedHtml:
         """The handout's HTML for `selection` from this set, with `document_number` in every page's footer."""
         return render_html(
-            selection, self.catalog, self.clinic, generated_at, self.env, template_trace=self.footer_trace(selection.language),
-            stylesheets=self.stylesheets, approval=self.approval, document_number=document_number,
+            selection,
+            self.catalog,
+            self.clinic,
+            generated_at,
+            self.env,
+            template_trace=self.footer_trace(selection.language),
+            stylesheets=self.stylesheets,
+            approval=self.approval,
+            document_number=document_number,
         )
 
 
@@ -89,14 +96,22 @@ def check_folder_files(folder: Path) -> None:
     root = Path(os.path.realpath(folder))
     for path in sorted(Path(folder).rglob("*")):
         if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root):
-            raise ClinicError(path, "is a link to something outside the clinic folder. Put a copy of the file in the folder instead.")
+            raise ClinicError(
+                path, "is a link to something outside the clinic folder. Put a copy of the file in the folder instead."
+            )
         if not path.is_dir() and not path.is_file():
-            raise ClinicError(path, "is not a regular file (a pipe, device or broken link). Remove it from the clinic folder.")
+            raise ClinicError(
+                path, "is not a regular file (a pipe, device or broken link). Remove it from the clinic folder."
+            )
         if path.is_file() and not path.is_symlink() and path.stat().st_nlink > 1:
             # A hard link shares its text with a file elsewhere, which may be outside the folder.
-            raise ClinicError(path, "is a hard link to another file. Put a plain copy of the file in the clinic folder instead.")
+            raise ClinicError(
+                path, "is a hard link to another file. Put a plain copy of the file in the clinic folder instead."
+            )
         if path.suffix == ".j2" and path.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise ClinicError(path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats.")
+            raise ClinicError(
+                path, f"is over {MAX_TEMPLATE_BYTES // 1024} KB; a template is far smaller. Remove what it repeats."
+            )
 
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")  # the picture types a sheet may show (logo.py)
@@ -110,10 +125,12 @@ def usable_by_a_sheet(relative: PurePosixPath, logo: str = "") -> bool:
     a note named after a patient) holds patients' details and is never read for the record."""
     suffix = relative.suffix.lower()
     top = relative.parts[0]
-    return (relative.as_posix() in ("clinic.toml", logo)
-            or (top == "content" and suffix == ".toml")
-            or (top == "templates" and suffix in (".j2", ".css", *PICTURE_SUFFIXES))
-            or (top == "assets" and suffix in (".css", *PICTURE_SUFFIXES)))
+    return (
+        relative.as_posix() in ("clinic.toml", logo)
+        or (top == "content" and suffix == ".toml")
+        or (top == "templates" and suffix in (".j2", ".css", *PICTURE_SUFFIXES))
+        or (top == "assets" and suffix in (".css", *PICTURE_SUFFIXES))
+    )
 
 
 def set_files(folder: Path, logo: str = "") -> list[tuple[str, Path]]:
@@ -134,7 +151,9 @@ def content_hash(folder: Path | None, builtin_version: str, logo: str = "") -> s
         for relative, path in set_files(folder, logo):
             total += path.stat().st_size
             if total > MAX_HASHED_BYTES:
-                raise ClinicError(folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there.")
+                raise ClinicError(
+                    folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB; keep only the set's files there."
+                )
             digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:8]
 
@@ -152,7 +171,9 @@ def _compile_all(env: SandboxedEnvironment, folder: Path) -> None:
         except jinja2.TemplateError as exc:
             raise TemplateProblem(str(path), None, str(exc)) from None
         except RecursionError:
-            raise TemplateProblem(str(path), None, "nests brackets or tags too deeply to read; write it flatter.") from None
+            raise TemplateProblem(
+                str(path), None, "nests brackets or tags too deeply to read; write it flatter."
+            ) from None
 
 
 def _stylesheets(templates: Path | None) -> tuple[str, ...]:
@@ -175,8 +196,14 @@ def builtin_set(clinic: ClinicProfile | None = None, fallback: bool = False) -> 
     labels = catalog.labels_for("en")
     trace = labels["builtin_fallback"] if fallback else f"{labels['builtin_wording']} {catalog.version}"
     return TemplateSet(
-        catalog=catalog, clinic=clinic or ClinicProfile(), env=make_environment(), stylesheets=_stylesheets(None),
-        trace=trace, content_hash=content_hash(None, catalog.version), builtin_fallback=fallback, builtin=True,
+        catalog=catalog,
+        clinic=clinic or ClinicProfile(),
+        env=make_environment(),
+        stylesheets=_stylesheets(None),
+        trace=trace,
+        content_hash=content_hash(None, catalog.version),
+        builtin_fallback=fallback,
+        builtin=True,
     )
 
 
@@ -210,8 +237,13 @@ def load_template_set(folder: Path | None, *, builtin_only: bool = False) -> Tem
     name = clinic.template_set_name or clinic.name or folder.name
     version = f" {clinic.template_set_version}" if clinic.template_set_version else ""
     return TemplateSet(
-        catalog=catalog, clinic=clinic, env=env, stylesheets=_stylesheets(templates),
-        trace=f"{name}{version} #{digest}", content_hash=digest, approval=check_approval(clinic, catalog.version).approved,
+        catalog=catalog,
+        clinic=clinic,
+        env=env,
+        stylesheets=_stylesheets(templates),
+        trace=f"{name}{version} #{digest}",
+        content_hash=digest,
+        approval=check_approval(clinic, catalog.version).approved,
     )
 
 

@@ -25,8 +25,9 @@ from .claims import frequency_band
 from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
+from .formats import format_count, format_date
 from .limits import MAX_HTML_CHARS
-from .naming import format_date, procedure_name
+from .naming import procedure_name
 from .pdf import SheetFacts, css_quoted, heading_key
 from .sandbox import HandoutSandbox
 from .template_data import check_plain, freeze
@@ -72,7 +73,9 @@ class ContainedFileSystemLoader(jinja2.FileSystemLoader):
         real = Path(os.path.realpath(filename))
         if not any(real.is_relative_to(Path(os.path.realpath(root))) for root in self.searchpath):
             # Not TemplateNotFound: a ChoiceLoader would quietly try the next folder instead.
-            raise TemplateRefused(f"'{template}' points outside the template folder; replace the link with a real file.")
+            raise TemplateRefused(
+                f"'{template}' points outside the template folder; replace the link with a real file."
+            )
         return source, filename, uptodate
 
 
@@ -135,7 +138,8 @@ def _render_capped(template: jinja2.Template, context: dict[str, Any]) -> str:
         total += len(part)
         if total > MAX_HTML_CHARS:
             raise TemplateProblem(
-                template.filename or template.name or MAIN_TEMPLATE, None,
+                template.filename or template.name or MAIN_TEMPLATE,
+                None,
                 f"the handout grew past {MAX_HTML_CHARS // (1024 * 1024)} million characters and was stopped; "
                 "a loop or repeat in the clinic's templates makes far too much text.",
             )
@@ -170,7 +174,9 @@ def _render_item(
         try:
             return Markup(_compile_wording(env, text).render(context))
         except RecursionError:
-            raise TemplateProblem(item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop.") from None
+            raise TemplateProblem(
+                item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop."
+            ) from None
         except Exception as exc:  # any error in a clinic's wording (1/0, a refused call) is the clinic's to fix
             raise TemplateProblem(item.source, None, f"item '{item.id}': {_plain_error(exc)}") from exc
 
@@ -182,11 +188,6 @@ def _render_item(
     }
 
 
-def format_count(number: int, labels: dict[str, Any]) -> str:
-    """A whole number with the language's thousands separator: 15,000 in English, 15 000 in Spanish."""
-    return f"{number:,}".replace(",", labels["thousands_separator"])
-
-
 def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[str, str] | None:
     """How often a risk happens, on the sheet's one scale, with the figure beside the word; None when
     the item cites no fact with a rate (then the sheet prints no frequency at all)."""
@@ -195,10 +196,15 @@ def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[s
     labels = catalog.labels_for(language)
     fact = catalog.ledger.facts[item.frequency]
     band = frequency_band(fact)
-    rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, labels))
+    rate = labels["frequency_rates"][fact.rate_bound].format(n=format_count(fact.rate_in, language))
     word, band_range = labels["frequency_bands"][band], labels["frequency_ranges"][band]
-    return {"band": band, "word": word, "range": band_range, "rate": rate,
-            "line": labels["frequency_line"].format(rate=rate, word=word, range=band_range)}
+    return {
+        "band": band,
+        "word": word,
+        "range": band_range,
+        "rate": rate,
+        "line": labels["frequency_line"].format(rate=rate, word=word, range=band_range),
+    }
 
 
 def with_clinic_intent(selection: Selection, clinic: ClinicProfile) -> Selection:
@@ -217,8 +223,11 @@ def _plain_error(exc: BaseException) -> str:
 def clinic_data(clinic: ClinicProfile, language: str = "en") -> dict[str, Any]:
     """The clinic's printed fields only, each text in `language` (English when the clinic gave none
     in it): never its folder, so no template holds a path to the disk."""
-    return {name: clinic.text_in(name, language) if isinstance(getattr(clinic, name), str) else getattr(clinic, name)
-            for name in CLINIC_FIELDS if name not in PRIVATE_FIELDS}
+    return {
+        name: clinic.text_in(name, language) if isinstance(getattr(clinic, name), str) else getattr(clinic, name)
+        for name in CLINIC_FIELDS
+        if name not in PRIVATE_FIELDS
+    }
 
 
 def _allergy_words(selection: Selection, labels: dict[str, Any]) -> list[str]:
@@ -251,16 +260,18 @@ def build_context(
         generated_at = generated_at.astimezone()
     labels = catalog.labels_for(selection.language)
     content = select(catalog, selection)
-    procedure = procedure_name(selection, labels)
+    procedure = procedure_name(selection, labels, selection.language)
     clinic_fields = clinic_data(clinic, selection.language)
     # Wording sees plain immutable data only (template_data.py), like the page templates.
-    item_context = freeze({
-        "side": labels["sides"][selection.side.value],
-        "side_phrase": labels["side_phrases"][selection.side.value],
-        "injection_phrase": labels["injection_phrases"][selection.side.value],
-        "procedure": procedure,
-        "clinic": clinic_fields,
-    })
+    item_context = freeze(
+        {
+            "side": labels["sides"][selection.side.value],
+            "side_phrase": labels["side_phrases"][selection.side.value],
+            "injection_phrase": labels["injection_phrases"][selection.side.value],
+            "procedure": procedure,
+            "clinic": clinic_fields,
+        }
+    )
     sections = {
         name: [_render_item(env, item, selection.language, item_context, catalog) for item in items]
         for name, items in content.sections.items()
@@ -284,14 +295,17 @@ def build_context(
         "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
         # Both hips: the diary takes a score for each hip, so the doctor can read each side's result.
         "diary_intro": labels["diary_intro_both" if selection.side is Side.BILATERAL else "diary_intro"],
-        "diary_scores": ([labels["diary_score_side"].format(side=labels["sides"][one.value]) for one in (Side.LEFT, Side.RIGHT)]
-                         if selection.side is Side.BILATERAL else [labels["diary_score"]]),
+        "diary_scores": (
+            [labels["diary_score_side"].format(side=labels["sides"][one.value]) for one in (Side.LEFT, Side.RIGHT)]
+            if selection.side is Side.BILATERAL
+            else [labels["diary_score"]]
+        ),
         "clinic": clinic_fields,
         "patient": {
             "name": patient.name.strip(),
-            "date_of_birth": format_date(patient.date_of_birth, labels),
+            "date_of_birth": format_date(patient.date_of_birth, selection.language),
             "mrn": patient.mrn.strip(),
-            "procedure_date": format_date(patient.procedure_date, labels),
+            "procedure_date": format_date(patient.procedure_date, selection.language),
             "clinician": patient.clinician.strip(),
         },
         "allergies": _allergy_words(selection, labels),
@@ -300,11 +314,17 @@ def build_context(
         "content_version": catalog.version,
         "template_trace": template_trace or f"{labels['builtin_wording']} {catalog.version}",
         # Who signed the wording off, for the footer; None unless the set's approval still matches.
-        "approval": {"name": approval.name, "role": approval.role, "date": format_date(approval.date, labels)} if approval else None,
+        "approval": {
+            "name": approval.name,
+            "role": approval.role,
+            "date": format_date(approval.date, selection.language),
+        }
+        if approval
+        else None,
         "stylesheets": stylesheets or ((resources.templates_dir() / "handout.css").as_uri(),),
         "logo_uri": clinic.logo_path.resolve().as_uri() if clinic.logo_path else "",
         "app_version": __version__,
-        "generated": f"{format_date(generated_at.date(), labels)} {generated_at:%H:%M}",
+        "generated": f"{format_date(generated_at.date(), selection.language)} {generated_at:%H:%M}",
         "generated_iso": generated_at.isoformat(timespec="seconds"),
         "font_regular": (font_dir / "AtkinsonHyperlegible-Regular.ttf").as_uri(),
         "font_bold": (font_dir / "AtkinsonHyperlegible-Bold.ttf").as_uri(),
@@ -334,25 +354,49 @@ def render_html(
     `document_number` is printed at the foot of every page (pdf.footer_number_css); empty for a sheet
     that is only checked or measured, never handed out."""
     env = env or _default_environment()
-    context, warnings, procedure = build_context(selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval)
+    context, warnings, procedure = build_context(
+        selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval
+    )
     try:
         html = _render_capped(env.get_template(MAIN_TEMPLATE), context)
     except RecursionError as exc:
         problem = _template_error(exc)
-        raise TemplateProblem(problem.template, problem.line, "a macro or include calls itself without end; remove the loop.") from None
+        raise TemplateProblem(
+            problem.template, problem.line, "a macro or include calls itself without end; remove the loop."
+        ) from None
     except TemplateProblem:
         raise
     except MemoryError:
         raise
     except Exception as exc:  # 1/0, int('x'), a refused call: a problem in the template, named with its line
         raise _template_error(exc) from exc
-    return RenderedHtml(html=html, title=context["title"], procedure=procedure, warnings=warnings, facts=sheet_facts(selection, catalog, clinic, context, document_number))
+    return RenderedHtml(
+        html=html,
+        title=context["title"],
+        procedure=procedure,
+        warnings=warnings,
+        facts=sheet_facts(selection, catalog, clinic, context, document_number),
+    )
 
 
 CLINIC_PHONE_FIELDS = ("phone", "after_hours_phone", "emergency_line")
 # The sheet's section headings, in print order: the only entries its PDF outline may have.
-OUTLINE_LABELS = ("document_title", "key_points", "about", "medicines", "how", "benefits", "alternatives", "risks",
-                  "before", "after", "diary", "call", "faq", "consent")
+OUTLINE_LABELS = (
+    "document_title",
+    "key_points",
+    "about",
+    "medicines",
+    "how",
+    "benefits",
+    "alternatives",
+    "risks",
+    "before",
+    "after",
+    "diary",
+    "call",
+    "faq",
+    "consent",
+)
 
 
 def clinic_links(clinic: ClinicProfile) -> frozenset[str]:
@@ -377,7 +421,11 @@ def _plain(markup: str) -> str:
 
 
 def sheet_facts(
-    selection: Selection, catalog: Catalog, clinic: ClinicProfile, context: dict[str, Any], document_number: str = "",
+    selection: Selection,
+    catalog: Catalog,
+    clinic: ClinicProfile,
+    context: dict[str, Any],
+    document_number: str = "",
 ) -> SheetFacts:
     """What the app writes into the PDF itself and what the laid-out sheet must (not) show (pdf.SheetFacts)."""
     labels = context["labels"]
@@ -385,12 +433,15 @@ def sheet_facts(
     opposite = {Side.LEFT: Side.RIGHT, Side.RIGHT: Side.LEFT}.get(selection.side)
     every_language = [catalog.labels_for(lang) for lang in catalog.labels]
     forbidden = sorted({other["sides"][opposite.value] for other in every_language}) if opposite else []
-    phrases = sorted({p for other in every_language for p in other["other_side_phrases"][opposite.value]}) if opposite else []
+    phrases = (
+        sorted({p for other in every_language for p in other["other_side_phrases"][opposite.value]}) if opposite else []
+    )
     pictures = [*context["hip_figures"], *context["action_pictures"]]
     logo_alt = f"{clinic.name or labels['clinic']} {labels['logo']}"
     return SheetFacts(
         title=context["title"],
-        subject=f"{labels['wording']}: {context['template_trace']} " f"({labels['content_version']} {context['content_version']}, {context['lang']})",
+        subject=f"{labels['wording']}: {context['template_trace']} "
+        f"({labels['content_version']} {context['content_version']}, {context['lang']})",
         language=context["lang"],
         created=context["generated_iso"],
         links=clinic_links(clinic),
@@ -399,7 +450,9 @@ def sheet_facts(
         neutral_alt=labels["picture"],
         forbidden_phrases=tuple(phrases),
         required_text=(
-            labels["side_phrases"][selection.side.value], context["procedure"], labels["consent"],
+            labels["side_phrases"][selection.side.value],
+            context["procedure"],
+            labels["consent"],
             # every risk, with what it says, and every statement the patient signs
             *(_plain(item[part]) for item in context["sections"]["risks"] for part in ("title", "text") if item[part]),
             *(_plain(item["text"]) for item in context["sections"]["consent"]),

@@ -95,8 +95,11 @@ def wording_hash(clinic: ClinicProfile, content_version: str) -> str:
                 raise ClinicError(path, f"cannot be read ({exc.strerror}). Check the file's permissions.") from None
             total += len(data)
             if total > MAX_HASHED_BYTES:
-                raise ClinicError(clinic.folder, f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB of wording and "
-                                                 "templates; keep only the set's files there.")
+                raise ClinicError(
+                    clinic.folder,
+                    f"holds more than {MAX_HASHED_BYTES // (1024 * 1024)} MB of wording and "
+                    "templates; keep only the set's files there.",
+                )
             _part(digest, "file", relative, data)
     for key in PRINTED_FIELDS:
         if not isinstance(getattr(clinic, key), str):
@@ -123,4 +126,8 @@ def builtin_review() -> str:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         data = {}
     review = data.get("review")
-    return review.strip() if isinstance(review, str) and review.strip() else "No review is recorded in version.toml: treat it as not approved."
+    return (
+        review.strip()
+        if isinstance(review, str) and review.strip()
+        else "No review is recorded in version.toml: treat it as not approved."
+    )

@@ -63,19 +63,32 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
 
 
 def encode_request(
-    request_id: str, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
-    clinic_overrides: dict[str, Any] | None = None, output_format: str = "pdf", document_number: str = "",
+    request_id: str,
+    selection: dict[str, Any],
+    clinic: str | None,
+    generated_at: str,
+    builtin_only: bool = False,
+    clinic_overrides: dict[str, Any] | None = None,
+    output_format: str = "pdf",
+    document_number: str = "",
 ) -> bytes:
     """The frame payload every caller sends. `builtin_only` is the user's explicit switch to built-in wording;
     `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview);
     `output_format` "html" returns the sheet's HTML instead of its PDF (checks and --format html);
     `document_number` is printed on every page (empty for a sheet that is never handed out)."""
     assert output_format in FORMATS
-    return json.dumps({
-        "id": request_id, "selection": selection, "clinic": clinic, "generated_at": generated_at,
-        "builtin_only": builtin_only, "clinic_overrides": clinic_overrides or {}, "format": output_format,
-        "document_number": document_number,
-    }).encode()
+    return json.dumps(
+        {
+            "id": request_id,
+            "selection": selection,
+            "clinic": clinic,
+            "generated_at": generated_at,
+            "builtin_only": builtin_only,
+            "clinic_overrides": clinic_overrides or {},
+            "format": output_format,
+            "document_number": document_number,
+        }
+    ).encode()
 
 
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -89,24 +102,39 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from .templating import TemplateProblem, with_clinic_intent
 
     reply: dict[str, Any] = {
-        "id": request.get("id"), "ok": False, "error": "", "error_kind": "", "field": "", "findings": [],
-        "set_error": False, "warnings": [], "title": "", "procedure": "",
+        "id": request.get("id"),
+        "ok": False,
+        "error": "",
+        "error_kind": "",
+        "field": "",
+        "findings": [],
+        "set_error": False,
+        "warnings": [],
+        "title": "",
+        "procedure": "",
     }
     try:
         template_set = _with_overrides(
-            _template_set(request.get("clinic"), bool(request.get("builtin_only"))), request.get("clinic_overrides") or {}
+            _template_set(request.get("clinic"), bool(request.get("builtin_only"))),
+            request.get("clinic_overrides") or {},
         )
     except (ClinicError, CatalogError, TemplateProblem) as exc:
         # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
         reply.update(error=str(exc), error_kind="set", set_error=True)
         return reply, b""
     except RecursionError:
-        reply.update(error=f"{request.get('clinic')}: a file nests too deeply to read; write it flatter.",
-                     error_kind="set", set_error=True)
+        reply.update(
+            error=f"{request.get('clinic')}: a file nests too deeply to read; write it flatter.",
+            error_kind="set",
+            set_error=True,
+        )
         return reply, b""
     except Exception as exc:  # a clinic folder no check foresaw: still a plain message naming the folder
-        reply.update(error=f"{request.get('clinic')}: the clinic folder could not be read ({exc or type(exc).__name__}).",
-                     error_kind="set", set_error=True)
+        reply.update(
+            error=f"{request.get('clinic')}: the clinic folder could not be read ({exc or type(exc).__name__}).",
+            error_kind="set",
+            set_error=True,
+        )
         return reply, b""
     try:
         selection = selection_from_dict(request["selection"])
@@ -118,31 +146,58 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
             data = rendered.html.encode("utf-8")
         else:
             data = render_pdf(
-                rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
-                extra_roots=template_set.extra_roots, variant=variant_for(selection.archival),
+                rendered.html,
+                facts=rendered.facts,
+                base_dir=template_set.base_dir,
+                extra_roots=template_set.extra_roots,
+                variant=variant_for(selection.archival),
             )
             if len(data) > MAX_PDF_BYTES:
-                raise RenderFailed(f"The PDF came out at {len(data) // (1024 * 1024)} " "MB, far more than a handout needs; it was not used.")
+                raise RenderFailed(
+                    f"The PDF came out at {len(data) // (1024 * 1024)} "
+                    "MB, far more than a handout needs; it was not used."
+                )
     except SelectionRefused as exc:
-        reply.update(error=" ".join(f.message for f in exc.findings), error_kind="refused",
-                     findings=[[f.field, f.message] for f in exc.findings])
+        reply.update(
+            error=" ".join(f.message for f in exc.findings),
+            error_kind="refused",
+            findings=[[f.field, f.message] for f in exc.findings],
+        )
     except SelectionError as exc:
         reply.update(error=exc.message, error_kind="selection", field=exc.field_name)
     except (CatalogError, TemplateProblem, RenderFailed) as exc:
-        reply.update(error=str(exc), error_kind="render" if isinstance(exc, RenderFailed) else "template",
-                     set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None)
+        reply.update(
+            error=str(exc),
+            error_kind="render" if isinstance(exc, RenderFailed) else "template",
+            set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None,
+        )
     except MemoryError:
-        reply.update(error_kind="limit", error=(
-            f"The render needed more than {describe_memory_limit()} of memory and was stopped. "
-            "Check the clinic's templates for a loop or repeat that makes huge text."))
+        reply.update(
+            error_kind="limit",
+            error=(
+                f"The render needed more than {describe_memory_limit()} of memory and was stopped. "
+                "Check the clinic's templates for a loop or repeat that makes huge text."
+            ),
+        )
     except Exception as exc:  # A bug must still reach the user as a message, not kill the preview.
-        reply.update(error=f"Unexpected problem while making the handout: {exc or type(exc).__name__}", error_kind="bug")
+        reply.update(
+            error=f"Unexpected problem while making the handout: {exc or type(exc).__name__}", error_kind="bug"
+        )
     else:
-        reply.update(ok=True, warnings=[w.message for w in rendered.warnings], title=rendered.title,
-                     procedure=rendered.procedure, trace=template_set.trace, wording={
-                         "name": template_set.trace, "content_version": template_set.catalog.version,
-                         "content_hash": template_set.content_hash, "logo": template_set.clinic.logo,
-                         "intent": with_clinic_intent(selection, template_set.clinic).effective_intent.value})
+        reply.update(
+            ok=True,
+            warnings=[w.message for w in rendered.warnings],
+            title=rendered.title,
+            procedure=rendered.procedure,
+            trace=template_set.trace,
+            wording={
+                "name": template_set.trace,
+                "content_version": template_set.catalog.version,
+                "content_hash": template_set.content_hash,
+                "logo": template_set.clinic.logo,
+                "intent": with_clinic_intent(selection, template_set.clinic).effective_intent.value,
+            },
+        )
         return reply, data
     return reply, b""
 
@@ -187,7 +242,9 @@ def _limit_memory() -> None:
         pass  # Not available on this platform (Windows); the callers' time limit still applies.
 
 
-def serve(stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle) -> None:
+def serve(
+    stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle
+) -> None:
     """Answer requests until stdin closes."""
     import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
 

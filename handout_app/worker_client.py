@@ -46,7 +46,7 @@ def clean_stale_temp_dirs() -> None:
     """Remove worker temp folders whose owning process has gone (it was killed before it could)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
         try:
-            owner = int(folder.name[len(TEMP_PREFIX):].split("-")[0])
+            owner = int(folder.name[len(TEMP_PREFIX) :].split("-")[0])
         except ValueError:
             continue
         if folder.is_dir() and not folder.is_symlink() and not _pid_alive(owner):
@@ -65,8 +65,10 @@ def new_temp_dir() -> Path:
 
 def time_limit_message(seconds: float) -> str:
     """What the user reads when a render is stopped by the time limit."""
-    return (f"The render took longer than {seconds:g} seconds and was stopped. "
-            "A loop or macro in the clinic's templates may never end.")
+    return (
+        f"The render took longer than {seconds:g} seconds and was stopped. "
+        "A loop or macro in the clinic's templates may never end."
+    )
 
 
 class WorkerProcess:
@@ -82,8 +84,11 @@ class WorkerProcess:
         self.temp_dir = new_temp_dir()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "handout_app.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env=worker_environment(self.temp_dir, self.extra_env),
+                [sys.executable, "-m", "handout_app.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=worker_environment(self.temp_dir, self.extra_env),
             )
         except OSError as exc:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
@@ -118,9 +123,14 @@ class WorkerProcess:
             self.stop()
             if time.monotonic() >= deadline:
                 return {"ok": False, "error_kind": "limit", "error": time_limit_message(limit)}, b""
-            return {"ok": False, "error_kind": "limit", "error": (
-                "The render process stopped (it may have run out of memory). "
-                "Check the clinic's templates for a loop or repeat that makes huge text.")}, b""
+            return {
+                "ok": False,
+                "error_kind": "limit",
+                "error": (
+                    "The render process stopped (it may have run out of memory). "
+                    "Check the clinic's templates for a loop or repeat that makes huge text."
+                ),
+            }, b""
         return json.loads(frames[0]), frames[1]
 
     def render(self, payload: bytes, timeout: float = RENDER_TIME_LIMIT_S) -> tuple[dict[str, Any], bytes]:

@@ -41,24 +41,39 @@ def _script(path: Path, body: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
-def install(monkeypatch: pytest.MonkeyPatch, folder: Path, lp_delay: float = 0.0, lp_fails: str = "",
-            pending_polls: int = 0, cancel_fails: bool = False) -> FakeCups:
+def install(
+    monkeypatch: pytest.MonkeyPatch,
+    folder: Path,
+    lp_delay: float = 0.0,
+    lp_fails: str = "",
+    pending_polls: int = 0,
+    cancel_fails: bool = False,
+) -> FakeCups:
     """Put fake CUPS commands first on PATH. The job stays pending for `pending_polls` lpstat calls."""
     bin_folder = folder / "bin"
     bin_folder.mkdir(parents=True)
     failure = f'echo "lp: {lp_fails}" >&2; exit 1\n' if lp_fails else ""
-    _script(bin_folder / "lp", (
-        f'for a in "$@"; do printf "%s\\n" "$a" >> "{folder}/lp-args"; done\n'
-        f"sleep {lp_delay}\n{failure}"
-        f'cat > "{folder}/job.pdf.part" && mv "{folder}/job.pdf.part" "{folder}/job.pdf"\n'
-        f'echo "request id is {JOB_ID} (1 file(s))"\n'
-    ))
-    _script(bin_folder / "lpstat", (
-        f'count=$(cat "{folder}/polls" 2>/dev/null || echo 0); echo $((count + 1)) > "{folder}/polls"\n'
-        f'if [ "$1" = "-d" ]; then echo "system default destination: {QUEUE}"; exit 0; fi\n'
-        f'if [ $count -lt {pending_polls} ] && [ ! -e "{folder}/cancelled" ]; then '
-        f'echo "{JOB_ID}  nurse  12345  Sun 22 Nov 2026 10:00:00"; fi\n'
-    ))
-    _script(bin_folder / "cancel", 'echo "cancel: no such job" >&2; exit 1\n' if cancel_fails else f'touch "{folder}/cancelled"\n')
+    _script(
+        bin_folder / "lp",
+        (
+            f'for a in "$@"; do printf "%s\\n" "$a" >> "{folder}/lp-args"; done\n'
+            f"sleep {lp_delay}\n{failure}"
+            f'cat > "{folder}/job.pdf.part" && mv "{folder}/job.pdf.part" "{folder}/job.pdf"\n'
+            f'echo "request id is {JOB_ID} (1 file(s))"\n'
+        ),
+    )
+    _script(
+        bin_folder / "lpstat",
+        (
+            f'count=$(cat "{folder}/polls" 2>/dev/null || echo 0); echo $((count + 1)) > "{folder}/polls"\n'
+            f'if [ "$1" = "-d" ]; then echo "system default destination: {QUEUE}"; exit 0; fi\n'
+            f'if [ $count -lt {pending_polls} ] && [ ! -e "{folder}/cancelled" ]; then '
+            f'echo "{JOB_ID}  nurse  12345  Sun 22 Nov 2026 10:00:00"; fi\n'
+        ),
+    )
+    _script(
+        bin_folder / "cancel",
+        'echo "cancel: no such job" >&2; exit 1\n' if cancel_fails else f'touch "{folder}/cancelled"\n',
+    )
     monkeypatch.setenv("PATH", f"{bin_folder}{os.pathsep}{os.environ['PATH']}")
     return FakeCups(folder)

@@ -49,6 +49,7 @@ class PostgresError(RuntimeError):
 
 def find_bin_dir() -> Path:
     """The folder holding initdb, pg_ctl and postgres: the newest Debian version, else initdb's on PATH."""
+
     def major(folder: str) -> tuple[int, ...]:
         # Sort numerically so that 9.6 < 15 < 17 (a plain string sort would put "9.6" last).
         name = Path(folder).parent.name
@@ -136,8 +137,9 @@ class PostgresServer:
     def connect(self, database: str | None = None, **kwargs: Any) -> psycopg.Connection[TupleRow]:
         """A psycopg connection to `database` (default `records`); the caller closes it (`with`)."""
         kwargs.setdefault("connect_timeout", 10)
-        return psycopg.connect(host=self.host, port=self.port, user=self.user,
-                               dbname=database or self.database, **kwargs)
+        return psycopg.connect(
+            host=self.host, port=self.port, user=self.user, dbname=database or self.database, **kwargs
+        )
 
     @property
     def running(self) -> bool:
@@ -167,18 +169,33 @@ class PostgresServer:
             return
         # -w waits until it accepts connections; -l keeps the server's output out of our pipes, so
         # subprocess.run() returns once pg_ctl does (the daemon does not inherit them).
-        result = self._run(["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-                            "-o", f"-p {self.port}", "start"], check=False)
+        result = self._run(
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port}",
+                "start",
+            ],
+            check=False,
+        )
         if result.returncode != 0:
-            raise PostgresError(f"pg_ctl start failed (port {self.port}):\n{result.stdout}{result.stderr}"
-                                f"\n--- server log ---\n{self.log_tail()}")
+            raise PostgresError(
+                f"pg_ctl start failed (port {self.port}):\n{result.stdout}{result.stderr}"
+                f"\n--- server log ---\n{self.log_tail()}"
+            )
 
     def stop(self) -> None:
         """Shut the server down (fast: open sessions are cut off); the data stays for `start()`."""
         if not self.running:
             return
-        result = self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"],
-                           check=False)
+        result = self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"], check=False)
         if result.returncode != 0:
             raise PostgresError(f"pg_ctl stop failed:\n{result.stdout}{result.stderr}")
 
@@ -245,8 +262,16 @@ class PostgresServer:
         # Our own PG* settings (PGDATA, PGPORT, PGHOST...) must not steer the throwaway server. The working
         # folder is ours: the postgres user may not be allowed into the caller's folder (e.g. /root).
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        result = subprocess.run(command, cwd=self.base, env=env, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True, timeout=timeout, check=False)
+        result = subprocess.run(
+            command,
+            cwd=self.base,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if check and result.returncode != 0:
             raise PostgresError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
         return result
@@ -313,8 +338,9 @@ def _initdb(server: PostgresServer) -> None:
     shutil.rmtree(server.data_dir, ignore_errors=True)
     second = server._run([*base, "--locale=C"], check=False)
     if second.returncode != 0:
-        raise PostgresError(f"initdb failed:\n{first.stdout}{first.stderr}\n(with --locale=C:)\n"
-                            f"{second.stdout}{second.stderr}")
+        raise PostgresError(
+            f"initdb failed:\n{first.stdout}{first.stderr}\n(with --locale=C:)\n{second.stdout}{second.stderr}"
+        )
 
 
 def _configure(server: PostgresServer) -> None:

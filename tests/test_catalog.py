@@ -30,12 +30,23 @@ MAX_GRADE = 8.0
 
 def _all_selections():  # type: ignore[no-untyped-def]
     medicine_sets = [c for n in range(1, 5) for c in itertools.combinations([m.value for m in Medication], n)]
-    factor_sets = [PatientFactors(), PatientFactors(diabetes=True), PatientFactors(blood_thinners=True), PatientFactors(may_be_pregnant=True), *(PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),)) for kind in AllergyKind)]
+    factor_sets = [
+        PatientFactors(),
+        PatientFactors(diabetes=True),
+        PatientFactors(blood_thinners=True),
+        PatientFactors(may_be_pregnant=True),
+        *(
+            PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),))
+            for kind in AllergyKind
+        ),
+    ]
     for target, guidance, meds, intent, factors, side in itertools.product(
         Target, Guidance, medicine_sets, [None, *Intent], factor_sets, (Side.RIGHT, Side.BILATERAL)
     ):
-        for contrast in ([False, True] if guidance is Guidance.FLUOROSCOPY else [False]):
-            base = make_selection(target.value, meds, guidance.value, contrast=contrast, intent=intent.value if intent else None)
+        for contrast in [False, True] if guidance is Guidance.FLUOROSCOPY else [False]:
+            base = make_selection(
+                target.value, meds, guidance.value, contrast=contrast, intent=intent.value if intent else None
+            )
             if intent is None and default_intent(base.medications) is None:
                 continue  # the nurse must choose a purpose for this mix; the chosen ones follow
             yield replace(base, factors=factors, side=side)
@@ -64,7 +75,10 @@ def test_item_wording_is_plain_in_every_language(item) -> None:  # type: ignore[
 
 def test_readability_scores_hard_text_higher_than_easy_text() -> None:
     easy = "You lie on a bed. We clean your skin. It stings a bit."
-    hard = "Intra-articular corticosteroid administration necessitates " "meticulous aseptic methodology and fluoroscopic verification."
+    hard = (
+        "Intra-articular corticosteroid administration necessitates "
+        "meticulous aseptic methodology and fluoroscopic verification."
+    )
     assert flesch_kincaid_grade(easy) < 3 < MAX_GRADE < flesch_kincaid_grade(hard)
 
 
@@ -75,8 +89,13 @@ def test_every_item_has_english_wording_and_a_known_section() -> None:
 
 @pytest.mark.parametrize(
     ("medicines", "expected"),
-    [(("anesthetic",), Intent.DIAGNOSTIC), (("anesthetic", "corticosteroid"), None), (("anesthetic", "prp"), None),
-     (("corticosteroid",), Intent.THERAPEUTIC), (("hyaluronic-acid", "prp"), Intent.THERAPEUTIC)],
+    [
+        (("anesthetic",), Intent.DIAGNOSTIC),
+        (("anesthetic", "corticosteroid"), None),
+        (("anesthetic", "prp"), None),
+        (("corticosteroid",), Intent.THERAPEUTIC),
+        (("hyaluronic-acid", "prp"), Intent.THERAPEUTIC),
+    ],
 )
 def test_default_intent_follows_the_medicines(medicines: tuple[str, ...], expected: Intent | None) -> None:
     """Anesthetic mixed with another medicine may be a test, a treatment or both: no default (issue 10)."""
@@ -124,8 +143,10 @@ def _copy_content(tmp_path: Path) -> Path:
 def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
     folder = _copy_content(tmp_path)
     with (folder / "rules.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[[rule]]\nid = "prp-bilateral"\nlevel = "warn"\nfield = "side"\n'
-                     'message.en = "Check the PRP volume for both sides."\nwhen.medication = ["prp"]\n')
+        handle.write(
+            '\n[[rule]]\nid = "prp-bilateral"\nlevel = "warn"\nfield = "side"\n'
+            'message.en = "Check the PRP volume for both sides."\nwhen.medication = ["prp"]\n'
+        )
     content = select(load_catalog(folder), make_selection(medications=("prp",)))
     assert [w.message for w in content.warnings] == ["Check the PRP volume for both sides."]
 
@@ -133,15 +154,38 @@ def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("broken", "expected", "line"),
     [
-        ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.guidance = ["laser"]\n', "unknown value 'laser'", 4),
+        (
+            '[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.guidance = ["laser"]\n',
+            "unknown value 'laser'",
+            4,
+        ),
         ('[[item]]\nid = "x-1"\nsection = "nowhere"\ntext.en = "Hi"\n', "section 'nowhere' is unknown", 4),
         ('[[item]]\nid = "x-1"\nsection = "risks"\n', "'text' is missing", 4),
-        ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.colour = ["red"]\n', "unknown condition 'colour'", 4),
+        (
+            '[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "Hi"\nwhen.colour = ["red"]\n',
+            "unknown condition 'colour'",
+            4,
+        ),
         ('[[item]]\nid = "x-1"\nsection = "risks"\ntext.en = "unclosed\n', "not valid TOML", 6),
         ('[[item]]\nid = "risk-infection"\nsection = "risks"\ntext.en = "Hi"\n', "ids must be unique", None),
+        # The id however it is quoted or spaced: the line is found all the same (toml_lines.item_line).
+        ("[[item]]\n'id' = 'x-1'\nsection = \"nowhere\"\ntext.en = \"Hi\"\n", "section 'nowhere' is unknown", 4),
+        (
+            '[[item]]\n  "id"="x-1"   # the new one\nsection = "nowhere"\ntext.en = "Hi"\n',
+            "section 'nowhere' is unknown",
+            4,
+        ),
+        (
+            '[[item]]\nid = "x-10"\nsection = "risks"\ntext.en = "Hi"\n'
+            '[[item]]\nid = "x-1"\nsection = "nowhere"\ntext.en = "Hi"\n',
+            "section 'nowhere' is unknown",
+            8,
+        ),
     ],
 )
-def test_content_errors_name_the_file_line_and_item(tmp_path: Path, broken: str, expected: str, line: int | None) -> None:
+def test_content_errors_name_the_file_line_and_item(
+    tmp_path: Path, broken: str, expected: str, line: int | None
+) -> None:
     folder = _copy_content(tmp_path)
     (folder / "99-extra.toml").write_text("# clinic additions\n\n" + broken, encoding="utf-8")
     with pytest.raises(CatalogError) as caught:
@@ -155,8 +199,10 @@ def test_content_errors_name_the_file_line_and_item(tmp_path: Path, broken: str,
 
 def test_spanish_score_ranks_hard_text_below_easy_text() -> None:
     easy = "Usted se acuesta en una camilla. Limpiamos la piel. Arde un poco."
-    hard = ("La administración intraarticular de corticosteroides requiere una metodología aséptica meticulosa "
-            "y una verificación fluoroscópica complementaria.")
+    hard = (
+        "La administración intraarticular de corticosteroides requiere una metodología aséptica meticulosa "
+        "y una verificación fluoroscópica complementaria."
+    )
     assert szigriszt_pazos(easy) > 80 > 55 > szigriszt_pazos(hard)
 
 

@@ -14,21 +14,25 @@ from .conftest import EXAMPLE_CLINIC
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "handout_app", "check-templates", *args],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "handout_app", "check-templates", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_the_example_clinic_is_clean_and_the_report_names_the_set() -> None:
     result = check(str(EXAMPLE_CLINIC))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Template set: Riverside hip set 3 #" in result.stdout
-    assert re.search(r"Rendered (\d+) of \1 sheets: \1 clean", result.stdout) and re.search(r"; \d+ of them to PDF", result.stdout)
+    assert re.search(r"Rendered (\d+) of \1 sheets: \1 clean", result.stdout) and re.search(
+        r"; \d+ of them to PDF", result.stdout
+    )
     assert "Result: clean" in result.stdout
 
 
 def test_a_misspelled_variable_is_reported_with_file_line_and_hint(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "header.html.j2").write_text(
-        '{% extends "builtin/partials/header.html.j2" %}\n{% block title ' '%}\n{{ super() }}\n<p>{{ clinic.phon }}</p>\n{% endblock %}\n'
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title '
+        "%}\n{{ super() }}\n<p>{{ clinic.phon }}</p>\n{% endblock %}\n"
     )
     result = check(str(clinic))
     assert result.returncode == 2
@@ -40,14 +44,20 @@ def test_a_misspelled_variable_is_reported_with_file_line_and_hint(clinic: Path)
 
 def test_hard_wording_and_a_missing_translation_are_reported_by_item_id(clinic: Path) -> None:
     path = clinic / "content" / "10-riverside.toml"
-    path.write_text(path.read_text() + (
-        '\n[[item]]\nid = "riverside-jargon"\nsection = "faq"\ntitle.en = "Why?"\n'
-        'text.en = "Intra-articular corticosteroid administration demonstrates considerable heterogeneity '
-        'regarding symptomatic amelioration, necessitating individualised multidisciplinary consideration."\n'
-    ))
+    path.write_text(
+        path.read_text()
+        + (
+            '\n[[item]]\nid = "riverside-jargon"\nsection = "faq"\ntitle.en = "Why?"\n'
+            'text.en = "Intra-articular corticosteroid administration demonstrates considerable heterogeneity '
+            'regarding symptomatic amelioration, necessitating individualised multidisciplinary consideration."\n'
+        )
+    )
     # The same report check-templates prints (in-process: the renders are covered above).
     problems = {p.where: p for p in readability_problems(load_template_set(clinic))}
-    assert set(problems) == {"content/10-riverside.toml, item 'riverside-jargon' (en)", "content/10-riverside.toml, item 'riverside-jargon'"}
+    assert set(problems) == {
+        "content/10-riverside.toml, item 'riverside-jargon' (en)",
+        "content/10-riverside.toml, item 'riverside-jargon'",
+    }
     grade = problems["content/10-riverside.toml, item 'riverside-jargon' (en)"]
     assert "reads at grade" in grade.message and "shorter sentences" in grade.hint
     # A clinic item without Spanish is reported, never printed in English on a Spanish sheet.
@@ -69,11 +79,18 @@ def test_a_missing_folder_is_a_plain_error() -> None:
 
 
 def test_list_items_shows_where_each_wording_comes_from() -> None:
-    result = subprocess.run([sys.executable, "-m", "handout_app", "check-templates", str(EXAMPLE_CLINIC), "--list-items"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "handout_app", "check-templates", str(EXAMPLE_CLINIC), "--list-items"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0
     lines = {line.split()[1]: line for line in result.stdout.splitlines()}
-    assert "content/10-riverside.toml" in lines["after-ice"] and "content/10-riverside.toml" in lines["riverside-steroid-card"]
+    assert (
+        "content/10-riverside.toml" in lines["after-ice"]
+        and "content/10-riverside.toml" in lines["riverside-steroid-card"]
+    )
     assert "80-after.toml" in lines["after-numb"] and "faq-cost" not in lines
 
 
@@ -81,7 +98,7 @@ def test_an_override_in_one_language_only_is_reported(clinic: Path) -> None:
     path = clinic / "content" / "10-riverside.toml"
     text = path.read_text()
     start = text.index('text.es = "Si la zona duele, póngase una bolsa de hielo')
-    path.write_text(text[:start] + text[text.index("\n", start) + 1:])
+    path.write_text(text[:start] + text[text.index("\n", start) + 1 :])
     (problem,) = readability_problems(load_template_set(clinic))
     assert "item 'after-ice'" in problem.where and "not in es" in problem.message
 
@@ -110,8 +127,20 @@ def test_the_sheets_cover_every_side_language_edition_paper_and_factor() -> None
         assert {s.large_print for s in chosen} == {False, True} and {s.paper for s in chosen} == set(Paper)
         assert {s.factors for s in chosen} == {factors for _, factors in FACTOR_SETS}
         assert any(s.consent_copy for s in chosen) and any(s.archival for s in chosen)
-    html = {(j.selection.target, j.selection.medications, j.selection.guidance, j.selection.contrast, j.selection.side,
-             j.selection.language, j.selection.large_print, j.selection.paper) for j in jobs if j.output_format == "html"}
+    html = {
+        (
+            j.selection.target,
+            j.selection.medications,
+            j.selection.guidance,
+            j.selection.contrast,
+            j.selection.side,
+            j.selection.language,
+            j.selection.large_print,
+            j.selection.paper,
+        )
+        for j in jobs
+        if j.output_format == "html"
+    }
     assert len(html) == 112 * 3 * 2 * 2 * 2  # every procedure on every side, language, print size and paper
 
 
@@ -134,11 +163,15 @@ def test_the_pdfs_reach_every_item_in_both_print_sizes_and_every_edition() -> No
 
     catalog = load_template_set(EXAMPLE_CLINIC).catalog
     pdfs = [job.selection for job in combinations(catalog) if job.output_format == "pdf"]
-    covered = {(item.id, s.large_print) for s in pdfs for items in select(catalog, s).sections.values() for item in items}
+    covered = {
+        (item.id, s.large_print) for s in pdfs for items in select(catalog, s).sections.values() for item in items
+    }
     printable = {item.id for item in catalog.items}
     reachable = {(item_id, large) for item_id in printable for large in (False, True)}
     html = [job.selection for job in combinations(catalog) if job.output_format == "html"]
-    reachable &= {(item.id, s.large_print) for s in html for items in select(catalog, s).sections.values() for item in items}
+    reachable &= {
+        (item.id, s.large_print) for s in html for items in select(catalog, s).sections.values() for item in items
+    }
     assert reachable <= covered, sorted(reachable - covered)[:5]
     assert "riverside-steroid-card" in {item_id for item_id, _ in covered}  # the clinic's own items too
     assert len(pdfs) < 30  # the layout is what costs: a covering subset, not one PDF per procedure

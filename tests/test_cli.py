@@ -14,12 +14,31 @@ from handout_app.cli import main
 from .helpers import pdf_text
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parent.parent / "examples" / "clinic"
-BASE = ["render", "--target", "joint", "--medication", "anesthetic", "--medication", "corticosteroid", "--intent", "both",
-        "--guidance", "fluoroscopy", "--contrast", "--side", "left", "--patient-name", "Ann Lee",
-        "--generated-at", "2026-11-21T09:30:00+00:00"]
+BASE = [
+    "render",
+    "--target",
+    "joint",
+    "--medication",
+    "anesthetic",
+    "--medication",
+    "corticosteroid",
+    "--intent",
+    "both",
+    "--guidance",
+    "fluoroscopy",
+    "--contrast",
+    "--side",
+    "left",
+    "--patient-name",
+    "Ann Lee",
+    "--generated-at",
+    "2026-11-21T09:30:00+00:00",
+]
 
 
-def test_anesthetic_with_a_steroid_and_no_purpose_exits_2_naming_intent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_anesthetic_with_a_steroid_and_no_purpose_exits_2_naming_intent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = [a for a in BASE if a not in ("--intent", "both")] + ["--output", str(tmp_path / "x.pdf")]
     code, _, err = run(args, capsys)
     assert code == 2 and "--intent" in err and "diagnostic, therapeutic or both" in err
@@ -43,7 +62,9 @@ def test_render_writes_a_pdf_with_the_clinic_numbers(tmp_path: Path, capsys: pyt
     assert list(tmp_path.iterdir()) == [output]  # no temporary files left behind
 
 
-def test_without_a_clinic_numbers_are_blank_lines_not_invented(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_a_clinic_numbers_are_blank_lines_not_invented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     output = tmp_path / "handout.html"
     code, _, err = run([*BASE, "--format", "html", "--output", str(output)], capsys)
     assert code == 0, err
@@ -53,8 +74,21 @@ def test_without_a_clinic_numbers_are_blank_lines_not_invented(tmp_path: Path, c
 
 
 def test_warnings_go_to_stderr_and_still_succeed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["render", "--target", "joint", "--medication", "anesthetic", "--guidance", "landmark", "--side", "right",
-            "--patient-name", "Ann", "--output", str(tmp_path / "a.pdf")]
+    args = [
+        "render",
+        "--target",
+        "joint",
+        "--medication",
+        "anesthetic",
+        "--guidance",
+        "landmark",
+        "--side",
+        "right",
+        "--patient-name",
+        "Ann",
+        "--output",
+        str(tmp_path / "a.pdf"),
+    ]
     code, _, err = run(args, capsys)
     assert code == 0
     assert err.startswith("warning: Landmark guidance for the hip joint is unusual")
@@ -110,7 +144,9 @@ def test_contrast_without_fluoroscopy_is_refused(tmp_path: Path, capsys: pytest.
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_existing_output_is_kept_without_force_and_replaced_with_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_output_is_kept_without_force_and_replaced_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     output = tmp_path / "handout.pdf"
     output.write_bytes(b"precious")
     code, _, err = run([*BASE, "--output", str(output)], capsys)
@@ -129,7 +165,9 @@ def test_unwritable_folder_gives_a_clear_message(tmp_path: Path, capsys: pytest.
     assert code == 1 and "could not write" in err
 
 
-def test_a_failing_write_leaves_no_partial_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_write_leaves_no_partial_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     output = tmp_path / "x.pdf"
 
     def broken_fsync(fd: int) -> None:
@@ -176,16 +214,36 @@ def test_invalid_clinic_exits_2_naming_file_and_line(
 def test_options_lists_every_choice_with_a_description(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["options"], capsys)
     assert code == 0
-    for value in ("joint", "trochanteric", "iliopsoas", "periarticular", "anesthetic", "corticosteroid",
-                  "hyaluronic-acid", "prp", "ultrasound", "fluoroscopy", "landmark", "diagnostic", "therapeutic",
-                  "both", "left", "right", "bilateral", "--contrast", "--diabetes"):
+    for value in (
+        "joint",
+        "trochanteric",
+        "iliopsoas",
+        "periarticular",
+        "anesthetic",
+        "corticosteroid",
+        "hyaluronic-acid",
+        "prp",
+        "ultrasound",
+        "fluoroscopy",
+        "landmark",
+        "diagnostic",
+        "therapeutic",
+        "both",
+        "left",
+        "right",
+        "bilateral",
+        "--contrast",
+        "--diabetes",
+    ):
         assert value in out
 
 
 def test_python_dash_m_works_and_shows_no_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "handout_app", "render", "--target", "hip", "--output", str(tmp_path / "x.pdf")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "invalid choice: 'hip'" in result.stderr and "Traceback" not in result.stderr
@@ -196,9 +254,13 @@ def test_without_a_display_the_window_says_how_to_make_a_pdf_instead() -> None:
     import subprocess
     import sys
 
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     for command in ([], ["gui"]):
-        result = subprocess.run([sys.executable, "-m", "handout_app", *command], capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "handout_app", *command], capture_output=True, text=True, env=env, timeout=120
+        )
         assert result.returncode == 2, result.stderr
         assert "no display was found" in result.stderr and "handout-app render" in result.stderr
         assert "xcb" not in result.stderr and "Aborted" not in result.stderr

@@ -14,8 +14,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROCEDURE = ["render", "--target", "joint", "--medication", "anesthetic", "--guidance", "ultrasound", "--side", "left",
-             "--generated-at", "2026-11-21T09:30:00+00:00"]
+PROCEDURE = [
+    "render",
+    "--target",
+    "joint",
+    "--medication",
+    "anesthetic",
+    "--guidance",
+    "ultrasound",
+    "--side",
+    "left",
+    "--generated-at",
+    "2026-11-21T09:30:00+00:00",
+]
 GOOD_FILE = (
     'name = "Ann Lee"\n'
     "date_of_birth = 1950-03-02\n"
@@ -26,15 +37,19 @@ GOOD_FILE = (
 )
 
 
-def run_cli(args: list[str | bytes], *, stdin: bytes | None = None, stdin_file: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    args: list[str | bytes], *, stdin: bytes | None = None, stdin_file: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
     """`python -m handout_app ARGS` in a fresh process; bytes arguments go to argv unchanged."""
     handle = open(stdin_file, "rb") if stdin_file else None  # noqa: SIM115 - closed below
     try:
         return subprocess.run(
-            [sys.executable, "-m", "handout_app", *args], cwd=ROOT, input=stdin,
+            [sys.executable, "-m", "handout_app", *args],
+            cwd=ROOT,
+            input=stdin,
             stdin=handle if handle else (None if stdin is not None else subprocess.DEVNULL),
-            capture_output=True, timeout=timeout,
+            capture_output=True,
+            timeout=timeout,
         )
     finally:
         if handle:
@@ -51,7 +66,9 @@ def refused(result: subprocess.CompletedProcess[bytes], *fragments: str) -> str:
     return err
 
 
-def render(tmp_path: Path, *extra: str | bytes, fmt: str = "html", **kwargs: object) -> tuple[subprocess.CompletedProcess[bytes], Path]:
+def render(
+    tmp_path: Path, *extra: str | bytes, fmt: str = "html", **kwargs: object
+) -> tuple[subprocess.CompletedProcess[bytes], Path]:
     output = tmp_path / f"out.{fmt}"
     return run_cli([*PROCEDURE, "--format", fmt, *extra, "--output", str(output)], **kwargs), output  # type: ignore[arg-type]
 
@@ -79,8 +96,9 @@ def test_a_byte_order_mark_from_a_windows_editor_is_accepted(tmp_path: Path) -> 
     assert "Ann Lee" in output.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("option", [["--mrn", "9"], ["--patient-name", "Bob"], ["--allergy", "latex"],
-                                    ["--date-of-birth", "1950-01-01"]])
+@pytest.mark.parametrize(
+    "option", [["--mrn", "9"], ["--patient-name", "Bob"], ["--allergy", "latex"], ["--date-of-birth", "1950-01-01"]]
+)
 def test_a_detail_given_both_in_the_file_and_as_an_option_is_refused(tmp_path: Path, option: list[str]) -> None:
     patient = tmp_path / "patient.toml"
     patient.write_text(GOOD_FILE, encoding="utf-8")
@@ -117,7 +135,11 @@ BAD_FILES: list[tuple[str, object, str]] = [
     ("allergies-not-list", 'name = "Ann"\nallergies = "latex"\n', "line 2: 'allergies' must be a list"),
     ("allergy-not-text", 'name = "Ann"\nallergies = [1]\n', "line 2: each allergy must be text"),
     ("date-with-time", 'name = "Ann"\ndate_of_birth = 1950-03-02T10:00:00\n', "line 2: 'date_of_birth' must be a date"),
-    ("future-birth", 'name = "Ann"\ndate_of_birth = 2990-01-01\n', "line 2: 'date_of_birth': 2990-01-01 is in the future"),
+    (
+        "future-birth",
+        'name = "Ann"\ndate_of_birth = 2990-01-01\n',
+        "line 2: 'date_of_birth': 2990-01-01 is in the future",
+    ),
     ("control-escape", 'name = "Ann\\u0007Lee"\n', "line 1: 'name' contains U+0007 (control character)"),
     ("nul-escape", 'name = "Ann"\nclinician = "Dr\\u0000X"\n', "line 2: 'clinician' contains U+0000"),
     ("c1-escape", 'name = "Ann\\u0085Lee"\n', "line 1: 'name' contains U+0085"),
@@ -126,7 +148,11 @@ BAD_FILES: list[tuple[str, object, str]] = [
     ("bidi-override", 'name = "Ann\\u202eeeL"\n', "line 1: 'name' has characters the handout cannot print: U+202E"),
     ("zero-width-joiner", 'name = "An\\u200dn"\n', "U+200D (ZERO WIDTH JOINER)"),
     ("non-character", 'name = "Ann\\ufdd0"\n', "U+FDD0"),
-    ("cjk-name", 'mrn = "1"\nname = "山田 太郎"\n', "line 2: 'name' has characters the handout cannot print: '山' (U+5C71)"),
+    (
+        "cjk-name",
+        'mrn = "1"\nname = "山田 太郎"\n',
+        "line 2: 'name' has characters the handout cannot print: '山' (U+5C71)",
+    ),
     ("blank-name", 'name = "   "\n', "line 1: 'name' is empty"),
     ("too-long", 'name = "' + "A" * 201 + '"\n', "longer than 200 characters"),
     ("ten-megabytes", b"#" * (10 * 1024 * 1024), "larger than 64 KB"),
@@ -180,7 +206,9 @@ def test_endless_or_empty_standard_input_is_refused(tmp_path: Path, stdin_file: 
     ],
     ids=["invalid-utf8", "c1", "del", "escape", "tab", "newline"],
 )
-def test_text_options_refuse_bad_bytes_and_control_characters(tmp_path: Path, option: str, value: bytes, expected: str) -> None:
+def test_text_options_refuse_bad_bytes_and_control_characters(
+    tmp_path: Path, option: str, value: bytes, expected: str
+) -> None:
     name = [] if option == "--patient-name" else ["--patient-name", "Ann"]
     result, output = render(tmp_path, *name, option.encode(), value)
     refused(result, f"argument {option}:", expected)
@@ -189,11 +217,17 @@ def test_text_options_refuse_bad_bytes_and_control_characters(tmp_path: Path, op
 
 @pytest.mark.parametrize(
     ("name", "named"),
-    [("山田太郎", "'山' (U+5C71)"), ("प्रिया शर्मा", "'प' (U+092A)"), ("محمد علي", "'م' (U+0645)"),
-     ("Ann 😀", "'😀' (U+1F600)")],
+    [
+        ("山田太郎", "'山' (U+5C71)"),
+        ("प्रिया शर्मा", "'प' (U+092A)"),
+        ("محمد علي", "'م' (U+0645)"),
+        ("Ann 😀", "'😀' (U+1F600)"),
+    ],
     ids=["cjk", "devanagari", "arabic", "emoji"],
 )
-def test_names_in_scripts_the_fonts_cannot_print_exit_2_naming_the_characters(tmp_path: Path, name: str, named: str) -> None:
+def test_names_in_scripts_the_fonts_cannot_print_exit_2_naming_the_characters(
+    tmp_path: Path, name: str, named: str
+) -> None:
     result, output = render(tmp_path, "--patient-name", name, fmt="pdf")
     err = refused(result, "argument --patient-name:", "cannot print", named)
     assert ".notdef" not in err
@@ -202,10 +236,22 @@ def test_names_in_scripts_the_fonts_cannot_print_exit_2_naming_the_characters(tm
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Ann\u202eeeL", "U+202E (RIGHT-TO-LEFT OVERRIDE)"), ("An\u200dn", "U+200D"), ("Ann\ufffe", "U+FFFE"),
-     ("Ann \u0301Lee", "accent that is not on a letter"), ("Ze\u0301\u0323\u0330\u0331", "stacked"),
-     ("\u0410nn Lee", "mixes Latin and Cyrillic letters")],
-    ids=["bidi-override", "zero-width-joiner", "non-character", "stray-accent", "stacked-accents", "look-alike-letters"],
+    [
+        ("Ann\u202eeeL", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("An\u200dn", "U+200D"),
+        ("Ann\ufffe", "U+FFFE"),
+        ("Ann \u0301Lee", "accent that is not on a letter"),
+        ("Ze\u0301\u0323\u0330\u0331", "stacked"),
+        ("\u0410nn Lee", "mixes Latin and Cyrillic letters"),
+    ],
+    ids=[
+        "bidi-override",
+        "zero-width-joiner",
+        "non-character",
+        "stray-accent",
+        "stacked-accents",
+        "look-alike-letters",
+    ],
 )
 def test_invisible_and_misplaced_characters_in_names_are_refused(tmp_path: Path, name: str, expected: str) -> None:
     result, output = render(tmp_path, "--patient-name", name)
@@ -260,8 +306,9 @@ def test_dates_and_times_outside_a_sane_range_exit_2_naming_the_option(
 
 
 def test_birth_after_the_procedure_is_refused(tmp_path: Path) -> None:
-    result, output = render(tmp_path, "--patient-name", "Ann", "--date-of-birth", "2020-01-02",
-                            "--procedure-date", "2020-01-01")
+    result, output = render(
+        tmp_path, "--patient-name", "Ann", "--date-of-birth", "2020-01-02", "--procedure-date", "2020-01-01"
+    )
     refused(result, "argument --date-of-birth:", "after the procedure date")
     assert not output.exists()
 
@@ -269,16 +316,21 @@ def test_birth_after_the_procedure_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["2026-11-21T09:30:00", "2026-11-21T09:30:00+05:30", "2100-12-31T23:59:59-12:00"])
 def test_print_times_with_or_without_an_offset_are_accepted(tmp_path: Path, value: str) -> None:
     output = tmp_path / "out.html"
-    result = run_cli([*PROCEDURE[:-2], "--generated-at", value, "--patient-name", "Ann", "--format", "html",
-                      "--output", str(output)])
+    result = run_cli(
+        [*PROCEDURE[:-2], "--generated-at", value, "--patient-name", "Ann", "--format", "html", "--output", str(output)]
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert output.exists()
 
 
 @pytest.mark.parametrize(
     ("option", "value", "expected"),
-    [("--output", b"out-\xff.html", "is not valid UTF-8"), ("--output", b"out\n.html", "U+000A"),
-     ("--clinic", b"clinic-\xff", "is not valid UTF-8"), ("--output", b"", "is empty")],
+    [
+        ("--output", b"out-\xff.html", "is not valid UTF-8"),
+        ("--output", b"out\n.html", "U+000A"),
+        ("--clinic", b"clinic-\xff", "is not valid UTF-8"),
+        ("--output", b"", "is empty"),
+    ],
     ids=["output-not-utf8", "output-newline", "clinic-not-utf8", "output-empty"],
 )
 def test_file_names_that_are_not_utf8_or_hold_control_characters_are_refused(

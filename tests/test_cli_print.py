@@ -14,7 +14,9 @@ from .test_cli import BASE, run
 
 
 def test_print_sends_the_pdf_itself_to_the_named_queue_with_copies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path / "cups")
     code, out, err = run([*BASE, "--print", "--printer", "FakeQueue", "--copies", "2"], capsys)
@@ -27,7 +29,9 @@ def test_print_sends_the_pdf_itself_to_the_named_queue_with_copies(
 
 
 def test_print_and_output_together_save_and_print_the_same_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path / "cups")
     output = tmp_path / "saved.pdf"
@@ -38,13 +42,16 @@ def test_print_and_output_together_save_and_print_the_same_bytes(
     assert "-d" not in cups.lp_args  # the system's default queue
 
 
-@pytest.mark.parametrize("extra, expected", [
-    ([], "--output (or --print"),
-    (["--output", "x.pdf", "--printer", "Q"], "add --print"),
-    (["--print", "--copies", "0"], "--copies"),
-    (["--print", "--copies", "²"], "--copies"),
-    (["--print", "--format", "html"], "only a PDF can be printed"),
-])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ([], "--output (or --print"),
+        (["--output", "x.pdf", "--printer", "Q"], "add --print"),
+        (["--print", "--copies", "0"], "--copies"),
+        (["--print", "--copies", "²"], "--copies"),
+        (["--print", "--format", "html"], "only a PDF can be printed"),
+    ],
+)
 def test_wrong_print_options_exit_2(extra: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         run([*BASE, *extra], capsys)
@@ -53,7 +60,9 @@ def test_wrong_print_options_exit_2(extra: list[str], expected: str, capsys: pyt
 
 
 def test_a_refused_job_exits_1_with_the_queues_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path / "cups", lp_fails="The printer or class does not exist.")
     code, _out, err = run([*BASE, "--print", "--printer", "Nowhere"], capsys)
@@ -63,7 +72,9 @@ def test_a_refused_job_exits_1_with_the_queues_reason(
 
 
 def test_without_cups_or_a_default_printer_nothing_is_made(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(print_queue, "cups_available", lambda: False)
     code, _, err = run([*BASE, "--print"], capsys)

@@ -49,7 +49,9 @@ def test_import_refuses_paths_that_leave_the_folder(tmp_path: Path) -> None:
 def test_import_refuses_links_bombs_and_broken_sets(tmp_path: Path) -> None:
     clinic_toml = (EXAMPLE / "clinic.toml").read_bytes()
     with pytest.raises(ArchiveError, match="is a link"):
-        import_zip(make_zip(tmp_path / "link.zip", {"clinic.toml": clinic_toml}, link="assets/logo.svg"), tmp_path / "t1")
+        import_zip(
+            make_zip(tmp_path / "link.zip", {"clinic.toml": clinic_toml}, link="assets/logo.svg"), tmp_path / "t1"
+        )
     bomb = {"clinic.toml": clinic_toml, "assets/big.bin": b"\0" * (MAX_UNPACKED_BYTES + 1)}
     with pytest.raises(ArchiveError, match="more than 50 MB"):
         import_zip(make_zip(tmp_path / "bomb.zip", bomb), tmp_path / "t2")

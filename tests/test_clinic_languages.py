@@ -41,13 +41,16 @@ def html_of(template_set: TemplateSet, language: str = "en") -> str:
 
 def pdf_of(template_set: TemplateSet, language: str = "en") -> str:
     rendered = template_set.render_html(selection(language), GENERATED_AT)
-    return pdf_text(render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
-                               extra_roots=template_set.extra_roots))
+    return pdf_text(
+        render_pdf(
+            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+        )
+    )
 
 
 def call_section(html: str) -> str:
     """The "When to call us" section of a sheet's HTML."""
-    return html[html.index('<section class="sec call">'):].split("</section>", 1)[0]
+    return html[html.index('<section class="sec call">') :].split("</section>", 1)[0]
 
 
 def write_clinic(folder: Path, lines: str) -> Path:
@@ -57,6 +60,7 @@ def write_clinic(folder: Path, lines: str) -> Path:
 
 
 # -- the sheet prints each text in its own language -------------------------------------------------
+
 
 def test_the_example_clinic_prints_its_texts_in_the_sheets_language() -> None:
     riverside = load_template_set(EXAMPLE_CLINIC)
@@ -76,13 +80,17 @@ def test_opening_hours_print_under_the_office_phone(clinic: Path) -> None:
     assert phone < hours < after
     # Without opening hours nothing is printed for them (no empty label).
     toml = clinic / "clinic.toml"
-    toml.write_text("\n".join(line for line in toml.read_text().splitlines() if not line.startswith("opening_hours")) + "\n")
+    toml.write_text(
+        "\n".join(line for line in toml.read_text().splitlines() if not line.startswith("opening_hours")) + "\n"
+    )
     assert "Open:" not in call_section(html_of(load_template_set(clinic)))
 
 
 def test_a_text_given_only_in_english_is_printed_on_the_spanish_sheet(tmp_path: Path) -> None:
-    folder = write_clinic(tmp_path / "c", f'name = "Riverside"\nemergency_line = "{EMERGENCY_EN}"\n'
-                                          'department = { en = "Joint Injection Service" }\n')
+    folder = write_clinic(
+        tmp_path / "c",
+        f'name = "Riverside"\nemergency_line = "{EMERGENCY_EN}"\ndepartment = {{ en = "Joint Injection Service" }}\n',
+    )
     spanish = html_of(load_template_set(folder), "es")
     assert f"En una emergencia:</strong> {EMERGENCY_EN}" in spanish  # never nothing
     assert "Joint Injection Service" in spanish
@@ -105,6 +113,7 @@ def test_the_template_context_holds_plain_text_in_the_sheets_language() -> None:
 
 # -- no clinic, or no emergency line: the built-in line ---------------------------------------------
 
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_without_a_clinic_the_sheet_still_says_what_to_do_in_an_emergency(language: str) -> None:
     text = pdf_of(load_template_set(None), language)
@@ -123,15 +132,19 @@ def test_a_clinic_without_an_emergency_line_gets_the_built_in_one(tmp_path: Path
 
 # -- clinic.toml: the table is checked like plain text ----------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
         ('emergency_line = { en = "Call 911.", fr = "Appelez le 911." }', "unknown language 'fr'"),
-        ('emergency_line = { en = "Call 911.", es = "Llame\\u0007 al 911." }', "'emergency_line.es' contains a control character (U+0007)"),
+        (
+            'emergency_line = { en = "Call 911.", es = "Llame\\u0007 al 911." }',
+            "'emergency_line.es' contains a control character (U+0007)",
+        ),
         ('address = { en = "12 River Road", es = "' + "x" * 301 + '" }', "'address.es' is 301 characters long"),
         ('department = { es = "Servicio" }', "'department' needs an English text as well"),
         ('emergency_line = { en = "Call 911.", es = 911 }', "'emergency_line.es' must be text in quotes"),
-        ('opening_hours = 8', "'opening_hours' must be text in quotes"),
+        ("opening_hours = 8", "'opening_hours' must be text in quotes"),
         ('phone = { en = "555-0100", es = "555-0100" }', "'phone' must be text in quotes"),
     ],
 )
@@ -144,9 +157,15 @@ def test_a_bad_text_per_language_is_refused_with_file_and_line(tmp_path: Path, l
 
 
 def test_dotted_keys_work_too_and_plain_text_is_english(tmp_path: Path) -> None:
-    folder = write_clinic(tmp_path / "c", 'emergency_line.en = "Call 911."\nemergency_line.es = "Llame  al 911."\naddress = "12 River Road"\n')
+    folder = write_clinic(
+        tmp_path / "c",
+        'emergency_line.en = "Call 911."\nemergency_line.es = "Llame  al 911."\naddress = "12 River Road"\n',
+    )
     profile = load_clinic(folder)
-    assert profile.text_in("emergency_line", "es") == "Llame al 911." and profile.text_in("emergency_line", "en") == "Call 911."
+    assert (
+        profile.text_in("emergency_line", "es") == "Llame al 911."
+        and profile.text_in("emergency_line", "en") == "Call 911."
+    )
     assert profile.texts("address") == {"en": "12 River Road"} and profile.text_in("address", "es") == "12 River Road"
     assert profile.missing_languages("address") == ["es"] and profile.missing_languages("emergency_line") == []
     assert profile.missing_languages("department") == []  # not given at all: nothing is missing
@@ -164,11 +183,14 @@ def test_writing_clinic_toml_keeps_every_language(clinic: Path) -> None:
 
 # -- check-templates names each missing language -----------------------------------------------------
 
+
 def test_check_templates_reports_each_text_that_lacks_a_language(clinic: Path) -> None:
     assert not clinic_text_problems(load_template_set(EXAMPLE_CLINIC))
     toml = clinic / "clinic.toml"
     text = re.sub(r"^emergency_line = .*$", f'emergency_line = "{EMERGENCY_EN}"', toml.read_text(), flags=re.MULTILINE)
-    toml.write_text(re.sub(r"^department = .*$", 'department = { en = "Joint Injection Service" }', text, flags=re.MULTILINE))
+    toml.write_text(
+        re.sub(r"^department = .*$", 'department = { en = "Joint Injection Service" }', text, flags=re.MULTILINE)
+    )
     problems = {p.where: p for p in clinic_text_problems(load_template_set(clinic))}
     assert set(problems) == {f"{toml}, 'emergency_line'", f"{toml}, 'department'"}
     problem = problems[f"{toml}, 'emergency_line'"]
@@ -182,7 +204,10 @@ ALL_SHEETS = check_templates.combinations
 def few_sheets(catalog: object = None) -> list[Job]:
     """Two sheets instead of 2,800: the report's own lines are what these tests read."""
     jobs = [job for job in ALL_SHEETS() if job.output_format == "html"]
-    return [next(j for j in jobs if j.selection.language == "en"), next(j for j in jobs if j.selection.language == "es")]
+    return [
+        next(j for j in jobs if j.selection.language == "en"),
+        next(j for j in jobs if j.selection.language == "es"),
+    ]
 
 
 def test_the_check_templates_report_names_clinic_toml_the_field_and_the_language(
@@ -190,7 +215,14 @@ def test_the_check_templates_report_names_clinic_toml_the_field_and_the_language
 ) -> None:
     monkeypatch.setattr(check_templates, "combinations", few_sheets)
     toml = clinic / "clinic.toml"
-    toml.write_text(re.sub(r"^opening_hours = .*$", 'opening_hours = "Monday to Friday, 8 am to 5 pm"', toml.read_text(), flags=re.MULTILINE))
+    toml.write_text(
+        re.sub(
+            r"^opening_hours = .*$",
+            'opening_hours = "Monday to Friday, 8 am to 5 pm"',
+            toml.read_text(),
+            flags=re.MULTILINE,
+        )
+    )
     out = io.StringIO()
     assert run_check(clinic, out, workers=1) == 2
     report = out.getvalue()

@@ -28,7 +28,9 @@ def html_of(template_set: TemplateSet, **selection: object) -> str:
 
 def pdf_of(template_set: TemplateSet, **selection: object) -> bytes:
     rendered = template_set.render_html(make_selection(**selection), GENERATED_AT)  # type: ignore[arg-type]
-    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    return render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
 
 
 # -- the example clinic shows every kind of override ------------------------------------------
@@ -59,12 +61,17 @@ def test_template_block_override_extends_the_builtin_header() -> None:
 
 def tiny_png(width: int = 40, height: int = 20) -> bytes:
     """A valid RGB PNG of one colour."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\x0b\x4f\x6c" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_clinic_profile_logo_emergency_line_and_trace_reach_the_pdf() -> None:
@@ -117,7 +124,8 @@ def test_template_syntax_error_names_file_and_line(clinic: Path) -> None:
 
 def test_misspelled_variable_is_an_error_with_file_and_line_not_a_blank(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "header.html.j2").write_text(
-        '{% extends "builtin/partials/header.html.j2" %}\n{% block ' 'title %}\n<p>Call {{ clinic.phon }}</p>\n{% endblock %}\n'
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block '
+        "title %}\n<p>Call {{ clinic.phon }}</p>\n{% endblock %}\n"
     )
     with pytest.raises(TemplateProblem) as error:
         load_template_set(clinic).render_html(make_selection(), GENERATED_AT)
@@ -155,7 +163,13 @@ def test_clinic_toml_errors_name_the_line(clinic: Path) -> None:
 
 # -- logos --------------------------------------------------------------------------------------
 def _png_header(width: int, height: int) -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height) + b"\x08\x06\x00\x00\x00"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + struct.pack(">II", width, height)
+        + b"\x08\x06\x00\x00\x00"
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,7 +183,9 @@ def _png_header(width: int, height: int) -> bytes:
         ("assets/missing.png", None, "was not found"),
     ],
 )
-def test_bad_logos_are_refused_with_a_clear_message(clinic: Path, file_name: str, content: bytes | None, message: str) -> None:
+def test_bad_logos_are_refused_with_a_clear_message(
+    clinic: Path, file_name: str, content: bytes | None, message: str
+) -> None:
     if content is not None:
         (clinic / file_name).write_bytes(content)
     toml = clinic / "clinic.toml"
@@ -191,7 +207,9 @@ def test_a_logo_outside_the_clinic_folder_is_refused(clinic: Path, tmp_path: Pat
 def test_clinic_toml_round_trips_and_other_files_are_untouched(clinic: Path) -> None:
     other = {p: p.read_bytes() for p in clinic.rglob("*") if p.is_file() and p.name != "clinic.toml"}
     profile = load_clinic(clinic)
-    changed = ClinicProfile(**{**profile.__dict__, "phone": '555 "0123" \\ ext. 4', "folder": None, "patient_name_in_file_name": True})
+    changed = ClinicProfile(
+        **{**profile.__dict__, "phone": '555 "0123" \\ ext. 4', "folder": None, "patient_name_in_file_name": True}
+    )
     write_clinic_toml(changed, clinic)
     again = load_clinic(clinic)
     assert again.phone == '555 "0123" \\ ext. 4' and again.patient_name_in_file_name and again.logo == "assets/logo.svg"

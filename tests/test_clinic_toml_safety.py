@@ -24,8 +24,21 @@ from handout_app.clinic import (
     write_clinic_toml,
 )
 
-CLI_ARGS = ["render", "--target", "joint", "--medication", "anesthetic", "--guidance", "ultrasound",
-            "--side", "left", "--patient-name", "Ann Lee", "--generated-at", "2026-11-21T09:30:00+00:00"]
+CLI_ARGS = [
+    "render",
+    "--target",
+    "joint",
+    "--medication",
+    "anesthetic",
+    "--guidance",
+    "ultrasound",
+    "--side",
+    "left",
+    "--patient-name",
+    "Ann Lee",
+    "--generated-at",
+    "2026-11-21T09:30:00+00:00",
+]
 GOOD = '[clinic]\nname = "Riverside"\nphone = "555-0100"\n'
 CONTROL_CHARACTERS = ["\x00", "\x07", "\t", "\n", "\x1b", "\x7f", "\x80", "\x85", "\x9b", "\x9f"]
 
@@ -39,6 +52,7 @@ def clinic_folder(tmp_path: Path, text: str | bytes) -> Path:
 
 
 # -- the writer ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("character", CONTROL_CHARACTERS)
 def test_the_writer_refuses_a_control_character_and_writes_nothing(tmp_path: Path, character: str) -> None:
@@ -64,11 +78,15 @@ def test_the_writer_reads_back_the_exact_text_before_writing(tmp_path: Path, mon
     folder = clinic_folder(tmp_path, GOOD)
     profile = ClinicProfile(name="Riverside", phone="555-0100")
     # The in-place edit (which keeps the clinic's comments) is checked the same way.
-    monkeypatch.setattr(clinic_module, "_edited_in_place", lambda path, p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"'))
+    monkeypatch.setattr(
+        clinic_module, "_edited_in_place", lambda path, p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"')
+    )
     with pytest.raises(ClinicError, match="'phone' would not read back as typed; nothing was saved"):
         write_clinic_toml(profile, folder)
     monkeypatch.setattr(clinic_module, "_edited_in_place", lambda path, p: None)  # the fresh file below
-    monkeypatch.setattr(clinic_module, "clinic_toml_text", lambda p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"'))
+    monkeypatch.setattr(
+        clinic_module, "clinic_toml_text", lambda p: clinic_toml_text(p).replace('"555-0100"', '"555-0199"')
+    )
     with pytest.raises(ClinicError, match="'phone' would not read back as typed; nothing was saved"):
         write_clinic_toml(profile, folder)
     monkeypatch.setattr(clinic_module, "clinic_toml_text", lambda p: clinic_toml_text(p) + 'name = "again"\n')
@@ -100,10 +118,19 @@ def test_clinic_text_the_fonts_cannot_print_is_refused_on_save_and_load(tmp_path
 
 # -- the reader ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("written", "code"),
-    [("\\u007f", "007F"), ("\\u001b[31m", "001B"), ("\\u0000", "0000"), ("\\t", "0009"), ("\\n", "000A"),
-     ("\u0085", "0085"), ("\u009b", "009B"), ("\\u0080", "0080")],
+    [
+        ("\\u007f", "007F"),
+        ("\\u001b[31m", "001B"),
+        ("\\u0000", "0000"),
+        ("\\t", "0009"),
+        ("\\n", "000A"),
+        ("\u0085", "0085"),
+        ("\u009b", "009B"),
+        ("\\u0080", "0080"),
+    ],
 )
 def test_load_refuses_control_characters_naming_field_and_line(tmp_path: Path, written: str, code: str) -> None:
     folder = clinic_folder(tmp_path, f'[clinic]\nname = "Riverside"\n\naddress = "12 River{written} Road"\n')
@@ -180,6 +207,7 @@ def test_a_clinic_toml_that_is_not_a_file_is_refused_without_hanging(tmp_path: P
 
 # -- check_profile (the settings dialog and the live preview) ------------------------------------
 
+
 @pytest.mark.parametrize("character", ["\x7f", "\x1b", "\x9b", "\x00", "\ud800"])
 def test_check_profile_refuses_control_characters(tmp_path: Path, character: str) -> None:
     with pytest.raises(ClinicError, match="'department' contains a control character"):
@@ -198,17 +226,23 @@ def test_the_one_parser_is_what_load_clinic_uses(tmp_path: Path) -> None:
 
 # -- the command line ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[clinic]\nname = "A"\ndepartment = "B\\u007fC"\n', "clinic.toml, line 3: 'department' contains a control character (U+007F)"),
+        (
+            '[clinic]\nname = "A"\ndepartment = "B\\u007fC"\n',
+            "clinic.toml, line 3: 'department' contains a control character (U+007F)",
+        ),
         ('[clinic]\nname = "' + "x" * 100_000 + '"\n', "clinic.toml, line 2: 'name' is 100000 characters long"),
         ('[clinic]\nname = "' + "x" * 1_000_000 + '"\n', "clinic.toml: is larger than 256 KB"),
-        ("[clinic]\nname = \"A\"\nx = " + "[" * 5000 + "]" * 5000 + "\n", "clinic.toml: has brackets nested too deeply"),
+        ('[clinic]\nname = "A"\nx = ' + "[" * 5000 + "]" * 5000 + "\n", "clinic.toml: has brackets nested too deeply"),
     ],
     ids=["del", "long-name", "megabyte-name", "deep-nesting"],
 )
-def test_cli_exits_2_naming_the_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str) -> None:
+def test_cli_exits_2_naming_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
     folder = clinic_folder(tmp_path, text)
     output = tmp_path / "x.pdf"
     started = time.monotonic()

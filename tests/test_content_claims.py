@@ -24,8 +24,10 @@ from handout_app.domain import Allergy, AllergyKind, SelectionError
 from handout_app.templating import render_html
 from tests.helpers import GENERATED_AT, make_selection, normalise
 
-SCALE_WORDS = re.compile(r"\b(very common|common|uncommon|rare|rarely|very rare|frecuente|poco frecuente|raro|rara|muy raro)\b",
-                         re.IGNORECASE)
+SCALE_WORDS = re.compile(
+    r"\b(very common|common|uncommon|rare|rarely|very rare|frecuente|poco frecuente|raro|rara|muy raro)\b",
+    re.IGNORECASE,
+)
 
 
 def spanish(selection):  # type: ignore[no-untyped-def]
@@ -42,6 +44,7 @@ def html_text(selection, clinic: ClinicProfile | None = None) -> str:  # type: i
 
 # --- 1. The claims ledger ---------------------------------------------------------------------
 
+
 def test_every_built_in_item_names_facts_that_hold_each_figure_frequency_and_time() -> None:
     catalog = load_catalog()
     problems = [p for item in catalog.items for p in item_problems(item, catalog.ledger, ("en", "es"))]
@@ -50,19 +53,28 @@ def test_every_built_in_item_names_facts_that_hold_each_figure_frequency_and_tim
     assert all(item.facts for item in catalog.items)
 
 
-@pytest.mark.parametrize("wording, cited, flagged", [
-    # The figures the review found with no source behind them.
-    ("Put an ice pack on it for about 15 minutes at a time.", ["ice"], ["the number 15", "the unit of time 'minute'"]),
-    ("You have a fever of 38 °C (100.4 °F) or higher.", ["infection-signs"], ["the number 38", "the number 100.4"]),
-    ("Your leg is numb for longer than a day.", ["leg-numb"], ["the unit of time 'day'"]),
-    ("Most reactions are mild.", ["allergy"], ["the frequency word 'most'"]),
-    ("Soreness is common.", ["flare"], ["the frequency word 'common'"]),
-    ("Bone damage is very rare.", ["nerve"], ["the frequency word 'very rare'"]),
-    ("Relief starts after two to five days.", ["steroid-onset"], []),
-    ("El alivio empieza a los dos días y dura semanas.", ["steroid-onset"], ["the unit of time 'week'"]),
-    ("Pasa en menos de 1 de cada 15\u00a0000 inyecciones.", ["infection-rate"], []),
-])
-def test_the_rule_flags_a_figure_frequency_or_time_its_facts_do_not_hold(wording: str, cited: list[str], flagged: list[str]) -> None:
+@pytest.mark.parametrize(
+    "wording, cited, flagged",
+    [
+        # The figures the review found with no source behind them.
+        (
+            "Put an ice pack on it for about 15 minutes at a time.",
+            ["ice"],
+            ["the number 15", "the unit of time 'minute'"],
+        ),
+        ("You have a fever of 38 °C (100.4 °F) or higher.", ["infection-signs"], ["the number 38", "the number 100.4"]),
+        ("Your leg is numb for longer than a day.", ["leg-numb"], ["the unit of time 'day'"]),
+        ("Most reactions are mild.", ["allergy"], ["the frequency word 'most'"]),
+        ("Soreness is common.", ["flare"], ["the frequency word 'common'"]),
+        ("Bone damage is very rare.", ["nerve"], ["the frequency word 'very rare'"]),
+        ("Relief starts after two to five days.", ["steroid-onset"], []),
+        ("El alivio empieza a los dos días y dura semanas.", ["steroid-onset"], ["the unit of time 'week'"]),
+        ("Pasa en menos de 1 de cada 15\u00a0000 inyecciones.", ["infection-rate"], []),
+    ],
+)
+def test_the_rule_flags_a_figure_frequency_or_time_its_facts_do_not_hold(
+    wording: str, cited: list[str], flagged: list[str]
+) -> None:
     assert unsupported_claims([wording], cited, load_catalog().ledger) == sorted(flagged)
 
 
@@ -79,18 +91,25 @@ def test_a_clinic_adds_its_own_facts_with_their_source(tmp_path: Path) -> None:
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "claims.toml").write_text(
-        '[[source]]\nid = "our-audit"\ntitle = "Infection audit ' '2025"\ncitation = "Our clinic, infection audit, 2025."\n\n'
+        '[[source]]\nid = "our-audit"\ntitle = "Infection audit '
+        '2025"\ncitation = "Our clinic, infection audit, 2025."\n\n'
         '[[fact]]\nid = "our-infections"\nsource = "our-audit"\nsays = "No infection after 4,000 injections."\n'
-        'rate = { fewer-than = 4000 }\n', encoding="utf-8")
+        "rate = { fewer-than = 4000 }\n",
+        encoding="utf-8",
+    )
     (folder / "10-x.toml").write_text(
-        '[[item]]\nid = "risk-infection"\nfrequency = ' '"our-infections"\nfacts = ["our-infections", "infection-signs"]\n',
-        encoding="utf-8")
+        '[[item]]\nid = "risk-infection"\nfrequency = '
+        '"our-infections"\nfacts = ["our-infections", "infection-signs"]\n',
+        encoding="utf-8",
+    )
     catalog = apply_overrides(load_catalog(), folder)
     item = next(i for i in catalog.items if i.id == "risk-infection")
     assert item.frequency == "our-infections"
     assert catalog.ledger.sources["our-audit"].citation == "Our clinic, infection audit, 2025."
     rendered = render_html(make_selection(), catalog, ClinicProfile(), GENERATED_AT).html
-    assert "fewer than 1 in 4,000 injections (rare: 1 in 10,000 to 1 in 1,000)." in normalise(re.sub(r"<[^>]+>", " ", rendered))
+    assert "fewer than 1 in 4,000 injections (rare: 1 in 10,000 to 1 in 1,000)." in normalise(
+        re.sub(r"<[^>]+>", " ", rendered)
+    )
 
 
 def test_a_clinic_file_with_the_old_likelihood_labels_is_told_what_replaced_them(tmp_path: Path) -> None:
@@ -103,12 +122,23 @@ def test_a_clinic_file_with_the_old_likelihood_labels_is_told_what_replaced_them
 
 # --- 2. Honest frequencies --------------------------------------------------------------------
 
+
 def test_only_a_risk_with_a_cited_rate_prints_how_often_with_the_figure_beside_the_word() -> None:
-    text = html_text(make_selection(medications=("anesthetic", "corticosteroid"), guidance="fluoroscopy", contrast=True,
-                                    diabetes=True, blood_thinners=True))
+    text = html_text(
+        make_selection(
+            medications=("anesthetic", "corticosteroid"),
+            guidance="fluoroscopy",
+            contrast=True,
+            diabetes=True,
+            blood_thinners=True,
+        )
+    )
     risks = text.split("What are the risks?")[1].split("Before the injection")[0]
     assert risks.count("How often:") == 1
-    assert "Infection. " in risks and "How often: fewer than 1 in 15,000 injections (very rare: fewer than 1 in 10,000)." in risks
+    assert (
+        "Infection. " in risks
+        and "How often: fewer than 1 in 15,000 injections (very rare: fewer than 1 in 10,000)." in risks
+    )
     # No risk is labelled on a scale without a figure: the words the review found invented are gone.
     for word in ("Common", "Uncommon", "Varies"):
         assert not re.search(rf"\b{word}\b", risks), word
@@ -125,10 +155,18 @@ def test_every_risk_text_avoids_scale_words_and_every_frequency_names_a_fact_wit
             assert catalog.ledger.facts[item.frequency].rate_in > 0
 
 
-@pytest.mark.parametrize("rate, bound, band", [
-    (15000, "fewer-than", "very-rare"), (10000, "fewer-than", "very-rare"), (10000, "about", "rare"),
-    (5000, "about", "rare"), (1000, "about", "uncommon"), (100, "about", "common"), (10, "about", "very-common"),
-])
+@pytest.mark.parametrize(
+    "rate, bound, band",
+    [
+        (15000, "fewer-than", "very-rare"),
+        (10000, "fewer-than", "very-rare"),
+        (10000, "about", "rare"),
+        (5000, "about", "rare"),
+        (1000, "about", "uncommon"),
+        (100, "about", "common"),
+        (10, "about", "very-common"),
+    ],
+)
 def test_the_scale_is_the_leaflet_scale(rate: int, bound: str, band: str) -> None:
     assert frequency_band(Fact("f", "s", "x", rate, bound)) == band
     assert [name for name, _ in FREQUENCY_BANDS] == ["very-common", "common", "uncommon", "rare", "very-rare"]
@@ -145,7 +183,10 @@ def test_spanish_prints_the_figure_with_a_space_not_a_point() -> None:
 
 # --- 3. The defects the review found ----------------------------------------------------------
 
-@pytest.mark.parametrize("target, shown", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)])
+
+@pytest.mark.parametrize(
+    "target, shown", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)]
+)
 def test_bone_damage_prints_only_for_a_steroid_in_the_hip_joint(target: str, shown: bool) -> None:
     text = html_text(make_selection(target=target, medications=("corticosteroid",)))
     assert ("Damage to the hip bone" in text) is shown
@@ -167,8 +208,11 @@ def test_a_steroid_only_sheet_warns_of_the_flare_hours_after() -> None:
 def test_iodine_allergy_takes_the_antiseptic_path_and_a_landmark_sheet_never_mentions_dye() -> None:
     assert Allergy.parse("iodine").kind is AllergyKind.IODINE
     assert Allergy.parse("Povidone-iodine").kind is AllergyKind.IODINE
-    landmark = html_text(make_selection(target="trochanteric", medications=("corticosteroid",), guidance="landmark",
-                                        allergies=("iodine",)))
+    landmark = html_text(
+        make_selection(
+            target="trochanteric", medications=("corticosteroid",), guidance="landmark", allergies=("iodine",)
+        )
+    )
     assert "A skin cleaner with no iodine can be used." in landmark
     assert "dye" not in landmark and "contrast" not in landmark.lower()
     contrast = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("iodine",)))
@@ -208,7 +252,7 @@ def test_a_both_hips_diagnostic_sheet_asks_for_a_score_for_each_hip() -> None:
     assert "LEFT hip (0 to 10) RIGHT hip (0 to 10) What I did" in text
     assert "for each hip in each row" in text
     html = render_html(selection, load_catalog(), ClinicProfile(), GENERATED_AT).html
-    assert html.count("<td></td>") == 4 * 3  # four rows: two scores and what was done
+    assert html.count("<td></td>") == 3 * 3  # three rows: two scores and what was done
     es = html_text(spanish(selection))
     assert "un solo lugar" not in es and "al mismo lugar en cada cadera" in es
     assert "Cadera IZQUIERDA (de 0 a 10) Cadera DERECHA (de 0 a 10)" in es
@@ -216,10 +260,25 @@ def test_a_both_hips_diagnostic_sheet_asks_for_a_score_for_each_hip() -> None:
     assert "goes into one place" in one_side and "Pain score (0 to 10) What I did" in one_side
 
 
+def test_the_pain_diary_times_do_not_overlap() -> None:
+    """ "A few hours after" and "4 to 6 hours after" could be the same moment, so a patient did not know
+    which row to fill; the rows are now three distinct times, in both languages."""
+    for language, rows in (
+        ("en", ["Before the injection", "After the 20 to 30 minute rest", "A few hours after"]),
+        ("es", ["Antes de la inyección", "Tras el descanso de 20 a 30 minutos", "Unas horas después"]),
+    ):
+        selection = make_selection(medications=("anesthetic",), intent="diagnostic")
+        text = html_text(spanish(selection) if language == "es" else selection)
+        assert " ".join(rows) in text, language
+        assert "4 to 6 hours after" not in text and "De 4 a 6 horas después" not in text
+
+
 def test_spanish_names_the_side_with_its_hip_so_the_gender_agrees() -> None:
-    """"el lado: IZQUIERDA" and "el lado: AMBAS" do not agree; the check step names the hip itself."""
-    for side, phrase in (("left", "qué cadera se inyecta: su cadera IZQUIERDA."),
-                         ("bilateral", "qué cadera se inyecta: AMBAS caderas (IZQUIERDA y DERECHA).")):
+    """ "el lado: IZQUIERDA" and "el lado: AMBAS" do not agree; the check step names the hip itself."""
+    for side, phrase in (
+        ("left", "qué cadera se inyecta: su cadera IZQUIERDA."),
+        ("bilateral", "qué cadera se inyecta: AMBAS caderas (IZQUIERDA y DERECHA)."),
+    ):
         text = html_text(spanish(make_selection(side=side)))
         assert phrase in text and "el lado:" not in text, side
 
@@ -231,22 +290,43 @@ def test_the_diabetes_advice_says_the_same_in_aftercare_and_when_to_call() -> No
 
 
 def test_the_aftercare_timeline_runs_forward_and_names_each_time_once() -> None:
-    order = ["Today", "First 2 to 3 days", "From the next day", "Days 2 to 5", "After 10 days", "The next weeks", "Follow-up"]
+    order = [
+        "Today",
+        "First 2 to 3 days",
+        "From the next day",
+        "Days 2 to 5",
+        "After 10 days",
+        "The next weeks",
+        "Follow-up",
+    ]
     catalog = load_catalog()
     titles = [item.title["en"] for item in catalog.items if item.section == "after"]
     seen = [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t]
     assert seen == [t for t in order if t in seen], "a time comes back after a later one"
     assert len(seen) == len(set(seen))
-    html = render_html(make_selection(medications=("anesthetic", "corticosteroid", "hyaluronic-acid", "prp")),
-                       catalog, ClinicProfile(), GENERATED_AT).html
+    html = render_html(
+        make_selection(medications=("anesthetic", "corticosteroid", "hyaluronic-acid", "prp")),
+        catalog,
+        ClinicProfile(),
+        GENERATED_AT,
+    ).html
     printed = re.findall(r'<tr class="new-time"><th scope="row">([^<]+)</th>', html)
     assert printed == [t for t in order if t in printed] and len(printed) == len(set(printed))
 
 
 def test_no_figure_the_sources_do_not_give() -> None:
     text = html_text(make_selection(blood_thinners=True, guidance="fluoroscopy", contrast=True))
-    for invented in ("15 minutes", "38 °C", "100.4", "longer than a day", "Most reactions", "warfarin", "apixaban",
-                     "clopidogrel", "aspirin"):
+    for invented in (
+        "15 minutes",
+        "38 °C",
+        "100.4",
+        "longer than a day",
+        "Most reactions",
+        "warfarin",
+        "apixaban",
+        "clopidogrel",
+        "aspirin",
+    ):
         assert invented not in text, invented
 
 
@@ -265,6 +345,7 @@ def test_spanish_calls_clopidogrel_and_aspirin_antiplatelets_not_anticoagulants(
 
 
 # --- 4. No silent purpose ---------------------------------------------------------------------
+
 
 def test_anesthetic_with_another_medicine_has_no_default_purpose() -> None:
     selection = make_selection(medications=("anesthetic", "corticosteroid"), intent=None)
@@ -290,6 +371,7 @@ def test_the_purpose_decides_the_diary_and_the_consent_risks() -> None:
 
 # --- 5. The consent ---------------------------------------------------------------------------
 
+
 def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start() -> None:
     text = html_text(make_selection(clinician="Dr A. Osei", procedure_date=dt.date(2026, 11, 23)))
     consent = text.split("Consent Clinic")[1]
@@ -301,8 +383,10 @@ def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start()
 
 def test_without_a_clinic_the_sheet_says_to_call_the_local_emergency_number() -> None:
     assert "call your local emergency number" in html_text(make_selection())
-    assert "llame a su número local de emergencias" in html_text(spanish(make_selection())).lower() or \
-        "emergencia" in html_text(spanish(make_selection())).lower()
+    assert (
+        "llame a su número local de emergencias" in html_text(spanish(make_selection())).lower()
+        or "emergencia" in html_text(spanish(make_selection())).lower()
+    )
 
 
 def _item(item_id: str) -> ContentItem:
@@ -322,7 +406,9 @@ def test_a_landmark_sheet_never_says_imaging_protects_the_nerve() -> None:
     assert "Imaging helps the doctor avoid this" in html_text(make_selection(guidance="ultrasound"))
 
 
-@pytest.mark.parametrize("target, figure", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)])
+@pytest.mark.parametrize(
+    "target, figure", [("joint", True), ("trochanteric", False), ("iliopsoas", False), ("periarticular", False)]
+)
 def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(target: str, figure: bool) -> None:
     text = html_text(make_selection(target=target, medications=("corticosteroid",)))
     assert ("1 in 15,000" in text) is figure
@@ -333,7 +419,10 @@ def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_l
     from handout_app.domain import Side
 
     base = make_selection("joint", ["anesthetic", "corticosteroid"], "ultrasound", intent="both")
-    for language, both, one in (("en", "both legs numb", "your leg numb"), ("es", "ambas piernas dormidas", "dejar la pierna dormida")):
+    for language, both, one in (
+        ("en", "both legs numb", "your leg numb"),
+        ("es", "ambas piernas dormidas", "dejar la pierna dormida"),
+    ):
         bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
         single = html_text(replace(base, side=Side.LEFT, language=language))
         assert both in bilateral and one not in bilateral
@@ -350,19 +439,30 @@ def test_a_tendon_area_sheet_never_offers_a_tendon_injection_as_the_other_choice
 
 def test_the_diagnostic_sheet_says_what_it_means_when_the_pain_does_not_ease() -> None:
     """Said once, where the test is explained (no separate question repeating it), with no reassurance."""
-    for language, answer in (("en", "If it does not ease, the pain may come from another place, or from more than one."),
-                             ("es", "Si no se calma, el dolor puede venir de otro lugar, o de más de uno.")):
+    for language, answer in (
+        ("en", "If it does not ease, the pain may come from another place, or from more than one."),
+        ("es", "Si no se calma, el dolor puede venir de otro lugar, o de más de uno."),
+    ):
         text = html_text(replace(make_selection(medications=("anesthetic",)), language=language))
         assert text.count(answer) == 1 and "is my hip fine" not in text and "está bien mi cadera" not in text
         assert "does not ease my pain?" not in text and "no me quita el dolor?" not in text
 
 
-@pytest.mark.parametrize(("side", "language", "heading"), [
-    ("left", "en", "Your LEFT hip"), ("right", "en", "Your RIGHT hip"), ("left", "es", "Su cadera IZQUIERDA"),
-])
+@pytest.mark.parametrize(
+    ("side", "language", "heading"),
+    [
+        ("left", "en", "Your LEFT hip"),
+        ("right", "en", "Your RIGHT hip"),
+        ("left", "es", "Su cadera IZQUIERDA"),
+    ],
+)
 def test_the_page_one_side_heading_starts_with_a_capital(side: str, language: str, heading: str) -> None:
-    html = render_html(replace(make_selection(side=side), language=language), load_catalog(), ClinicProfile(),
-                       dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC)).html
+    html = render_html(
+        replace(make_selection(side=side), language=language),
+        load_catalog(),
+        ClinicProfile(),
+        dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC),
+    ).html
     assert f'<p class="banner-side">{heading}</p>' in html
 
 
@@ -384,19 +484,38 @@ def test_the_ten_day_rule_speaks_of_the_steroid_not_of_a_slower_medicine_beside_
     text = html_text(make_selection(medications=("anesthetic", "corticosteroid", "hyaluronic-acid")))
     assert "No relief at all by now means the steroid is unlikely to help." in text
     assert "means the injection is unlikely" not in text
-    assert "es poco probable que el corticoide ayude" in html_text(spanish(make_selection(medications=("corticosteroid",))))
+    assert "es poco probable que el corticoide ayude" in html_text(
+        spanish(make_selection(medications=("corticosteroid",)))
+    )
 
 
 def test_spanish_speaks_to_a_woman_or_a_man_alike_and_in_us_and_mexican_terms() -> None:
     """The patient may be pregnant: no masculine forms aimed at the reader; words a US or Mexican
     reader uses; a steroid flare that does not read as an allergy."""
-    text = html_text(spanish(make_selection(medications=("anesthetic", "corticosteroid"), guidance="fluoroscopy",
-                                            contrast=True, diabetes=True, blood_thinners=True, may_be_pregnant=True)))
+    text = html_text(
+        spanish(
+            make_selection(
+                medications=("anesthetic", "corticosteroid"),
+                guidance="fluoroscopy",
+                contrast=True,
+                diabetes=True,
+                blood_thinners=True,
+                may_be_pregnant=True,
+            )
+        )
+    )
     for masculine in ("que lo lleve", "lo lleva a casa", "lo vigilamos", "esté acompañado"):
         assert masculine not in text, masculine
-    for old, new in (("ecograf", "ultrasonido"), ("fisioterapia", "terapia física"), ("artrosis", "osteoartritis"), ("pausar", "suspender"),
-                     ("Reacción al corticoide", "Más dolor por el corticoide"), ("Puedo estar embarazada", "Es posible que esté embarazada"),
-                     ("con cuidado", "más seguido"), ("partes de la inyección", "algunos pasos del proceso")):
+    for old, new in (
+        ("ecograf", "ultrasonido"),
+        ("fisioterapia", "terapia física"),
+        ("artrosis", "osteoartritis"),
+        ("pausar", "suspender"),
+        ("Reacción al corticoide", "Más dolor por el corticoide"),
+        ("Puedo estar embarazada", "Es posible que esté embarazada"),
+        ("con cuidado", "más seguido"),
+        ("partes de la inyección", "algunos pasos del proceso"),
+    ):
         assert old not in text and new in text, (old, new)
 
 
@@ -405,6 +524,9 @@ def test_a_landmark_sheet_offers_an_image_guided_injection_as_the_other_option()
     imaging must name that option among the alternatives the patient consents after."""
     landmark = html_text(make_selection(guidance="landmark"))
     alternatives = landmark.split("What else could you do?")[1].split("What are the risks?")[0]
-    assert "An injection guided by imaging." in alternatives and "Ultrasound or X-ray pictures can show the needle" in alternatives
+    assert (
+        "An injection guided by imaging." in alternatives
+        and "Ultrasound or X-ray pictures can show the needle" in alternatives
+    )
     assert "Una inyección guiada por imagen." in html_text(spanish(make_selection(guidance="landmark")))
     assert "An injection guided by imaging" not in html_text(make_selection(guidance="ultrasound"))

@@ -28,14 +28,21 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def test_the_example_list_makes_one_correct_handout_per_patient(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["batch", str(EXAMPLE_LIST), "--output-dir", str(tmp_path), "--clinic", str(EXAMPLE_CLINIC)], capsys)
+def test_the_example_list_makes_one_correct_handout_per_patient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        ["batch", str(EXAMPLE_LIST), "--output-dir", str(tmp_path), "--clinic", str(EXAMPLE_CLINIC)], capsys
+    )
     assert code == 0, err
     assert "Made 4 of 4 handouts" in out
     files = sorted(tmp_path.iterdir())
     assert len(files) == 4 and all(not re.search(r"Lopez|Okafor|Petrova|Mart", f.name) for f in files)
     texts = {f.name: pdf_text(f.read_bytes()) for f in files}
-    by_patient = {name: [n for n, t in texts.items() if name in t] for name in ("Maria Lopez", "James Okafor", "Ana Martínez", "Olga Petrova")}
+    by_patient = {
+        name: [n for n, t in texts.items() if name in t]
+        for name in ("Maria Lopez", "James Okafor", "Ana Martínez", "Olga Petrova")
+    }
     assert all(len(found) == 1 for found in by_patient.values()), by_patient
     lopez = texts[by_patient["Maria Lopez"][0]]
     assert "RIGHT hip joint injection" in lopez and "LEFT" not in lopez and "penicillin" in lopez
@@ -70,7 +77,13 @@ BAD_ROWS = [
 
 
 def _csv(rows: list[dict[str, str]], delimiter: str = ",", bom: bool = False) -> bytes:
-    base = {"name": "Row Patient", "target": "joint", "medications": "corticosteroid", "guidance": "fluoroscopy", "side": "left"}
+    base = {
+        "name": "Row Patient",
+        "target": "joint",
+        "medications": "corticosteroid",
+        "guidance": "fluoroscopy",
+        "side": "left",
+    }
     lines = [delimiter.join(COLUMNS)]
     for row in rows:
         values = {**base, **row}
@@ -94,15 +107,21 @@ def test_every_kind_of_bad_row_is_named_and_nothing_is_made(tmp_path: Path, caps
     assert "Nothing was made" in err and "Traceback" not in err
 
 
-def test_skip_bad_rows_makes_the_good_ones_and_still_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_skip_bad_rows_makes_the_good_ones_and_still_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     day = tmp_path / "day.csv"
-    day.write_bytes(_csv([{"side": "right"}, {"side": "middle"}, {"side": "left", "name": "Second Good"}], delimiter=";", bom=True))
+    day.write_bytes(
+        _csv([{"side": "right"}, {"side": "middle"}, {"side": "left", "name": "Second Good"}], delimiter=";", bom=True)
+    )
     code, out, err = run(["batch", str(day), "--output-dir", str(tmp_path), "--skip-bad-rows"], capsys)
     assert code == 2 and "Made 2 of 3 handouts" in out and "row 3, column side" in err
     assert len(list(tmp_path.glob("*.pdf"))) == 2
 
 
-def test_combined_starts_every_handout_on_an_odd_page_and_keeps_its_page_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_combined_starts_every_handout_on_an_odd_page_and_keeps_its_page_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _out, err = run(["batch", str(EXAMPLE_LIST), "--output-dir", str(tmp_path), "--combined"], capsys)
     assert code == 0, err
     [combined] = list(tmp_path.iterdir())
@@ -133,14 +152,19 @@ def test_an_excel_list_with_date_cells_reads_like_the_csv(tmp_path: Path) -> Non
     assert row.selection.patient.date_of_birth == dt.date(1956, 4, 2) and row.selection.large_print
 
 
-@pytest.mark.parametrize("content, said", [
-    (b"name,target,medications,guidance,side,colour\n", "unknown column(s) 'colour'"),
-    (b"name,target,medications,guidance\n", "the column(s) side are missing"),
-    (b"name,name,target,medications,guidance,side\n", "appear twice"),
-    (b"name,target\n\xff\xfe\n", "is not UTF-8"),
-    (b"", "is empty"),
-])
-def test_a_list_that_is_not_a_day_list_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, said: str) -> None:
+@pytest.mark.parametrize(
+    "content, said",
+    [
+        (b"name,target,medications,guidance,side,colour\n", "unknown column(s) 'colour'"),
+        (b"name,target,medications,guidance\n", "the column(s) side are missing"),
+        (b"name,name,target,medications,guidance,side\n", "appear twice"),
+        (b"name,target\n\xff\xfe\n", "is not UTF-8"),
+        (b"", "is empty"),
+    ],
+)
+def test_a_list_that_is_not_a_day_list_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, said: str
+) -> None:
     day = tmp_path / "day.csv"
     day.write_bytes(content)
     code, _, err = run(["batch", str(day), "--output-dir", str(tmp_path)], capsys)
@@ -152,15 +176,21 @@ def test_stopping_half_way_leaves_only_complete_files(tmp_path: Path) -> None:
     day.write_bytes(_csv([{"name": f"Patient {i}"} for i in range(8)]))
     rows = check_rows(read_table(day), load_catalog())
     finished: list[int] = []
-    outcome = make_handouts(rows, None, workers=2, on_done=lambda made, number, error: finished.append(number),
-                            should_stop=lambda: len(finished) >= 3)
+    outcome = make_handouts(
+        rows,
+        None,
+        workers=2,
+        on_done=lambda made, number, error: finished.append(number),
+        should_stop=lambda: len(finished) >= 3,
+    )
     assert outcome.cancelled and 3 <= len(outcome.made) < 8
     for made in outcome.made:
         assert len(PdfReader(io.BytesIO(made.pdf)).pages) >= 4
 
 
-def test_print_sends_each_saved_handout_with_a_title_without_the_patient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_print_sends_each_saved_handout_with_a_title_without_the_patient(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path / "cups")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -174,7 +204,9 @@ def test_print_sends_each_saved_handout_with_a_title_without_the_patient(tmp_pat
 @pytest.mark.slow
 def test_a_forty_row_list_is_made_in_full(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day = tmp_path / "day.csv"
-    day.write_bytes(_csv([{"name": f"Patient {i:02d}", "side": ("left", "right", "bilateral")[i % 3]} for i in range(40)]))
+    day.write_bytes(
+        _csv([{"name": f"Patient {i:02d}", "side": ("left", "right", "bilateral")[i % 3]} for i in range(40)])
+    )
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     code, _out, err = run(["batch", str(day), "--output-dir", str(out_dir)], capsys)
@@ -194,7 +226,16 @@ def test_a_combined_list_stopped_half_way_saves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     steps: list[int] = []
-    outcome = make_day(rows, None, out, {"joint": "hip joint"}, False, combined=True, workers=2,
-                       on_step=lambda done, error: steps.append(done), should_stop=lambda: len(steps) >= 2)
+    outcome = make_day(
+        rows,
+        None,
+        out,
+        {"joint": "hip joint"},
+        False,
+        combined=True,
+        workers=2,
+        on_step=lambda done, error: steps.append(done),
+        should_stop=lambda: len(steps) >= 2,
+    )
     assert outcome.cancelled and list(out.iterdir()) == []  # never a "day list" PDF missing patients
     assert summary(outcome, out, True).startswith("Stopped: no combined PDF was saved")

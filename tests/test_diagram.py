@@ -53,10 +53,16 @@ def figure_alts(data: bytes) -> list[str]:
 
 
 def test_the_pdf_shows_the_diagram_with_alt_text_for_each_side() -> None:
-    alts = [a for a in figure_alts(pdf_bytes(make_selection(target="trochanteric", side="bilateral"))) if "hip from the front" in a]
+    alts = [
+        a
+        for a in figure_alts(pdf_bytes(make_selection(target="trochanteric", side="bilateral")))
+        if "hip from the front" in a
+    ]
     assert len(alts) == 2 and "your RIGHT hip" in alts[0] and "your LEFT hip" in alts[1]
     assert all("outer side of the hip" in alt for alt in alts)
-    (alt,) = [a for a in figure_alts(pdf_bytes(make_selection(target="joint", side="left"))) if "hip from the front" in a]
+    (alt,) = [
+        a for a in figure_alts(pdf_bytes(make_selection(target="joint", side="left"))) if "hip from the front" in a
+    ]
     assert "your LEFT hip" in alt and "inside the hip joint" in alt
 
 
@@ -77,8 +83,15 @@ def test_aftercare_pictures_show_what_to_do_with_captions_and_alt_text(language:
 # Two handouts where the page ended right after the heading, or inside the caption, before the fix.
 SPLIT_CASES = {
     "soft-tissue-prp": dict(target="periarticular", medications=("prp",), guidance="ultrasound"),
-    "joint-letter": dict(target="joint", guidance="fluoroscopy", contrast=True, side="left", diabetes=True,
-                         blood_thinners=True, allergies=("iodine", "latex")),
+    "joint-letter": dict(
+        target="joint",
+        guidance="fluoroscopy",
+        contrast=True,
+        side="left",
+        diabetes=True,
+        blood_thinners=True,
+        allergies=("iodine", "latex"),
+    ),
 }
 
 
@@ -95,8 +108,11 @@ def test_heading_drawing_and_caption_share_one_page(case: str, large_print: bool
     from .helpers import GENERATED_AT, normalise
 
     template_set = load_template_set(EXAMPLE_CLINIC)
-    selection = replace(make_selection(**SPLIT_CASES[case]), large_print=large_print,
-                        paper=Paper.LETTER if case == "joint-letter" else Paper.A4)
+    selection = replace(
+        make_selection(**SPLIT_CASES[case]),
+        large_print=large_print,
+        paper=Paper.LETTER if case == "joint-letter" else Paper.A4,
+    )
     html = template_set.render_html(selection, GENERATED_AT).html
     data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
     pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]

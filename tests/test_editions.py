@@ -52,10 +52,16 @@ def test_large_print_body_text_is_at_least_18pt_and_nothing_below_14(large_print
     assert standard.most_common(1)[0][0] == 12.0  # the normal edition: 12 pt, the minimum for normal print
 
 
-def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_under_the_statements(large_print_pdf: bytes) -> None:
+def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_under_the_statements(
+    large_print_pdf: bytes,
+) -> None:
     standard = pdf_text(pdf_bytes(make_selection(guidance="fluoroscopy", contrast=True)))
     large = " ".join(pages_text(large_print_pdf))
-    for phrase in ("fewer than 1 in 15,000 injections", "the contrast dye or the skin cleaner", "I agree to have this procedure"):
+    for phrase in (
+        "fewer than 1 in 15,000 injections",
+        "the contrast dye or the skin cleaner",
+        "I agree to have this procedure",
+    ):
         assert phrase in standard and phrase in large
     pages = pages_text(large_print_pdf)
     assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
@@ -94,15 +100,25 @@ def test_archival_pdf_is_tagged_pdfa_with_metadata(paper: str, tmp_path: Path) -
     reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
-    assert "pdfaid:part" in xmp and re.search(r"pdfaid:part(>|=\")3", xmp) and re.search(r"pdfaid:conformance(>|=\")A", xmp)
+    assert (
+        "pdfaid:part" in xmp
+        and re.search(r"pdfaid:part(>|=\")3", xmp)
+        and re.search(r"pdfaid:conformance(>|=\")A", xmp)
+    )
     assert "/OutputIntents" in root and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     assert root["/Lang"] == "en"
-    assert reader.metadata.title == "Hip injection: information and consent: RIGHT hip joint " "injection, ultrasound-guided, corticosteroid and local anesthetic"
+    assert (
+        reader.metadata.title == "Hip injection: information and consent: RIGHT hip joint "
+        "injection, ultrasound-guided, corticosteroid and local anesthetic"
+    )
     assert "Test Patient" not in reader.metadata.title
     assert "Content version" in (reader.metadata.subject or "")
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
-            descriptor = font.get_object().get("/FontDescriptor") or font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            descriptor = (
+                font.get_object().get("/FontDescriptor")
+                or font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            )
             assert any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))  # embedded
     path = tmp_path / "archival.pdf"
     path.write_bytes(data)
@@ -113,10 +129,30 @@ def test_archival_pdf_is_tagged_pdfa_with_metadata(paper: str, tmp_path: Path) -
 def test_cli_archival_large_print_and_consent_copy(tmp_path: Path) -> None:
     out = tmp_path / "h.pdf"
     result = subprocess.run(
-        [sys.executable, "-m", "handout_app", "render", "--target", "joint", "--guidance", "ultrasound",
-         "--medication", "corticosteroid", "--side", "left", "--patient-name", "Ana Perez",
-         "--large-print", "--consent-copy", "--archival", "--output", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "handout_app",
+            "render",
+            "--target",
+            "joint",
+            "--guidance",
+            "ultrasound",
+            "--medication",
+            "corticosteroid",
+            "--side",
+            "left",
+            "--patient-name",
+            "Ana Perez",
+            "--large-print",
+            "--consent-copy",
+            "--archival",
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()

@@ -33,9 +33,7 @@ def embedded_fonts(data: bytes) -> dict[str, str]:
     return fonts
 
 
-@pytest.mark.parametrize(
-    "name", ["Αλέξανδρος Παπαδόπουλος", "Дмитрий Иванов"], ids=["greek", "cyrillic"]
-)
+@pytest.mark.parametrize("name", ["Αλέξανδρος Παπαδόπουλος", "Дмитрий Иванов"], ids=["greek", "cyrillic"])
 def test_greek_and_cyrillic_names_print_exactly_in_bundled_fonts_only(name: str) -> None:
     data = pdf_bytes(make_selection(name=name, clinician=f"Dr {name.split()[1]}"))
     assert name in pdf_text(data)
@@ -50,8 +48,16 @@ def test_greek_and_cyrillic_names_print_exactly_in_bundled_fonts_only(name: str)
 
 @pytest.mark.parametrize(
     "name",
-    ["Ann Lee", "Αλέξανδρος Παπαδόπουλος", "Дмитрий Иванов", "Nguyễn Thị Minh Khai", "Łukasz Żółć",
-     "Ærø Åse-O'Brien", "İsmail Ağaoğlu", "Zoë Ψ. Ωμέγα"],
+    [
+        "Ann Lee",
+        "Αλέξανδρος Παπαδόπουλος",
+        "Дмитрий Иванов",
+        "Nguyễn Thị Minh Khai",
+        "Łukasz Żółć",
+        "Ærø Åse-O'Brien",
+        "İsmail Ağaoğlu",
+        "Zoë Ψ. Ωμέγα",
+    ],
 )
 def test_latin_greek_and_cyrillic_names_are_printable(name: str) -> None:
     assert glyphs.unprintable(name) == []
@@ -109,7 +115,9 @@ def test_accents_off_a_letter_or_stacked_high_are_refused(text: str, expected: s
     assert message is not None and expected in message
 
 
-@pytest.mark.parametrize("text", ["\u0410nn Lee", "Ann \u039flsen", "Ivan \u0406vanov"], ids=["cyrillic-a", "greek-o", "cyrillic-i"])
+@pytest.mark.parametrize(
+    "text", ["\u0410nn Lee", "Ann \u039flsen", "Ivan \u0406vanov"], ids=["cyrillic-a", "greek-o", "cyrillic-i"]
+)
 def test_a_word_mixing_look_alike_alphabets_is_refused(text: str) -> None:
     message = glyphs.problem(text, "The name")
     assert message is not None and "mixes" in message and "look alike" in message
@@ -151,7 +159,8 @@ def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path)
         "import json, sys\n"
         "from handout_app.worker import handle, encode_request\n"
         "from handout_app.domain import *\n"
-        "s = Selection(target=Target('joint'), " "medications=frozenset({Medication('corticosteroid')}), guidance=Guidance('ultrasound'),"
+        "s = Selection(target=Target('joint'), "
+        "medications=frozenset({Medication('corticosteroid')}), guidance=Guidance('ultrasound'),"
         " side=Side('left'), patient=PatientDetails(name='Дмитрий Иванов'))\n"
         "reply, pdf = handle(json.loads(encode_request('x', selection_to_dict(s), None, '2026-11-21T09:00:00+00:00',"
         " document_number='K7M-XH3-QTH')))\n"

@@ -24,7 +24,9 @@ NAME = "Zebediah Quixotic"
 
 def header(clinic: Path, body: str) -> None:
     (clinic / "templates" / "partials" / "header.html.j2").write_text(
-        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}{{ super() }}\n' + body + "\n{% endblock %}\n"
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}{{ super() }}\n'
+        + body
+        + "\n{% endblock %}\n"
     )
 
 
@@ -32,7 +34,9 @@ def render(clinic: Path, side: str = "left", language: str = "en") -> bytes:
     template_set = load_template_set(clinic)
     selection = dataclasses.replace(make_selection(name=NAME, mrn="MRN-998877", side=side), language=language)
     rendered = template_set.render_html(selection, GENERATED_AT)
-    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    return render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
 
 
 def annotations(data: bytes) -> str:
@@ -60,15 +64,22 @@ def test_a_link_carrying_anything_beyond_the_clinics_own_address_is_dropped(clin
 
 def test_an_outline_heading_in_another_alphabet_is_refused(clinic: Path) -> None:
     # The name spelt in Braille: the handout's fonts have no Braille, so the sheet is refused outright.
-    header(clinic, "{% set br = dict(z='⠵', e='⠑', b='⠃', d='⠙', i='⠊', a='⠁', h='⠓') %}"
-                   "<h2>Risks {% for c in patient.name|lower %}{{ br.get(c, c) }}{% endfor %}</h2>")
+    header(
+        clinic,
+        "{% set br = dict(z='⠵', e='⠑', b='⠃', d='⠙', i='⠊', a='⠁', h='⠓') %}"
+        "<h2>Risks {% for c in patient.name|lower %}{{ br.get(c, c) }}{% endfor %}</h2>",
+    )
     with pytest.raises(RenderFailed, match="not in the handout's fonts"):
         render(clinic)
 
 
 def test_the_outline_is_the_sheets_own_headings_once_each_in_order(clinic: Path) -> None:
-    # Headings a template adds (here: month names spelling the record number) never reach the outline.
-    header(clinic, "{% for c in patient.mrn %}<h6>{{ labels.months[loop.index " "% 12] }}</h6><h2>{{ labels.risks }}</h2>{% endfor %}")
+    # Headings a template adds (here: label phrases, one per letter of the record number) never reach the outline.
+    header(
+        clinic,
+        "{% for c in patient.mrn %}<h6>{{ labels.other_side_phrases.left[loop.index % 3] }}</h6>"
+        "<h2>{{ labels.risks }}</h2>{% endfor %}",
+    )
     reader = PdfReader(io.BytesIO(render(clinic)))
 
     def walk(items: list) -> list[str]:  # type: ignore[type-arg]
@@ -85,16 +96,22 @@ def test_the_outline_is_the_sheets_own_headings_once_each_in_order(clinic: Path)
 
 
 def test_form_fields_never_reach_the_pdf(clinic: Path) -> None:
-    header(clinic, '<input name="{{ patient.name|replace(" ", "_") }}" value="{{ patient.name }}" style="appearance: auto">'
-                   '<textarea style="appearance: auto">{{ patient.name }}</textarea>')
+    header(
+        clinic,
+        '<input name="{{ patient.name|replace(" ", "_") }}" value="{{ patient.name }}" style="appearance: auto">'
+        '<textarea style="appearance: auto">{{ patient.name }}</textarea>',
+    )
     data = render(clinic)
     reader = PdfReader(io.BytesIO(data))
     assert "/AcroForm" not in reader.trailer["/Root"] and "Zebediah" not in annotations(data)
 
 
 def test_a_font_named_after_the_patient_is_refused(clinic: Path) -> None:
-    header(clinic, '<style>@font-face { font-family: "{{ patient.name }}"; src: url("{{ font_regular }}"); }</style>'
-                   '<span style="font-family: \'{{ patient.name }}\'">x</span>')
+    header(
+        clinic,
+        '<style>@font-face { font-family: "{{ patient.name }}"; src: url("{{ font_regular }}"); }</style>'
+        "<span style=\"font-family: '{{ patient.name }}'\">x</span>",
+    )
     with pytest.raises(RenderFailed, match="Only the handout's own fonts"):
         render(clinic)
 
@@ -143,16 +160,24 @@ def test_a_style_that_adds_the_other_side_is_refused_or_has_no_effect(clinic: Pa
         ("body { opacity: 0 }", "your LEFT hip"),
         ("* { color: transparent !important; }", "your LEFT hip"),
         ("* { color: rgba(0, 0, 0, 0.01) !important; }", "your LEFT hip"),
-        (".banner-side, .banner-procedure, .rh-procedure, p, li, td, th, h1, h2, h3 { color: white !important; }", "your LEFT hip"),
+        (
+            ".banner-side, .banner-procedure, .rh-procedure, p, li, td, th, h1, h2, h3 { color: white !important; }",
+            "your LEFT hip",
+        ),
         ("body { margin-left: -3000px; }", "your LEFT hip"),
         ("body { transform: scale(0.01); transform-origin: 0 0; }", "your LEFT hip"),
         ("p, li, td, th, h1, h2, h3, span { overflow: hidden; height: 0; }", "your LEFT hip"),
-        ('html::after { content: ""; position: fixed; top: -30mm; left: -20mm; width: 300mm; height: 330mm; '
-         'background: white; z-index: 1000; }', "your LEFT hip"),
+        (
+            'html::after { content: ""; position: fixed; top: -30mm; left: -20mm; width: 300mm; height: 330mm; '
+            "background: white; z-index: 1000; }",
+            "your LEFT hip",
+        ),
         (".banner-side { background: #111; color: #222; }", "your LEFT hip"),
     ],
 )
-def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undone(clinic: Path, css: str, missing: str) -> None:
+def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undone(
+    clinic: Path, css: str, missing: str
+) -> None:
     from .helpers import pdf_text
 
     (clinic / "templates" / "clinic.css").write_text(css)
@@ -167,9 +192,14 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
 @pytest.mark.parametrize(
     "wording",
     [
-        "This is about your RI\u200bGHT hip.", "This is about your RI\u2060GHT hip.", "About your \u202eTHGIR\u202c hip.",
-        "About your \ua4e3\ua4f2\ua4d6\ua4e7\ua4d4 hip.", "About your \u0280\u026a\u0262\u029c\u1d1b hip.",
-        "About your Right hip.", "About your R I G H T hip.", "About your RI&#8203;GHT hip.",
+        "This is about your RI\u200bGHT hip.",
+        "This is about your RI\u2060GHT hip.",
+        "About your \u202eTHGIR\u202c hip.",
+        "About your \ua4e3\ua4f2\ua4d6\ua4e7\ua4d4 hip.",
+        "About your \u0280\u026a\u0262\u029c\u1d1b hip.",
+        "About your Right hip.",
+        "About your R I G H T hip.",
+        "About your RI&#8203;GHT hip.",
         "About your RI<span style='font-size: 0.01px'>x</span>GHT hip.",
     ],
 )
@@ -286,15 +316,25 @@ def test_a_hard_link_to_an_outside_file_is_refused(clinic: Path, tmp_path: Path)
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("content/30-f.toml", '[[item]]\nid = "x1"\nsection = "risks"\ntitle.en = "X"\ntitle.es = "X"\ntext.en = "X."\n'
-                              'text.es = "X."\nlikelihood = ["x"]\n', "likelihood"),
+        (
+            "content/30-f.toml",
+            '[[item]]\nid = "x1"\nsection = "risks"\ntitle.en = "X"\ntitle.es = "X"\ntext.en = "X."\n'
+            'text.es = "X."\nlikelihood = ["x"]\n',
+            "likelihood",
+        ),
         ("templates/partials/deep.html.j2", "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "too deeply"),
     ],
 )
-def test_odd_clinic_files_give_a_plain_message_naming_the_file(clinic: Path, name: str, text: str, message: str) -> None:
+def test_odd_clinic_files_give_a_plain_message_naming_the_file(
+    clinic: Path, name: str, text: str, message: str
+) -> None:
     from handout_app.domain import selection_to_dict
     from handout_app.worker import encode_request, handle
 
     (clinic / name).write_text(text)
-    reply, data = handle(__import__("json").loads(encode_request("x", selection_to_dict(make_selection()), str(clinic), GENERATED_AT.isoformat())))
+    reply, data = handle(
+        __import__("json").loads(
+            encode_request("x", selection_to_dict(make_selection()), str(clinic), GENERATED_AT.isoformat())
+        )
+    )
     assert reply["error_kind"] == "set" and message in reply["error"] and data == b""

@@ -21,7 +21,6 @@ from .helpers import GENERATED_AT, make_selection
 CANARY = "CANARY-7f3a9c-SECRET"
 
 
-
 @pytest.fixture
 def canary(tmp_path: Path) -> Path:
     """A secret file outside the clinic folder."""
@@ -41,7 +40,9 @@ def with_header(clinic: Path, body: str) -> None:
 def render(clinic: Path) -> bytes:
     template_set = load_template_set(clinic)
     rendered = template_set.render_html(make_selection(), GENERATED_AT)
-    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    return render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,9 @@ def test_include_of_a_path_with_dots_is_refused(clinic: Path) -> None:
 
 def test_attachments_are_never_embedded(clinic: Path) -> None:
     (clinic / "assets" / "notes.txt").write_text(CANARY)
-    with_header(clinic, '<link rel="attachment" href="assets/notes.txt"><a rel="attachment" href="assets/notes.txt">notes</a>')
+    with_header(
+        clinic, '<link rel="attachment" href="assets/notes.txt"><a rel="attachment" href="assets/notes.txt">notes</a>'
+    )
     data = render(clinic)
     assert CANARY.encode() not in data
     assert b"/EmbeddedFile" not in data and b"/FileAttachment" not in data
@@ -129,13 +132,19 @@ def test_a_macro_that_calls_itself_is_reported_with_its_line(clinic: Path) -> No
 def check(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "handout_app", "check-templates", str(folder), *extra],
-        capture_output=True, text=True, timeout=600, env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ},
     )
 
 
 def test_a_runaway_loop_is_stopped_by_the_time_limit(clinic: Path) -> None:
     # Prints nothing, so only the time limit (not the output cap) can stop it.
-    with_header(clinic, "{% for i in range(20000) %}{% for j in range(20000) %}{% if i < 0 %}x{% endif %}{% endfor %}{% endfor %}")
+    with_header(
+        clinic,
+        "{% for i in range(20000) %}{% for j in range(20000) %}{% if i < 0 %}x{% endif %}{% endfor %}{% endfor %}",
+    )
     result = check(clinic, "--timeout", "3")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "took longer than 3 seconds" in result.stdout and "never ends" in result.stdout
@@ -149,7 +158,11 @@ def test_a_huge_repeat_is_refused_while_loading_nothing(clinic: Path) -> None:
 
 
 def test_a_huge_string_is_stopped_by_the_memory_limit(clinic: Path) -> None:
-    with_header(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in " "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
+    with_header(
+        clinic,
+        "{% set big = 'x' * 200000 %}{% set y %}{% for i in "
+        "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}",
+    )
     result = check(clinic, "--timeout", "30")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "of memory and was stopped" in result.stdout and "Traceback" not in result.stderr

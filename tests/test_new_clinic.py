@@ -19,7 +19,9 @@ from .conftest import EXAMPLE_CLINIC
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_new_clinic_writes_a_clean_commented_folder_with_the_clinics_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_clinic_writes_a_clean_commented_folder_with_the_clinics_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "northside"
     assert main(["new-clinic", str(folder), "--name", "Northside  Hip Clinic"]) == 0
     assert "check-templates" in capsys.readouterr().out
@@ -33,14 +35,21 @@ def test_new_clinic_writes_a_clean_commented_folder_with_the_clinics_name(tmp_pa
     assert not [item for item in template_set.catalog.items if item.source.startswith("content/")]
 
 
-@pytest.mark.parametrize("make, name, said", [
-    (lambda p: (p / "x").mkdir() or (p / "x" / "a.txt").write_text("keep"), "A", "not an empty folder"),
-    (lambda p: (p / "x").write_text("a file"), "A", "not an empty folder"),
-    (lambda p: None, "   ", "name is empty"),
-    (lambda p: None, "Bad\x07Name", "name"),
-])
+@pytest.mark.parametrize(
+    "make, name, said",
+    [
+        (lambda p: (p / "x").mkdir() or (p / "x" / "a.txt").write_text("keep"), "A", "not an empty folder"),
+        (lambda p: (p / "x").write_text("a file"), "A", "not an empty folder"),
+        (lambda p: None, "   ", "name is empty"),
+        (lambda p: None, "Bad\x07Name", "name"),
+    ],
+)
 def test_new_clinic_never_writes_over_anything_and_refuses_bad_names(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, name: str, said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make,
+    name: str,
+    said: str,
 ) -> None:
     make(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -74,8 +83,13 @@ def _readme_files() -> dict[str, str]:
 
 
 def test_the_readme_shows_every_kind_of_change_as_a_named_file() -> None:
-    assert set(_readme_files()) == {"clinic.toml", "content/10-my-wording.toml", "content/claims.toml",
-                                    "content/20-steroid-card.toml", "templates/partials/header.html.j2"}
+    assert set(_readme_files()) == {
+        "clinic.toml",
+        "content/10-my-wording.toml",
+        "content/claims.toml",
+        "content/20-steroid-card.toml",
+        "templates/partials/header.html.j2",
+    }
 
 
 def _clinic_with_readme_examples(tmp_path: Path) -> Path:
@@ -84,7 +98,9 @@ def _clinic_with_readme_examples(tmp_path: Path) -> Path:
     for relative, text in _readme_files().items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(text, encoding="utf-8")
-    shutil.copy(EXAMPLE_CLINIC / "assets" / "logo.svg", folder / "assets" / "logo.svg")  # "put the logo file in assets/"
+    shutil.copy(
+        EXAMPLE_CLINIC / "assets" / "logo.svg", folder / "assets" / "logo.svg"
+    )  # "put the logo file in assets/"
     return folder
 
 
@@ -105,7 +121,10 @@ def test_an_item_that_repeats_a_heading_further_down_is_reported(tmp_path: Path)
     card.write_text(card.read_text().replace('after = "after-numb"', 'after = "after-therapy"'))
     problems = duplicate_heading_problems(load_template_set(folder))
     assert len(problems) == 1, [p.message for p in problems]
-    assert "item 'my-steroid-card'" in problems[0].where and "'Today' a second time in section 'after'" in problems[0].message
+    assert (
+        "item 'my-steroid-card'" in problems[0].where
+        and "'Today' a second time in section 'after'" in problems[0].message
+    )
     assert 'after = "' in problems[0].hint and problems[0].combinations
 
 
@@ -119,10 +138,14 @@ def test_the_settings_dialogs_save_keeps_the_clinics_comments_and_sign_off(tmp_p
     folder = tmp_path / "clinic"
     assert main(["new-clinic", str(folder), "--name", "Northside"]) == 0
     toml = folder / "clinic.toml"
-    toml.write_text(toml.read_text() + '\n# Signed off by the lead.\n[approval]\nname = "Dr A. Lee"\nrole = "Lead"\n'
-                    'date = 2026-11-01\ncontent_hash = "sha256:' + "a" * 64 + '"\n')
+    toml.write_text(
+        toml.read_text() + '\n# Signed off by the lead.\n[approval]\nname = "Dr A. Lee"\nrole = "Lead"\n'
+        'date = 2026-11-01\ncontent_hash = "sha256:' + "a" * 64 + '"\n'
+    )
     before = toml.read_text()
-    write_clinic_toml(with_values(load_clinic(folder), {"phone": "555-0123", "department": {"en": "Hips", "es": "Caderas"}}), folder)
+    write_clinic_toml(
+        with_values(load_clinic(folder), {"phone": "555-0123", "department": {"en": "Hips", "es": "Caderas"}}), folder
+    )
     after = toml.read_text()
     kept = [line for line in before.splitlines() if line.startswith("#")]
     assert all(line in after.splitlines() for line in kept)  # every comment line is still there

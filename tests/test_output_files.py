@@ -30,8 +30,21 @@ from handout_app.output_files import (
 
 REPO = Path(__file__).resolve().parents[1]
 PATIENT_DATA = b"%PDF-1.7 Jane Example, born 1950-01-02, MRN 0042 " * 2000
-CLI_ARGS = ["render", "--target", "joint", "--medication", "anesthetic", "--guidance", "ultrasound",
-            "--side", "left", "--patient-name", "Ann Lee", "--generated-at", "2026-11-21T09:30:00+00:00"]
+CLI_ARGS = [
+    "render",
+    "--target",
+    "joint",
+    "--medication",
+    "anesthetic",
+    "--guidance",
+    "ultrasound",
+    "--side",
+    "left",
+    "--patient-name",
+    "Ann Lee",
+    "--generated-at",
+    "2026-11-21T09:30:00+00:00",
+]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="O_TMPFILE and renameat2 are Linux's")
 
 
@@ -83,6 +96,7 @@ def assert_fifo(path: Path) -> None:
 
 # -- the basic promises, both ways ---------------------------------------------------------------
 
+
 def test_a_new_file_gets_0644_less_the_umask_and_nothing_else_is_left(tmp_path: Path, either_way: str) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
@@ -110,8 +124,9 @@ def test_replacing_keeps_the_permission_bits(tmp_path: Path, either_way: str, um
     assert temp_files(tmp_path) == []
 
 
-def test_a_failed_write_leaves_nothing_and_the_old_file_intact(tmp_path: Path, either_way: str,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_leaves_nothing_and_the_old_file_intact(
+    tmp_path: Path, either_way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "handout.pdf"
     target.write_bytes(b"old")
 
@@ -128,6 +143,7 @@ def test_a_failed_write_leaves_nothing_and_the_old_file_intact(tmp_path: Path, e
 
 
 # -- only regular files --------------------------------------------------------------------------
+
 
 def _non_regular(kind: str, folder: Path) -> tuple[Path, Callable[[], None]]:
     """A path of the given kind and a check that it is still that kind."""
@@ -183,12 +199,18 @@ def test_a_dot_name_is_a_folder(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink-to-victim", "device"])
-def test_cli_force_refuses_a_non_regular_output_with_exit_2(tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_force_refuses_a_non_regular_output_with_exit_2(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, still_the_same = _non_regular(kind, tmp_path)
     code = main([*CLI_ARGS, "--force", "--output", str(path)])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(f"error: --output: '{path}' is ") and "even with --force" in err and "give another file name" in err
+    assert (
+        err.startswith(f"error: --output: '{path}' is ")
+        and "even with --force" in err
+        and "give another file name" in err
+    )
     assert "Traceback" not in err
     still_the_same()
 
@@ -235,7 +257,9 @@ def test_a_folder_reached_through_a_link_is_written_into_its_real_folder(tmp_pat
     assert (real / "handout.pdf").read_bytes() == PATIENT_DATA and (tmp_path / "link").is_symlink()
 
 
-def test_a_name_with_a_newline_works_and_the_journal_stays_one_entry_a_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_with_a_newline_works_and_the_journal_stays_one_entry_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delattr(os, "O_TMPFILE", raising=False)
     folder = tmp_path / "a\nb"
     folder.mkdir()
@@ -255,6 +279,7 @@ def test_a_name_with_a_newline_works_and_the_journal_stays_one_entry_a_line(tmp_
 
 
 # -- the journal and the clean-up ----------------------------------------------------------------
+
 
 def test_the_journal_holds_only_the_random_temp_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(os, "O_TMPFILE", raising=False)
@@ -336,8 +361,13 @@ output_files.write_atomically(target, b"Jane Example " * 5000, replace="replace"
 
 @pytest.mark.parametrize(
     "mode",
-    ["unnamed-new-while-writing", "named-new-while-writing", "named-replace-while-writing",
-     "unnamed-replace-before-rename", "named-replace-before-rename"],
+    [
+        "unnamed-new-while-writing",
+        "named-new-while-writing",
+        "named-replace-while-writing",
+        "unnamed-replace-before-rename",
+        "named-replace-before-rename",
+    ],
 )
 def test_a_kill_at_any_moment_leaves_no_file_with_the_data(tmp_path: Path, mode: str) -> None:
     if mode.startswith("unnamed") and not hasattr(os, "O_TMPFILE"):
@@ -348,7 +378,9 @@ def test_a_kill_at_any_moment_leaves_no_file_with_the_data(tmp_path: Path, mode:
     if "replace" in mode:
         target.write_bytes(b"the previous handout")
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, mode, str(target)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", CHILD, mode, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:

@@ -12,8 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path) -> None:
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("handout_app-*.whl"))
@@ -30,10 +43,16 @@ def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path)
         "assert handout_app.__file__.startswith(sys.argv[1]), handout_app.__file__;"
         "assert str(r.data_root()).startswith(sys.argv[1]), r.data_root();"
         "from handout_app.cli import main;"
-        "raise SystemExit(main(['render', '--target', 'joint', " "'--medication', 'anesthetic', '--guidance', 'ultrasound',"
+        "raise SystemExit(main(['render', '--target', 'joint', "
+        "'--medication', 'anesthetic', '--guidance', 'ultrasound',"
         " '--side', 'left', '--patient-name', 'Wheel Test', '--output', sys.argv[2]]))"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(site), str(output)], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(site), str(output)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert output.read_bytes().startswith(b"%PDF")

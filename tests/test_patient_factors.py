@@ -24,8 +24,13 @@ def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
     text = handout_text(blood_thinners=True)
     assert "More bleeding with a blood thinner" in text and "More bleeding with a blood thinner" not in without
     assert "I did not stop it on my own" in text and "I did not stop it on my own" not in without
-    assert "I have told the team if I take a blood thinner" in without and "I have told the team if I take a blood thinner" not in text
-    assert "restart it when your doctor told you to" in text and "restart it when your doctor told you to" not in without
+    assert (
+        "I have told the team if I take a blood thinner" in without
+        and "I have told the team if I take a blood thinner" not in text
+    )
+    assert (
+        "restart it when your doctor told you to" in text and "restart it when your doctor told you to" not in without
+    )
 
 
 def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
@@ -33,7 +38,10 @@ def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
     # The checklist states the possible pregnancy (not just "if I am"), and the X-ray risk names the other guidance.
     assert "I may be pregnant, and I have told the doctor" in text
     assert "I have told the team if I am or could be pregnant" not in text
-    assert "If you are or could be pregnant, tell us first, so the doctor can weigh the risk or use ultrasound instead" in text
+    assert (
+        "If you are or could be pregnant, tell us first, so the doctor can weigh the risk or use ultrasound instead"
+        in text
+    )
 
 
 def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warning() -> None:
@@ -43,7 +51,9 @@ def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warnin
 
 
 def test_allergies_are_printed_and_change_the_checklist() -> None:
-    text = handout_text(guidance="fluoroscopy", contrast=True, allergies=("iodine", "lidocaine", "chlorhexidine", "Penicillin"))
+    text = handout_text(
+        guidance="fluoroscopy", contrast=True, allergies=("iodine", "lidocaine", "chlorhexidine", "Penicillin")
+    )
     assert "Allergies iodine; local anesthetic (numbing medicine); antiseptic (skin cleaner); Penicillin" in text
     assert "my allergy to contrast dye or iodine" in text
     assert "I am allergic to numbing medicine" in text

@@ -40,8 +40,13 @@ def render(clinic: Path, side: str = "right", archival: bool = False) -> bytes:
     template_set = load_template_set(clinic)
     selection = dataclasses.replace(make_selection(name=NAME, mrn=MRN, side=side), archival=archival)
     rendered = template_set.render_html(selection, GENERATED_AT)
-    return render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
-                      extra_roots=template_set.extra_roots, variant=variant_for(archival))
+    return render_pdf(
+        rendered.html,
+        facts=rendered.facts,
+        base_dir=template_set.base_dir,
+        extra_roots=template_set.extra_roots,
+        variant=variant_for(archival),
+    )
 
 
 def outline_titles(reader: PdfReader) -> list[str]:
@@ -85,11 +90,12 @@ def test_template_metadata_outline_and_links_never_carry_patient_details(clinic:
         clinic,
         head=(
             '<meta name="author" content="{{ patient.name }}"><meta name="keywords" content="{{ patient.mrn }}">'
-            '<meta name="description" content="{{ patient.name ' '}}"><meta name="custom-field" content="{{ patient.name }}">'
+            '<meta name="description" content="{{ patient.name '
+            '}}"><meta name="custom-field" content="{{ patient.name }}">'
             '<meta name="dcterms.created" content="1999-01-01T00:00:00Z">'
         ),
         body=(
-            '<h2>{{ patient.name }}</h2><h3>{{ patient.name|reverse }}</h3><h4>{{ patient.mrn|lower }}</h4>'
+            "<h2>{{ patient.name }}</h2><h3>{{ patient.name|reverse }}</h3><h4>{{ patient.mrn|lower }}</h4>"
             '<p id="{{ patient.name|replace(" ", "-") }}">anchor</p>'
             '<a href="http://example.org/?leak={{ patient.name|urlencode }}">web</a>'
             '<a href="https://example.org/{{ patient.mrn }}">secure web</a>'
@@ -116,17 +122,29 @@ def test_template_metadata_outline_and_links_never_carry_patient_details(clinic:
 def test_the_clinics_own_email_and_web_page_are_the_only_other_links(clinic: Path) -> None:
     toml = clinic / "clinic.toml"
     toml.write_text(toml.read_text() + 'email = "hips@riverside.example"\nwebsite = "https://riverside.example/hip"\n')
-    with_head_and_body(clinic, head="", body=(
-        '<a href="https://riverside.example/hip?name={{ patient.name|urlencode }}">tracked</a>'
-        '<a href="https://riverside.example.evil.org/hip">look-alike</a>'
-        '<a href="mailto:hips@riverside.example?body={{ patient.name|urlencode }}">mail with body</a>'
-    ))
+    with_head_and_body(
+        clinic,
+        head="",
+        body=(
+            '<a href="https://riverside.example/hip?name={{ patient.name|urlencode }}">tracked</a>'
+            '<a href="https://riverside.example.evil.org/hip">look-alike</a>'
+            '<a href="mailto:hips@riverside.example?body={{ patient.name|urlencode }}">mail with body</a>'
+        ),
+    )
     reader = PdfReader(io.BytesIO(render(clinic)))
     assert sorted(link_targets(reader)) == ["https://riverside.example/hip", "mailto:hips@riverside.example"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("website", "http://riverside.example"), ("website", "javascript:alert(1)"),
-                                              ("website", "https://a b"), ("email", "a@b"), ("email", "x@y.org?body=z")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("website", "http://riverside.example"),
+        ("website", "javascript:alert(1)"),
+        ("website", "https://a b"),
+        ("email", "a@b"),
+        ("email", "x@y.org?body=z"),
+    ],
+)
 def test_links_in_clinic_toml_must_be_an_https_page_and_one_address(clinic: Path, field: str, value: str) -> None:
     from handout_app.clinic import ClinicError, load_clinic
 
@@ -137,7 +155,9 @@ def test_links_in_clinic_toml_must_be_an_https_page_and_one_address(clinic: Path
 
 
 def test_archival_xmp_metadata_names_no_patient(clinic: Path) -> None:
-    with_head_and_body(clinic, head='<meta name="author" content="{{ patient.name }}">', body="<h2>{{ patient.name }}</h2>")
+    with_head_and_body(
+        clinic, head='<meta name="author" content="{{ patient.name }}">', body="<h2>{{ patient.name }}</h2>"
+    )
     data = render(clinic, archival=True)
     xmp = PdfReader(io.BytesIO(data)).xmp_metadata.stream.get_data().decode()
     assert "pdfaid" in xmp and NAME not in xmp and "Zebediah" not in xmp
@@ -167,8 +187,23 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def render_args(clinic: Path, output: Path) -> list[str]:
-    return ["render", "--target", "joint", "--medication", "corticosteroid", "--guidance", "ultrasound",
-            "--side", "left", "--patient-name", "Limit Test", "--clinic", str(clinic), "--output", str(output)]
+    return [
+        "render",
+        "--target",
+        "joint",
+        "--medication",
+        "corticosteroid",
+        "--guidance",
+        "ultrasound",
+        "--side",
+        "left",
+        "--patient-name",
+        "Limit Test",
+        "--clinic",
+        str(clinic),
+        "--output",
+        str(output),
+    ]
 
 
 def header_template(clinic: Path, body: str) -> None:
@@ -178,7 +213,11 @@ def header_template(clinic: Path, body: str) -> None:
 
 
 def test_the_cli_stops_a_memory_bomb_with_a_plain_message(clinic: Path, tmp_path: Path) -> None:
-    header_template(clinic, "{% set big = 'x' * 200000 %}{% set y %}{% for i in " "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}")
+    header_template(
+        clinic,
+        "{% set big = 'x' * 200000 %}{% set y %}{% for i in "
+        "range(20000) %}{{ big }}{% endfor %}{% endset %}{{ y|length }}",
+    )
     output = tmp_path / "out.pdf"
     result = cli(*render_args(clinic, output))
     assert result.returncode == 1, result.stderr
@@ -196,14 +235,19 @@ def test_the_cli_refuses_padding_bombs_by_line(clinic: Path, tmp_path: Path, bod
 
 
 def test_a_render_past_the_time_limit_is_killed_and_named(clinic: Path) -> None:
-    header_template(clinic, "{% for i in range(20000) %}{% for j in range(20000) %}{% if i < 0 %}x{% endif %}{% endfor %}{% endfor %}")
+    header_template(
+        clinic,
+        "{% for i in range(20000) %}{% for j in range(20000) %}{% if i < 0 %}x{% endif %}{% endfor %}{% endfor %}",
+    )
     worker = WorkerProcess()
     try:
         request = encode_request("t", selection_to_dict(make_selection()), str(clinic), GENERATED_AT.isoformat())
         reply, data = worker.render(request, timeout=3)
         assert reply["error_kind"] == "limit" and "took longer than 3 seconds" in reply["error"] and data == b""
         # The same worker object starts afresh for the next request.
-        reply, data = worker.render(encode_request("u", selection_to_dict(make_selection()), None, GENERATED_AT.isoformat()))
+        reply, data = worker.render(
+            encode_request("u", selection_to_dict(make_selection()), None, GENERATED_AT.isoformat())
+        )
         assert reply["ok"] and data.startswith(b"%PDF")
     finally:
         worker.stop()
@@ -227,7 +271,22 @@ def test_workers_leave_no_temp_folders_even_when_killed() -> None:
 
 def test_the_cli_renders_html_through_the_worker(tmp_path: Path) -> None:
     output = tmp_path / "sheet.html"
-    result = cli("render", "--target", "joint", "--medication", "corticosteroid", "--guidance", "ultrasound",
-                 "--side", "right", "--patient-name", "Html Test", "--format", "html", "--output", str(output))
+    result = cli(
+        "render",
+        "--target",
+        "joint",
+        "--medication",
+        "corticosteroid",
+        "--guidance",
+        "ultrasound",
+        "--side",
+        "right",
+        "--patient-name",
+        "Html Test",
+        "--format",
+        "html",
+        "--output",
+        str(output),
+    )
     assert result.returncode == 0, result.stderr
     assert "RIGHT" in output.read_text() and "Saved RIGHT hip joint injection" in result.stdout

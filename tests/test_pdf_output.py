@@ -40,7 +40,7 @@ def test_no_weasyprint_warning_is_logged(caplog: pytest.LogCaptureFixture) -> No
 
 def test_a_warning_during_render_fails_the_render() -> None:
     with pytest.raises(RenderFailed):
-        render_pdf('<html><head><style>p { colr: red; }</style></head><body><p>x</p></body></html>')
+        render_pdf("<html><head><style>p { colr: red; }</style></head><body><p>x</p></body></html>")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,12 @@ def test_html_in_the_patient_name_prints_as_literal_text(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["José Núñez-García", "Siobhán O'Connor", "Zoë Ø. Łukasiewicz-Ångström", "Bartholomew Montgomery-Fitzwilliam Alexander Christopherson the Third"],
+    [
+        "José Núñez-García",
+        "Siobhán O'Connor",
+        "Zoë Ø. Łukasiewicz-Ångström",
+        "Bartholomew Montgomery-Fitzwilliam Alexander Christopherson the Third",
+    ],
 )
 def test_unicode_and_long_names_print_correctly(name: str) -> None:
     text = pdf_text(pdf_bytes(replace(make_selection(), patient=PatientDetails(name=name))))

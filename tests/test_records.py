@@ -20,8 +20,25 @@ from handout_app.records.recorder import data_folder, recorder_for, store_choice
 from handout_app.records.store import HEAD_REVISION, StoreUnavailable, open_store, sqlite_url
 
 NAME, BIRTH, MRN = "Quintavius Zorblatt", "1956-04-02", "MRN-88817"
-RENDER = ["render", "--target", "joint", "--medication", "corticosteroid", "--guidance", "ultrasound", "--side", "left",
-          "--patient-name", NAME, "--date-of-birth", BIRTH, "--mrn", MRN, "--procedure-date", "2026-11-23"]
+RENDER = [
+    "render",
+    "--target",
+    "joint",
+    "--medication",
+    "corticosteroid",
+    "--guidance",
+    "ultrasound",
+    "--side",
+    "left",
+    "--patient-name",
+    NAME,
+    "--date-of-birth",
+    BIRTH,
+    "--mrn",
+    MRN,
+    "--procedure-date",
+    "2026-11-23",
+]
 NUMBER = re.compile(r"document ([0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3})")
 
 
@@ -31,7 +48,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def render(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str, name: str = "sheet.pdf") -> tuple[Path, str]:
+def render(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str, name: str = "sheet.pdf"
+) -> tuple[Path, str]:
     output = tmp_path / name
     code, out, err = run([*RENDER, *extra, "--output", str(output)], capsys)
     assert code == 0, err
@@ -61,27 +80,35 @@ def test_a_mistyped_number_is_refused_never_taken_for_another() -> None:
         for position in range(len(code)):
             for char in alphabet:
                 if char != code[position]:
-                    assert document_numbers.normalize(code[:position] + char + code[position + 1:]) is None
+                    assert document_numbers.normalize(code[:position] + char + code[position + 1 :]) is None
         for position in range(len(code) - 1):
             if code[position] != code[position + 1]:
-                swapped = code[:position] + code[position + 1] + code[position] + code[position + 2:]
+                swapped = code[:position] + code[position + 1] + code[position] + code[position + 2 :]
                 assert document_numbers.normalize(swapped) is None
     assert document_numbers.normalize(document_numbers.NUMBER_HELP.split("example ")[1].rstrip(".")) is not None
 
 
 # -- the sheet and its record ----------------------------------------------------------------------------
-def test_every_page_shows_its_document_number_and_the_store_has_the_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_page_shows_its_document_number_and_the_store_has_the_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     output, number = render(tmp_path, capsys, "--large-print")
     pages = page_texts(output)
     assert len(pages) > 5 and all(f"Document {number}" in text for text in pages)
     rows = recorder_for(store_choice(None)).store().deliveries()
-    assert [(row["number"], row["kind"], row["side"], row["large_print"]) for row in rows] == [(number, "saved", "left", True)]
+    assert [(row["number"], row["kind"], row["side"], row["large_print"]) for row in rows] == [
+        (number, "saved", "left", True)
+    ]
     assert rows[0]["sha256"] == hashlib.sha256(output.read_bytes()).hexdigest()
-    assert rows[0]["pages"] == len(pages) and rows[0]["content_version"] and rows[0]["wording_name"].startswith("Built-in")
+    assert (
+        rows[0]["pages"] == len(pages) and rows[0]["content_version"] and rows[0]["wording_name"].startswith("Built-in")
+    )
 
 
 def test_no_patient_detail_reaches_the_store_unless_the_clinic_keeps_the_record_number(
-    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     render(tmp_path, capsys, "--clinic", str(clinic))
     stored = b"".join(path.read_bytes() for path in data_folder().rglob("*") if path.is_file())
@@ -94,7 +121,9 @@ def test_no_patient_detail_reaches_the_store_unless_the_clinic_keeps_the_record_
     assert b"Zorblatt" not in stored and BIRTH.encode() not in stored
 
 
-def test_a_clinic_style_cannot_hide_the_number(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_clinic_style_cannot_hide_the_number(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     css = clinic / "templates" / "clinic.css"
     css.parent.mkdir(exist_ok=True)
     css.write_text("@page { @bottom-right { content: none !important; } }\n")
@@ -108,7 +137,9 @@ def test_a_clinic_style_cannot_hide_the_number(tmp_path: Path, clinic: Path, cap
 
 # -- reprint ------------------------------------------------------------------------------------------------
 def test_reprint_gives_the_identical_sheet_after_the_clinic_changed_its_wording(
-    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     original, number = render(tmp_path, capsys, "--clinic", str(clinic))
     toml = clinic / "clinic.toml"
@@ -116,8 +147,23 @@ def test_reprint_gives_the_identical_sheet_after_the_clinic_changed_its_wording(
     for path in (clinic / "content").glob("*.toml"):
         path.write_text(path.read_text() + "\n# changed after the sheet was made\n")
     again = tmp_path / "again.pdf"
-    code, out, err = run(["reprint", number.lower(), "--patient-name", NAME, "--date-of-birth", BIRTH, "--record-number", MRN,
-                          "--clinic", str(clinic), "--output", str(again)], capsys)
+    code, out, err = run(
+        [
+            "reprint",
+            number.lower(),
+            "--patient-name",
+            NAME,
+            "--date-of-birth",
+            BIRTH,
+            "--record-number",
+            MRN,
+            "--clinic",
+            str(clinic),
+            "--output",
+            str(again),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert again.read_bytes() == original.read_bytes() and "identical" in out
     kinds = [row["kind"] for row in recorder_for(store_choice(None)).store().deliveries()]
@@ -135,7 +181,9 @@ def test_reprint_gives_the_identical_sheet_after_the_clinic_changed_its_wording(
     assert code == 2 and "not a document number" in err
 
 
-def test_reprint_leaves_no_archived_files_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reprint_leaves_no_archived_files_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
@@ -143,8 +191,21 @@ def test_reprint_leaves_no_archived_files_behind(tmp_path: Path, capsys: pytest.
 
     monkeypatch.setattr(tempfile, "tempdir", None)
     _, number = render(tmp_path, capsys)
-    code, _, err = run(["reprint", number, "--patient-name", NAME, "--date-of-birth", BIRTH, "--mrn", MRN,
-                        "--output", str(tmp_path / "again.pdf")], capsys)
+    code, _, err = run(
+        [
+            "reprint",
+            number,
+            "--patient-name",
+            NAME,
+            "--date-of-birth",
+            BIRTH,
+            "--mrn",
+            MRN,
+            "--output",
+            str(tmp_path / "again.pdf"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert list(temp.iterdir()) == []
 
@@ -167,7 +228,9 @@ def test_records_list_as_table_and_csv_with_date_filters(tmp_path: Path, capsys:
     assert code == 2 and "--since is after --until" in err
 
 
-def test_a_day_list_records_every_handout_with_its_own_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_day_list_records_every_handout_with_its_own_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     listing = Path(__file__).resolve().parents[1] / "examples" / "day-list.csv"
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -202,29 +265,53 @@ def test_a_store_address_with_a_password_is_never_shown(tmp_path: Path) -> None:
 
 # -- PostgreSQL: a real server ------------------------------------------------------------------------------
 def test_postgres_store_records_lists_and_reprints(
-    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str], postgres_url: str,
+    tmp_path: Path,
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
+    postgres_url: str,
 ) -> None:
     set_clinic_field(clinic, f'record_store = "{postgres_url}"')
     original, number = render(tmp_path, capsys, "--clinic", str(clinic))
     code, out, err = run(["records", "list", "--clinic", str(clinic), "--format", "csv"], capsys)
     assert code == 0 and number in out, err
     again = tmp_path / "again.pdf"
-    code, _, err = run(["reprint", number, "--patient-name", NAME, "--date-of-birth", BIRTH, "--mrn", MRN,
-                        "--clinic", str(clinic), "--output", str(again)], capsys)
+    code, _, err = run(
+        [
+            "reprint",
+            number,
+            "--patient-name",
+            NAME,
+            "--date-of-birth",
+            BIRTH,
+            "--mrn",
+            MRN,
+            "--clinic",
+            str(clinic),
+            "--output",
+            str(again),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert again.read_bytes() == original.read_bytes()
     assert not (data_folder() / "records.sqlite3").exists()  # nothing went to this computer's own store
 
 
 def test_a_store_that_is_away_keeps_the_entry_and_sends_it_when_back(
-    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str], postgres_server, postgres_url: str,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
+    postgres_server,
+    postgres_url: str,  # type: ignore[no-untyped-def]
 ) -> None:
     set_clinic_field(clinic, f'record_store = "{postgres_url}"')
     postgres_server.stop()  # the server goes down mid-shift
     output, number = render(tmp_path, capsys, "--clinic", str(clinic))
     err = capsys.readouterr().err
     assert output.exists()  # the sheet is saved all the same
-    recorder = recorder_for(store_choice(__import__("handout_app.clinic", fromlist=["load_clinic"]).load_clinic(clinic)))
+    recorder = recorder_for(
+        store_choice(__import__("handout_app.clinic", fromlist=["load_clinic"]).load_clinic(clinic))
+    )
     assert recorder.waiting_count() == 1
     postgres_server.start()
     code, out, err = run(["records", "list", "--clinic", str(clinic)], capsys)
@@ -257,8 +344,15 @@ print(json.dumps([r.fresh_number() for _ in range(int(sys.argv[4]))]))
 def test_two_workstations_claiming_at_once_never_get_the_same_number(postgres_url: str) -> None:
     pool = sorted({document_numbers.new_number() for _ in range(400)})
     open_store(postgres_url).close()  # the schema first, so both start claiming at once
-    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, postgres_url, str(seed), json.dumps(pool), "150"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, postgres_url, str(seed), json.dumps(pool), "150"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
     results = []
     for process in processes:
         out, err = process.communicate(timeout=120)
@@ -268,7 +362,9 @@ def test_two_workstations_claiming_at_once_never_get_the_same_number(postgres_ur
     assert len(first) == 150 and len(second) == 150 and not first & second
 
 
-def test_check_templates_finds_a_clinic_style_that_hides_the_number(clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_templates_finds_a_clinic_style_that_hides_the_number(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     css = clinic / "templates" / "clinic.css"
     css.parent.mkdir(exist_ok=True)
     css.write_text("@page { @bottom-right { font-size: 2pt !important; } }\n")
@@ -276,7 +372,9 @@ def test_check_templates_finds_a_clinic_style_that_hides_the_number(clinic: Path
     assert code != 0 and "document number" in out + err
 
 
-def test_files_left_in_the_clinic_folder_never_reach_the_archive(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_files_left_in_the_clinic_folder_never_reach_the_archive(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A day list, a saved handout, a note and a picture left in the clinic folder name patients.
     (clinic / "day-list.csv").write_text("name,target\nQuintavius Zorblatt,joint\n")
     (clinic / "old-handout.pdf").write_bytes(b"%PDF-1.7 Quintavius Zorblatt")
@@ -286,18 +384,39 @@ def test_files_left_in_the_clinic_folder_never_reach_the_archive(tmp_path: Path,
     stored = b"".join(path.read_bytes() for path in data_folder().rglob("*") if path.is_file())
     assert b"Zorblatt" not in stored
     again = tmp_path / "again.pdf"
-    code, _, err = run(["reprint", number, "--patient-name", NAME, "--date-of-birth", BIRTH, "--mrn", MRN,
-                        "--clinic", str(clinic), "--output", str(again)], capsys)
+    code, _, err = run(
+        [
+            "reprint",
+            number,
+            "--patient-name",
+            NAME,
+            "--date-of-birth",
+            BIRTH,
+            "--mrn",
+            MRN,
+            "--clinic",
+            str(clinic),
+            "--output",
+            str(again),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert again.read_bytes() == original.read_bytes()
 
 
-@pytest.mark.parametrize("style", [
-    "@page { @bottom-right { transform: scale(0.05); letter-spacing: -5pt; opacity: 0.1; } }",
-    '@page { @bottom-left { content: "Document K7M-XH3-QTH"; } }',
-])
+@pytest.mark.parametrize(
+    "style",
+    [
+        "@page { @bottom-right { transform: scale(0.05); letter-spacing: -5pt; opacity: 0.1; } }",
+        '@page { @bottom-left { content: "Document K7M-XH3-QTH"; } }',
+    ],
+)
 def test_a_clinic_style_cannot_shrink_the_number_or_add_a_false_one(
-    style: str, tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str],
+    style: str,
+    tmp_path: Path,
+    clinic: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     css = clinic / "templates" / "clinic.css"
     css.parent.mkdir(exist_ok=True)
@@ -313,17 +432,22 @@ def test_a_clinic_style_cannot_shrink_the_number_or_add_a_false_one(
         from handout_app.pdf import SheetFacts, footer_number_css
 
         pinned = footer_number_css(SheetFacts(document_number=number))
-        assert all(f"{rule} !important" in pinned for rule in ("transform: none", "letter-spacing: normal", "opacity: 1"))
+        assert all(
+            f"{rule} !important" in pinned for rule in ("transform: none", "letter-spacing: normal", "opacity: 1")
+        )
 
 
-def test_a_store_address_with_a_password_is_refused_in_clinic_toml(tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_store_address_with_a_password_is_refused_in_clinic_toml(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_clinic_field(clinic, 'record_store = "postgresql://nurse:s3cret@db.example.org/records"')
     code, _, err = run([*RENDER, "--clinic", str(clinic), "--output", str(tmp_path / "x.pdf")], capsys)
     assert code == 2 and "password" in err and ".pgpass" in err and "clinic.toml, line" in err
 
 
-def test_a_data_folder_that_cannot_be_made_never_stops_the_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_data_folder_that_cannot_be_made_never_stops_the_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the data folder should be")
     monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
@@ -334,8 +458,9 @@ def test_a_data_folder_that_cannot_be_made_never_stops_the_sheet(tmp_path: Path,
     assert "unexpected" not in err
 
 
-def test_an_entry_the_store_refuses_stays_queued_and_the_others_go_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_the_store_refuses_stays_queued_and_the_others_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from handout_app.records import store as store_module
 
     real_add = store_module.RecordStore.add_sheet
@@ -356,16 +481,35 @@ def test_an_entry_the_store_refuses_stays_queued_and_the_others_go_on(tmp_path: 
     assert [row["number"] for row in recorder.waiting()] == [first]
 
 
-def test_reprint_takes_the_patient_details_from_a_file_or_standard_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reprint_takes_the_patient_details_from_a_file_or_standard_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     original, number = render(tmp_path, capsys)
     details = f'name = "{NAME}"\ndate_of_birth = {BIRTH}\nmrn = "{MRN}"\n'
     again = tmp_path / "again.pdf"
-    done = subprocess.run([sys.executable, "-m", "handout_app", "reprint", number, "--patient-file", "-", "--output", str(again)],
-                          input=details, capture_output=True, text=True, env=os.environ, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "handout_app", "reprint", number, "--patient-file", "-", "--output", str(again)],
+        input=details,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert again.read_bytes() == original.read_bytes() and NAME not in done.stdout + done.stderr
-    code, _, err = run(["reprint", number, "--patient-file", str(tmp_path / "x.toml"), "--patient-name", NAME,
-                        "--output", str(tmp_path / "y.pdf")], capsys)
+    code, _, err = run(
+        [
+            "reprint",
+            number,
+            "--patient-file",
+            str(tmp_path / "x.toml"),
+            "--patient-name",
+            NAME,
+            "--output",
+            str(tmp_path / "y.pdf"),
+        ],
+        capsys,
+    )
     assert code == 2 and "not both" in err
     code, _, err = run(["reprint", number, "--output", str(tmp_path / "y.pdf")], capsys)
     assert code == 2 and "--patient-name" in err

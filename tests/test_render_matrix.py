@@ -23,8 +23,19 @@ MIXES = [
     {"target": "joint", "guidance": g.value, "medications": ("anesthetic", "corticosteroid")} for g in Guidance
 ] + [
     {"target": "joint", "guidance": "fluoroscopy", "contrast": True, "medications": ("anesthetic", "corticosteroid")},
-    {"target": "trochanteric", "guidance": "ultrasound", "medications": ("anesthetic", "corticosteroid"), "side": "left"},
-    {"target": "iliopsoas", "guidance": "fluoroscopy", "contrast": True, "medications": ("anesthetic",), "side": "bilateral"},
+    {
+        "target": "trochanteric",
+        "guidance": "ultrasound",
+        "medications": ("anesthetic", "corticosteroid"),
+        "side": "left",
+    },
+    {
+        "target": "iliopsoas",
+        "guidance": "fluoroscopy",
+        "contrast": True,
+        "medications": ("anesthetic",),
+        "side": "bilateral",
+    },
 ]
 CASES = SINGLE + MIXES
 
@@ -46,11 +57,17 @@ def _intent(case: dict) -> str:
 RULES: list[tuple[str, Callable[[dict], bool], str]] = [
     ("contrast only with contrast", lambda c: bool(c.get("contrast")), "contrast"),
     ("radiation only with fluoroscopy", lambda c: c["guidance"] == "fluoroscopy", "radiation"),
-    ("X-ray pregnancy checklist only with fluoroscopy", lambda c: c["guidance"] == "fluoroscopy",
-     "I have told the team if I am or could be pregnant"),
+    (
+        "X-ray pregnancy checklist only with fluoroscopy",
+        lambda c: c["guidance"] == "fluoroscopy",
+        "I have told the team if I am or could be pregnant",
+    ),
     ("steroid skin risk only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "Lighter skin"),
-    ("bone damage risk only with corticosteroid into the joint",
-     lambda c: "corticosteroid" in _meds(c) and c["target"] == "joint", "Damage to the hip bone"),
+    (
+        "bone damage risk only with corticosteroid into the joint",
+        lambda c: "corticosteroid" in _meds(c) and c["target"] == "joint",
+        "Damage to the hip bone",
+    ),
     ("steroid timing only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "No relief at all by now"),
     ("steroid onset only with corticosteroid", lambda c: "corticosteroid" in _meds(c), "If the steroid helps"),
     ("numb leg risk only with anesthetic", lambda c: "anesthetic" in _meds(c), "Numb or weak leg"),
@@ -59,15 +76,37 @@ RULES: list[tuple[str, Callable[[dict], bool], str]] = [
     ("hyaluronic acid evidence only with hyaluronic acid", lambda c: "hyaluronic-acid" in _meds(c), "mixed results"),
     ("PRP blood draw only with PRP", lambda c: "prp" in _meds(c), "own blood"),
     ("pain diary only when diagnostic", lambda c: _intent(c) in ("diagnostic", "both"), "Pain diary"),
-    ("landmark depth caution only for deep targets", lambda c: c["guidance"] == "landmark" and c["target"] in ("joint", "iliopsoas"),
-     "This spot lies deep"),
-    ("ultrasound alternative only with fluoroscopy", lambda c: c["guidance"] == "fluoroscopy", "Ultrasound instead of X-ray"),
+    (
+        "landmark depth caution only for deep targets",
+        lambda c: c["guidance"] == "landmark" and c["target"] in ("joint", "iliopsoas"),
+        "This spot lies deep",
+    ),
+    (
+        "ultrasound alternative only with fluoroscopy",
+        lambda c: c["guidance"] == "fluoroscopy",
+        "Ultrasound instead of X-ray",
+    ),
     ("joint wording only for the joint", lambda c: c["target"] == "joint", "hip joint injection"),
-    ("outer hip wording only for trochanteric", lambda c: c["target"] == "trochanteric", "outer hip (trochanteric bursa) injection"),
-    ("front of hip wording only for iliopsoas", lambda c: c["target"] == "iliopsoas", "front of hip (iliopsoas) injection"),
-    ("soft tissue wording only for periarticular", lambda c: c["target"] == "periarticular", "hip soft tissue injection"),
-    ("infection figure only for the hip joint, the target it was given for", lambda c: c["target"] == "joint",
-     "fewer than 1 in 15,000"),
+    (
+        "outer hip wording only for trochanteric",
+        lambda c: c["target"] == "trochanteric",
+        "outer hip (trochanteric bursa) injection",
+    ),
+    (
+        "front of hip wording only for iliopsoas",
+        lambda c: c["target"] == "iliopsoas",
+        "front of hip (iliopsoas) injection",
+    ),
+    (
+        "soft tissue wording only for periarticular",
+        lambda c: c["target"] == "periarticular",
+        "hip soft tissue injection",
+    ),
+    (
+        "infection figure only for the hip joint, the target it was given for",
+        lambda c: c["target"] == "joint",
+        "fewer than 1 in 15,000",
+    ),
     ("always: saying no", lambda c: True, "You can say no"),
     ("always: consent signatures", lambda c: True, "Interpreter (if used)"),
     ("always: when to call", lambda c: True, "When to call us"),
@@ -114,7 +153,9 @@ def test_every_page_says_page_x_of_y_and_signatures_stay_together(paper: str) ->
 
 
 def test_procedure_is_named_in_full() -> None:
-    text = handout_text(target="joint", guidance="fluoroscopy", contrast=True, medications=("anesthetic", "corticosteroid"))
+    text = handout_text(
+        target="joint", guidance="fluoroscopy", contrast=True, medications=("anesthetic", "corticosteroid")
+    )
     assert "RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic" in text
 
 
@@ -132,8 +173,15 @@ def test_headings_and_introductions_stay_with_what_they_introduce(paper: str, gu
 
     template_set = load_template_set(EXAMPLE_CLINIC)
     selection = replace(
-        make_selection(guidance=guidance, contrast=guidance == "fluoroscopy", diabetes=True, allergies=("penicillin",),
-                       clinician="Dr. Sam Rivera", date_of_birth=dt.date(1956, 4, 2), procedure_date=dt.date(2026, 11, 24)),
+        make_selection(
+            guidance=guidance,
+            contrast=guidance == "fluoroscopy",
+            diabetes=True,
+            allergies=("penicillin",),
+            clinician="Dr. Sam Rivera",
+            date_of_birth=dt.date(1956, 4, 2),
+            procedure_date=dt.date(2026, 11, 24),
+        ),
         paper=Paper(paper),
     )
     html = template_set.render_html(selection, GENERATED_AT).html

@@ -52,8 +52,9 @@ def test_the_committed_packet_is_generated_from_the_current_content(packet: str)
 
 
 def test_the_module_command_prints_the_packet(packet: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "handout_app.review_packet"], cwd=ROOT, capture_output=True,
-                          check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "handout_app.review_packet"], cwd=ROOT, capture_output=True, check=True, timeout=120
+    )
     assert done.stdout.decode("utf-8") == packet
 
 
@@ -80,11 +81,16 @@ def test_each_item_shows_when_it_prints_and_the_facts_it_cites(catalog: Catalog,
 
 def test_conditions_read_as_words() -> None:
     assert conditions({}) == "always"
-    assert conditions({"medication": ["corticosteroid"], "target": ["joint"]}) == "medication: corticosteroid; target: joint"
+    assert (
+        conditions({"medication": ["corticosteroid"], "target": ["joint"]})
+        == "medication: corticosteroid; target: joint"
+    )
     assert conditions({"intent": ["diagnostic", "both"]}) == "intent: diagnostic or both"
     assert conditions({"not_medication": ["anesthetic"]}) == "medication: not anesthetic"
-    assert conditions({"contrast": True, "not_guidance": ["ultrasound", "landmark"]}) == \
-        "contrast: yes; guidance: none of ultrasound, landmark"
+    assert (
+        conditions({"contrast": True, "not_guidance": ["ultrasound", "landmark"]})
+        == "contrast: yes; guidance: none of ultrasound, landmark"
+    )
     assert conditions({"medication_all": ["anesthetic", "prp"]}) == "medication: all of anesthetic and prp"
 
 
@@ -100,8 +106,15 @@ def test_the_packet_says_plainly_the_built_in_wording_is_not_clinically_approved
     assert "The built-in wording is not clinically approved." in intro
     assert " ".join(review.split()) in intro
     assert f"**Content version:** {catalog.version}" in intro
-    for step in ("[approval]", "name = ", "role = ", "date = ", "content_hash = ", "handout-app check-templates FOLDER",
-                 "make review-packet"):
+    for step in (
+        "[approval]",
+        "name = ",
+        "role = ",
+        "date = ",
+        "content_hash = ",
+        "handout-app check-templates FOLDER",
+        "make review-packet",
+    ):
         assert step in intro, step
 
 
@@ -124,14 +137,24 @@ def test_the_checklist_names_what_a_clinician_must_confirm(catalog: Catalog, pac
     consent = [i.id for i in catalog.items if i.section == "consent"]
     for item_id in risks + consent:
         assert f"`{item_id}`" in checklist, item_id
-    non_seed = [f for f in catalog.ledger.facts.values()
-                if not catalog.ledger.sources[f.source].citation.startswith("Seed document")]
+    non_seed = [
+        f
+        for f in catalog.ledger.facts.values()
+        if not catalog.ledger.sources[f.source].citation.startswith("Seed document")
+    ]
     seed = [f for f in catalog.ledger.facts.values() if f not in non_seed]
     assert non_seed and seed
     non_seed_lines = [line for line in checklist.splitlines() if line.startswith("  - `")]
     assert sorted(line.split("`")[1] for line in non_seed_lines) == sorted(f.id for f in non_seed)
-    for word in ("Driving", "Pain-medicine", "Aftercare", "Spanish", "emergency line", "printed frequency",
-                 "consent statements"):
+    for word in (
+        "Driving",
+        "Pain-medicine",
+        "Aftercare",
+        "Spanish",
+        "emergency line",
+        "printed frequency",
+        "consent statements",
+    ):
         assert word in checklist, word
     assert "`kp-driver`" in checklist and "`after-diary`" in checklist
     assert catalog.labels_for("en")["emergency_default"] in checklist

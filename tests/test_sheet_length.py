@@ -60,9 +60,16 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
     _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
     return Measured(
-        label, paper, large, language, len(document.pages), tuple(f.fill for f in page_fills(document)),
-        tuple(sorted(pages_holding(document, "consent"))), tuple(sorted(pages_holding(document, "consent-statements"))),
-        tuple(sorted(pages_holding(document, "signatures"))), tuple(sorted(pages_holding(document, "patient-signatures"))),
+        label,
+        paper,
+        large,
+        language,
+        len(document.pages),
+        tuple(f.fill for f in page_fills(document)),
+        tuple(sorted(pages_holding(document, "consent"))),
+        tuple(sorted(pages_holding(document, "consent-statements"))),
+        tuple(sorted(pages_holding(document, "signatures"))),
+        tuple(sorted(pages_holding(document, "patient-signatures"))),
         tuple(sorted(pages_holding(document, "call"))),
     )
 
@@ -70,14 +77,22 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
 @lru_cache(maxsize=1)
 def measured() -> tuple[Measured, ...]:
     """Every sheet of the matrix, rendered in parallel once for all the tests below."""
-    jobs = [(label, paper.value, False, language) for label, _ in procedures() for paper in Paper for language in ("en", "es")]
+    jobs = [
+        (label, paper.value, False, language)
+        for label, _ in procedures()
+        for paper in Paper
+        for language in ("en", "es")
+    ]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return tuple(pool.map(_measure, jobs, chunksize=8))
 
 
 def test_the_statements_and_the_signature_lines_share_one_page_on_every_sheet() -> None:
-    split = [(m.label, m.paper, m.large, m.language, m.statement_pages, m.signature_pages) for m in measured()
-             if len(m.statement_pages) != 1 or m.statement_pages != m.signature_pages]
+    split = [
+        (m.label, m.paper, m.large, m.language, m.statement_pages, m.signature_pages)
+        for m in measured()
+        if len(m.statement_pages) != 1 or m.statement_pages != m.signature_pages
+    ]
     assert split == []
 
 
@@ -100,10 +115,8 @@ def test_the_longest_standard_sheet_fits_six_pages() -> None:
             assert max(_pages(paper, language)) <= MAX_STANDARD_PAGES, (paper, language)
 
 
-@pytest.mark.parametrize("paper, language", [(Paper.A4, "en"), (Paper.LETTER, "en"), (Paper.A4, "es"), pytest.param(
-    Paper.LETTER, "es", marks=pytest.mark.xfail(strict=True, reason="Open (issue 10): Spanish on Letter with every "
-                                                "patient factor has a median of 6 pages; the information needs about "
-                                                "one page less."))])
+@pytest.mark.parametrize("paper", list(Paper))
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(paper: Paper, language: str) -> None:
     assert statistics.median(_pages(paper, language)) <= MAX_MEDIAN_PAGES
 
@@ -111,12 +124,26 @@ def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(pa
 LONGEST = "joint, fluoroscopy with contrast, anesthetic + corticosteroid"
 
 
-@pytest.mark.parametrize("language", ["en", pytest.param("es", marks=pytest.mark.xfail(
-    strict=True, reason="Open (issue 10): Spanish large print takes 14 pages on A4 and 15 on Letter for the longest "
-                        "6-page sheet (2.33 and 2.5 times); the limit is 2.2 times."))])
+@pytest.mark.parametrize(
+    "language",
+    [
+        "en",
+        pytest.param(
+            "es",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="Open (issue 10): Spanish large print takes 14 pages on A4 and 15 on Letter for the longest "
+                "6-page sheet (2.33 and 2.5 times); the limit is 2.2 times.",
+            ),
+        ),
+    ],
+)
 def test_large_print_takes_at_most_2_2_times_the_pages(language: str) -> None:
     for paper in Paper:
-        standard, large = _measure((LONGEST, paper.value, False, language)), _measure((LONGEST, paper.value, True, language))
+        standard, large = (
+            _measure((LONGEST, paper.value, False, language)),
+            _measure((LONGEST, paper.value, True, language)),
+        )
         assert large.pages / standard.pages <= MAX_LARGE_PRINT_RATIO, (paper, standard.pages, large.pages)
 
 
@@ -126,7 +153,10 @@ def test_in_large_print_the_patient_signs_on_the_page_of_the_statements() -> Non
     for paper in Paper:
         for language in ("en", "es"):
             sheet = _measure((LONGEST, paper.value, True, language))
-            assert len(sheet.statement_pages) == 1 and sheet.statement_pages == sheet.patient_signature_pages, (paper, sheet)
+            assert len(sheet.statement_pages) == 1 and sheet.statement_pages == sheet.patient_signature_pages, (
+                paper,
+                sheet,
+            )
             staff = set(sheet.signature_pages) - set(sheet.patient_signature_pages)
             assert all(page in (sheet.statement_pages[0], sheet.statement_pages[0] + 1) for page in staff), sheet
 
@@ -137,6 +167,9 @@ def test_no_page_is_under_a_third_full_except_where_the_consent_must_start_afres
     thin = []
     for m in measured():
         exempt = {m.consent_pages[0] - 1, m.pages}
-        thin += [(m.label, m.paper, m.large, m.language, number, round(fill, 2))
-                 for number, fill in enumerate(m.fills, start=1) if number not in exempt and fill < MIN_PAGE_FILL]
+        thin += [
+            (m.label, m.paper, m.large, m.language, number, round(fill, 2))
+            for number, fill in enumerate(m.fills, start=1)
+            if number not in exempt and fill < MIN_PAGE_FILL
+        ]
     assert thin == []

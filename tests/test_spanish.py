@@ -23,22 +23,47 @@ def spanish(selection: Selection) -> str:
 def text() -> str:
     import datetime as dt
 
-    return spanish(make_selection(guidance="fluoroscopy", contrast=True, name="Ana Pérez",
-                                  date_of_birth=dt.date(1956, 4, 2), allergies=("iodine",), diabetes=True))
+    return spanish(
+        make_selection(
+            guidance="fluoroscopy",
+            contrast=True,
+            name="Ana Pérez",
+            date_of_birth=dt.date(1956, 4, 2),
+            allergies=("iodine",),
+            diabetes=True,
+        )
+    )
 
 
 def test_no_english_heading_or_label_is_left(text: str) -> None:
     english = catalog().labels_for("en")
     spanish_labels = catalog().labels_for("es")
     for key, value in english.items():
-        if isinstance(value, str) and len(value) > 3 and value != spanish_labels[key] and key not in ("builtin_fallback",):
-            assert not re.search(rf"\b{re.escape(value)}\b", text), f"English label {key!r} on the Spanish sheet: {value}"
-    for heading in ("What are the risks?", "Key points", "Consent", "Before the injection", "When to call us", "Page 1 of"):
+        if (
+            isinstance(value, str)
+            and len(value) > 3
+            and value != spanish_labels[key]
+            and key not in ("builtin_fallback",)
+        ):
+            assert not re.search(rf"\b{re.escape(value)}\b", text), (
+                f"English label {key!r} on the Spanish sheet: {value}"
+            )
+    for heading in (
+        "What are the risks?",
+        "Key points",
+        "Consent",
+        "Before the injection",
+        "When to call us",
+        "Page 1 of",
+    ):
         assert not re.search(rf"\b{re.escape(heading)}\b", text)
 
 
 def test_side_in_capitals_spanish_dates_and_numbers(text: str) -> None:
-    assert "Cadera DERECHA: inyección en la articulación, guiada por " "fluoroscopia con contraste, con corticoide y anestésico local" in text
+    assert (
+        "Cadera DERECHA: inyección en la articulación, guiada por "
+        "fluoroscopia con contraste, con corticoide y anestésico local" in text
+    )
     assert "su cadera DERECHA" in text and "Cadera que se inyecta DERECHA" in text
     # Spanish thousands are grouped with a no-break space ("15\u00a0000"); pdf_text collapses it to a space.
     assert "2 abr 1956" in text and "menos de 1 de cada 15 000 inyecciones" in text and "15.000" not in text
@@ -60,7 +85,9 @@ def test_spanish_thousands_keep_their_no_break_space() -> None:
     assert all(figure[2] == "\u00a0" for figure in figures), figures
 
 
-@pytest.mark.parametrize(("side", "words"), [("left", "Cadera IZQUIERDA"), ("bilateral", "AMBAS caderas (IZQUIERDA Y DERECHA)")])
+@pytest.mark.parametrize(
+    ("side", "words"), [("left", "Cadera IZQUIERDA"), ("bilateral", "AMBAS caderas (IZQUIERDA Y DERECHA)")]
+)
 def test_every_side_is_named_in_spanish_capitals(side: str, words: str) -> None:
     assert words in spanish(make_selection(side=side))
 
@@ -68,9 +95,29 @@ def test_every_side_is_named_in_spanish_capitals(side: str, words: str) -> None:
 def test_cli_language_es(tmp_path: Path) -> None:
     out = tmp_path / "es.pdf"
     result = subprocess.run(
-        [sys.executable, "-m", "handout_app", "render", "--target", "trochanteric", "--guidance", "ultrasound",
-         "--medication", "corticosteroid", "--side", "left", "--patient-name", "Luis Ortega", "--language", "es",
-         "--output", str(out)], capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "handout_app",
+            "render",
+            "--target",
+            "trochanteric",
+            "--guidance",
+            "ultrasound",
+            "--medication",
+            "corticosteroid",
+            "--side",
+            "left",
+            "--patient-name",
+            "Luis Ortega",
+            "--language",
+            "es",
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "Cadera IZQUIERDA: inyección en el lado de afuera (bursa trocantérea)" in pdf_text(out.read_bytes())
@@ -83,8 +130,17 @@ def test_footer_names_the_wording_in_spanish_for_built_in_and_fallback_sets(clin
     from .helpers import GENERATED_AT
 
     (clinic / "templates" / "partials" / "header.html.j2").write_text("{% if %}\n")
-    for template_set, words in ((load_template_set(None), "Texto: Texto incluido en la aplicación"),
-                                (load_template_set(clinic, builtin_only=True), "porque el texto propio de la clínica tiene errores")):
+    for template_set, words in (
+        (load_template_set(None), "Texto: Texto incluido en la aplicación"),
+        (load_template_set(clinic, builtin_only=True), "porque el texto propio de la clínica tiene errores"),
+    ):
         rendered = template_set.render_html(replace(make_selection(), language="es"), GENERATED_AT)
-        text = pdf_text(render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots))
+        text = pdf_text(
+            render_pdf(
+                rendered.html,
+                facts=rendered.facts,
+                base_dir=template_set.base_dir,
+                extra_roots=template_set.extra_roots,
+            )
+        )
         assert words in text and "Built-in" not in text

@@ -28,7 +28,9 @@ def with_header(clinic: Path, body: str) -> None:
 
 def with_item_text(clinic: Path, text: str) -> None:
     """Give the built-in 'after-ice' item new English wording (no template file needed)."""
-    (clinic / "content" / "10-riverside.toml").write_text(f"[[item]]\nid = \"after-ice\"\ntext.en = '''{text}'''\ntext.es = \"Hielo.\"\n")
+    (clinic / "content" / "10-riverside.toml").write_text(
+        f"[[item]]\nid = \"after-ice\"\ntext.en = '''{text}'''\ntext.es = \"Hielo.\"\n"
+    )
 
 
 def render_html(clinic: Path, **selection: object) -> str:
@@ -50,7 +52,9 @@ def render_html(clinic: Path, **selection: object) -> str:
     ],
 )
 @pytest.mark.parametrize("place", ["template", "item wording"])
-def test_a_clinic_cannot_reach_the_disk_through_the_context(clinic: Path, tmp_path: Path, probe: str, place: str) -> None:
+def test_a_clinic_cannot_reach_the_disk_through_the_context(
+    clinic: Path, tmp_path: Path, probe: str, place: str
+) -> None:
     target = tmp_path / "written-by-template.txt"
     probe = probe.replace("{target}", str(target))
     if place == "template":
@@ -86,7 +90,10 @@ def test_a_template_cannot_change_shared_data(clinic: Path, probe: str) -> None:
 
 def test_the_same_left_selection_prints_left_every_time_in_one_worker(clinic: Path) -> None:
     # What once turned LEFT into RIGHT on the second render: the template now fails on the first.
-    with_header(clinic, "{% set ps = labels.side_phrases %}{% if ps.update is defined %}{{ ps.update({'left': ps.right}) }}{% endif %}")
+    with_header(
+        clinic,
+        "{% set ps = labels.side_phrases %}{% if ps.update is defined %}{{ ps.update({'left': ps.right}) }}{% endif %}",
+    )
     template_set = load_template_set(clinic)
     for _ in range(3):
         html = normalise(template_set.render_html(make_selection(side="left"), GENERATED_AT).html)
@@ -95,7 +102,8 @@ def test_the_same_left_selection_prints_left_every_time_in_one_worker(clinic: Pa
 
 def test_a_namespace_in_an_imported_macro_file_does_not_carry_to_the_next_sheet(clinic: Path) -> None:
     (clinic / "templates" / "partials" / "counter.html.j2").write_text(
-        "{% set state = namespace(count=0) %}{% macro bump() %}{% set " "state.count = state.count + 1 %}{{ state.count }}{% endmacro %}"
+        "{% set state = namespace(count=0) %}{% macro bump() %}{% set "
+        "state.count = state.count + 1 %}{{ state.count }}{% endmacro %}"
     )
     with_header(clinic, '{% import "partials/counter.html.j2" as counter %}<p class="count">[{{ counter.bump() }}]</p>')
     template_set = load_template_set(clinic)
@@ -105,10 +113,20 @@ def test_a_namespace_in_an_imported_macro_file_does_not_carry_to_the_next_sheet(
 
 # -- the context holds plain immutable data only -------------------------------------------------------
 SELECTIONS = [
-    dict(side="left"), dict(side="bilateral", target="iliopsoas", guidance="fluoroscopy", contrast=True),
-    dict(side="right", medications=("prp",), diabetes=True, blood_thinners=True, may_be_pregnant=True,
-         allergies=("iodine", "antiseptic", "lidocaine", "latex"), clinician="Dr Sam", mrn="A1",
-         date_of_birth=dt.date(1950, 2, 3), procedure_date=dt.date(2026, 12, 1)),
+    dict(side="left"),
+    dict(side="bilateral", target="iliopsoas", guidance="fluoroscopy", contrast=True),
+    dict(
+        side="right",
+        medications=("prp",),
+        diabetes=True,
+        blood_thinners=True,
+        may_be_pregnant=True,
+        allergies=("iodine", "antiseptic", "lidocaine", "latex"),
+        clinician="Dr Sam",
+        mrn="A1",
+        date_of_birth=dt.date(1950, 2, 3),
+        procedure_date=dt.date(2026, 12, 1),
+    ),
 ]
 
 
@@ -118,8 +136,13 @@ def test_every_value_a_template_sees_is_plain_immutable_data(language: str, case
     from .conftest import EXAMPLE_CLINIC
 
     template_set = load_template_set(EXAMPLE_CLINIC)
-    selection = dataclasses.replace(make_selection(**SELECTIONS[case]), language=language, large_print=case == 1,
-                                    consent_copy=True, paper=Paper.LETTER)
+    selection = dataclasses.replace(
+        make_selection(**SELECTIONS[case]),
+        language=language,
+        large_print=case == 1,
+        consent_copy=True,
+        paper=Paper.LETTER,
+    )
     context, _, _ = build_context(selection, template_set.catalog, template_set.clinic, GENERATED_AT, template_set.env)
     for name, value in context.items():
         check_plain(value, name)
@@ -230,6 +253,9 @@ def test_pdf_of_a_sheet_from_the_sandbox_reads_back(clinic: Path) -> None:
 
     template_set = load_template_set(clinic)
     rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
-    text = pdf_text(render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
-                               extra_roots=template_set.extra_roots))
+    text = pdf_text(
+        render_pdf(
+            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+        )
+    )
     assert "LEFT" in text and "Riverside hip set 3" in text

@@ -34,24 +34,30 @@ def approve(folder: Path, digest: str | None = None, date: str = "2026-11-01") -
     digest = digest or wording_hash(load_clinic(folder), version())
     toml = folder / "clinic.toml"
     text = toml.read_text().split("\n[approval]")[0]
-    toml.write_text(text + f'\n[approval]\nname = "Dr A. Lee"\nrole = "Clinical lead"\ndate = {date}\ncontent_hash = "{digest}"\n')
+    toml.write_text(
+        text + f'\n[approval]\nname = "Dr A. Lee"\nrole = "Clinical lead"\ndate = {date}\ncontent_hash = "{digest}"\n'
+    )
     return digest
 
 
 def sheet(template_set: TemplateSet, language: str = "en", large_print: bool = False) -> str:
     selection = replace(make_selection(medications=("corticosteroid",)), language=language, large_print=large_print)
     rendered = template_set.render_html(selection, GENERATED_AT)
-    return pdf_text(render_pdf(rendered.html, facts=rendered.facts, base_dir=template_set.base_dir,
-                               extra_roots=template_set.extra_roots))
+    return pdf_text(
+        render_pdf(
+            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+        )
+    )
 
 
 def footer_html(template_set: TemplateSet, language: str = "en") -> str:
     selection = replace(make_selection(medications=("corticosteroid",)), language=language)
     html = normalise(template_set.render_html(selection, GENERATED_AT).html)
-    return html[html.index('<div class="running-footer">'):].split("</div>", 1)[0]
+    return html[html.index('<div class="running-footer">') :].split("</div>", 1)[0]
 
 
 # -- the hash ------------------------------------------------------------------------------------------
+
 
 def test_the_hash_is_a_full_sha256_and_the_same_for_the_same_wording(clinic: Path) -> None:
     digest = wording_hash(load_clinic(clinic), version())
@@ -121,22 +127,47 @@ def test_the_three_states(clinic: Path) -> None:
 
 # -- [approval] in clinic.toml is checked ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("approval", "message", "line"),
     [
         ('name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\n', "[approval] is missing content_hash", 3),
-        ('name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:abc123"\n',
-         "'content_hash' must be the whole wording hash", 7),
-        ('name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = "1 Nov 2026"\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
-         "'date' must be the day the wording was approved, as YYYY-MM-DD", 6),
-        ('name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2999-01-01\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
-         "'date' 2999-01-01 is not a past day", 6),
-        ('name = ""\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
-         "[approval] 'name' must be text in quotes", 4),
-        ('name = "Dr A.\\u0007Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
-         "'approval.name' contains a control character", 4),
-        ('name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:' + "0" * 64 + '"\nsigned = true\n',
-         "[approval] has an unknown field 'signed'", 8),
+        (
+            'name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:abc123"\n',
+            "'content_hash' must be the whole wording hash",
+            7,
+        ),
+        (
+            'name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = "1 Nov 2026"\ncontent_hash = "sha256:'
+            + "0" * 64
+            + '"\n',
+            "'date' must be the day the wording was approved, as YYYY-MM-DD",
+            6,
+        ),
+        (
+            'name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2999-01-01\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
+            "'date' 2999-01-01 is not a past day",
+            6,
+        ),
+        (
+            'name = ""\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:' + "0" * 64 + '"\n',
+            "[approval] 'name' must be text in quotes",
+            4,
+        ),
+        (
+            'name = "Dr A.\\u0007Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:'
+            + "0" * 64
+            + '"\n',
+            "'approval.name' contains a control character",
+            4,
+        ),
+        (
+            'name = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "sha256:'
+            + "0" * 64
+            + '"\nsigned = true\n',
+            "[approval] has an unknown field 'signed'",
+            8,
+        ),
     ],
 )
 def test_a_bad_approval_is_refused_with_file_and_line(tmp_path: Path, approval: str, message: str, line: int) -> None:
@@ -152,12 +183,18 @@ def test_saving_the_clinic_settings_keeps_the_approval_table(clinic: Path) -> No
     digest = approve(clinic)
     write_clinic_toml(replace(load_clinic(clinic), name="Riverside Clinic"), clinic)
     approval = tomllib.loads((clinic / "clinic.toml").read_text())["approval"]
-    assert approval == {"name": "Dr A. Lee", "role": "Clinical lead", "date": dt.date(2026, 11, 1), "content_hash": digest}
+    assert approval == {
+        "name": "Dr A. Lee",
+        "role": "Clinical lead",
+        "date": dt.date(2026, 11, 1),
+        "content_hash": digest,
+    }
     # The name is printed wording: saving a new one makes the approval stale, never silently re-approved.
     assert check_approval(load_clinic(clinic), version()).state is ApprovalState.CHANGED
 
 
 # -- the footer ---------------------------------------------------------------------------------------
+
 
 def test_the_footer_names_the_approval_while_the_wording_matches(clinic: Path) -> None:
     approve(clinic)
@@ -198,7 +235,10 @@ def test_typed_settings_that_change_the_wording_drop_the_footer_approval(clinic:
     unchanged = worker._with_overrides(template_set, {"phone": "555-0100"})
     assert unchanged.approval == template_set.approval is not None
     assert worker._with_overrides(template_set, {"phone": "555-0177"}).approval is None
-    assert worker._with_overrides(template_set, {"emergency_line": {"en": "Call 911.", "es": "Llame al 911."}}).approval is None
+    assert (
+        worker._with_overrides(template_set, {"emergency_line": {"en": "Call 911.", "es": "Llame al 911."}}).approval
+        is None
+    )
 
 
 # -- check-templates ----------------------------------------------------------------------------------
@@ -218,7 +258,9 @@ def report(folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_check_templates_prints_the_hash_to_copy_and_the_built_in_review(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_templates_prints_the_hash_to_copy_and_the_built_in_review(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, text = report(clinic, monkeypatch)
     assert code == 0, text
     assert f"Wording hash: {wording_hash(load_clinic(clinic), version())}" in text
@@ -230,7 +272,9 @@ def test_check_templates_prints_the_hash_to_copy_and_the_built_in_review(clinic:
     assert code == 0 and "Approval: approved by Dr A. Lee (Clinical lead) on 2026-11-01; unchanged since" in text
 
 
-def test_check_templates_reports_a_set_changed_since_its_approval(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_templates_reports_a_set_changed_since_its_approval(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     approve(clinic)
     path = clinic / "templates" / "partials" / "header.html.j2"
     path.write_text(path.read_text().replace("front desk", "reception"))

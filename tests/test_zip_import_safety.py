@@ -33,23 +33,35 @@ def zip_bytes(entries: list[tuple[str | zipfile.ZipInfo, bytes]], compression: i
     return buffer.getvalue()
 
 
-def patch(data: bytes, name: str, *, method: int | None = None, flags: int = 0, size: int | None = None,
-          new_name: bytes | None = None) -> bytes:
+def patch(
+    data: bytes,
+    name: str,
+    *,
+    method: int | None = None,
+    flags: int = 0,
+    size: int | None = None,
+    new_name: bytes | None = None,
+) -> bytes:
     """Change the headers of the entry `name` in both the local header and the central directory."""
     out = bytearray(data)
-    for signature, flags_at, method_at, size_at, length_at, name_at in ((LOCAL, 6, 8, 22, 26, 30), (CENTRAL, 8, 10, 24, 28, 46)):
+    for signature, flags_at, method_at, size_at, length_at, name_at in (
+        (LOCAL, 6, 8, 22, 26, 30),
+        (CENTRAL, 8, 10, 24, 28, 46),
+    ):
         start = out.find(signature)
         while start >= 0:
             (length,) = struct.unpack_from("<H", out, start + length_at)
-            if bytes(out[start + name_at:start + name_at + length]) == name.encode():
-                struct.pack_into("<H", out, start + flags_at, struct.unpack_from("<H", out, start + flags_at)[0] | flags)
+            if bytes(out[start + name_at : start + name_at + length]) == name.encode():
+                struct.pack_into(
+                    "<H", out, start + flags_at, struct.unpack_from("<H", out, start + flags_at)[0] | flags
+                )
                 if method is not None:
                     struct.pack_into("<H", out, start + method_at, method)
                 if size is not None and signature == CENTRAL:
                     struct.pack_into("<I", out, start + size_at, size)
                 if new_name is not None:
                     assert len(new_name) == length
-                    out[start + name_at:start + name_at + length] = new_name
+                    out[start + name_at : start + name_at + length] = new_name
             start = out.find(signature, start + 4)
     return bytes(out)
 
@@ -74,6 +86,7 @@ def refused(tmp_path: Path, parent: Path, data: bytes, match: str) -> ArchiveErr
 
 # -- unreadable entries --------------------------------------------------------------------------
 
+
 def _bad_crc() -> bytes:
     data = zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/note.txt", b"MARKER-0123456789")])
     return data.replace(b"MARKER-0123456789", b"MARKER-0123456788", 1)
@@ -86,25 +99,43 @@ def _bad_deflate() -> bytes:
 
 UNREADABLE = {
     "bad-crc": (_bad_crc, r"'assets/note.txt' cannot be read \(Bad CRC-32"),
-    "unsupported-method-99": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]), "a.txt", method=99),
-                              r"compression method this app cannot read \(method 99\)"),
-    "deflate64-method-9": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]), "a.txt", method=9),
-                           r"\(method 9\)"),
-    "encrypted": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML)]), "clinic.toml", flags=0x1),
-                  "is encrypted \\(password-protected\\)"),
+    "unsupported-method-99": (
+        lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]), "a.txt", method=99),
+        r"compression method this app cannot read \(method 99\)",
+    ),
+    "deflate64-method-9": (
+        lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]), "a.txt", method=9),
+        r"\(method 9\)",
+    ),
+    "encrypted": (
+        lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML)]), "clinic.toml", flags=0x1),
+        "is encrypted \\(password-protected\\)",
+    ),
     "bad-deflate-stream": (_bad_deflate, "'assets/note.txt' cannot be read"),
-    "bad-bzip2-stream": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("b.txt", b"x" * 40)]), "b.txt", method=12),
-                         "'b.txt' cannot be read"),
-    "bad-lzma-stream": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("c.txt", b"x" * 40)]), "c.txt", method=14),
-                        "'c.txt' cannot be read"),
-    "bad-local-header": (lambda: zip_bytes([("clinic.toml", CLINIC_TOML)]).replace(LOCAL, b"PK\x07\x08", 1),
-                         "'clinic.toml' cannot be read"),
-    "header-name-differs": (lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]).replace(b"a.txt", b"../..", 1),
-                            "'a.txt' cannot be read"),  # the local header names another path than the directory
+    "bad-bzip2-stream": (
+        lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("b.txt", b"x" * 40)]), "b.txt", method=12),
+        "'b.txt' cannot be read",
+    ),
+    "bad-lzma-stream": (
+        lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("c.txt", b"x" * 40)]), "c.txt", method=14),
+        "'c.txt' cannot be read",
+    ),
+    "bad-local-header": (
+        lambda: zip_bytes([("clinic.toml", CLINIC_TOML)]).replace(LOCAL, b"PK\x07\x08", 1),
+        "'clinic.toml' cannot be read",
+    ),
+    "header-name-differs": (
+        lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"x")]).replace(b"a.txt", b"../..", 1),
+        "'a.txt' cannot be read",
+    ),  # the local header names another path than the directory
     "truncated": (lambda: zip_bytes([("clinic.toml", CLINIC_TOML)])[:-30], "is not a readable .zip file"),
     "not-a-zip": (lambda: b"%PDF-1.7 not a zip at all", "is not a readable .zip file"),
-    "bad-utf8-name": (lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("ab.txt", b"x")]), "ab.txt", flags=0x800,
-                                    new_name=b"a\xff.txt"), "is not a readable .zip file"),
+    "bad-utf8-name": (
+        lambda: patch(
+            zip_bytes([("clinic.toml", CLINIC_TOML), ("ab.txt", b"x")]), "ab.txt", flags=0x800, new_name=b"a\xff.txt"
+        ),
+        "is not a readable .zip file",
+    ),
 }
 
 
@@ -131,7 +162,12 @@ COLLIDING = {
 def test_names_that_collide_are_refused(tmp_path: Path, place: Path, case: str) -> None:
     names = COLLIDING[case]
     entries = [(name, CLINIC_TOML if name.endswith("clinic.toml") else f"{i}".encode()) for i, name in enumerate(names)]
-    refused(tmp_path, place, zip_bytes(entries), "has the same name as|inside a folder that the archive also holds as a file")
+    refused(
+        tmp_path,
+        place,
+        zip_bytes(entries),
+        "has the same name as|inside a folder that the archive also holds as a file",
+    )
 
 
 def test_a_name_cut_at_a_nul_byte_cannot_sneak_in_a_second_clinic_toml(tmp_path: Path, place: Path) -> None:
@@ -141,8 +177,18 @@ def test_a_name_cut_at_a_nul_byte_cannot_sneak_in_a_second_clinic_toml(tmp_path:
 
 @pytest.mark.parametrize(
     "name",
-    ["../evil.txt", "..\\evil.txt", "/etc/evil.txt", "\\evil.txt", "C:\\evil.txt", "C:evil.txt", "\\\\server\\share\\evil.txt",
-     "assets/./../../evil.txt", "assets\\..\\..\\evil.txt", "clinic.toml:stream"],
+    [
+        "../evil.txt",
+        "..\\evil.txt",
+        "/etc/evil.txt",
+        "\\evil.txt",
+        "C:\\evil.txt",
+        "C:evil.txt",
+        "\\\\server\\share\\evil.txt",
+        "assets/./../../evil.txt",
+        "assets\\..\\..\\evil.txt",
+        "clinic.toml:stream",
+    ],
 )
 def test_names_that_leave_the_folder_are_refused(tmp_path: Path, place: Path, name: str) -> None:
     refused(tmp_path, place, zip_bytes([("clinic.toml", CLINIC_TOML), (name, b"x")]), "outside the clinic folder")
@@ -151,11 +197,19 @@ def test_names_that_leave_the_folder_are_refused(tmp_path: Path, place: Path, na
 
 @pytest.mark.parametrize(
     ("name", "match"),
-    [("assets/con.txt", "not a valid file name on Windows"), ("AUX", "not a valid file name on Windows"),
-     ("assets/trailing.", "not a valid file name on Windows"), ("assets/space ", "not a valid file name on Windows"),
-     ("assets/what?.txt", "not a valid file name on Windows"), ("line\nbreak.txt", "control characters"),
-     ("bell\x07.txt", "control characters"), ("/", "has no name|outside"), ("./", "has no name"),
-     ("/".join(["d"] * 17) + "/x.txt", "nested more than 16"), ("x" * 201, "longer than 200")],
+    [
+        ("assets/con.txt", "not a valid file name on Windows"),
+        ("AUX", "not a valid file name on Windows"),
+        ("assets/trailing.", "not a valid file name on Windows"),
+        ("assets/space ", "not a valid file name on Windows"),
+        ("assets/what?.txt", "not a valid file name on Windows"),
+        ("line\nbreak.txt", "control characters"),
+        ("bell\x07.txt", "control characters"),
+        ("/", "has no name|outside"),
+        ("./", "has no name"),
+        ("/".join(["d"] * 17) + "/x.txt", "nested more than 16"),
+        ("x" * 201, "longer than 200"),
+    ],
 )
 def test_names_no_workstation_can_hold_are_refused(tmp_path: Path, place: Path, name: str, match: str) -> None:
     error = refused(tmp_path, place, zip_bytes([("clinic.toml", CLINIC_TOML), (name, b"x")]), match)
@@ -164,6 +218,7 @@ def test_names_no_workstation_can_hold_are_refused(tmp_path: Path, place: Path, 
 
 # -- sizes ---------------------------------------------------------------------------------------
 
+
 def test_a_huge_declared_size_is_refused_before_unpacking(tmp_path: Path, place: Path) -> None:
     data = zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/big.bin", b"x" * 100)])
     refused(tmp_path, place, patch(data, "assets/big.bin", size=0xFFFFFFF0), "unpacks to more than 50 MB")
@@ -171,7 +226,12 @@ def test_a_huge_declared_size_is_refused_before_unpacking(tmp_path: Path, place:
 
 def test_a_header_that_understates_the_size_is_caught_by_counting(tmp_path: Path, place: Path) -> None:
     data = zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/big.bin", b"\0" * 2_000_000)], zipfile.ZIP_DEFLATED)
-    refused(tmp_path, place, patch(data, "assets/big.bin", size=1000), "'assets/big.bin' cannot be read|unpacks to more than it says")
+    refused(
+        tmp_path,
+        place,
+        patch(data, "assets/big.bin", size=1000),
+        "'assets/big.bin' cannot be read|unpacks to more than it says",
+    )
 
 
 def test_a_zip_bomb_is_refused(tmp_path: Path, place: Path) -> None:
@@ -192,13 +252,19 @@ def test_too_many_entries_and_too_big_a_file_are_refused(tmp_path: Path, place: 
 
 # -- what the archive holds ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("entries", "match"),
-    [([], "clinic.toml: is missing"), ([("assets/", b""), ("templates/", b"")], "clinic.toml: is missing"),
-     ([("clinic.toml/", b""), ("clinic.toml/x", b"")], "clinic.toml: is not an ordinary file"),
-     ([("clinic.toml", b"[clinic]\nname = \"A\\u001b[2J\"\n")], "line 2: 'name' contains a control character"),
-     ([("clinic.toml", CLINIC_TOML), ("content/deep.toml", b"x = " + b"[" * 5000 + b"]" * 5000)],
-      "nested too deeply|content/deep.toml")],
+    [
+        ([], "clinic.toml: is missing"),
+        ([("assets/", b""), ("templates/", b"")], "clinic.toml: is missing"),
+        ([("clinic.toml/", b""), ("clinic.toml/x", b"")], "clinic.toml: is not an ordinary file"),
+        ([("clinic.toml", b'[clinic]\nname = "A\\u001b[2J"\n')], "line 2: 'name' contains a control character"),
+        (
+            [("clinic.toml", CLINIC_TOML), ("content/deep.toml", b"x = " + b"[" * 5000 + b"]" * 5000)],
+            "nested too deeply|content/deep.toml",
+        ),
+    ],
     ids=["empty", "only-folders", "folder-named-clinic.toml", "escape-in-name", "deeply-nested-wording"],
 )
 def test_archives_without_a_usable_set_are_refused(tmp_path: Path, place: Path, entries: list, match: str) -> None:
@@ -251,8 +317,12 @@ def test_a_target_that_is_not_a_new_or_empty_folder_is_refused(tmp_path: Path, p
     assert sorted(p.name for p in place.iterdir()) == ["clinic"] and list((tmp_path / "empty").glob("*")) == []
 
 
-@pytest.mark.parametrize(("umask", "folder_mode", "file_mode"), [(0o022, 0o755, 0o644), (0o002, 0o775, 0o664), (0o077, 0o700, 0o600)])
-def test_the_imported_folder_gets_normal_permissions(tmp_path: Path, place: Path, umask: int, folder_mode: int, file_mode: int) -> None:
+@pytest.mark.parametrize(
+    ("umask", "folder_mode", "file_mode"), [(0o022, 0o755, 0o644), (0o002, 0o775, 0o664), (0o077, 0o700, 0o600)]
+)
+def test_the_imported_folder_gets_normal_permissions(
+    tmp_path: Path, place: Path, umask: int, folder_mode: int, file_mode: int
+) -> None:
     setuid = zipfile.ZipInfo("assets/run.sh")
     setuid.external_attr = (stat.S_IFREG | 0o4777) << 16
     archive = tmp_path / "set.zip"

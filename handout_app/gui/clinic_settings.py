@@ -74,11 +74,14 @@ class ClinicSettingsDialog(QDialog):
         self._field_problem = False  # the error line shows a problem with a typed value
         layout = QVBoxLayout(self)
         others = [language for language in LANGUAGES if language != "en"]
-        layout.addWidget(QLabel(
-            f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand.\n"
-            "Texts with two boxes: English on the left, " f"{', '.join(LANGUAGE_NAMES.get(code, code) for code in others)} on the right; "
-            "a handout in a language whose box is empty prints the English text."
-        ))
+        layout.addWidget(
+            QLabel(
+                f"Clinic folder: {folder}\nA field left empty prints as a blank line to fill in by hand.\n"
+                "Texts with two boxes: English on the left, "
+                f"{', '.join(LANGUAGE_NAMES.get(code, code) for code in others)} on the right; "
+                "a handout in a language whose box is empty prints the English text."
+            )
+        )
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}  # each field's (English) text
         self.language_fields: dict[tuple[str, str], QLineEdit] = {}  # (field, language): the other languages' texts
@@ -120,16 +123,23 @@ class ClinicSettingsDialog(QDialog):
         self.intent = QComboBox()
         self.intent.setObjectName("default_intent")
         self.intent.setAccessibleName("Default purpose for local anesthetic with another medicine")
-        for text, value in (("Ask the nurse every time", ""), ("Diagnostic", "diagnostic"),
-                            ("Therapeutic", "therapeutic"), ("Diagnostic and therapeutic", "both")):
+        for text, value in (
+            ("Ask the nurse every time", ""),
+            ("Diagnostic", "diagnostic"),
+            ("Therapeutic", "therapeutic"),
+            ("Diagnostic and therapeutic", "both"),
+        ):
             self.intent.addItem(text, value)
         self.intent.setCurrentIndex(max(0, self.intent.findData(profile.default_intent)))
         form.addRow("Default p&urpose (anesthetic mixed):", self.intent)
         self.date_order = QComboBox()
         self.date_order.setObjectName("date_order")
         self.date_order.setAccessibleName("How numeric dates are typed")
-        for text, value in (("As this computer is set", ""), ("Day/month/year (02/04/1956 is 2 April)", "day-month-year"),
-                            ("Month/day/year (04/02/1956 is 2 April)", "month-day-year")):
+        for text, value in (
+            ("As this computer is set", ""),
+            ("Day/month/year (02/04/1956 is 2 April)", "day-month-year"),
+            ("Month/day/year (04/02/1956 is 2 April)", "month-day-year"),
+        ):
             self.date_order.addItem(text, value)
         self.date_order.setCurrentIndex(max(0, self.date_order.findData(profile.date_order)))
         form.addRow("Numeric da&tes:", self.date_order)
@@ -152,8 +162,10 @@ class ClinicSettingsDialog(QDialog):
         self.error.hide()
         layout.addWidget(self.error)
         if problem:
-            self._show_error(f"clinic.toml has a problem: {problem}\nCorrect it here and press Save; "
-                             "a value that could not be read is shown as it was written.")
+            self._show_error(
+                f"clinic.toml has a problem: {problem}\nCorrect it here and press Save; "
+                "a value that could not be read is shown as it was written."
+            )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -165,7 +177,9 @@ class ClinicSettingsDialog(QDialog):
         result: dict[str, Any] = {key: " ".join(edit.text().split()) for key, edit in self.fields.items()}
         for key in LOCALIZED_FIELDS:
             result[key] = {"en": result[key]} | {
-                language: " ".join(edit.text().split()) for (field, language), edit in self.language_fields.items() if field == key
+                language: " ".join(edit.text().split())
+                for (field, language), edit in self.language_fields.items()
+                if field == key
             }
         result["default_paper"] = self.paper.currentData()
         result["default_intent"] = self.intent.currentData()
@@ -219,7 +233,9 @@ class ClinicSettingsDialog(QDialog):
             if self._new_logo is not None:
                 destination = self._folder / "assets" / self._new_logo.name
                 if destination.exists() and destination.resolve() != self._new_logo.resolve():
-                    raise ClinicError(destination, "already exists in the clinic folder. Rename your logo file and choose it again.")
+                    raise ClinicError(
+                        destination, "already exists in the clinic folder. Rename your logo file and choose it again."
+                    )
                 destination.parent.mkdir(exist_ok=True)
                 if not destination.exists():
                     shutil.copyfile(self._new_logo, destination)

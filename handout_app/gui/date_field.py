@@ -3,7 +3,8 @@
 A plain text field, not a QDateEdit: a QDateEdit dropped "2 Apr 1956" without a word, trapped Tab in an
 empty field and opened its calendar at January 1900 (issue 11). The text is read by
 `patient_input.parse_typed_date`, so what is accepted and what each refusal says is written once; the form
-shows the refusal beside the field and keeps what was typed.
+shows the refusal beside the field and keeps what was typed. A date is shown as `formats.format_date` prints
+it on the sheet, '2 Apr 1956'.
 """
 
 from __future__ import annotations
@@ -24,14 +25,8 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from ..formats import format_date
 from ..patient_input import InputError, parse_typed_date
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def shown_date(value: dt.date) -> str:
-    """'2 Apr 1956': the one form that cannot be read in two orders."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 class MonthCalendar(QCalendarWidget):
@@ -80,8 +75,15 @@ class DateField(QWidget):
 
     edited = Signal()
 
-    def __init__(self, name: str, accessible: str, first: dt.date, last: dt.date | None, open_year: int | None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        accessible: str,
+        first: dt.date,
+        last: dt.date | None,
+        open_year: int | None,
+        parent: QWidget | None = None,
+    ) -> None:
         """`last` None means today; `open_year` is where an empty field's calendar opens (None: today)."""
         super().__init__(parent)
         self._first, self._last, self._open_year = first, last, open_year
@@ -150,7 +152,7 @@ class DateField(QWidget):
         """Show a date in the unambiguous form; None empties the field."""
         if isinstance(value, QDate):
             value = dt.date(value.year(), value.month(), value.day())
-        self.edit.setText(shown_date(value) if value is not None else "")
+        self.edit.setText(format_date(value) if value is not None else "")
 
     def value(self) -> tuple[dt.date | None, str]:
         """(the date or None when empty, "") or (None, what is wrong and how to type it)."""
@@ -162,14 +164,15 @@ class DateField(QWidget):
     def _tidy(self) -> None:
         """Once the nurse leaves a date she typed, show it as '2 Apr 1956', so she sees how it was read."""
         date, problem = self.value()
-        if date is not None and not problem and self.edit.text() != shown_date(date):
-            self.edit.setText(shown_date(date))
+        if date is not None and not problem and self.edit.text() != format_date(date):
+            self.edit.setText(format_date(date))
 
     def _prepare_calendar(self) -> None:
         today = dt.date.today()
         last = self._last or today
-        self.calendar.setDateRange(QDate(self._first.year, self._first.month, self._first.day),
-                                   QDate(last.year, last.month, last.day))
+        self.calendar.setDateRange(
+            QDate(self._first.year, self._first.month, self._first.day), QDate(last.year, last.month, last.day)
+        )
         date, _problem = self.value()
         if date is not None and self._first <= date <= last:
             self.calendar.setSelectedDate(QDate(date.year, date.month, date.day))
@@ -182,4 +185,3 @@ class DateField(QWidget):
         self.setDate(date)
         self.menu.close()
         self.edit.setFocus()
-

@@ -47,8 +47,15 @@ class _Progress(QObject):
 class DayListDialog(QDialog):
     """The rows of one list, their problems, and Make handouts."""
 
-    def __init__(self, path: Path, rows: list[Row], template_set: TemplateSet, clinic_folder: Path | None,
-                 output_folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        rows: list[Row],
+        template_set: TemplateSet,
+        clinic_folder: Path | None,
+        output_folder: Path,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("day-list")
         self.setWindowTitle(f"Day list: {path.name}")
@@ -62,8 +69,12 @@ class DayListDialog(QDialog):
         good = len(rows) - len(self.bad)
         self.summary = QLabel(
             f"{len(rows)} patients in {path.name}: {good} ready"
-            + (f", {len(self.bad)} with problems (in red). Fix them in the list and open it again, or make the others."
-               if self.bad else ". Check the side of each before you make them."))
+            + (
+                f", {len(self.bad)} with problems (in red). Fix them in the list and open it again, or make the others."
+                if self.bad
+                else ". Check the side of each before you make them."
+            )
+        )
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.table = QTableWidget(len(rows), len(COLUMNS))
@@ -75,12 +86,24 @@ class DayListDialog(QDialog):
         for index, row in enumerate(rows):
             selection = row.selection
             # The procedure as the sheet will name it (side in capitals, guidance, contrast, medicines).
-            procedure = procedure_name(selection, labels) if selection is not None else ""
-            edition = ", ".join([selection.language, selection.paper.value]
-                                + ["large print"] * selection.large_print + ["consent copy"] * selection.consent_copy) if selection else ""
-            cells = (str(row.number), row.values.get("name", ""), procedure,
-                     selection.side.value.upper() if selection else row.values.get("side", ""), edition,
-                     "; ".join([_problem_text(p) for p in row.problems] + row.warnings))
+            procedure = procedure_name(selection, labels, "en") if selection is not None else ""
+            edition = (
+                ", ".join(
+                    [selection.language, selection.paper.value]
+                    + ["large print"] * selection.large_print
+                    + ["consent copy"] * selection.consent_copy
+                )
+                if selection
+                else ""
+            )
+            cells = (
+                str(row.number),
+                row.values.get("name", ""),
+                procedure,
+                selection.side.value.upper() if selection else row.values.get("side", ""),
+                edition,
+                "; ".join([_problem_text(p) for p in row.problems] + row.warnings),
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if row.problems:
@@ -167,8 +190,17 @@ class DayListDialog(QDialog):
 
         def work() -> None:
             try:
-                outcome = make_day(ready, self._clinic_folder, folder, labels, allow_names, combined,
-                                   on_step=signals.step.emit, should_stop=cancelled.is_set, recorder=recorder)
+                outcome = make_day(
+                    ready,
+                    self._clinic_folder,
+                    folder,
+                    labels,
+                    allow_names,
+                    combined,
+                    on_step=signals.step.emit,
+                    should_stop=cancelled.is_set,
+                    recorder=recorder,
+                )
                 if print_too and outcome.made and not outcome.cancelled:
                     try:
                         problem = print_day(outcome, None, recorder, on_sent=printed.append)
@@ -178,8 +210,13 @@ class DayListDialog(QDialog):
                         printed.append(f"Printing stopped: {problem}")
             except Exception as exc:  # a full disk or a broken PDF must end the wait, not hang it
                 outcome = BatchOutcome(cancelled=True)
-                outcome.failed.append((0, f"the handouts could not be saved ({type(exc).__name__}: "
-                                          f"{getattr(exc, 'strerror', None) or 'see the folder'})"))
+                outcome.failed.append(
+                    (
+                        0,
+                        f"the handouts could not be saved ({type(exc).__name__}: "
+                        f"{getattr(exc, 'strerror', None) or 'see the folder'})",
+                    )
+                )
             signals.finished.emit(outcome)
 
         loop = QEventLoop()

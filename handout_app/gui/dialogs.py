@@ -60,17 +60,24 @@ def ask_save_path(parent: QWidget, suggested: Path, archival: bool = False) -> S
 def confirm_replace(parent: QWidget, path: Path) -> bool:
     """Ask before replacing an existing file."""
     answer = QMessageBox.question(
-        parent, "Replace file?", f"{path.name} already exists in {path.parent}.\n\nDo you want to replace it?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        parent,
+        "Replace file?",
+        f"{path.name} already exists in {path.parent}.\n\nDo you want to replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
     )
     return answer == QMessageBox.StandardButton.Yes
 
 
 def discard_question(parent: QWidget | None) -> tuple[QMessageBox, QAbstractButton]:
     """The question asked before closing with an unsent sheet, and its Discard button (Enter and Esc keep working)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Close without the handout?",
-                      "This patient's handout has not been saved or printed.\n\nClose the window and discard it?",
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Close without the handout?",
+        "This patient's handout has not been saved or printed.\n\nClose the window and discard it?",
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     discard = box.addButton("&Discard and close", QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("&Keep working", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)  # Enter keeps the work
@@ -105,7 +112,9 @@ def ask_printer(parent: QWidget, printer: QPrinter, page_count: int) -> bool:
 
 def ask_logo_path(parent: QWidget) -> Path | None:
     """Pick a logo picture; None if cancelled."""
-    path, _ = QFileDialog.getOpenFileName(parent, "Choose the clinic logo", str(Path.home()), "Pictures (*.png *.jpg *.jpeg *.svg)")
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Choose the clinic logo", str(Path.home()), "Pictures (*.png *.jpg *.jpeg *.svg)"
+    )
     return Path(path) if path else None
 
 
@@ -117,7 +126,9 @@ def ask_folder(parent: QWidget, title: str, start: Path | None = None) -> Path |
 
 def ask_clinic_name(parent: QWidget) -> str | None:
     """The new clinic's name, as printed on every handout; None when cancelled."""
-    name, accepted = QInputDialog.getText(parent, "New clinic folder", "The clinic's name, as printed on every handout:")
+    name, accepted = QInputDialog.getText(
+        parent, "New clinic folder", "The clinic's name, as printed on every handout:"
+    )
     return name if accepted else None
 
 

@@ -39,9 +39,10 @@ from ..domain import (
     Target,
     default_intent,
 )
+from ..formats import format_date
 from ..glyphs import problem as glyph_problem
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR
-from .date_field import DateField, shown_date
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR, date_problems
+from .date_field import DateField
 
 _Key = TypeVar("_Key", bound=str)  # a str-enum member or a plain string
 
@@ -63,7 +64,11 @@ _GUIDANCE_LABELS = {
     Guidance.LANDMARK: "Landmark (no imaging)",
 }
 _SIDE_LABELS = {Side.LEFT: "&Left", Side.RIGHT: "&Right", Side.BILATERAL: "&Both"}
-_INTENT_LABELS = {Intent.DIAGNOSTIC: "Diagnostic", Intent.THERAPEUTIC: "Therapeutic", Intent.BOTH: "Diagnostic and therapeutic"}
+_INTENT_LABELS = {
+    Intent.DIAGNOSTIC: "Diagnostic",
+    Intent.THERAPEUTIC: "Therapeutic",
+    Intent.BOTH: "Diagnostic and therapeutic",
+}
 
 
 # Lines of room kept under a field for its message: two where the usual message needs them.
@@ -234,7 +239,9 @@ class SelectionForm(QWidget):
         edit.textChanged.connect(self._on_edit)
         return edit
 
-    def _date(self, name: str, accessible: str, first: dt.date, last: dt.date | None, open_year: int | None) -> DateField:
+    def _date(
+        self, name: str, accessible: str, first: dt.date, last: dt.date | None, open_year: int | None
+    ) -> DateField:
         field_ = DateField(name, accessible, first, last, open_year)
         field_.edited.connect(self._on_edit)
         return field_
@@ -253,18 +260,25 @@ class SelectionForm(QWidget):
         form.addRow(name_label, name_box)
         # A birth calendar opens near 1960, where most patients' birthdays are, not at January 1900.
         self.date_of_birth = self._date("date-of-birth", "Date of birth", EARLIEST_BIRTH, None, 1960)
-        self._row_with_error(form, "Dat&e of birth:", self.date_of_birth, "date-of-birth", buddy=self.date_of_birth.edit)
+        self._row_with_error(
+            form, "Dat&e of birth:", self.date_of_birth, "date-of-birth", buddy=self.date_of_birth.edit
+        )
         self.mrn = self._line("mrn", "Record number", 60)
         self._row_with_error(form, "Record nu&mber:", self.mrn, "mrn")
-        self.procedure_date = self._date("procedure-date", "Procedure date", dt.date(FIRST_YEAR, 1, 1),
-                                         dt.date(LAST_YEAR, 12, 31), None)
+        self.procedure_date = self._date(
+            "procedure-date", "Procedure date", dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31), None
+        )
         self.procedure_date.setDate(dt.date.today())
-        self._row_with_error(form, "Procedure &date:", self.procedure_date, "procedure-date", buddy=self.procedure_date.edit)
+        self._row_with_error(
+            form, "Procedure &date:", self.procedure_date, "procedure-date", buddy=self.procedure_date.edit
+        )
         self.clinician = self._line("clinician", "Clinician")
         self._row_with_error(form, "Cl&inician:", self.clinician, "clinician")
         return box
 
-    def _row_with_error(self, form: QFormLayout, text: str, edit: QWidget, key: str, buddy: QWidget | None = None) -> None:
+    def _row_with_error(
+        self, form: QFormLayout, text: str, edit: QWidget, key: str, buddy: QWidget | None = None
+    ) -> None:
         """A form row with the field's problem shown under it; the label's shortcut still focuses the field."""
         box = QWidget()
         layout = QVBoxLayout(box)
@@ -289,8 +303,11 @@ class SelectionForm(QWidget):
             AllergyKind.IODINE: QCheckBox("Allergy: iodine (dye or skin cleaner)"),
             AllergyKind.ANTISEPTIC: QCheckBox("Allergy: antiseptic (skin cleaner)"),
         }
-        factors = [("diabetes", self.diabetes), ("blood-thinners", self.blood_thinners),
-                   ("may-be-pregnant", self.may_be_pregnant)]
+        factors = [
+            ("diabetes", self.diabetes),
+            ("blood-thinners", self.blood_thinners),
+            ("may-be-pregnant", self.may_be_pregnant),
+        ]
         allergies = [(f"allergy-{k.value}", c) for k, c in self.allergy_checks.items()]
         for column, group in enumerate((factors, allergies)):  # the patient's conditions left, allergies right
             for row, (name, check) in enumerate(group):
@@ -326,16 +343,11 @@ class SelectionForm(QWidget):
         if problem:
             errors["procedure-date"] = problem
         elif procedure is None:
-            errors["procedure-date"] = f"Type the procedure date, e.g. {shown_date(dt.date.today())}."
-        elif not FIRST_YEAR <= procedure.year <= LAST_YEAR:
-            errors["procedure-date"] = f"{shown_date(procedure)} is not between {FIRST_YEAR} and {LAST_YEAR}."
-        if birth is not None:
-            if birth > dt.date.today():
-                errors["date-of-birth"] = f"{shown_date(birth)} is in the future."
-            elif birth < EARLIEST_BIRTH:
-                errors["date-of-birth"] = f"{shown_date(birth)} is before {EARLIEST_BIRTH.year}."
-            elif procedure is not None and birth > procedure and "procedure-date" not in errors:
-                errors["date-of-birth"] = f"{shown_date(birth)} is after the procedure date."
+            errors["procedure-date"] = f"Type the procedure date, e.g. {format_date(dt.date.today())}."
+        # The rules are patient_input's, shared with the command line and the day list; the window names the date first.
+        for key, problem in date_problems(birth, procedure).items():
+            field, value = ("date-of-birth", birth) if key == "date_of_birth" else ("procedure-date", procedure)
+            errors[field] = f"{format_date(value)} {problem}."
         return birth, procedure
 
     def _allergies(self) -> tuple[Allergy, ...]:
@@ -358,9 +370,12 @@ class SelectionForm(QWidget):
             errors["patient-name"] = "Type the patient's name."
         birth, procedure_day = self._dates(errors)
         # Text the bundled fonts cannot print is refused here, as Selection.check() refuses it for every render.
-        typed_fields = (("patient-name", "The patient's name", name), ("mrn", "The record number", mrn),
-                        ("clinician", "The clinician's name", clinician),
-                        ("allergies", "The text in Other allergies", _typed(self.other_allergies.text())))
+        typed_fields = (
+            ("patient-name", "The patient's name", name),
+            ("mrn", "The record number", mrn),
+            ("clinician", "The clinician's name", clinician),
+            ("allergies", "The text in Other allergies", _typed(self.other_allergies.text())),
+        )
         for key, what, text in typed_fields:
             message = glyph_problem(text, what)
             if message:
@@ -400,7 +415,9 @@ class SelectionForm(QWidget):
         if selection is not None:
             for finding in check_rules(self._catalog, selection):
                 if finding.level == "refuse":
-                    errors.setdefault(finding.field if finding.field in self._error_labels else "contrast", finding.message)
+                    errors.setdefault(
+                        finding.field if finding.field in self._error_labels else "contrast", finding.message
+                    )
                 else:
                     warnings.append(finding.message)
         return FormState(selection if not errors else None, errors, warnings)
@@ -477,7 +494,13 @@ class SelectionForm(QWidget):
         self.date_of_birth.clear()
         self.procedure_date.setDate(dt.date.today())
         # Large print is this patient's need, so it goes with the patient.
-        for check in (self.diabetes, self.blood_thinners, self.may_be_pregnant, self.large_print, *self.allergy_checks.values()):
+        for check in (
+            self.diabetes,
+            self.blood_thinners,
+            self.may_be_pregnant,
+            self.large_print,
+            *self.allergy_checks.values(),
+        ):
             check.setChecked(False)
         self.language.setCurrentIndex(0)  # the patient's language goes with the patient
         self.side_group.setExclusive(False)

@@ -41,13 +41,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..formats import format_date
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, printable_text
+from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, birth_date_problem, printable_text
 from ..records.listing import as_csv, editions_text, local_time, output_text, procedure_text
 from ..records.store import StoreUnavailable
 from ..records_cli import utc_bounds
 from . import dialogs
-from .date_field import DateField, shown_date
+from .date_field import DateField
 
 COLUMNS = ("Time", "Document", "Side", "Language", "Editions", "Output", "Procedure")
 DEFAULT_DAYS = 30  # the list opens on the last month: an audit or a reprint is rarely about older sheets
@@ -81,8 +82,9 @@ def ask_save_file(parent: QWidget, title: str, suggested: Path, file_filter: str
 
     Qt's own overwrite question is switched off: replacing is asked by dialogs.confirm_replace, the
     same question the handout's Save asks, after the path has been checked for a pipe or link."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), file_filter,
-                                          options=QFileDialog.Option.DontConfirmOverwrite)
+    path, _ = QFileDialog.getSaveFileName(
+        parent, title, str(suggested), file_filter, options=QFileDialog.Option.DontConfirmOverwrite
+    )
     if not path:
         return None
     chosen = Path(path)
@@ -122,8 +124,9 @@ class CheckedDetails:
 class ReprintDetailsDialog(QDialog):
     """Asks for the patient's details of one recorded sheet, exactly as they were printed on it."""
 
-    def __init__(self, number: str, details: ReprintDetails, day_first: bool = True,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, number: str, details: ReprintDetails, day_first: bool = True, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("reprint-details")
         self.setWindowTitle(f"Reprint document {number}")
@@ -134,7 +137,8 @@ class ReprintDetailsDialog(QDialog):
             f"To make document {number} again, type the patient's details exactly as they are on the original "
             "sheet: the same spelling, spaces and capitals. Leave the date of birth or the record number empty "
             "if the sheet did not show one.\n\nThe record store keeps no names, so the sheet is made from what "
-            "you type and compared with the one handed out; if anything differs, nothing is saved.")
+            "you type and compared with the one handed out; if anything differs, nothing is saved."
+        )
         explanation.setObjectName("reprint-explanation")
         explanation.setWordWrap(True)
         layout.addWidget(explanation)
@@ -147,8 +151,9 @@ class ReprintDetailsDialog(QDialog):
         name_label.setBuddy(self.name)
         form.addRow(name_label, self.name)
         # Birth calendars open near 1960, as in the form, not at January 1900.
-        self.date_of_birth = DateField("reprint-date-of-birth", "Date of birth, as on the original sheet (optional)",
-                                       EARLIEST_BIRTH, None, 1960)
+        self.date_of_birth = DateField(
+            "reprint-date-of-birth", "Date of birth, as on the original sheet (optional)", EARLIEST_BIRTH, None, 1960
+        )
         self.date_of_birth.set_day_first(day_first)
         self.date_of_birth.setText(details.date_of_birth)
         birth_label = QLabel("Date of &birth:")
@@ -203,9 +208,9 @@ class ReprintDetailsDialog(QDialog):
             self.date_of_birth.edit.setFocus()
             self._refuse(f"Date of birth: {problem}")
             return None
-        if birth is not None and not EARLIEST_BIRTH <= birth <= dt.date.today():
+        if birth is not None and birth_date_problem(birth):  # the form's rule; this message names both limits
             self.date_of_birth.edit.setFocus()
-            self._refuse(f"Date of birth: {shown_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
+            self._refuse(f"Date of birth: {format_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
             return None
         self.problem.clear()
         return CheckedDetails(name, birth.isoformat() if birth else None, record_number)
@@ -340,7 +345,9 @@ class HistoryDialog(QDialog):
             self._show_problem(f"To: {problem}")
             return None
         if since is not None and until is not None and since > until:
-            self._show_problem(f"From ({shown_date(since)}) is after To ({shown_date(until)}); give the earlier day first.")
+            self._show_problem(
+                f"From ({format_date(since)}) is after To ({format_date(until)}); give the earlier day first."
+            )
             return None
         return since, until
 
@@ -372,13 +379,17 @@ class HistoryDialog(QDialog):
 
     def _read(self, days: tuple[dt.date | None, dt.date | None]) -> tuple[list[dict[str, Any]], str | None]:
         """The rows for the days, or no rows and a plain sentence why (never an exception)."""
-        with contextlib.suppress(StoreUnavailable):  # the list below says the store is away; the waiting line says what is kept here
+        with contextlib.suppress(
+            StoreUnavailable
+        ):  # the list below says the store is away; the waiting line says what is kept here
             self.recorder.send_queued(wait=False)
         try:
             return self.recorder.store().deliveries(*utc_bounds(*days)), None
         except StoreUnavailable as exc:
-            return [], (f"The record store could not be read: {_sentence(exc)} Sheets can still be saved and printed; "
-                        "their entries are kept on this computer until the store answers.")
+            return [], (
+                f"The record store could not be read: {_sentence(exc)} Sheets can still be saved and printed; "
+                "their entries are kept on this computer until the store answers."
+            )
 
     def _waiting(self) -> int:
         """How many entries wait in the queue; 0 when even the queue cannot be read (that is not worth a
@@ -392,11 +403,11 @@ class HistoryDialog(QDialog):
     def _days_text(days: tuple[dt.date | None, dt.date | None]) -> str:
         since, until = days
         if since and until:
-            return f", {shown_date(since)} to {shown_date(until)}"
+            return f", {format_date(since)} to {format_date(until)}"
         if since:
-            return f", from {shown_date(since)}"
+            return f", from {format_date(since)}"
         if until:
-            return f", up to {shown_date(until)}"
+            return f", up to {format_date(until)}"
         return ", all days"
 
     def _fill_table(self) -> None:
@@ -412,8 +423,15 @@ class HistoryDialog(QDialog):
 
     def _cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         """One row's cells, in the words of `records list` (side in capitals, as on the sheet)."""
-        return (local_time(row["delivered_at"]).strftime("%Y-%m-%d %H:%M"), row["number"], row["side"].upper(),
-                row["language"], editions_text(row), output_text(row), self._procedure(row))
+        return (
+            local_time(row["delivered_at"]).strftime("%Y-%m-%d %H:%M"),
+            row["number"],
+            row["side"].upper(),
+            row["language"],
+            editions_text(row),
+            output_text(row),
+            self._procedure(row),
+        )
 
     def _procedure(self, row: dict[str, Any]) -> str:
         return procedure_text(row)  # the catalog is read once; a choice this version does not know shows as stored
@@ -430,8 +448,11 @@ class HistoryDialog(QDialog):
     def _update_buttons(self) -> None:
         listed = self._shown_days is not None
         self.export_button.setEnabled(listed and self._shows_typed_days() and not self._busy)
-        self.export_button.setToolTip("" if self.export_button.isEnabled() or not listed
-                                      else "Press Show to list the days typed, then export them.")
+        self.export_button.setToolTip(
+            ""
+            if self.export_button.isEnabled() or not listed
+            else "Press Show to list the days typed, then export them."
+        )
         self.reprint_button.setEnabled(self.selected_row() is not None and not self._busy)
         self.show_button.setEnabled(not self._busy)
 
@@ -493,9 +514,12 @@ class HistoryDialog(QDialog):
         super().closeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (watched is self.table and event.type() == QEvent.Type.KeyPress
-                and cast(QKeyEvent, event).key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and self.selected_row() is not None):
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and cast(QKeyEvent, event).key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.selected_row() is not None
+        ):
             self.reprint_selected()
             return True
         return super().eventFilter(watched, event)
@@ -540,16 +564,21 @@ class HistoryDialog(QDialog):
         assert days is not None
         since, until = days
         name = "handout-history_" + "_".join(day.isoformat() if day else "all" for day in (since, until)) + ".csv"
-        target = self._ask_target("Export the handout history", free_name(_last_folder() / name),
-                                  "CSV files (*.csv)", ".csv")
+        target = self._ask_target(
+            "Export the handout history", free_name(_last_folder() / name), "CSV files (*.csv)", ".csv"
+        )
         if target is None:
             return
         path, replace = target
         try:
             text = self._run_busy(lambda: as_csv(rows))
         except (ValueError, KeyError) as exc:
-            dialogs.show_error(self, "Could not export", f"A recorded sheet could not be read by this version of "
-                               f"handout-app ({exc}). Export it with the version that made it.")
+            dialogs.show_error(
+                self,
+                "Could not export",
+                f"A recorded sheet could not be read by this version of "
+                f"handout-app ({exc}). Export it with the version that made it.",
+            )
             return
         # With a byte-order mark, so Excel on Windows reads accented wording names as they are.
         if self._write("Could not export", path, text.encode("utf-8-sig"), replace):
@@ -591,8 +620,10 @@ class HistoryDialog(QDialog):
             if not self._write("Could not save the reprint", path, made.pdf, replace):
                 return
             outcome = self.recorder.record_reprint(made.document)
-            message = (f"Saved document {number} to {path}. It is identical to the sheet handed out on "
-                       f"{made.document['made_at'][:16].replace('T', ' ')}.")
+            message = (
+                f"Saved document {number} to {path}. It is identical to the sheet handed out on "
+                f"{made.document['made_at'][:16].replace('T', ' ')}."
+            )
             if not outcome.stored:
                 message += f"\n\n{outcome.warning}"
             dialogs.show_info(self, "Reprint saved", message)
@@ -613,8 +644,10 @@ def _reprint(store: Any, number: str, details: CheckedDetails) -> Any:
     except ReprintFailed as exc:
         raise _Refused(str(exc)) from None
     except OSError as exc:  # the render process died under us (a broken pipe) or its folder could not be made
-        raise _Refused(f"Document {number} could not be made again: the render process failed "
-                       f"({exc.strerror or exc}). Try again; if it keeps failing, restart handout-app.") from None
+        raise _Refused(
+            f"Document {number} could not be made again: the render process failed "
+            f"({exc.strerror or exc}). Try again; if it keeps failing, restart handout-app."
+        ) from None
 
 
 def _sentence(exc: Exception) -> str:

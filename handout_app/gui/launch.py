@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
 from .main_window import MainWindow
+from .render_client import RenderClient
 
 ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
 
@@ -33,7 +34,7 @@ NO_DISPLAY_MESSAGE = (
     "error: no display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
     "To make a handout without a window, use the command line, for example:\n"
     "  handout-app render --target joint --medication corticosteroid --guidance ultrasound --side left "
-    "--patient-name \"Jane Example\" --output sheet.pdf\n"
+    '--patient-name "Jane Example" --output sheet.pdf\n'
     "(`handout-app render --help` lists every option; `make sample` makes an example.) To open the window, "
     "run it on the computer's desktop, or connect with a display (for example `ssh -X`).\n"
 )
@@ -57,16 +58,21 @@ def launch(clinic_folder: Path | None = None) -> int:
         return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
+    # The worker starts before the content is read and the window is built, so its imports and start-up
+    # run on the other core meanwhile and the first preview comes sooner.
+    client = RenderClient()
+    client.start()
     try:
         catalog = load_catalog()
     except CatalogError as exc:
+        client.stop()
         print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
         return 1
     if clinic_folder is not None:
         QSettings().setValue("clinic_folder", str(clinic_folder.resolve()))
     remembered = QSettings().value("clinic_folder")
     folder = Path(remembered) if remembered and Path(remembered).is_dir() else None
-    window = MainWindow(catalog, clinic_folder=folder)
+    window = MainWindow(catalog, clinic_folder=folder, client=client)
     sys.excepthook = _unexpected_error_hook(window)
     window.show()
     return app.exec()
@@ -84,9 +90,12 @@ def _unexpected_error_hook(
     def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
         where = "".join(traceback.format_tb(trace)[-3:])
         sys.stderr.write(f"Unexpected error {kind.__name__} in:\n{where}")
-        dialogs.show_error(window, "Something went wrong",
-                           "That command stopped because of an error in the program. The form has not changed: "
-                           "check the preview, then try again. If it happens again, save the PDF instead "
-                           f"(Ctrl+S) and tell your IT support ({kind.__name__}).")
+        dialogs.show_error(
+            window,
+            "Something went wrong",
+            "That command stopped because of an error in the program. The form has not changed: "
+            "check the preview, then try again. If it happens again, save the PDF instead "
+            f"(Ctrl+S) and tell your IT support ({kind.__name__}).",
+        )
 
     return hook

@@ -178,7 +178,9 @@ class PreviewPane(QWidget):
         if step == 0:
             self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
             return
-        current = self.view.zoomFactor() if self.view.zoomMode() == QPdfView.ZoomMode.Custom else self._fit_width_factor()
+        current = (
+            self.view.zoomFactor() if self.view.zoomMode() == QPdfView.ZoomMode.Custom else self._fit_width_factor()
+        )
         if step > 0:
             factor = next((z for z in ZOOM_STEPS if z > current + 0.01), ZOOM_STEPS[-1])
         else:
@@ -222,7 +224,10 @@ class PreviewPane(QWidget):
 
 
 def _action(
-    text: str, parent: QObject, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | None = None
+    text: str,
+    parent: QObject,
+    slot: Callable[[], object],
+    shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
 ) -> QAction:
     """A menu action that calls `slot` when chosen (as QAction(text, parent, shortcut=..., triggered=...) does)."""
     action = QAction(text, parent)
@@ -244,6 +249,10 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane()
         self.client = client or RenderClient(parent=self)
         self.client.setParent(self)
+        if not self.client.is_running:
+            # First, so the worker imports WeasyPrint on the other core while the window is built; its
+            # "ready" arrives through the event loop, after the signals below are connected.
+            self.client.start()
         self._current_request: str | None = None
         self._shown_request: str | None = None
         self._shown_selection: dict[str, Any] | None = None
@@ -308,7 +317,6 @@ class MainWindow(QMainWindow):
 
         self._restore_settings()
         self._update_actions()
-        self.client.start()
 
     # -- actions -------------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -335,24 +343,38 @@ class MainWindow(QMainWindow):
         self.export_action = _action("&Export clinic folder...", self, self.export_clinic)
         self.import_action = _action("&Import clinic folder...", self, self.import_clinic)
         clinic_menu = self.menuBar().addMenu("&Clinic")
-        for action in (self.clinic_settings_action, self.choose_clinic_action, self.new_clinic_action,
-                       self.open_clinic_action, self.reload_action):
+        for action in (
+            self.clinic_settings_action,
+            self.choose_clinic_action,
+            self.new_clinic_action,
+            self.open_clinic_action,
+            self.reload_action,
+        ):
             clinic_menu.addAction(action)
         clinic_menu.addAction(self.builtin_action)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.export_action)
         clinic_menu.addAction(self.import_action)
-        self.zoom_out_action = _action("Zoom out", self, lambda: self.preview.zoom(-1), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_out_action = _action(
+            "Zoom out", self, lambda: self.preview.zoom(-1), QKeySequence.StandardKey.ZoomOut
+        )
         self.zoom_in_action = _action("Zoom in", self, lambda: self.preview.zoom(1))
         self.zoom_in_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         self.fit_width_action = _action("Fit width", self, lambda: self.preview.zoom(0), QKeySequence("Ctrl+0"))
         self.previous_page_action = _action(
             "Previous page", self, lambda: self.preview.turn_page(-1), QKeySequence(Qt.Key.Key_PageUp)
         )
-        self.next_page_action = _action("Next page", self, lambda: self.preview.turn_page(1), QKeySequence(Qt.Key.Key_PageDown))
+        self.next_page_action = _action(
+            "Next page", self, lambda: self.preview.turn_page(1), QKeySequence(Qt.Key.Key_PageDown)
+        )
         view_menu = self.menuBar().addMenu("&Zoom")  # V is taken by Archi&val; Z is free
-        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_width_action,
-                       self.previous_page_action, self.next_page_action):
+        for action in (
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.fit_width_action,
+            self.previous_page_action,
+            self.next_page_action,
+        ):
             action.setToolTip(f"{action.text()} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
             view_menu.addAction(action)
             self.preview.add_control(action)
@@ -400,7 +422,9 @@ class MainWindow(QMainWindow):
             self._debounce.stop()
             self.preview.clear_pdf()
             self._shown_selection = None
-            self.preview.show_message("The preview appears when the form is complete:\n" + "\n".join(state.errors.values()))
+            self.preview.show_message(
+                "The preview appears when the form is complete:\n" + "\n".join(state.errors.values())
+            )
             self.statusBar().showMessage("Complete the form: " + " ".join(state.errors.values()))
         else:
             self._debounce.start()
@@ -415,8 +439,10 @@ class MainWindow(QMainWindow):
         """
         if self._wanted_selection is None:
             return
-        if not force and self._wanted_selection == self._requested_selection and (
-            self._awaiting_reply or self._shown_selection == self._wanted_selection
+        if (
+            not force
+            and self._wanted_selection == self._requested_selection
+            and (self._awaiting_reply or self._shown_selection == self._wanted_selection)
         ):
             return
         self._awaiting_reply = True
@@ -430,12 +456,21 @@ class MainWindow(QMainWindow):
         Every preview carries its own number, so the bytes on screen are the bytes saved or printed.
         """
         sheet = SheetRequest(
-            selection, str(self._clinic_folder) if self._clinic_folder else None,
-            dt.datetime.now().astimezone().replace(microsecond=0).isoformat(), new_number(), self._builtin_only,
+            selection,
+            str(self._clinic_folder) if self._clinic_folder else None,
+            dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+            new_number(),
+            self._builtin_only,
             dict(self._clinic_overrides),
         )
-        request_id = self.client.request(sheet.selection, sheet.clinic, sheet.generated_at, builtin_only=sheet.builtin_only,
-                                         clinic_overrides=sheet.clinic_overrides, document_number=sheet.document_number)
+        request_id = self.client.request(
+            sheet.selection,
+            sheet.clinic,
+            sheet.generated_at,
+            builtin_only=sheet.builtin_only,
+            clinic_overrides=sheet.clinic_overrides,
+            document_number=sheet.document_number,
+        )
         self._sheet_requests = {**{k: v for k, v in list(self._sheet_requests.items())[-8:]}, request_id: sheet}
         return request_id
 
@@ -451,7 +486,9 @@ class MainWindow(QMainWindow):
         pdf, request, wording = sheet
         outcome = self._recorder().record(request, wording, pdf, kind, printer)
         if outcome.warning:
-            dialogs.show_error(self, "Recorded with a problem" if outcome.stored else "Not recorded yet", outcome.warning)
+            dialogs.show_error(
+                self, "Recorded with a problem" if outcome.stored else "Not recorded yet", outcome.warning
+            )
         return f" Document {request.document_number}."
 
     def _on_worker_ready(self) -> None:
@@ -482,7 +519,9 @@ class MainWindow(QMainWindow):
         self._requested_selection = None
         self._shown_selection = None
         self.preview.show_set_error(message)
-        self.statusBar().showMessage("The clinic folder has a problem: fix it and reload, or use the built-in wording for now.")
+        self.statusBar().showMessage(
+            "The clinic folder has a problem: fix it and reload, or use the built-in wording for now."
+        )
         self._update_actions()
 
     def _on_render_failed(self, request_id: str, message: str) -> None:
@@ -515,8 +554,11 @@ class MainWindow(QMainWindow):
         state = self.form.state()
         assert state.selection is not None
         allowed = with_patient and self._clinic is not None and self._clinic.patient_name_in_file_name
-        return handout_file_name(state.selection, self._catalog.labels_for("en")["targets"][state.selection.target.value],
-                                 patient_in_name=allowed)
+        return handout_file_name(
+            state.selection,
+            self._catalog.labels_for("en")["targets"][state.selection.target.value],
+            patient_in_name=allowed,
+        )
 
     def save_pdf(self) -> None:
         """Save the previewed PDF; asks before replacing; never loses the form."""
@@ -530,7 +572,11 @@ class MainWindow(QMainWindow):
             try:
                 check_target(choice.path, replace=True)  # a pipe, device, link or folder is never offered for replacing
             except OSError as exc:
-                dialogs.show_error(self, "Could not save the handout", self._save_refusal(choice.path, exc) + " The form has not changed.")
+                dialogs.show_error(
+                    self,
+                    "Could not save the handout",
+                    self._save_refusal(choice.path, exc) + " The form has not changed.",
+                )
                 return
             # "No" to replacing goes back to the Save dialog instead of quietly dropping the save.
             if not choice.path.exists() or dialogs.confirm_replace(self, choice.path):
@@ -553,14 +599,19 @@ class MainWindow(QMainWindow):
         try:
             write_atomically(path, data, replace=replace)
         except OutputExists:
-            dialogs.show_error(self, "File already exists", f"{path} appeared while saving. Save again to choose what to do.")
+            dialogs.show_error(
+                self, "File already exists", f"{path} appeared while saving. Save again to choose what to do."
+            )
             return False
         except OutputNotRegular as exc:  # it became one after the check
-            dialogs.show_error(self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed.")
+            dialogs.show_error(
+                self, "Could not save the handout", self._save_refusal(path, exc) + " The form has not changed."
+            )
             return False
         except OSError as exc:
             dialogs.show_error(
-                self, "Could not save the handout",
+                self,
+                "Could not save the handout",
                 f"The PDF could not be written to {path.parent} ({exc.strerror or exc}).\n\n"
                 "Choose another folder, for example your Documents folder. The form has not changed.",
             )
@@ -582,7 +633,9 @@ class MainWindow(QMainWindow):
         for _ in range(3):
             # Made again when another workstation claimed the number first, or when a file of the clinic's
             # set changed since the preview (the record archives the set as it is now).
-            if sheet is None or (wording_unchanged(sheet[1], sheet[2]) and self._recorder().claim(sheet[1].document_number)):
+            if sheet is None or (
+                wording_unchanged(sheet[1], sheet[2]) and self._recorder().claim(sheet[1].document_number)
+            ):
                 break
             sheet = self._render_variant(archival=archival)
         if sheet is not None and sheet[0] != self.preview.pdf_bytes:
@@ -595,7 +648,10 @@ class MainWindow(QMainWindow):
     def _save_refusal(path: Path, exc: OSError) -> str:
         """Why `path` cannot be saved to, for a path refused before or while writing."""
         if isinstance(exc, OutputNotRegular):
-            return f"{path.name} in {path.parent} is {exc.kind}, not an ordinary " "file, so it was not replaced.\n\nChoose another file name."
+            return (
+                f"{path.name} in {path.parent} is {exc.kind}, not an ordinary "
+                "file, so it was not replaced.\n\nChoose another file name."
+            )
         return f"{path} cannot be used ({exc.strerror or exc}).\n\nChoose another file name."
 
     def _render_variant(self, archival: bool) -> _Sheet | None:
@@ -633,9 +689,11 @@ class MainWindow(QMainWindow):
         if not made:
             # Saving and printing both come here (the sheet is made again with the time it is handed out).
             error = errors[-1] if errors else "The PDF took too long to make."
-            dialogs.show_error(self, "Could not make the handout",
-                               f"{error}\n\nNothing was saved or printed. "
-                               "The form has not changed; try again.")
+            dialogs.show_error(
+                self,
+                "Could not make the handout",
+                f"{error}\n\nNothing was saved or printed. The form has not changed; try again.",
+            )
             return None
         pdf, wording = made[-1]
         return pdf, self._sheet_requests[request_id], wording
@@ -647,7 +705,8 @@ class MainWindow(QMainWindow):
         if printer is None:
             if not printing.available_printers():
                 dialogs.show_error(
-                    self, "No printer is set up",
+                    self,
+                    "No printer is set up",
                     "This computer has no printer set up, so the handout cannot be printed from here.\n\n"
                     "Save it instead (File > Save PDF..., Ctrl+S) and print the file from a computer that has a "
                     "printer, or ask your IT support to add the printer. The form has not changed.",
@@ -658,8 +717,12 @@ class MainWindow(QMainWindow):
         if not dialogs.ask_printer(self, printer, pages):
             return
         if printer.copyCount() > print_queue.MAX_COPIES:  # Qt's dialog allows 999
-            dialogs.show_error(self, "Too many copies", f"Print at most {print_queue.MAX_COPIES} copies at a time. "
-                               "Nothing was printed; the form has not changed.")
+            dialogs.show_error(
+                self,
+                "Too many copies",
+                f"Print at most {print_queue.MAX_COPIES} copies at a time. "
+                "Nothing was printed; the form has not changed.",
+            )
             return
         where = printer.printerName() or printer.outputFileName()
         with self._busy(f"Printing on {where}..."):
@@ -687,7 +750,9 @@ class MainWindow(QMainWindow):
             self._handed_out = sent_selection
         self.statusBar().showMessage(message)
 
-    def _print_to_queue(self, data: bytes, settings: print_queue.PrintSettings, pages: int, printer: str) -> tuple[str, bool]:
+    def _print_to_queue(
+        self, data: bytes, settings: print_queue.PrintSettings, pages: int, printer: str
+    ) -> tuple[str, bool]:
         """Send the PDF to a CUPS queue with a modal progress dialog; returns the status line and whether it printed."""
         job = CupsPrintJob(self)
         sent = settings.pages_phrase(pages)
@@ -701,12 +766,21 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Could not print", dialog.message)
             return "Not printed: " + dialog.message.splitlines()[0], False
         if outcome is Outcome.CANCELLED:
-            return ("Printing cancelled" + (f": job {job.job_id} was taken off the queue." if job.job_id else
-                                            " before the printer received the handout.")), False
+            return (
+                "Printing cancelled"
+                + (
+                    f": job {job.job_id} was taken off the queue."
+                    if job.job_id
+                    else " before the printer received the handout."
+                )
+            ), False
         if outcome is Outcome.QUEUED and dialog.message:  # Cancel was refused by the queue
-            dialogs.show_error(self, "Could not cancel printing",
-                               f"The queue did not take job {job.job_id} off, so it may still print. Cancel it at the "
-                               "printer or in the computer's printer settings.")
+            dialogs.show_error(
+                self,
+                "Could not cancel printing",
+                f"The queue did not take job {job.job_id} off, so it may still print. Cancel it at the "
+                "printer or in the computer's printer settings.",
+            )
             return f"Job {job.job_id} could not be cancelled; it may still print on {printer}.", True
         if outcome is Outcome.QUEUED:
             return f"Sent {sent} to {printer} (job {job.job_id}); it is waiting in the printer's queue.", True
@@ -750,13 +824,21 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Cannot use this day list", f"{exc}\n\nNothing was made.")
             return
         except (ClinicError, CatalogError, TemplateProblem) as exc:
-            dialogs.show_error(self, "The clinic folder has a problem", f"{exc}\n\nFix it and press Reload, then open the list again.")
+            dialogs.show_error(
+                self, "The clinic folder has a problem", f"{exc}\n\nFix it and press Reload, then open the list again."
+            )
             return
         clinic = template_set.clinic
         rows = check_rows(table, template_set.catalog, clinic.default_paper, clinic.default_intent, clinic.date_order)
         folder = Path(str(QSettings().value("last_save_folder", str(Path.home()))))
-        dialog = DayListDialog(path, rows, template_set, None if self._builtin_only else self._clinic_folder,
-                               folder if folder.is_dir() else Path.home(), self)
+        dialog = DayListDialog(
+            path,
+            rows,
+            template_set,
+            None if self._builtin_only else self._clinic_folder,
+            folder if folder.is_dir() else Path.home(),
+            self,
+        )
         dialogs.run_dialog(dialog)
         if dialog.outcome is not None and dialog.outcome.made:
             QSettings().setValue("last_save_folder", str(dialog.output_folder))
@@ -774,7 +856,8 @@ class MainWindow(QMainWindow):
         except metadata.PackageNotFoundError:
             weasyprint_version = "not installed"
         dialogs.show_info(
-            self, "About",
+            self,
+            "About",
             f"Hip injection handout {__version__}\nContent version {self._catalog.version}\n"
             f"Qt {qVersion()} (PySide6 {pyside_version})\nWeasyPrint {weasyprint_version}",
         )
@@ -848,7 +931,9 @@ class MainWindow(QMainWindow):
     def _set_builtin_only(self, enabled: bool) -> None:
         self._builtin_only = enabled
         self._refresh_preview(
-            "Using the built-in wording for now; the sheet's footer says so." if enabled else "Using the clinic's own wording."
+            "Using the built-in wording for now; the sheet's footer says so."
+            if enabled
+            else "Using the clinic's own wording."
         )
 
     def _refresh_preview(self, status: str) -> None:
@@ -865,7 +950,9 @@ class MainWindow(QMainWindow):
         if folder is None:
             return
         if not (folder / "clinic.toml").is_file():
-            dialogs.show_error(self, "Not a clinic folder", f"{folder} has no clinic.toml. Choose the folder that holds it.")
+            dialogs.show_error(
+                self, "Not a clinic folder", f"{folder} has no clinic.toml. Choose the folder that holds it."
+            )
             return
         self.set_clinic_folder(folder)
 
@@ -890,21 +977,29 @@ class MainWindow(QMainWindow):
 
     def open_clinic_folder(self) -> None:
         if self._clinic_folder is None:
-            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            dialogs.show_error(
+                self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...)."
+            )
             return
         if not dialogs.open_folder(self._clinic_folder):
-            dialogs.show_error(self, "Could not open the folder", f"Open {self._clinic_folder} in your file manager yourself.")
+            dialogs.show_error(
+                self, "Could not open the folder", f"Open {self._clinic_folder} in your file manager yourself."
+            )
 
     def edit_clinic_settings(self) -> None:
         """Edit clinic.toml with the preview following as you type; Cancel puts the preview back."""
         if self._clinic_folder is None:
-            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            dialogs.show_error(
+                self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...)."
+            )
             return
         try:
             # A wrong value still opens the dialog, with the problem shown, so it can be corrected there.
             profile, problem = read_clinic_for_repair(self._clinic_folder)
         except ClinicError as exc:
-            dialogs.show_error(self, "clinic.toml has a problem", f"{exc}\n\nFix the file in a text editor, then press Reload.")
+            dialogs.show_error(
+                self, "clinic.toml has a problem", f"{exc}\n\nFix the file in a text editor, then press Reload."
+            )
             return
         dialog = ClinicSettingsDialog(profile, self._clinic_folder, self, problem=problem)
         dialog.changed.connect(self._preview_clinic_values)
@@ -935,7 +1030,9 @@ class MainWindow(QMainWindow):
 
     def export_clinic(self) -> None:
         if self._clinic_folder is None:
-            dialogs.show_error(self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...).")
+            dialogs.show_error(
+                self, "No clinic folder", "Choose a clinic folder first (Clinic > Choose clinic folder...)."
+            )
             return
         path = dialogs.ask_zip_to_save(self, Path.home() / f"{self._clinic_folder.name}.zip")
         if path is None:
@@ -951,7 +1048,9 @@ class MainWindow(QMainWindow):
         try:
             count = export_zip(self._clinic_folder, path, replace=replace)
         except OutputExists:
-            dialogs.show_error(self, "Could not export", f"{path} appeared while exporting. Export again to choose what to do.")
+            dialogs.show_error(
+                self, "Could not export", f"{path} appeared while exporting. Export again to choose what to do."
+            )
             return
         except OutputNotRegular as exc:
             dialogs.show_error(self, "Could not export", self._save_refusal(path, exc))
@@ -960,8 +1059,11 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Could not export", f"{exc}")
             return
         except OSError as exc:
-            dialogs.show_error(self, "Could not export", f"The archive could not be written to {path.parent} "
-                               f"({exc.strerror or exc}). Choose another folder.")
+            dialogs.show_error(
+                self,
+                "Could not export",
+                f"The archive could not be written to {path.parent} ({exc.strerror or exc}). Choose another folder.",
+            )
             return
         self.statusBar().showMessage(f"Exported {count} files to {path}")
 
@@ -979,8 +1081,12 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Could not import", f"{exc}")
             return
         except OSError as exc:
-            dialogs.show_error(self, "Could not import", f"The clinic folder could not be made in {parent} "
-                               f"({exc.strerror or exc}). Choose another folder. Nothing was imported.")
+            dialogs.show_error(
+                self,
+                "Could not import",
+                f"The clinic folder could not be made in {parent} "
+                f"({exc.strerror or exc}). Choose another folder. Nothing was imported.",
+            )
             return
         self.set_clinic_folder(target)
         self.statusBar().showMessage(f"Imported the clinic folder into {target} and switched to it.")

@@ -83,12 +83,17 @@ class CupsPrintJob(QObject):
     def _on_submit_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self._submit_deadline.stop()
-            self._fail("The `lp` print command could not be started. Save " "the PDF (File > Save PDF...) and print it from there.")
+            self._fail(
+                "The `lp` print command could not be started. Save "
+                "the PDF (File > Save PDF...) and print it from there."
+            )
 
     def _on_submit_timeout(self) -> None:
         self._submit.kill()
-        self._fail(f"The print queue did not answer within {print_queue.SUBMIT_TIMEOUT_S} seconds. Check the printer's "
-                   "queue before printing again, so the sheet is not printed twice.")
+        self._fail(
+            f"The print queue did not answer within {print_queue.SUBMIT_TIMEOUT_S} seconds. Check the printer's "
+            "queue before printing again, so the sheet is not printed twice."
+        )
 
     def _on_submitted(self, exit_code: int, status: QProcess.ExitStatus) -> None:
         self._submit_deadline.stop()
@@ -170,8 +175,9 @@ class PrintProgressDialog(QDialog):
         return self.outcome
 
     def _on_accepted(self, job_id: str) -> None:
-        self.label.setText(f"The printer {self._printer} has the handout ({self._pages}, job {job_id}) "
-                           "and is printing it.")
+        self.label.setText(
+            f"The printer {self._printer} has the handout ({self._pages}, job {job_id}) and is printing it."
+        )
         self.close_button.setEnabled(True)
         self.adjustSize()
         self.outcome = Outcome.QUEUED

@@ -49,7 +49,9 @@ class RenderClient(QObject):
     set_failed = Signal(str, str)  # request id, what is wrong in the clinic's template set (file, line)
     busy_changed = Signal(bool)
 
-    def __init__(self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None) -> None:
+    def __init__(
+        self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._command = command or [sys.executable, "-m", "handout_app.worker"]
         self._timeout_ms = timeout_ms
@@ -113,15 +115,26 @@ class RenderClient(QObject):
     def is_ready(self) -> bool:
         return self._ready
 
+    @property
+    def is_running(self) -> bool:
+        """Whether a worker process has been started (it may still be loading)."""
+        return self._process is not None
+
     # -- requests --------------------------------------------------------------------------
     def request(
-        self, selection: dict[str, Any], clinic: str | None, generated_at: str, builtin_only: bool = False,
-        clinic_overrides: dict[str, Any] | None = None, document_number: str = "",
+        self,
+        selection: dict[str, Any],
+        clinic: str | None,
+        generated_at: str,
+        builtin_only: bool = False,
+        clinic_overrides: dict[str, Any] | None = None,
+        document_number: str = "",
     ) -> str:
         """Queue a render of `selection`; returns its id. Supersedes any request not yet started."""
         request_id = str(next(self._ids))
-        payload = encode_request(request_id, selection, clinic, generated_at, builtin_only, clinic_overrides,
-                                 document_number=document_number)
+        payload = encode_request(
+            request_id, selection, clinic, generated_at, builtin_only, clinic_overrides, document_number=document_number
+        )
         self._latest = request_id
         self._waiting = (request_id, payload)
         if self._process is None and self._failed_starts >= MAX_FAILED_STARTS:
@@ -177,8 +190,15 @@ class RenderClient(QObject):
         self._in_flight = None
         if request_id == self._latest:  # replies to superseded requests are dropped
             if header.get("ok"):
-                self.finished.emit(RenderResult(request_id, pdf, tuple(header.get("warnings", [])), header.get("title", ""),
-                                                tuple(sorted((header.get("wording") or {}).items()))))
+                self.finished.emit(
+                    RenderResult(
+                        request_id,
+                        pdf,
+                        tuple(header.get("warnings", [])),
+                        header.get("title", ""),
+                        tuple(sorted((header.get("wording") or {}).items())),
+                    )
+                )
             elif header.get("set_error"):
                 self.set_failed.emit(request_id, header.get("error") or "The clinic's template set has a problem.")
             else:
@@ -211,7 +231,9 @@ class RenderClient(QObject):
     def _on_timeout(self) -> None:
         seconds = self._timeout_ms / 1000
         self._waiting = None  # do not re-send the request that hung; the next change renders again
-        self._restart(f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again.")
+        self._restart(
+            f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again."
+        )
 
     def _on_exit(self, *_: object) -> None:
         self._waiting = None

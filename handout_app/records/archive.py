@@ -49,8 +49,11 @@ def manifest_hash(manifest: list[list[str]]) -> str:
 
 
 def _files_under(root: Path, prefix: str) -> list[tuple[str, bytes]]:
-    return [(f"{prefix}/{path.relative_to(root).as_posix()}", path.read_bytes())
-            for path in sorted(root.rglob("*")) if path.is_file()]
+    return [
+        (f"{prefix}/{path.relative_to(root).as_posix()}", path.read_bytes())
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    ]
 
 
 def _digested(entries: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
@@ -61,8 +64,12 @@ def _digested(entries: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
 def _builtin_files(data_root: Path) -> tuple[tuple[str, str, bytes], ...]:
     # The built-in files do not change while the program runs: read and hash them once per process,
     # not on every Save.
-    return tuple(_digested(_files_under(data_root / "templates", f"{BUILTIN_PREFIX}/templates")
-                           + _files_under(data_root / "assets", f"{BUILTIN_PREFIX}/assets")))
+    return tuple(
+        _digested(
+            _files_under(data_root / "templates", f"{BUILTIN_PREFIX}/templates")
+            + _files_under(data_root / "assets", f"{BUILTIN_PREFIX}/assets")
+        )
+    )
 
 
 def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
@@ -70,9 +77,14 @@ def snapshot(clinic_folder: Path | None, logo: str = "") -> WordingSnapshot:
     and the built-in files."""
     entries = list(_builtin_files(resources.data_root()))
     if clinic_folder is not None:
-        clinic_files = [(f"{CLINIC_PREFIX}/{relative}", path.read_bytes()) for relative, path in set_files(clinic_folder, logo)]
+        clinic_files = [
+            (f"{CLINIC_PREFIX}/{relative}", path.read_bytes()) for relative, path in set_files(clinic_folder, logo)
+        ]
         if sum(len(data) for _, data in clinic_files) > MAX_HASHED_BYTES:
-            raise ArchiveError(f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} " "MB; keep only the set's files there.")
+            raise ArchiveError(
+                f"{clinic_folder} holds more than {MAX_HASHED_BYTES // (1024 * 1024)} "
+                "MB; keep only the set's files there."
+            )
         entries += _digested(clinic_files)
     files = {digest: data for _, digest, data in entries}
     return WordingSnapshot(tuple(sorted((path, digest) for path, digest, _ in entries)), files)

@@ -35,8 +35,16 @@ class SheetRequest:
 
     def payload(self, request_id: str, output_format: str = "pdf") -> bytes:
         """The frame to send to the render worker."""
-        return encode_request(request_id, self.selection, self.clinic, self.generated_at, self.builtin_only,
-                              self.clinic_overrides, output_format, self.document_number)
+        return encode_request(
+            request_id,
+            self.selection,
+            self.clinic,
+            self.generated_at,
+            self.builtin_only,
+            self.clinic_overrides,
+            output_format,
+            self.document_number,
+        )
 
 
 def workstation() -> str:
@@ -80,7 +88,12 @@ def sheet_options(request: SheetRequest) -> dict[str, Any]:
 
 
 def document_row(
-    request: SheetRequest, wording: dict[str, str], sha256: str, pages: int, archive_hash: str, record_patient_id: bool,
+    request: SheetRequest,
+    wording: dict[str, str],
+    sha256: str,
+    pages: int,
+    archive_hash: str,
+    record_patient_id: bool,
 ) -> dict[str, Any]:
     """The store's row for a sheet (schema.documents)."""
     selection = request.selection
@@ -118,12 +131,20 @@ def request_from_row(row: dict[str, Any], patient: dict[str, Any], clinic: str |
     (`patient`: name, date_of_birth, mrn) and `clinic` the archived clinic folder written back."""
     options = json.loads(row["sheet_options"])
     selection = {
-        "target": row["target"], "medications": row["medications"].split(";"), "guidance": row["guidance"],
-        "side": row["side"], "contrast": bool(row["contrast"]), "intent": options["intent"], "paper": row["paper"],
-        "language": row["language"], "large_print": bool(row["large_print"]), "consent_copy": bool(row["consent_copy"]),
+        "target": row["target"],
+        "medications": row["medications"].split(";"),
+        "guidance": row["guidance"],
+        "side": row["side"],
+        "contrast": bool(row["contrast"]),
+        "intent": options["intent"],
+        "paper": row["paper"],
+        "language": row["language"],
+        "large_print": bool(row["large_print"]),
+        "consent_copy": bool(row["consent_copy"]),
         "archival": bool(row["archival"]),
         "patient": {**patient, "procedure_date": options["procedure_date"], "clinician": options["clinician"]},
         "factors": options["factors"],
     }
-    return SheetRequest(selection, clinic, row["made_at"], row["number"], bool(options["builtin_only"]),
-                        options["clinic_overrides"])
+    return SheetRequest(
+        selection, clinic, row["made_at"], row["number"], bool(options["builtin_only"]), options["clinic_overrides"]
+    )

@@ -14,8 +14,25 @@ from ..catalog import load_catalog
 from ..domain import Guidance, Medication, PatientDetails, Selection, Side, Target
 from ..naming import procedure_name
 
-CSV_COLUMNS = ("number", "time", "procedure", "side", "language", "editions", "paper", "pages", "wording",
-               "content_version", "wording_hash", "sha256", "output", "workstation", "user", "made_at", "record_number")
+CSV_COLUMNS = (
+    "number",
+    "time",
+    "procedure",
+    "side",
+    "language",
+    "editions",
+    "paper",
+    "pages",
+    "wording",
+    "content_version",
+    "wording_hash",
+    "sha256",
+    "output",
+    "workstation",
+    "user",
+    "made_at",
+    "record_number",
+)
 
 
 def local_time(value: dt.datetime) -> dt.datetime:
@@ -35,14 +52,19 @@ def procedure_text(row: dict[str, Any]) -> str:
     A choice this version does not know (written to a shared store by a newer version) is shown as stored."""
     try:
         selection = Selection(
-            target=Target(row["target"]), medications=frozenset(Medication(m) for m in row["medications"].split(";")),
-            guidance=Guidance(row["guidance"]), side=Side(row["side"]), patient=PatientDetails(name=""),
+            target=Target(row["target"]),
+            medications=frozenset(Medication(m) for m in row["medications"].split(";")),
+            guidance=Guidance(row["guidance"]),
+            side=Side(row["side"]),
+            patient=PatientDetails(name=""),
             contrast=bool(row["contrast"]),
         )
-        name = procedure_name(selection, _english_labels())
+        name = procedure_name(selection, _english_labels(), "en")
     except (ValueError, KeyError):
-        name = (f"{row['side'].upper()} {row['target']}, {row['guidance']}{' with contrast' if row['contrast'] else ''}, "
-                f"{row['medications'].replace(';', ' and ')}")
+        name = (
+            f"{row['side'].upper()} {row['target']}, {row['guidance']}{' with contrast' if row['contrast'] else ''}, "
+            f"{row['medications'].replace(';', ' and ')}"
+        )
     return f"{name} ({row['intent']})"
 
 
@@ -53,19 +75,37 @@ def output_text(row: dict[str, Any]) -> str:
 
 def editions_text(row: dict[str, Any]) -> str:
     """The sheet's editions, e.g. 'large print, consent copy'; 'standard' for none."""
-    parts = [name for key, name in (("large_print", "large print"), ("consent_copy", "consent copy"),
-                                   ("archival", "archival PDF/A")) if row[key]]
+    parts = [
+        name
+        for key, name in (
+            ("large_print", "large print"),
+            ("consent_copy", "consent copy"),
+            ("archival", "archival PDF/A"),
+        )
+        if row[key]
+    ]
     return ", ".join(parts) or "standard"
 
 
 def record_values(row: dict[str, Any]) -> dict[str, str]:
     """One delivery as the CSV columns' texts."""
     return {
-        "number": row["number"], "time": local_time(row["delivered_at"]).isoformat(timespec="seconds"),
-        "procedure": procedure_text(row), "side": row["side"].upper(), "language": row["language"],
-        "editions": editions_text(row), "paper": row["paper"], "pages": str(row["pages"]), "wording": row["wording_name"],
-        "content_version": row["content_version"], "wording_hash": row["content_hash"], "sha256": row["sha256"],
-        "output": output_text(row), "workstation": row["workstation"], "user": row["os_user"], "made_at": row["made_at"],
+        "number": row["number"],
+        "time": local_time(row["delivered_at"]).isoformat(timespec="seconds"),
+        "procedure": procedure_text(row),
+        "side": row["side"].upper(),
+        "language": row["language"],
+        "editions": editions_text(row),
+        "paper": row["paper"],
+        "pages": str(row["pages"]),
+        "wording": row["wording_name"],
+        "content_version": row["content_version"],
+        "wording_hash": row["content_hash"],
+        "sha256": row["sha256"],
+        "output": output_text(row),
+        "workstation": row["workstation"],
+        "user": row["os_user"],
+        "made_at": row["made_at"],
         "record_number": row["record_number"] or "",
     }
 
@@ -90,8 +130,10 @@ def as_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No sheets were saved or printed in that time.\n"
     columns = ("time", "number", "side", "language", "output", "procedure")
-    lines = [[values[c] if c != "time" else values[c][:16].replace("T", " ") for c in columns]
-             for values in map(record_values, rows)]
+    lines = [
+        [values[c] if c != "time" else values[c][:16].replace("T", " ") for c in columns]
+        for values in map(record_values, rows)
+    ]
     header = ["Time", "Number", "Side", "Lang", "Output", "Procedure"]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     text = [" ".join(cell.ljust(widths[i]) for i, cell in enumerate(header)).rstrip()]

@@ -178,8 +178,15 @@ class Recorder:
             self._store = None
             self._failed_at = time.monotonic()
 
-    def record(self, request: SheetRequest, wording: dict[str, str], pdf: bytes, kind: str, printer: str | None = None,
-               clinic_folder: Path | None = None) -> RecordOutcome:
+    def record(
+        self,
+        request: SheetRequest,
+        wording: dict[str, str],
+        pdf: bytes,
+        kind: str,
+        printer: str | None = None,
+        clinic_folder: Path | None = None,
+    ) -> RecordOutcome:
         """Record that the sheet made by `request` (bytes `pdf`) was saved, printed or reprinted. Never
         raises: what could not be stored is said in the outcome's warning, and kept in the queue."""
         number = request.document_number
@@ -188,11 +195,16 @@ class Recorder:
             changed = not wording_unchanged(request, wording)
             snapshot = archive.snapshot(folder, wording.get("logo", ""))
             sha256 = hashlib.sha256(pdf).hexdigest()
-            row = document_row(request, wording, sha256, pdf_pages(pdf), snapshot.archive_hash,
-                               self.choice.record_patient_id)
+            row = document_row(
+                request, wording, sha256, pdf_pages(pdf), snapshot.archive_hash, self.choice.record_patient_id
+            )
         except (OSError, archive.ArchiveError, ValueError) as exc:
-            return RecordOutcome(number, False, f"Document {number} was not recorded: its wording files could not be read ({exc}). "
-                                                "Write the number down with the patient's record.")
+            return RecordOutcome(
+                number,
+                False,
+                f"Document {number} was not recorded: its wording files could not be read ({exc}). "
+                "Write the number down with the patient's record.",
+            )
         delivery = Delivery(str(uuid.uuid4()), number, utc_now(), kind, printer, workstation(), os_user())
         manifest = [list(entry) for entry in snapshot.manifest]
         with contextlib.suppress(StoreUnavailable):  # the entry below meets the same problem and says so
@@ -200,19 +212,29 @@ class Recorder:
         try:
             self._open().add_sheet(row, delivery, manifest, snapshot.files, snapshot.archive_hash)
             if changed:
-                return RecordOutcome(number, True, f"Document {number} is recorded, but the clinic folder changed while it was "
-                                                   "made, so a reprint may not match it.")
+                return RecordOutcome(
+                    number,
+                    True,
+                    f"Document {number} is recorded, but the clinic folder changed while it was "
+                    "made, so a reprint may not match it.",
+                )
             return RecordOutcome(number, True)
         except NumberTaken:
-            problem = (f"Document number {number} is already used for another sheet in {self.name}. The entry is kept "
-                       "on this computer; tell the person who looks after the records.")
+            problem = (
+                f"Document number {number} is already used for another sheet in {self.name}. The entry is kept "
+                "on this computer; tell the person who looks after the records."
+            )
         except EntryRefused as exc:
-            problem = (f"{exc}. The entry for document {number} is kept on this computer; tell the person who looks "
-                       "after the records.")
+            problem = (
+                f"{exc}. The entry for document {number} is kept on this computer; tell the person who looks "
+                "after the records."
+            )
         except StoreUnavailable as exc:
             self._note_failure()
-            problem = (f"The record store could not be reached ({exc}). The entry for document {number} is kept on this "
-                       "computer and will be sent when the store is back.")
+            problem = (
+                f"The record store could not be reached ({exc}). The entry for document {number} is kept on this "
+                "computer and will be sent when the store is back."
+            )
         try:
             queue = open_local(queue_path(self.url))
             try:
@@ -220,8 +242,12 @@ class Recorder:
             finally:
                 queue.close()
         except (StoreUnavailable, NumberTaken, EntryRefused) as exc:
-            return RecordOutcome(number, False, f"Document {number} could not be recorded, not even on this computer ({exc}). "
-                                                "Write the number down with the patient's record.")
+            return RecordOutcome(
+                number,
+                False,
+                f"Document {number} could not be recorded, not even on this computer ({exc}). "
+                "Write the number down with the patient's record.",
+            )
         return RecordOutcome(number, False, problem)
 
     def record_reprint(self, document: dict[str, Any]) -> RecordOutcome:

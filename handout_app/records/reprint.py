@@ -42,8 +42,10 @@ def reprint(store: RecordStore, number: str, name: str, date_of_birth: str | Non
     try:
         document = store.document(number)
         if document is None:
-            raise ReprintFailed(f"There is no document {number} in {store.name}. Check the number at the foot of the "
-                                "sheet's pages, and that this is the clinic's record store.")
+            raise ReprintFailed(
+                f"There is no document {number} in {store.name}. Check the number at the foot of the "
+                "sheet's pages, and that this is the clinic's record store."
+            )
         manifest, files = store.wording(document["archive_hash"])
     except StoreUnavailable as exc:
         raise ReprintFailed(str(exc)) from None
@@ -62,7 +64,9 @@ def reprint(store: RecordStore, number: str, name: str, date_of_birth: str | Non
         try:
             reply, pdf = worker.render(request.payload("reprint"))
         except OSError as exc:  # the render process died under the request
-            raise ReprintFailed(f"Document {number} could not be made again: the render process stopped ({exc}).") from None
+            raise ReprintFailed(
+                f"Document {number} could not be made again: the render process stopped ({exc})."
+            ) from None
         finally:
             worker.stop()
     finally:
@@ -76,11 +80,15 @@ def reprint(store: RecordStore, number: str, name: str, date_of_birth: str | Non
 
 def _difference(number: str, document: dict[str, Any]) -> str:
     """Why a sheet made again is not the recorded one, in plain words."""
-    message = (f"The sheet made now is not identical to document {number} as it was handed out, so it was not saved. "
-               "The patient's name, date of birth and record number must be typed exactly as on the original "
-               "sheet (spelling, spaces, capitals); a detail left out, or added, changes the sheet.")
+    message = (
+        f"The sheet made now is not identical to document {number} as it was handed out, so it was not saved. "
+        "The patient's name, date of birth and record number must be typed exactly as on the original "
+        "sheet (spelling, spaces, capitals); a detail left out, or added, changes the sheet."
+    )
     now = renderer_versions()
     if now != document["renderer"]:
-        message += (f" This computer also makes PDFs with other library versions ({now}) than the ones that made the "
-                    f"sheet ({document['renderer']}); reprint it on a computer with those versions.")
+        message += (
+            f" This computer also makes PDFs with other library versions ({now}) than the ones that made the "
+            f"sheet ({document['renderer']}); reprint it on a computer with those versions."
+        )
     return message

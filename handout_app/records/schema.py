@@ -26,7 +26,8 @@ metadata = MetaData()
 # One row per document number handed out, claimed before the sheet is made: the primary key makes the
 # claim atomic, so two workstations can never put the same number on paper.
 numbers = Table(
-    "numbers", metadata,
+    "numbers",
+    metadata,
     Column("number", String(11), primary_key=True),
     Column("claimed_at", DateTime, nullable=False),
     Column("workstation", Text, nullable=False),
@@ -34,7 +35,8 @@ numbers = Table(
 
 # One row per archived file, stored once however many wording sets use it.
 blobs = Table(
-    "blobs", metadata,
+    "blobs",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
@@ -42,7 +44,8 @@ blobs = Table(
 
 # One row per wording set: the list of (path, file hash) that made it, as JSON.
 wording_sets = Table(
-    "wording_sets", metadata,
+    "wording_sets",
+    metadata,
     Column("archive_hash", String(64), primary_key=True),
     Column("manifest", Text, nullable=False),
     Column("first_used", DateTime, nullable=False),
@@ -50,7 +53,8 @@ wording_sets = Table(
 
 # One row per sheet (document number): exactly what it was made from.
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("number", String(11), primary_key=True),
     Column("made_at", String(40), nullable=False),  # the time printed on the sheet, with its offset
     Column("target", String(40), nullable=False),
@@ -82,7 +86,8 @@ documents = Table(
 
 # One row per time a sheet left the program: saved, printed or reprinted.
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     # A random id given when the sheet was handed out, so an entry sent twice from the queue is kept once.
     Column("delivery_id", String(36), nullable=False, unique=True),

@@ -131,8 +131,10 @@ class RecordStore:
             if revision == HEAD_REVISION:
                 return
             if revision is not None and revision > HEAD_REVISION:
-                raise StoreUnavailable(f"{self.name} was made by a newer version of handout-app (schema {revision}); "
-                                       "update handout-app on this computer.")
+                raise StoreUnavailable(
+                    f"{self.name} was made by a newer version of handout-app (schema {revision}); "
+                    "update handout-app on this computer."
+                )
             _upgrade(connection)
 
     def close(self) -> None:
@@ -149,15 +151,23 @@ class RecordStore:
         """Claim `number` for a sheet about to be handed out; False when it was claimed already."""
         try:
             with self._connect() as connection:
-                connection.execute(schema.numbers.insert().values(number=number, claimed_at=utc_now(), workstation=workstation))
+                connection.execute(
+                    schema.numbers.insert().values(number=number, claimed_at=utc_now(), workstation=workstation)
+                )
         except sa.exc.IntegrityError:
             return False
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"{self.name} could not be written: {_reason(exc)}") from None
         return True
 
-    def add_sheet(self, document: dict[str, Any], delivery: Delivery, manifest: list[list[str]],
-                  files: dict[str, bytes], archive_hash: str) -> None:
+    def add_sheet(
+        self,
+        document: dict[str, Any],
+        delivery: Delivery,
+        manifest: list[list[str]],
+        files: dict[str, bytes],
+        archive_hash: str,
+    ) -> None:
         """Store a sheet (if new), its wording set (if new) and one delivery, in one transaction.
 
         Every insert leaves an existing row alone, so two workstations writing the same wording set or
@@ -170,13 +180,18 @@ class RecordStore:
                 self._add_wording(connection, manifest, files, archive_hash)
                 # A sheet made while the store was away claims its number when it arrives; one claimed
                 # by another workstation meanwhile is refused (NumberTaken, kept in the queue).
-                _insert_new(connection, schema.numbers, {"number": document["number"], "claimed_at": utc_now(),
-                                                         "workstation": document["workstation"]})
-                claimed_by = connection.execute(sa.select(schema.numbers.c.workstation)
-                                                .where(schema.numbers.c.number == document["number"])).scalar()
+                _insert_new(
+                    connection,
+                    schema.numbers,
+                    {"number": document["number"], "claimed_at": utc_now(), "workstation": document["workstation"]},
+                )
+                claimed_by = connection.execute(
+                    sa.select(schema.numbers.c.workstation).where(schema.numbers.c.number == document["number"])
+                ).scalar()
                 _insert_new(connection, schema.documents, document)
                 existing = connection.execute(
-                    sa.select(schema.documents.c.sha256).where(schema.documents.c.number == document["number"])).scalar()
+                    sa.select(schema.documents.c.sha256).where(schema.documents.c.number == document["number"])
+                ).scalar()
                 if existing != document["sha256"] or claimed_by != document["workstation"]:
                     raise NumberTaken(document["number"])
                 _insert_new(connection, schema.deliveries, _delivery_row(delivery))
@@ -187,35 +202,49 @@ class RecordStore:
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"{self.name} could not be written: {_reason(exc)}") from None
 
-    def _add_wording(self, connection: Connection, manifest: list[list[str]], files: dict[str, bytes], archive_hash: str) -> None:
-        if connection.execute(sa.select(schema.wording_sets.c.archive_hash)
-                              .where(schema.wording_sets.c.archive_hash == archive_hash)).scalar():
+    def _add_wording(
+        self, connection: Connection, manifest: list[list[str]], files: dict[str, bytes], archive_hash: str
+    ) -> None:
+        if connection.execute(
+            sa.select(schema.wording_sets.c.archive_hash).where(schema.wording_sets.c.archive_hash == archive_hash)
+        ).scalar():
             return
         wanted = {digest for _, digest in manifest}
-        have = set(connection.execute(sa.select(schema.blobs.c.sha256).where(schema.blobs.c.sha256.in_(wanted))).scalars())
+        have = set(
+            connection.execute(sa.select(schema.blobs.c.sha256).where(schema.blobs.c.sha256.in_(wanted))).scalars()
+        )
         for digest in sorted(wanted - have):
             _insert_new(connection, schema.blobs, {"sha256": digest, "size": len(files[digest]), "data": files[digest]})
-        _insert_new(connection, schema.wording_sets, {"archive_hash": archive_hash, "manifest": json.dumps(manifest),
-                                                      "first_used": utc_now()})
+        _insert_new(
+            connection,
+            schema.wording_sets,
+            {"archive_hash": archive_hash, "manifest": json.dumps(manifest), "first_used": utc_now()},
+        )
 
     # -- reading ------------------------------------------------------------------------------------
     def document(self, number: str) -> dict[str, Any] | None:
         """The stored sheet with this number, or None."""
         with self._reading() as connection:
-            row = connection.execute(sa.select(schema.documents).where(schema.documents.c.number == number)).mappings().first()
+            row = (
+                connection.execute(sa.select(schema.documents).where(schema.documents.c.number == number))
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     def wording(self, archive_hash: str) -> tuple[list[list[str]], dict[str, bytes]]:
         """The manifest of an archived wording set and its files' bytes by hash."""
         with self._reading() as connection:
-            manifest_text = connection.execute(sa.select(schema.wording_sets.c.manifest)
-                                               .where(schema.wording_sets.c.archive_hash == archive_hash)).scalar()
+            manifest_text = connection.execute(
+                sa.select(schema.wording_sets.c.manifest).where(schema.wording_sets.c.archive_hash == archive_hash)
+            ).scalar()
             if manifest_text is None:
                 raise StoreUnavailable(f"{self.name} has no wording set {archive_hash[:12]}.")
             manifest = json.loads(manifest_text)
             wanted = {digest for _, digest in manifest}
-            rows = connection.execute(sa.select(schema.blobs.c.sha256, schema.blobs.c.data)
-                                      .where(schema.blobs.c.sha256.in_(wanted))).all()
+            rows = connection.execute(
+                sa.select(schema.blobs.c.sha256, schema.blobs.c.data).where(schema.blobs.c.sha256.in_(wanted))
+            ).all()
         return manifest, {digest: bytes(data) for digest, data in rows}
 
     def deliveries(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -223,9 +252,11 @@ class RecordStore:
         d, s = schema.deliveries.c, schema.documents.c
         # The delivery's workstation and user (who saved or printed it), not the document's (who made it first).
         sheet_columns = [c for c in schema.documents.c if c.name not in ("workstation", "os_user")]
-        query = (sa.select(d.delivered_at, d.kind, d.printer, d.workstation, d.os_user, *sheet_columns)
-                 .join_from(schema.deliveries, schema.documents, d.number == s.number)
-                 .order_by(d.delivered_at, d.id))
+        query = (
+            sa.select(d.delivered_at, d.kind, d.printer, d.workstation, d.os_user, *sheet_columns)
+            .join_from(schema.deliveries, schema.documents, d.number == s.number)
+            .order_by(d.delivered_at, d.id)
+        )
         if since is not None:
             query = query.where(d.delivered_at >= since)
         if until is not None:
@@ -236,14 +267,26 @@ class RecordStore:
     def pending(self) -> list[tuple[dict[str, Any], list[Delivery]]]:
         """Every sheet with its deliveries (used on the local queue)."""
         with self._reading() as connection:
-            documents = [dict(row) for row in connection.execute(sa.select(schema.documents)
-                                                                 .order_by(schema.documents.c.made_at)).mappings()]
+            documents = [
+                dict(row)
+                for row in connection.execute(
+                    sa.select(schema.documents).order_by(schema.documents.c.made_at)
+                ).mappings()
+            ]
             rows = connection.execute(sa.select(schema.deliveries).order_by(schema.deliveries.c.id)).mappings().all()
         by_number: dict[str, list[Delivery]] = {}
         for row in rows:
-            by_number.setdefault(row["number"], []).append(Delivery(
-                row["delivery_id"], row["number"], row["delivered_at"], row["kind"], row["printer"],
-                row["workstation"], row["os_user"]))
+            by_number.setdefault(row["number"], []).append(
+                Delivery(
+                    row["delivery_id"],
+                    row["number"],
+                    row["delivered_at"],
+                    row["kind"],
+                    row["printer"],
+                    row["workstation"],
+                    row["os_user"],
+                )
+            )
         return [(document, by_number.get(document["number"], [])) for document in documents]
 
     def forget(self, number: str) -> None:
@@ -254,9 +297,14 @@ class RecordStore:
             used = set(connection.execute(sa.select(schema.documents.c.archive_hash)).scalars())
             for (archive_hash,) in connection.execute(sa.select(schema.wording_sets.c.archive_hash)).all():
                 if archive_hash not in used:
-                    connection.execute(schema.wording_sets.delete().where(schema.wording_sets.c.archive_hash == archive_hash))
-            kept = {digest for (manifest,) in connection.execute(sa.select(schema.wording_sets.c.manifest)).all()
-                    for _, digest in json.loads(manifest)}
+                    connection.execute(
+                        schema.wording_sets.delete().where(schema.wording_sets.c.archive_hash == archive_hash)
+                    )
+            kept = {
+                digest
+                for (manifest,) in connection.execute(sa.select(schema.wording_sets.c.manifest)).all()
+                for _, digest in json.loads(manifest)
+            }
             for (digest,) in connection.execute(sa.select(schema.blobs.c.sha256)).all():
                 if digest not in kept:
                     connection.execute(schema.blobs.delete().where(schema.blobs.c.sha256 == digest))
@@ -288,8 +336,13 @@ def _insert_new(connection: Connection, table: sa.Table, values: dict[str, Any])
 
 def _delivery_row(delivery: Delivery) -> dict[str, Any]:
     return {
-        "delivery_id": delivery.delivery_id, "number": delivery.number, "delivered_at": delivery.delivered_at,
-        "kind": delivery.kind, "printer": delivery.printer, "workstation": delivery.workstation, "os_user": delivery.os_user,
+        "delivery_id": delivery.delivery_id,
+        "number": delivery.number,
+        "delivered_at": delivery.delivered_at,
+        "kind": delivery.kind,
+        "printer": delivery.printer,
+        "workstation": delivery.workstation,
+        "os_user": delivery.os_user,
     }
 
 

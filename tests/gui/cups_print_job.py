@@ -63,10 +63,15 @@ def main(queue: str, settings_folder: str, clinic_folder: str, large_print: str 
         PrintProgressDialog._on_accepted = note_acceptance  # type: ignore[method-assign]
         started = time.perf_counter()  # Ctrl+P, with the print dialog answered at once
         window.print_pdf(printer)
-        result.update(pages=window.preview.document.pageCount(), status=window.statusBar().currentMessage(),
-                      errors=errors, printer=printer.printerName(), pdf_bytes=len(window.preview.pdf_bytes),
-                      accepted_s=(accepted_at[0] - started) if accepted_at else None,
-                      text_sample=window.preview.pdf_bytes[:4].decode("latin-1"))
+        result.update(
+            pages=window.preview.document.pageCount(),
+            status=window.statusBar().currentMessage(),
+            errors=errors,
+            printer=printer.printerName(),
+            pdf_bytes=len(window.preview.pdf_bytes),
+            accepted_s=(accepted_at[0] - started) if accepted_at else None,
+            text_sample=window.preview.pdf_bytes[:4].decode("latin-1"),
+        )
     print(json.dumps(result), flush=True)
     window.close()
     app.processEvents()

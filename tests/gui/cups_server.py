@@ -150,7 +150,8 @@ def start() -> CupsServer:
     (root / "cups-files.conf").write_text(CUPS_FILES_CONF.format(root=root))
     process = subprocess.Popen(
         [str(CUPSD), "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     address = f"127.0.0.1:{port}"
     server = CupsServer(process, root, address, QUEUE, Path(pwd.getpwuid(os.geteuid()).pw_dir) / "PDF")
@@ -158,7 +159,11 @@ def start() -> CupsServer:
         _wait_until_listening(port, process)
         subprocess.run(
             [LPADMIN, "-p", QUEUE, "-E", "-v", "cups-pdf:/", "-P", str(CUPS_PDF_PPD)],
-            env=server.env(), check=True, capture_output=True, text=True, timeout=30,
+            env=server.env(),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except Exception:
         server.stop()

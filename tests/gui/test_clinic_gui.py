@@ -21,13 +21,13 @@ from .conftest import fill_valid, open_window, wait_for_preview
 BROKEN_HEADER = "line one\n{% if %}\n"
 
 
-
 def preview_text(window: MainWindow) -> str:
     return pdf_text(window.preview.pdf_bytes)
 
 
-def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(qtbot: QtBot, clinic: Path, dialog_log: list,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(
+    qtbot: QtBot, clinic: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window)
     wait_for_preview(qtbot, window)
@@ -52,8 +52,9 @@ def test_settings_dialog_previews_as_you_type_and_writes_clinic_toml(qtbot: QtBo
     window.close()
 
 
-def test_cancelled_settings_put_the_saved_values_back(qtbot: QtBot, clinic: Path, dialog_log: list,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancelled_settings_put_the_saved_values_back(
+    qtbot: QtBot, clinic: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     fill_valid(window)
     wait_for_preview(qtbot, window)
@@ -97,11 +98,16 @@ def test_a_broken_clinic_set_is_shown_and_blocks_printing_until_fixed_or_builtin
     window.close()
 
 
-def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
+def test_a_runaway_clinic_template_is_stopped_and_the_next_render_works(
+    qtbot: QtBot, clinic: Path, dialog_log: list
+) -> None:
     header = clinic / "templates" / "partials" / "header.html.j2"
     good = header.read_text()
-    header.write_text('{% extends "builtin/partials/header.html.j2" %}{% block title %}'
-                      "{% for i in range(20000) %}{% for j in range(20000) %}{% if " "i < 0 %}x{% endif %}{% endfor %}{% endfor %}{% endblock %}")
+    header.write_text(
+        '{% extends "builtin/partials/header.html.j2" %}{% block title %}'
+        "{% for i in range(20000) %}{% for j in range(20000) %}{% if "
+        "i < 0 %}x{% endif %}{% endfor %}{% endfor %}{% endblock %}"
+    )
     client = RenderClient([sys.executable, "-m", "handout_app.worker"], timeout_ms=3000)
     window = open_window(qtbot, client, clinic)
     with qtbot.waitSignal(client.failed, timeout=30_000):
@@ -128,8 +134,9 @@ def test_file_name_has_the_patient_only_when_the_clinic_allows_it(qtbot: QtBot, 
     window.close()
 
 
-def test_export_and_import_through_the_clinic_menu(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_and_import_through_the_clinic_menu(
+    qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     archive = tmp_path / "riverside.zip"
     monkeypatch.setattr(dialogs, "ask_zip_to_save", lambda parent, suggested: archive)
@@ -147,8 +154,9 @@ def test_export_and_import_through_the_clinic_menu(qtbot: QtBot, clinic: Path, t
     window.close()
 
 
-def test_choosing_a_logo_checks_it_and_copies_it_in_on_save(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choosing_a_logo_checks_it_and_copies_it_in_on_save(
+    qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ..test_clinic_set import tiny_png
 
     bad, good = tmp_path / "huge.png", tmp_path / "new-logo.png"
@@ -176,8 +184,9 @@ def test_choosing_a_logo_checks_it_and_copies_it_in_on_save(qtbot: QtBot, clinic
     window.close()
 
 
-def test_settings_open_on_a_broken_clinic_toml_and_fix_it(qtbot: QtBot, clinic: Path, dialog_log: list,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_open_on_a_broken_clinic_toml_and_fix_it(
+    qtbot: QtBot, clinic: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The one time the dialog is needed: a wrong value is shown with the problem and corrected there."""
     toml = clinic / "clinic.toml"
     toml.write_text(toml.read_text().replace('default_paper = "a4"', 'default_paper = "a4"\ndate_order = "us"'))
@@ -186,14 +195,19 @@ def test_settings_open_on_a_broken_clinic_toml_and_fix_it(qtbot: QtBot, clinic: 
 
     def drive(dialog: ClinicSettingsDialog) -> bool:
         seen["error"] = dialog.error.text()
-        seen["beside"] = dialog.pos().x() + dialog.sizeHint().width() <= window.preview.mapToGlobal(window.preview.rect().topLeft()).x() + 1
+        seen["beside"] = (
+            dialog.pos().x() + dialog.sizeHint().width()
+            <= window.preview.mapToGlobal(window.preview.rect().topLeft()).x() + 1
+        )
         dialog.date_order.setCurrentIndex(dialog.date_order.findData("month-day-year"))
         dialog.save()
         return dialog.result() == ClinicSettingsDialog.DialogCode.Accepted
 
     monkeypatch.setattr(dialogs, "run_dialog", drive)
     window.clinic_settings_action.trigger()
-    assert "date_order" in str(seen["error"]) and "line" in str(seen["error"]) and "Correct it here" in str(seen["error"])
+    assert (
+        "date_order" in str(seen["error"]) and "line" in str(seen["error"]) and "Correct it here" in str(seen["error"])
+    )
     assert seen["beside"], "the settings cover the preview"
     assert not dialog_log  # no "cannot open" message
     from handout_app.clinic import load_clinic
@@ -213,7 +227,10 @@ def test_a_clinic_toml_that_is_not_toml_still_names_its_line(qtbot: QtBot, clini
 
 
 def test_clinic_menu_new_clinic_folder_makes_a_clean_folder_and_opens_its_settings(
-    qtbot: QtBot, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    tmp_path: Path,
+    dialog_log: list,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = open_window(qtbot)
     monkeypatch.setattr(dialogs, "ask_clinic_name", lambda parent: "Northside Clinic")

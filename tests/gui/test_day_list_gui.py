@@ -27,8 +27,9 @@ def _open(window: MainWindow, monkeypatch: pytest.MonkeyPatch, path: Path, folde
     window.day_list_action.trigger()
 
 
-def test_the_day_list_shows_each_row_then_makes_every_handout(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_the_day_list_shows_each_row_then_makes_every_handout(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     seen: dict[str, object] = {}
 
     def drive(dialog: DayListDialog) -> bool:
@@ -39,19 +40,26 @@ def test_the_day_list_shows_each_row_then_makes_every_handout(qtbot: QtBot, wind
         return True
 
     _open(window, monkeypatch, ROOT / "examples" / "day-list.csv", tmp_path, drive)
-    assert seen["rows"] == [("Maria Lopez", "RIGHT"), ("James Okafor", "LEFT"), ("Ana Martínez", "BILATERAL"),
-                            ("Olga Petrova", "RIGHT")]
+    assert seen["rows"] == [
+        ("Maria Lopez", "RIGHT"),
+        ("James Okafor", "LEFT"),
+        ("Ana Martínez", "BILATERAL"),
+        ("Olga Petrova", "RIGHT"),
+    ]
     files = list(tmp_path.glob("*.pdf"))
     assert len(files) == 4 and dialog_log[-1][0] == "Day list" and "Made 4 handouts" in dialog_log[-1][1]
     assert any("Maria Lopez" in pdf_text(f.read_bytes()) for f in files)
     assert window.day_list_action.shortcut().toString() == "Ctrl+D"
 
 
-def test_rows_with_problems_are_shown_in_red_and_block_making_until_left_out(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_rows_with_problems_are_shown_in_red_and_block_making_until_left_out(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     day = tmp_path / "day.csv"
-    day.write_text("name,target,medications,guidance,side\nGood One,joint,corticosteroid,ultrasound,left\n"
-                   "Bad One,joint,corticosteroid,ultrasound,middle\n")
+    day.write_text(
+        "name,target,medications,guidance,side\nGood One,joint,corticosteroid,ultrasound,left\n"
+        "Bad One,joint,corticosteroid,ultrasound,middle\n"
+    )
     out = tmp_path / "out"
     out.mkdir()
     seen: dict[str, object] = {}
@@ -70,11 +78,14 @@ def test_rows_with_problems_are_shown_in_red_and_block_making_until_left_out(qtb
     assert combined.name.startswith("day-list_") and "1 rows with problems were left out" in dialog_log[-1][1]
 
 
-def test_cancel_half_way_leaves_only_whole_files(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_cancel_half_way_leaves_only_whole_files(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     day = tmp_path / "day.csv"
-    day.write_text("name,target,medications,guidance,side\n" + "".join(
-        f"Patient {i},joint,corticosteroid,ultrasound,left\n" for i in range(12)))
+    day.write_text(
+        "name,target,medications,guidance,side\n"
+        + "".join(f"Patient {i},joint,corticosteroid,ultrasound,left\n" for i in range(12))
+    )
     out = tmp_path / "out"
     out.mkdir()
 
@@ -101,8 +112,9 @@ def test_cancel_half_way_leaves_only_whole_files(qtbot: QtBot, window: MainWindo
         assert len(PdfReader(path).pages) >= 4  # whole handouts only
 
 
-def test_the_window_can_print_the_day_as_one_job_and_records_it(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_the_window_can_print_the_day_as_one_job_and_records_it(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     from handout_app.records.recorder import recorder_for, store_choice
 
     from .. import fake_cups

@@ -75,6 +75,19 @@ def test_future_birth_dates_and_births_after_the_procedure_are_refused(qtbot: Qt
     assert "Type the procedure date" in form._error_labels["procedure-date"].text()
 
 
+def test_dates_out_of_range_are_refused_as_the_command_line_refuses_them(qtbot: QtBot, window: MainWindow) -> None:
+    # The rules are patient_input's; the window names the date as it shows it.
+    fill_valid(window)
+    form = window.form
+    _type_date(qtbot, window, form.date_of_birth, "31 Dec 1899")
+    assert form._error_labels["date-of-birth"].text() == "31 Dec 1899 is before 1900."
+    _type_date(qtbot, window, form.procedure_date, "2 Sep 1999")
+    assert form._error_labels["procedure-date"].text() == "2 Sep 1999 is not between 2000 and 2100."
+    _type_date(qtbot, window, form.date_of_birth, "2 Oct 1999")  # after that procedure date
+    assert form._error_labels["date-of-birth"].text() == ""  # one mistake, one message: the procedure date's
+    assert form.state().selection is None
+
+
 def test_the_birth_calendar_opens_near_1960_and_ignores_other_months_days(qtbot: QtBot, window: MainWindow) -> None:
     field = window.form.date_of_birth
     field._prepare_calendar()
@@ -82,8 +95,14 @@ def test_the_birth_calendar_opens_near_1960_and_ignores_other_months_days(qtbot:
     assert (calendar.yearShown(), calendar.monthShown()) == (1960, 1)
     calendar.setCurrentPage(1956, 4)
     view = calendar.findChild(QWidget, "qt_calendar_calendarview").viewport()
-    press = QMouseEvent(QEvent.Type.MouseButtonPress, QPointF(5, 5), QPointF(5, 5), Qt.MouseButton.LeftButton,
-                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    press = QMouseEvent(
+        QEvent.Type.MouseButtonPress,
+        QPointF(5, 5),
+        QPointF(5, 5),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     calendar.eventFilter(view, press)
     calendar.clicked.emit(QDate(1956, 5, 1))  # a blank cell that belongs to May
     assert field.text() == "" and (calendar.yearShown(), calendar.monthShown()) == (1956, 4)
@@ -93,9 +112,20 @@ def test_the_birth_calendar_opens_near_1960_and_ignores_other_months_days(qtbot:
 
 def test_no_control_moves_when_a_message_appears_or_goes(qtbot: QtBot, window: MainWindow) -> None:
     form = window.form
-    controls = [form.target, form.guidance, form.intent, form.paper, form.patient_name, form.date_of_birth,
-                form.mrn, form.procedure_date, form.clinician, form.diabetes, form.other_allergies,
-                *form.side_buttons.values()]
+    controls = [
+        form.target,
+        form.guidance,
+        form.intent,
+        form.paper,
+        form.patient_name,
+        form.date_of_birth,
+        form.mrn,
+        form.procedure_date,
+        form.clinician,
+        form.diabetes,
+        form.other_allergies,
+        *form.side_buttons.values(),
+    ]
 
     def positions() -> list[int]:
         QApplication.processEvents()

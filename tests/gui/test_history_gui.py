@@ -20,9 +20,9 @@ from pytestqt.qtbot import QtBot
 
 from handout_app.document_numbers import new_number
 from handout_app.domain import Guidance, Medication, PatientDetails, Selection, Side, Target, selection_to_dict
+from handout_app.formats import format_date
 from handout_app.gui import dialogs
 from handout_app.gui import history_dialog as history
-from handout_app.gui.date_field import shown_date
 from handout_app.gui.history_dialog import HistoryDialog, ReprintDetails, ReprintDetailsDialog, open_history
 from handout_app.gui.launch import make_application
 from handout_app.records import recorder as recorder_module
@@ -40,8 +40,13 @@ def sheet() -> tuple[SheetRequest, dict[str, str], bytes]:
     """One real sheet (request, wording, PDF), rendered in-process once for the module."""
     from handout_app.worker import handle
 
-    selection = Selection(target=Target("joint"), medications=frozenset({Medication("corticosteroid")}),
-                          guidance=Guidance("ultrasound"), side=Side("left"), patient=PatientDetails(name=PATIENT))
+    selection = Selection(
+        target=Target("joint"),
+        medications=frozenset({Medication("corticosteroid")}),
+        guidance=Guidance("ultrasound"),
+        side=Side("left"),
+        patient=PatientDetails(name=PATIENT),
+    )
     request = SheetRequest(selection_to_dict(selection), None, now_for_sheet(), new_number())
     reply, pdf = handle(json.loads(request.payload("history-test")))
     assert reply["ok"], reply
@@ -76,8 +81,12 @@ def save_as(monkeypatch: pytest.MonkeyPatch) -> SaveAnswers:
     return answers
 
 
-def _record(recorder: Recorder, sheet: tuple[SheetRequest, dict[str, str], bytes], kind: str = "saved",
-            printer: str | None = None) -> None:
+def _record(
+    recorder: Recorder,
+    sheet: tuple[SheetRequest, dict[str, str], bytes],
+    kind: str = "saved",
+    printer: str | None = None,
+) -> None:
     request, wording, pdf = sheet
     outcome = recorder.record(request, wording, pdf, kind, printer)
     assert outcome.stored, outcome.warning
@@ -95,7 +104,8 @@ def _cells(dialog: HistoryDialog) -> list[list[str]]:
 
 
 def test_the_table_lists_recorded_sheets_oldest_first_and_the_days_filter_them(
-        qtbot: QtBot, recorder: Recorder, sheet: tuple, monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+    qtbot: QtBot, recorder: Recorder, sheet: tuple, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     # 45 days: a day's margin on each side of the days used below, whatever the time zone or a summer-time change.
     long_ago = recorder_module.utc_now() - dt.timedelta(days=45)
     monkeypatch.setattr(recorder_module, "utc_now", lambda: long_ago)
@@ -107,7 +117,14 @@ def test_the_table_lists_recorded_sheets_oldest_first_and_the_days_filter_them(
     dialog = _open(qtbot, recorder)
     assert dialog.windowTitle() == "Handout history"
     assert [dialog.table.horizontalHeaderItem(i).text() for i in range(dialog.table.columnCount())] == [
-        "Time", "Document", "Side", "Language", "Editions", "Output", "Procedure"]
+        "Time",
+        "Document",
+        "Side",
+        "Language",
+        "Editions",
+        "Output",
+        "Procedure",
+    ]
     assert recorder.name in dialog.store_label.text()
     [row] = _cells(dialog)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[0])
@@ -139,8 +156,14 @@ def test_the_table_lists_recorded_sheets_oldest_first_and_the_days_filter_them(
 
 
 def test_export_csv_writes_what_records_list_writes_and_asks_before_replacing(
-        qtbot: QtBot, recorder: Recorder, sheet: tuple, tmp_path: Path, save_as: SaveAnswers,
-        monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+    qtbot: QtBot,
+    recorder: Recorder,
+    sheet: tuple,
+    tmp_path: Path,
+    save_as: SaveAnswers,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list,
+) -> None:
     _record(recorder, sheet)
     dialog = _open(qtbot, recorder)
     since, until = dt.date.today() - dt.timedelta(days=30), dt.date.today()
@@ -172,8 +195,14 @@ def test_export_csv_writes_what_records_list_writes_and_asks_before_replacing(
 
 
 def test_reprint_refuses_a_wrong_name_keeps_what_was_typed_then_saves_the_identical_sheet(
-        qtbot: QtBot, recorder: Recorder, sheet: tuple, tmp_path: Path, save_as: SaveAnswers,
-        monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+    qtbot: QtBot,
+    recorder: Recorder,
+    sheet: tuple,
+    tmp_path: Path,
+    save_as: SaveAnswers,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list,
+) -> None:
     _record(recorder, sheet)
     number, pdf = sheet[0].document_number, sheet[2]
     dialog = _open(qtbot, recorder)
@@ -219,7 +248,10 @@ def test_the_details_dialog_needs_a_name_and_a_real_birth_date(qtbot: QtBot, rec
     qtbot.addWidget(details)
     assert details.record_number.text() == "MRN 1"
     details.accept()
-    assert details.result() != ReprintDetailsDialog.DialogCode.Accepted and "Type the patient's name" in details.problem.text()
+    assert (
+        details.result() != ReprintDetailsDialog.DialogCode.Accepted
+        and "Type the patient's name" in details.problem.text()
+    )
     details.name.setText("  Ann   Test ")
     details.date_of_birth.setText("31 Feb 1950")
     details.accept()
@@ -231,7 +263,8 @@ def test_the_details_dialog_needs_a_name_and_a_real_birth_date(qtbot: QtBot, rec
 
 
 def test_a_store_that_does_not_answer_is_said_plainly_and_queued_sheets_are_counted(
-        qtbot: QtBot, sheet: tuple, save_as: SaveAnswers, dialog_log: list) -> None:
+    qtbot: QtBot, sheet: tuple, save_as: SaveAnswers, dialog_log: list
+) -> None:
     make_application()
     away = recorder_for(store_choice(SimpleNamespace(record_store=AWAY_STORE, record_patient_id=False)))
     request, wording, pdf = sheet
@@ -249,7 +282,8 @@ def test_a_store_that_does_not_answer_is_said_plainly_and_queued_sheets_are_coun
 
 
 def test_sheets_kept_on_this_computer_are_sent_before_the_list_is_read(
-        qtbot: QtBot, recorder: Recorder, sheet: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot: QtBot, recorder: Recorder, sheet: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from handout_app.records.store import StoreUnavailable, open_store
 
     def away(url: str):  # type: ignore[no-untyped-def]
@@ -288,7 +322,8 @@ def _tab_chain(start: QWidget) -> list[str]:
 
 
 def test_keyboard_letters_are_unique_every_control_is_named_and_tab_reaches_it(
-        qtbot: QtBot, recorder: Recorder) -> None:
+    qtbot: QtBot, recorder: Recorder
+) -> None:
     dialog = _open(qtbot, recorder)
     letters = _mnemonics(dialog)
     assert set(letters) >= {"f", "t", "s", "h", "e", "r", "c"} and len(letters) == len(set(letters)), letters
@@ -296,25 +331,40 @@ def test_keyboard_letters_are_unique_every_control_is_named_and_tab_reaches_it(
     qtbot.addWidget(details)
     letters = _mnemonics(details)
     assert set(letters) >= {"n", "b", "r", "s"} and len(letters) == len(set(letters)), letters
-    for widget in (dialog.since.edit, dialog.until.edit, dialog.table, details.name, details.date_of_birth.edit,
-                   details.record_number):
+    for widget in (
+        dialog.since.edit,
+        dialog.until.edit,
+        dialog.table,
+        details.name,
+        details.date_of_birth.edit,
+        details.record_number,
+    ):
         assert widget.accessibleName(), widget.objectName()
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.export_button.setEnabled(True)
     dialog.reprint_button.setEnabled(True)
     chain = _tab_chain(dialog.since.edit)
-    assert chain[:7] == ["history-from", "history-to", "history-show", "history-rows", "history-export",
-                         "history-reprint", "history-close"], chain
+    assert chain[:7] == [
+        "history-from",
+        "history-to",
+        "history-show",
+        "history-rows",
+        "history-export",
+        "history-reprint",
+        "history-close",
+    ], chain
 
 
-def test_open_history_runs_the_dialog_modally(qtbot: QtBot, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_history_runs_the_dialog_modally(
+    qtbot: QtBot, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shown: list[HistoryDialog] = []
 
     def run(dialog: HistoryDialog) -> bool:
         shown.append(dialog)
-        assert dialog.since.text() == shown_date(dt.date.today() - dt.timedelta(days=30))
-        assert dialog.until.text() == shown_date(dt.date.today())
+        assert dialog.since.text() == format_date(dt.date.today() - dt.timedelta(days=30))
+        assert dialog.until.text() == format_date(dt.date.today())
         return False
 
     parent = QWidget()

@@ -20,7 +20,9 @@ from .conftest import fill_valid, open_window, wait_for_preview
 
 
 def choose_save_path(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, suggested, archival=False: dialogs.SaveChoice(path, False))
+    monkeypatch.setattr(
+        dialogs, "ask_save_path", lambda parent, suggested, archival=False: dialogs.SaveChoice(path, False)
+    )
 
 
 def answer_replace(monkeypatch: pytest.MonkeyPatch, asked: list[Path], before_answer=None) -> None:  # type: ignore[no-untyped-def]
@@ -37,8 +39,9 @@ def assert_form_kept(window: MainWindow) -> None:
     assert window.form.patient_name.text() == "Jane Example" and window.save_action.isEnabled()
 
 
-def test_replace_never_turns_a_fifo_into_a_file(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_replace_never_turns_a_fifo_into_a_file(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
     fifo = tmp_path / "handout.pdf"
@@ -49,14 +52,18 @@ def test_replace_never_turns_a_fifo_into_a_file(qtbot: QtBot, window: MainWindow
     window.save_pdf()
     title, message = dialog_log[-1]
     assert title == "Could not save the handout"
-    assert "is a named pipe (FIFO), not an ordinary file, so it was not replaced" in message and "Choose another file name" in message
+    assert (
+        "is a named pipe (FIFO), not an ordinary file, so it was not replaced" in message
+        and "Choose another file name" in message
+    )
     assert asked == []  # not even offered: Replace could not be done
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert_form_kept(window)
 
 
-def test_a_fifo_that_appears_after_replace_was_chosen_is_left_alone(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_a_fifo_that_appears_after_replace_was_chosen_is_left_alone(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
     target = tmp_path / "handout.pdf"
@@ -77,8 +84,9 @@ def test_a_fifo_that_appears_after_replace_was_chosen_is_left_alone(qtbot: QtBot
     assert_form_kept(window)
 
 
-def test_replace_keeps_a_private_file_private(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_replace_keeps_a_private_file_private(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
     target = tmp_path / "handout.pdf"
@@ -93,8 +101,9 @@ def test_replace_keeps_a_private_file_private(qtbot: QtBot, window: MainWindow, 
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600  # was widened to 0644
 
 
-def test_replace_never_writes_through_a_link(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch, dialog_log: list) -> None:
+def test_replace_never_writes_through_a_link(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
+) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
     victim = tmp_path / "passwd"
@@ -108,8 +117,9 @@ def test_replace_never_writes_through_a_link(qtbot: QtBot, window: MainWindow, t
     assert link.is_symlink() and victim.read_text() == "root:x:0:0\n"
 
 
-def test_export_never_replaces_a_fifo(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_never_replaces_a_fifo(
+    qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     fifo = tmp_path / "riverside.zip"
     os.mkfifo(fifo)
@@ -123,16 +133,20 @@ def test_export_never_replaces_a_fifo(qtbot: QtBot, clinic: Path, tmp_path: Path
 
 # -- clinic settings ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("Riverside\x7fClinic", "contains a control character (U+007F)"),
-     ("Riverside\x1b[2JClinic", "contains a control character (U+001B)"),
-     ("Riverside\x9bClinic", "contains a control character (U+009B)"),
-     ("R" * 301, "is 301 characters long; at most 300")],
+    [
+        ("Riverside\x7fClinic", "contains a control character (U+007F)"),
+        ("Riverside\x1b[2JClinic", "contains a control character (U+001B)"),
+        ("Riverside\x9bClinic", "contains a control character (U+009B)"),
+        ("R" * 301, "is 301 characters long; at most 300"),
+    ],
     ids=["DEL", "ESC", "C1", "too-long"],
 )
-def test_settings_refuse_a_value_that_would_break_clinic_toml(qtbot: QtBot, clinic: Path, dialog_log: list,
-                                                             monkeypatch: pytest.MonkeyPatch, typed: str, expected: str) -> None:
+def test_settings_refuse_a_value_that_would_break_clinic_toml(
+    qtbot: QtBot, clinic: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch, typed: str, expected: str
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     before = (clinic / "clinic.toml").read_bytes()
     results: list[bool] = []
@@ -161,16 +175,22 @@ def test_settings_refuse_a_value_that_would_break_clinic_toml(qtbot: QtBot, clin
 HOSTILE = {
     **{name: make for name, (make, _) in UNREADABLE.items()},
     "duplicate": lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("a.txt", b"1"), ("a.txt", b"2")]),
-    "case-collision": lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/Logo.svg", b"1"), ("assets/logo.svg", b"2")]),
-    "slash-collision": lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/x.txt", b"1"), ("assets\\x.txt", b"2")]),
+    "case-collision": lambda: zip_bytes(
+        [("clinic.toml", CLINIC_TOML), ("assets/Logo.svg", b"1"), ("assets/logo.svg", b"2")]
+    ),
+    "slash-collision": lambda: zip_bytes(
+        [("clinic.toml", CLINIC_TOML), ("assets/x.txt", b"1"), ("assets\\x.txt", b"2")]
+    ),
     "windows-name": lambda: zip_bytes([("clinic.toml", CLINIC_TOML), ("assets/con.txt", b"1")]),
-    "nul-cut-duplicate": lambda: patch(zip_bytes([("clinic.toml", CLINIC_TOML), ("clinic.tomlX", b"2")]), "clinic.tomlX",
-                                       new_name=b"clinic.toml\0"),
+    "nul-cut-duplicate": lambda: patch(
+        zip_bytes([("clinic.toml", CLINIC_TOML), ("clinic.tomlX", b"2")]), "clinic.tomlX", new_name=b"clinic.toml\0"
+    ),
 }
 
 
-def test_import_shows_every_bad_archive_and_leaves_nothing(qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_shows_every_bad_archive_and_leaves_nothing(
+    qtbot: QtBot, clinic: Path, tmp_path: Path, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = open_window(qtbot, clinic_folder=clinic)
     workstation = tmp_path / "workstation"
     workstation.mkdir()

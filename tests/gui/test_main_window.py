@@ -216,7 +216,11 @@ def test_save_writes_the_pdf_and_never_replaces_without_asking(
     wait_for_preview(qtbot, window)
     target = tmp_path / "handout.pdf"
     suggested: list[Path] = []
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: suggested.append(path) or dialogs.SaveChoice(target, False))
+    monkeypatch.setattr(
+        dialogs,
+        "ask_save_path",
+        lambda parent, path, archival=False: suggested.append(path) or dialogs.SaveChoice(target, False),
+    )
     window.save_pdf()
     assert target.read_bytes() == window.preview.pdf_bytes
     assert suggested[0].name.startswith("hip-joint-injection_RIGHT_")
@@ -227,11 +231,15 @@ def test_save_writes_the_pdf_and_never_replaces_without_asking(
     # "No" to replacing goes back to the Save dialog, which suggests a free name; cancelling it saves nothing.
     answers = iter([dialogs.SaveChoice(target, False), None])
     offered: list[Path] = []
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: offered.append(path) or next(answers))
+    monkeypatch.setattr(
+        dialogs, "ask_save_path", lambda parent, path, archival=False: offered.append(path) or next(answers)
+    )
     monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: False)
     window.save_pdf()
     assert target.read_bytes() == b"keep me" and offered[1] == tmp_path / "handout-2.pdf"
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+    monkeypatch.setattr(
+        dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
+    )
     monkeypatch.setattr(dialogs, "confirm_replace", lambda parent, path: True)
     window.save_pdf()
     assert target.read_bytes().startswith(b"%PDF")
@@ -245,7 +253,11 @@ def test_save_to_an_unwritable_place_explains_and_keeps_the_form(
     wait_for_preview(qtbot, window)
     not_a_folder = tmp_path / "file.txt"
     not_a_folder.write_text("x")
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(not_a_folder / "handout.pdf", False))
+    monkeypatch.setattr(
+        dialogs,
+        "ask_save_path",
+        lambda parent, path, archival=False: dialogs.SaveChoice(not_a_folder / "handout.pdf", False),
+    )
     window.save_pdf()
     assert dialog_log and dialog_log[-1][0] == "Could not save the handout"
     assert "Choose another folder" in dialog_log[-1][1]
@@ -317,8 +329,13 @@ def test_the_window_process_does_not_import_weasyprint() -> None:
         "import sys; import handout_app.gui.main_window, handout_app.gui.launch;"
         "assert 'weasyprint' not in sys.modules, 'weasyprint imported'"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -342,9 +359,17 @@ def test_print_through_a_real_cups_queue(tmp_path: Path) -> None:
     before = set(server.output_folder.glob("*.pdf")) if server.output_folder.exists() else set()
     try:
         job = subprocess.run(
-            [sys.executable, str(Path(__file__).with_name("cups_print_job.py")), server.queue,
-             str(tmp_path), str(ROOT / "examples" / "clinic")],
-            env={**server.env(), "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=180,
+            [
+                sys.executable,
+                str(Path(__file__).with_name("cups_print_job.py")),
+                server.queue,
+                str(tmp_path),
+                str(ROOT / "examples" / "clinic"),
+            ],
+            env={**server.env(), "QT_QPA_PLATFORM": "offscreen"},
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         assert job.returncode == 0, job.stderr
         result = json.loads(job.stdout.strip().splitlines()[-1])
@@ -354,7 +379,9 @@ def test_print_through_a_real_cups_queue(tmp_path: Path) -> None:
         finished = server.wait_for_finished_job()
         # lpstat -o: "Queue-1  user  size  date"; the size is what the queue received, in bytes.
         received = int(finished.split()[2])
-        assert received <= result["pdf_bytes"] + 64 * 1024, f"the queue received {received} bytes for a {result['pdf_bytes']}-byte PDF"
+        assert received <= result["pdf_bytes"] + 64 * 1024, (
+            f"the queue received {received} bytes for a {result['pdf_bytes']}-byte PDF"
+        )
         printed = [p for p in server.output_folder.glob("*.pdf") if p not in before]
         assert len(printed) == 1, "cups-pdf wrote no file; scheduler log:\n" + server.error_log()[-3000:]
         # (cups-pdf's own filters turn what it receives into 300 dpi pictures; that is the driver's
@@ -380,37 +407,52 @@ def test_the_form_survives_a_long_shift_of_changes() -> None:
         "    form.patient_name.setText(str(index))\n"
         "print('done')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0 and "done" in result.stdout, result.stderr[-2000:]
 
 
-def test_large_print_and_archival_reach_the_preview_and_new_patient_clears_large_print(qtbot: QtBot, window: MainWindow) -> None:
+def test_large_print_and_archival_reach_the_preview_and_new_patient_clears_large_print(
+    qtbot: QtBot, window: MainWindow
+) -> None:
     from ..test_editions import font_sizes
 
     fill_valid(window)
     window.form.large_print.setChecked(True)
     window.form.archival.setChecked(True)
+
     def is_pdfa(data: bytes) -> bool:
         return b"pdfaid" in PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data()
 
     qtbot.waitUntil(lambda: window.save_action.isEnabled() and is_pdfa(window.preview.pdf_bytes), timeout=30_000)
     assert font_sizes(window.preview.pdf_bytes).most_common(1)[0][0] >= 18
     window.form.language.setCurrentIndex(window.form.language.findData("es"))
-    qtbot.waitUntil(lambda: window.save_action.isEnabled() and "Cadera DERECHA" in pdf_text(window.preview.pdf_bytes), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.save_action.isEnabled() and "Cadera DERECHA" in pdf_text(window.preview.pdf_bytes),
+        timeout=30_000,
+    )
     window.new_action.trigger()
     assert not window.form.large_print.isChecked() and window.form.archival.isChecked()
     assert window.form.language.currentData() == "en"
 
 
-def test_save_dialog_can_choose_archival_pdfa(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_dialog_can_choose_archival_pdfa(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
     target = tmp_path / "records.pdf"
     offered: list[bool] = []
-    monkeypatch.setattr(dialogs, "ask_save_path",
-                        lambda parent, path, archival=False: offered.append(archival) or dialogs.SaveChoice(target, True))
+    monkeypatch.setattr(
+        dialogs,
+        "ask_save_path",
+        lambda parent, path, archival=False: offered.append(archival) or dialogs.SaveChoice(target, True),
+    )
     window.save_pdf()
     assert offered == [False]  # the box starts as the form says
     root = PdfReader(io.BytesIO(target.read_bytes())).trailer["/Root"]
@@ -443,9 +485,15 @@ def test_suggested_names_differ_by_time_language_and_edition_and_never_repeat(tm
     from handout_app.naming import suggested_file_name
     from handout_app.output_files import free_name
 
-    morning = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5))
-    later = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 31, 0))
-    spanish = suggested_file_name("hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5), ("es", "large-print"))
+    morning = suggested_file_name(
+        "hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5)
+    )
+    later = suggested_file_name(
+        "hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 31, 0)
+    )
+    spanish = suggested_file_name(
+        "hip joint injection", "left", dt.date(2026, 11, 21), dt.datetime(2026, 11, 21, 9, 30, 5), ("es", "large-print")
+    )
     assert morning == "hip-joint-injection_LEFT_2026-11-21_0930-05.pdf"
     assert len({morning, later, spanish}) == 3 and spanish.endswith("_es_large-print.pdf")
     (tmp_path / morning).write_bytes(b"x")
@@ -465,7 +513,9 @@ def _mnemonics(root: object) -> list[str]:
     return [match.group(1).lower() for text in texts for match in [re.search(r"(?<!&)&([^&\s])", text)] if match]
 
 
-def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+def test_every_alt_letter_is_unique_in_the_window_and_the_settings_dialog(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     import re
 
     from PySide6.QtWidgets import QMenu
@@ -520,7 +570,9 @@ def test_preview_zoom_pages_and_a_new_patient_opens_at_the_top(qtbot: QtBot, win
     preview.go_to_page(pages - 1)
     window.new_patient()
     fill_valid(window, name="Next Patient", side="left")
-    qtbot.waitUntil(lambda: window.save_action.isEnabled() and "Next Patient" in pdf_text(preview.pdf_bytes), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.save_action.isEnabled() and "Next Patient" in pdf_text(preview.pdf_bytes), timeout=30_000
+    )
     assert preview.page_label.text() == f"Page 1 of {preview.document.pageCount()}"
     assert preview.view.verticalScrollBar().value() == 0
 
@@ -530,7 +582,9 @@ def test_the_active_clinic_folder_is_named_in_the_window(qtbot: QtBot, window: M
 
 
 def test_an_unexpected_error_in_a_command_is_said_plainly_without_its_text(
-    window: MainWindow, dialog_log: list, capsys: pytest.CaptureFixture[str],
+    window: MainWindow,
+    dialog_log: list,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from handout_app.gui.launch import _unexpected_error_hook
 

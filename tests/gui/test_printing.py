@@ -55,8 +55,17 @@ def _click(widget) -> None:
     """Post (not send) a press and release, as a click that arrives while printing would be queued."""
     centre = QPointF(widget.rect().center())
     for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
-        QApplication.postEvent(widget, QMouseEvent(kind, centre, widget.mapToGlobal(centre), Qt.MouseButton.LeftButton,
-                                                   Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+        QApplication.postEvent(
+            widget,
+            QMouseEvent(
+                kind,
+                centre,
+                widget.mapToGlobal(centre),
+                Qt.MouseButton.LeftButton,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+            ),
+        )
 
 
 def _key(widget, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier, text: str = "") -> None:
@@ -65,7 +74,11 @@ def _key(widget, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier, text: st
 
 
 def test_the_queue_gets_the_pdf_itself_with_the_dialogs_choices(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path, pending_polls=2)
     fill_valid(window, name="Queue Patient")
@@ -77,13 +90,19 @@ def test_the_queue_gets_the_pdf_itself_with_the_dialogs_choices(
     title = args[args.index("-t") + 1]
     assert title.startswith("hip-joint-injection_RIGHT_") and "Queue" not in title  # no patient details on the server
     assert args[args.index("-n") + 1] == "1"
-    assert window.statusBar().currentMessage() == (f"Sent {pages} pages to {fake_cups.QUEUE} (job {fake_cups.JOB_ID}); "
-                                                   f"the printer has it. Document {document_number(window.preview.pdf_bytes)}.")
+    assert window.statusBar().currentMessage() == (
+        f"Sent {pages} pages to {fake_cups.QUEUE} (job {fake_cups.JOB_ID}); "
+        f"the printer has it. Document {document_number(window.preview.pdf_bytes)}."
+    )
     assert not window.has_unsent_sheet()
 
 
 def test_clicks_and_keys_during_printing_never_change_the_sheet_or_the_form(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
 ) -> None:
     """Issue 11: a click on Left while a RIGHT sheet printed was applied afterwards."""
     cups = fake_cups.install(monkeypatch, tmp_path, lp_delay=1.5)
@@ -113,7 +132,11 @@ def test_clicks_and_keys_during_printing_never_change_the_sheet_or_the_form(
 
 
 def test_printing_can_be_cancelled_and_the_sheet_still_counts_as_not_handed_out(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
     discard_questions: list[bool],
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path, pending_polls=1000)
@@ -130,7 +153,11 @@ def test_printing_can_be_cancelled_and_the_sheet_still_counts_as_not_handed_out(
 
 
 def test_a_refused_job_says_why_and_points_to_save(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
     dialog_log: list[tuple[str, str]],
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path, lp_fails="The printer or class does not exist.")
@@ -145,7 +172,10 @@ def test_a_refused_job_says_why_and_points_to_save(
 
 
 def test_no_printer_set_up_points_to_save_pdf(
-    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, dialog_log: list[tuple[str, str]],
+    qtbot: QtBot,
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list[tuple[str, str]],
 ) -> None:
     monkeypatch.setattr(printing, "available_printers", lambda: [])
     fill_valid(window)
@@ -156,7 +186,10 @@ def test_no_printer_set_up_points_to_save_pdf(
 
 
 def test_print_to_file_writes_the_previewed_pdf_itself(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
@@ -168,11 +201,16 @@ def test_print_to_file_writes_the_previewed_pdf_itself(
     window.print_pdf(printer)
     assert output.read_bytes() == window.preview.pdf_bytes
     pages = window.preview.document.pageCount()
-    assert window.statusBar().currentMessage() == f"Printed {pages} pages to the file {output}. Document {document_number(output.read_bytes())}."
+    assert (
+        window.statusBar().currentMessage()
+        == f"Printed {pages} pages to the file {output}. Document {document_number(output.read_bytes())}."
+    )
 
 
 def test_without_cups_pages_are_drawn_at_300_dpi_and_can_be_stopped(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
 ) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
@@ -193,7 +231,11 @@ def test_without_cups_pages_are_drawn_at_300_dpi_and_can_be_stopped(
 
 
 def test_a_preview_older_than_a_minute_is_made_again_for_the_time_on_the_sheet(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path)
     fill_valid(window)
@@ -209,7 +251,11 @@ def test_a_preview_older_than_a_minute_is_made_again_for_the_time_on_the_sheet(
 
 
 def test_closing_asks_only_while_a_sheet_is_neither_saved_nor_printed(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
     discard_questions: list[bool],
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path)
@@ -229,13 +275,20 @@ def test_print_settings_from_the_dialog() -> None:
     printer.setCopyCount(3)
     settings = printing.settings_from_printer(printer, "title.pdf")
     assert settings.copies == 3 and settings.title == "title.pdf" and settings.first_page is None
-    command = print_queue.submit_command(print_queue.PrintSettings(
-        printer="Front", copies=2, sides="two-sided-long-edge", first_page=2, last_page=3, title="t.pdf"))
+    command = print_queue.submit_command(
+        print_queue.PrintSettings(
+            printer="Front", copies=2, sides="two-sided-long-edge", first_page=2, last_page=3, title="t.pdf"
+        )
+    )
     assert command[1:] == ["-d", "Front", "-n", "2", "-t", "t.pdf", "-o", "sides=two-sided-long-edge", "-P", "2-3"]
 
 
 def test_a_cancel_the_queue_refuses_is_said_plainly(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,
     dialog_log: list[tuple[str, str]],
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path, pending_polls=1000, cancel_fails=True)
@@ -248,7 +301,11 @@ def test_a_cancel_the_queue_refuses_is_said_plainly(
 
 
 def test_more_copies_than_the_queue_takes_is_refused_before_printing(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list[tuple[str, str]],
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list[tuple[str, str]],
 ) -> None:
     cups = fake_cups.install(monkeypatch, tmp_path)
     monkeypatch.setattr(printing, "available_printers", lambda: [fake_cups.QUEUE])
@@ -265,7 +322,10 @@ def test_more_copies_than_the_queue_takes_is_refused_before_printing(
 
 
 def test_a_page_range_is_what_the_status_line_says_was_sent(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Printing only the consent pages must not read as if the whole sheet went to the printer."""
     cups = fake_cups.install(monkeypatch, tmp_path)

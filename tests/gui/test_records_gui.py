@@ -20,13 +20,18 @@ from .test_printing import one_printer  # noqa: F401 (fixture)
 
 
 def test_saving_records_the_sheet_with_the_number_the_preview_shows(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fill_valid(window, name="Unique Ximena")
     wait_for_preview(qtbot, window)
     number = document_number(window.preview.pdf_bytes)
     target = tmp_path / "handout.pdf"
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+    monkeypatch.setattr(
+        dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
+    )
     window.save_pdf()
     assert target.read_bytes() == window.preview.pdf_bytes
     rows = recorder_for(store_choice(None)).store().deliveries()
@@ -36,7 +41,11 @@ def test_saving_records_the_sheet_with_the_number_the_preview_shows(
 
 
 def test_printing_records_the_printer_and_a_cancelled_print_records_nothing(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_printer: None,  # noqa: F811
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_printer: None,  # noqa: F811
 ) -> None:
     fake_cups.install(monkeypatch, tmp_path)
     fill_valid(window)
@@ -51,7 +60,10 @@ def test_printing_records_the_printer_and_a_cancelled_print_records_nothing(
 
 
 def test_a_number_another_workstation_claimed_first_is_never_printed(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fill_valid(window)
     wait_for_preview(qtbot, window)
@@ -59,7 +71,9 @@ def test_a_number_another_workstation_claimed_first_is_never_printed(
     recorder = recorder_for(store_choice(None))
     assert recorder.store().claim(taken, "another-workstation")
     target = tmp_path / "handout.pdf"
-    monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+    monkeypatch.setattr(
+        dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
+    )
     window.save_pdf()
     saved = document_number(target.read_bytes())
     assert saved != taken
@@ -67,16 +81,26 @@ def test_a_number_another_workstation_claimed_first_is_never_printed(
 
 
 def test_with_the_store_away_the_sheet_is_saved_and_the_entry_waits(
-    qtbot: QtBot, clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list,
+    qtbot: QtBot,
+    clinic: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list,
 ) -> None:
     toml = clinic / "clinic.toml"
-    toml.write_text(toml.read_text().replace("[clinic]\n", '[clinic]\nrecord_store = "postgresql://nobody@127.0.0.1:1/records"\n', 1))
+    toml.write_text(
+        toml.read_text().replace(
+            "[clinic]\n", '[clinic]\nrecord_store = "postgresql://nobody@127.0.0.1:1/records"\n', 1
+        )
+    )
     window = open_window(qtbot, clinic_folder=clinic)
     try:
         fill_valid(window)
         wait_for_preview(qtbot, window)
         target = tmp_path / "handout.pdf"
-        monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+        monkeypatch.setattr(
+            dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
+        )
         window.save_pdf()
         assert target.read_bytes() == window.preview.pdf_bytes
         titles = [title for title, _ in dialog_log]
@@ -89,7 +113,11 @@ def test_with_the_store_away_the_sheet_is_saved_and_the_entry_waits(
 
 
 def test_a_set_file_changed_after_the_preview_makes_the_sheet_again_so_the_record_matches(
-    qtbot: QtBot, clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list,
+    qtbot: QtBot,
+    clinic: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dialog_log: list,
 ) -> None:
     from handout_app.records.reprint import reprint
 
@@ -101,10 +129,14 @@ def test_a_set_file_changed_after_the_preview_makes_the_sheet_again_so_the_recor
         css = clinic / "templates" / "clinic.css"
         css.write_text(css.read_text() + "\n/* saved after the preview was made */\n")
         target = tmp_path / "handout.pdf"
-        monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False))
+        monkeypatch.setattr(
+            dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
+        )
         window.save_pdf()
         saved = target.read_bytes()
-        assert document_number(saved) != before and window.preview.pdf_bytes == saved  # the sheet on screen is the one saved
+        assert (
+            document_number(saved) != before and window.preview.pdf_bytes == saved
+        )  # the sheet on screen is the one saved
         row = window._recorder().store().deliveries()[0]
         assert row["sha256"] == hashlib.sha256(saved).hexdigest()
         assert reprint(window._recorder().store(), row["number"], "Changed Set").pdf == saved

@@ -26,12 +26,16 @@ def approve(folder: Path, digest: str | None = None) -> str:
     """Sign the folder's wording off as Dr A. Lee on 1 Nov 2026 (with its current hash unless one is given)."""
     digest = digest or wording_hash(load_clinic(folder), catalog().version)
     toml = folder / "clinic.toml"
-    toml.write_text(toml.read_text().split("\n[approval]")[0]
-                    + f'\n[approval]\nname = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "{digest}"\n')
+    toml.write_text(
+        toml.read_text().split("\n[approval]")[0]
+        + f'\n[approval]\nname = "Dr A. Lee"\nrole = "Clinical lead"\ndate = 2026-11-01\ncontent_hash = "{digest}"\n'
+    )
     return digest
 
 
-def test_a_changed_wording_shows_a_banner_until_it_is_approved_again(qtbot: QtBot, clinic: Path, dialog_log: list) -> None:
+def test_a_changed_wording_shows_a_banner_until_it_is_approved_again(
+    qtbot: QtBot, clinic: Path, dialog_log: list
+) -> None:
     approve(clinic, "sha256:" + "0" * 64)  # approved, but not this wording
     window = open_window(qtbot, clinic_folder=clinic)
     banner = window.approval_banner
@@ -74,7 +78,10 @@ def test_the_settings_dialog_edits_english_and_spanish_and_keeps_the_approval(qt
     assert dialog.result() == ClinicSettingsDialog.DialogCode.Accepted
     after = load_clinic(clinic)
     assert after.phone == "555-0111"
-    assert after.texts("opening_hours") == {"en": "Monday to Friday, 8 am to 5 pm", "es": "De lunes a jueves, de 9 a 16 h"}
+    assert after.texts("opening_hours") == {
+        "en": "Monday to Friday, 8 am to 5 pm",
+        "es": "De lunes a jueves, de 9 a 16 h",
+    }
     for key in ("department", "address", "emergency_line"):
         assert after.texts(key) == before.texts(key)
     assert tomllib.loads((clinic / "clinic.toml").read_text())["approval"]["name"] == "Dr A. Lee"
@@ -91,7 +98,9 @@ def test_the_settings_dialog_refuses_spanish_without_english(qtbot: QtBot, clini
     assert english.text() == "" and "needs an English text" in dialog.error.text() and not dialog.error.isHidden()
     before = (clinic / "clinic.toml").read_text()
     dialog.save()
-    assert dialog.result() != ClinicSettingsDialog.DialogCode.Accepted and (clinic / "clinic.toml").read_text() == before
+    assert (
+        dialog.result() != ClinicSettingsDialog.DialogCode.Accepted and (clinic / "clinic.toml").read_text() == before
+    )
 
 
 def test_a_spanish_text_typed_in_settings_reaches_the_spanish_preview_and_the_banner(
@@ -110,8 +119,10 @@ def test_a_spanish_text_typed_in_settings_reaches_the_spanish_preview_and_the_ba
         box = dialog.language_fields[("emergency_line", "es")]
         box.selectAll()
         QTest.keyClicks(box, "Llame al 112 enseguida.")
-        qtbot.waitUntil(lambda: window.save_action.isEnabled()
-                        and "Llame al 112 enseguida." in pdf_text(window.preview.pdf_bytes), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: window.save_action.isEnabled() and "Llame al 112 enseguida." in pdf_text(window.preview.pdf_bytes),
+            timeout=30_000,
+        )
         # The typed text is not what was approved: the preview's footer no longer claims approval.
         assert "aprobado" not in pdf_text(window.preview.pdf_bytes).lower()
         dialog.save()
