@@ -53,6 +53,7 @@ install-check: system-deps
 # table the README shows.
 bench: export HANDOUT_BENCH_RESULTS := $(CURDIR)/out/bench-run.jsonl
 bench: system-deps $(STAMP)
+	bash .ci/system-deps.sh --bench
 	mkdir -p out && rm -f out/bench-run.jsonl
 	$(PY) bench/render_bench.py
 	$(PY) bench/pages_words.py --quick
@@ -60,6 +61,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/day_list_bench.py
 	$(PY) bench/check_bench.py
 	$(PY) bench/record_bench.py
+	$(PY) bench/chromium_bench.py
 	$(PY) bench/history.py out/bench-run.jsonl
 
 clean:

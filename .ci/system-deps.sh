@@ -10,6 +10,8 @@ packages=(
   cups cups-client printer-driver-cups-pdf                              # printing tests
   postgresql                                                            # record store tests (a throwaway server)
 )
+# `make bench` also measures the CLI against headless Chromium printing the same HTML.
+[ "${1:-}" = "--bench" ] && packages+=(chromium)
 command -v dpkg-query >/dev/null || { echo "system-deps: not a Debian/Ubuntu system; install Pango, Qt's X11 libraries and CUPS yourself."; exit 0; }
 missing=()
 for p in "${packages[@]}"; do

@@ -54,6 +54,7 @@ from .print_queue import MAX_COPIES
 if TYPE_CHECKING:  # the record store (SQLAlchemy) is imported only by commands that hand a sheet out
     from .records.entry import SheetRequest
     from .records.recorder import RecordOutcome
+    from .worker_client import WorkerProcess
 
 EXIT_OK, EXIT_RENDER_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 T = TypeVar("T")
@@ -399,16 +400,33 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
-def render_in_worker(request: SheetRequest, output_format: str) -> tuple[dict[str, Any], bytes]:
-    """Render in a worker process under the time and memory limits (limits.py), as the window does."""
+def start_worker() -> WorkerProcess | None:
+    """A render worker starting now, in the background, or None if it cannot start (render_in_worker says so)."""
     from .worker_client import WorkerProcess, WorkerUnavailable
 
     try:
-        worker = WorkerProcess()
+        return WorkerProcess(wait=False)
+    except WorkerUnavailable:
+        return None
+
+
+def render_in_worker(
+    request: SheetRequest, output_format: str, worker: WorkerProcess | None = None
+) -> tuple[dict[str, Any], bytes]:
+    """Render in a worker process under the time and memory limits (limits.py), as the window does.
+
+    `worker`: one started earlier with start_worker(), so its start-up overlapped the caller's own work;
+    it is stopped here either way."""
+    from .worker_client import WorkerProcess, WorkerUnavailable
+
+    try:
+        worker = worker or WorkerProcess()
     except WorkerUnavailable as exc:
         return {"ok": False, "error_kind": "bug", "error": str(exc)}, b""
     try:
         return worker.render(request.payload("cli", output_format))
+    except WorkerUnavailable as exc:
+        return {"ok": False, "error_kind": "bug", "error": str(exc)}, b""
     finally:
         worker.stop()
 
@@ -441,17 +459,27 @@ def _render_failure(reply: dict[str, Any], clinic: Path | None) -> int:
 
 def run_render(args: argparse.Namespace) -> int:
     """Render one handout; return the exit code."""
-    from .clinic import ClinicError, load_clinic
-    from .output_files import OutputExists, OutputNotRegular, write_atomically
-    from .records.entry import SheetRequest
-    from .records.recorder import recorder_for, store_choice
-
     output: Path | None = args.output
     problem = _output_problem(output, args.force) if output is not None else None
     if problem is None and args.print_it:
         problem = _printer_problem(args.printer)
     if problem is not None:
         return _fail(EXIT_BAD_INPUT, problem)
+    # The worker imports WeasyPrint and reads the content on the other core while this process reads the
+    # clinic, checks the choices and opens the record store (make bench: CLI render against Chromium).
+    worker = start_worker()
+    try:
+        return _render_with(worker, args, output)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _render_with(worker: WorkerProcess | None, args: argparse.Namespace, output: Path | None) -> int:
+    from .clinic import ClinicError, load_clinic
+    from .output_files import OutputExists, OutputNotRegular, write_atomically
+    from .records.entry import SheetRequest
+    from .records.recorder import recorder_for, store_choice
 
     clinic = None
     if args.clinic is not None:
@@ -475,7 +503,7 @@ def run_render(args: argparse.Namespace) -> int:
         generated_at.isoformat(),
         recorder.fresh_number() if recorder else "",
     )
-    reply, data = render_in_worker(request, args.format)
+    reply, data = render_in_worker(request, args.format, worker)
     if not reply.get("ok"):
         return _render_failure(reply, args.clinic)
     for message in reply.get("warnings", []):

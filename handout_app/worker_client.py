@@ -74,13 +74,16 @@ def time_limit_message(seconds: float) -> str:
 class WorkerProcess:
     """One render worker, used one request at a time."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None, *, wait: bool = True) -> None:
+        """Start the worker; with `wait=False` its start-up (Python, WeasyPrint, the content) runs while the
+        caller goes on, and the first `send()` waits for it (raising WorkerUnavailable if it never came)."""
         # `extra_env`: a reprint points the worker at the archived built-in files (resources.DATA_ROOT_ENV).
         self.extra_env = extra_env
-        self._start()
+        self._start(wait)
 
-    def _start(self) -> None:
+    def _start(self, wait: bool = True) -> None:
         self.stopped = False
+        self._ready = False
         self.temp_dir = new_temp_dir()
         try:
             self.process = subprocess.Popen(
@@ -94,10 +97,15 @@ class WorkerProcess:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
             raise WorkerUnavailable(f"the render process could not be started ({exc.strerror or exc})") from None
         self.job: tuple[str, float, float] | None = None  # (label, deadline, time limit)
+        if wait:
+            self._await_ready()
+
+    def _await_ready(self) -> None:
         header = self._read(STARTUP_LIMIT_S)
         if header is None or json.loads(header[0]).get("id") != READY_ID:
             self.stop()
             raise WorkerUnavailable("the render process did not start; run `make test` to check the installation")
+        self._ready = True
 
     @property
     def stdout(self) -> Any:
@@ -108,6 +116,8 @@ class WorkerProcess:
         """Send one request; the reply must arrive within `timeout` seconds."""
         if self.stopped:
             self._start()  # the last render was killed: a fresh process for this one
+        elif not self._ready:
+            self._await_ready()  # started with wait=False
         assert self.process.stdin is not None and self.job is None
         self.process.stdin.write(HEADER.pack(len(payload)) + payload)
         self.process.stdin.flush()
