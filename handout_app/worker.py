@@ -18,12 +18,17 @@ Patient details pass through memory only; nothing is logged or written.
 
 from __future__ import annotations
 
+import _thread
 import datetime as dt
 import json
+import queue
+import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any, BinaryIO
 
 HEADER = struct.Struct(">I")
@@ -242,21 +247,83 @@ def _limit_memory() -> None:
         pass  # Not available on this platform (Windows); the callers' time limit still applies.
 
 
+class RenderCancelled(BaseException):
+    """A newer request arrived, so the render in progress is abandoned. A BaseException, so no handler
+    that turns errors into messages catches it."""
+
+
+class _Render:
+    """What the main thread is doing, shared with the thread that reads requests and may cancel it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.busy = False  # a render is running in the main thread
+        self.cancel = False  # a newer request has asked it to stop
+
+
+def cancelled_reply(request_id: object) -> dict[str, Any]:
+    """The reply to a request that a newer one replaced before its sheet was made (the window drops it)."""
+    return {"id": request_id, "ok": False, "error_kind": "cancelled", "error": "A newer request replaced this one."}
+
+
+def _read_requests(stdin: BinaryIO, requests: queue.SimpleQueue[bytes | None], state: _Render) -> None:
+    """Reader thread: queue each request; one that arrives during a render stops that render, because
+    only the newest sheet matters (the window sends a new request while typing goes on)."""
+    while True:
+        payload = read_frame(stdin)
+        requests.put(payload)
+        if payload is None:
+            return
+        with state.lock:
+            if state.busy and not state.cancel:
+                state.cancel = True
+                # Delivered in the main thread between two Python steps of the render (Windows too).
+                _thread.interrupt_main(signal.SIGINT)
+
+
+def _cancel_handler(state: _Render) -> Callable[[int, FrameType | None], None]:
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        # Decided when the signal arrives, in the main thread: a late one, after the render ended, does nothing.
+        # A terminal's Ctrl+C does nothing either: it stops the parent, whose closed pipe then ends this process.
+        if state.cancel and state.busy:
+            state.busy = False
+            raise RenderCancelled
+
+    return on_interrupt
+
+
 def serve(
     stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle
 ) -> None:
-    """Answer requests until stdin closes."""
+    """Answer requests until stdin closes, one reply per request, in order. A request that arrives while
+    a render runs cancels it (its reply says "cancelled"), and a request already followed by a newer one
+    is not rendered at all."""
     import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
 
     _template_set(None, False)  # the built-in content is read at start-up, not on the first keystroke
     write_frame(stdout, json.dumps({"id": READY_ID, "ok": True}).encode())
     write_frame(stdout, b"")
     stdout.flush()
+    state = _Render()
+    requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _cancel_handler(state))
+    threading.Thread(target=_read_requests, args=(stdin, requests, state), daemon=True).start()
     while True:
-        payload = read_frame(stdin)
+        payload = requests.get()
         if payload is None:
             return
-        reply, pdf = handler(json.loads(payload))
+        request = json.loads(payload)
+        try:
+            with state.lock:
+                state.cancel, state.busy = False, True
+            if not requests.empty():  # a newer request is already here: this sheet would never be shown
+                raise RenderCancelled
+            reply, pdf = handler(request)
+            state.busy = False
+        except RenderCancelled:
+            state.busy = False
+            reply, pdf = cancelled_reply(request.get("id")), b""
         write_frame(stdout, json.dumps(reply).encode())
         write_frame(stdout, pdf)
         stdout.flush()

@@ -1,7 +1,9 @@
 """Talks to the render worker process from the GUI thread, without ever blocking it.
 
-Only the newest request matters: while the worker is busy, a newer request replaces any waiting
-one, and a reply for an older request is dropped, so a stale preview never replaces a newer one.
+Only the newest request matters: a new request is sent while the worker is still rendering an older
+one, and the worker abandons the older render for it (worker.serve), so typing never waits for a stale
+sheet. At most two requests are with the worker at once; a newer one waits for a place, replacing any
+waiting one. A reply for an older request is dropped, so a stale preview never replaces a newer one.
 A render that runs past the time limit, or a worker that dies, is reported, and a fresh worker
 is started for the next change.
 """
@@ -27,6 +29,9 @@ DEFAULT_TIMEOUT_MS = int(RENDER_TIME_LIMIT_S * 1000)
 # A worker that dies before it is ready this many times in a row is not restarted again until the
 # next change: a broken installation must not become an endless loop of restarts.
 MAX_FAILED_STARTS = 3
+# Requests with the worker at once: the one it renders and a newer one that cancels it. More would only
+# queue stale requests behind the newest.
+MAX_SENT = 2
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class RenderClient(QObject):
         self._pending_header: dict[str, Any] | None = None
         self._temp_dir: Path | None = None
         self._ready = False
-        self._in_flight: str | None = None
+        self._sent: list[str] = []  # requests with the worker, oldest first; their replies come in this order
         self._waiting: tuple[str, bytes] | None = None
         self._latest: str | None = None
         self._watchdog = QTimer(self)
@@ -144,11 +149,11 @@ class RenderClient(QObject):
         return request_id
 
     def _send_next(self) -> None:
-        if not self._ready or self._in_flight is not None or self._waiting is None or self._process is None:
+        if not self._ready or len(self._sent) >= MAX_SENT or self._waiting is None or self._process is None:
             return
         request_id, payload = self._waiting
         self._waiting = None
-        self._in_flight = request_id
+        self._sent.append(request_id)
         self._process.write(HEADER.pack(len(payload)) + payload)
         self._watchdog.start(self._timeout_ms)
         self.busy_changed.emit(True)
@@ -185,10 +190,16 @@ class RenderClient(QObject):
             self.ready.emit()
             self._send_next()
             return
-        self._watchdog.stop()
         request_id = str(header.get("id"))
-        self._in_flight = None
-        if request_id == self._latest:  # replies to superseded requests are dropped
+        if request_id in self._sent:
+            self._sent.remove(request_id)
+        if self._sent:
+            self._watchdog.start(self._timeout_ms)  # the next request's render starts now
+        else:
+            self._watchdog.stop()
+        if header.get("error_kind") == "cancelled":
+            pass  # a newer request replaced it; that one's reply follows
+        elif request_id == self._latest:  # replies to superseded requests are dropped
             if header.get("ok"):
                 self.finished.emit(
                     RenderResult(
@@ -203,14 +214,14 @@ class RenderClient(QObject):
                 self.set_failed.emit(request_id, header.get("error") or "The clinic's template set has a problem.")
             else:
                 self.failed.emit(request_id, header.get("error") or "The preview could not be made.")
-        self.busy_changed.emit(self._waiting is not None)
+        self.busy_changed.emit(bool(self._sent) or self._waiting is not None)
         self._send_next()
 
     # -- faults ----------------------------------------------------------------------------
     def _drop_process(self) -> None:
         """Forget the current worker (killing it if it still runs) and any render in flight."""
         self._watchdog.stop()
-        self._in_flight = None
+        self._sent.clear()
         process, self._process = self._process, None
         if process is not None:
             process.finished.disconnect(self._on_exit)
@@ -221,7 +232,7 @@ class RenderClient(QObject):
         self._remove_temp_dir()
 
     def _restart(self, message: str) -> None:
-        failed_id = self._in_flight or self._latest or ""
+        failed_id = self._sent[-1] if self._sent else self._latest or ""
         self._drop_process()
         self.restarts += 1
         self.busy_changed.emit(False)

@@ -209,6 +209,26 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     window.close()
 
 
+def test_typing_on_does_not_wait_for_a_stale_preview(
+    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker is still laying out the sheet for the name as it was (here a render that would take two
+    minutes); the next key sends the new name at once and the worker drops the stale sheet for it."""
+    started = tmp_path / "started"
+    monkeypatch.setenv("SLOW_WORKER_STARTED", str(started))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    client = RenderClient([sys.executable, str(ROOT / "tests" / "slow_worker.py")])
+    window = open_window(qtbot, client)
+    failures: list[str] = []
+    client.failed.connect(lambda request_id, message: failures.append(message))
+    fill_valid(window, name="Slow Render")
+    qtbot.waitUntil(started.exists, timeout=30_000)
+    window.form.patient_name.setText("Typed On")
+    wait_for_preview(qtbot, window, timeout=60_000)  # well before the stale render could end
+    assert "Typed On" in pdf_text(window.preview.pdf_bytes) and not failures
+    window.close()
+
+
 def test_save_writes_the_pdf_and_never_replaces_without_asking(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialog_log: list
 ) -> None:
