@@ -146,13 +146,12 @@ sys.path.insert(0, {str(ROOT)!r})
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, '/tmp/handout-bench-settings')
-from handout_app.catalog import load_catalog
 from handout_app.gui import dialogs
-from handout_app.gui.main_window import MainWindow
+from handout_app.gui.launch import open_main_window
 from handout_app.domain import Medication, Side
 dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
 app = QApplication([])
-w = MainWindow(load_catalog()); w.show(); app.processEvents()
+w = open_main_window(); w.show(); app.processEvents()  # as `handout-app gui` opens it
 if {wait_for_preview}:
     w.form.medications[Medication.ANESTHETIC].setChecked(True)
     w.form.side_buttons[Side.LEFT].setChecked(True)

@@ -58,24 +58,33 @@ def launch(clinic_folder: Path | None = None) -> int:
         return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
+    try:
+        window = open_main_window(clinic_folder)
+    except CatalogError as exc:
+        print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
+        return 1
+    sys.excepthook = _unexpected_error_hook(window)
+    window.show()
+    return app.exec()
+
+
+def open_main_window(clinic_folder: Path | None = None) -> MainWindow:
+    """The main window, not yet shown, for the given or the remembered clinic folder (make bench opens
+    it this way too). Raises CatalogError when the built-in content cannot be read."""
     # The worker starts before the content is read and the window is built, so its imports and start-up
     # run on the other core meanwhile and the first preview comes sooner.
     client = RenderClient()
     client.start()
     try:
         catalog = load_catalog()
-    except CatalogError as exc:
+    except CatalogError:
         client.stop()
-        print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
-        return 1
+        raise
     if clinic_folder is not None:
         QSettings().setValue("clinic_folder", str(clinic_folder.resolve()))
     remembered = QSettings().value("clinic_folder")
-    folder = Path(remembered) if remembered and Path(remembered).is_dir() else None
-    window = MainWindow(catalog, clinic_folder=folder, client=client)
-    sys.excepthook = _unexpected_error_hook(window)
-    window.show()
-    return app.exec()
+    folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else None
+    return MainWindow(catalog, clinic_folder=folder, client=client)
 
 
 def _unexpected_error_hook(
