@@ -26,6 +26,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -259,11 +260,28 @@ class _Render:
         self.lock = threading.Lock()
         self.busy = False  # a render is running in the main thread
         self.cancel = False  # a newer request has asked it to stop
+        self.can_interrupt = False  # the cancel handler is installed (only the main thread can have one)
+
+
+CANCEL_RETRY_S = 0.01  # how often a cancel that has not taken effect yet is delivered again
 
 
 def cancelled_reply(request_id: object) -> dict[str, Any]:
     """The reply to a request that a newer one replaced before its sheet was made (the window drops it)."""
     return {"id": request_id, "ok": False, "error_kind": "cancelled", "error": "A newer request replaced this one."}
+
+
+def _interrupt_until_stopped(state: _Render) -> None:
+    """Deliver the cancel to the main thread until the render has stopped. Once is not always enough: an
+    exception raised inside a finaliser (WeasyPrint's font folders are removed in `__del__`) or a C
+    callback is printed and dropped by Python, and the render would run on to its end."""
+    while True:
+        with state.lock:
+            if not (state.busy and state.cancel):
+                return
+        # Delivered in the main thread between two Python steps of the render (Windows too).
+        _thread.interrupt_main(signal.SIGINT)
+        time.sleep(CANCEL_RETRY_S)
 
 
 def _read_requests(stdin: BinaryIO, requests: queue.SimpleQueue[bytes | None], state: _Render) -> None:
@@ -275,18 +293,29 @@ def _read_requests(stdin: BinaryIO, requests: queue.SimpleQueue[bytes | None], s
         if payload is None:
             return
         with state.lock:
-            if state.busy and not state.cancel:
+            start_cancel = state.can_interrupt and state.busy and not state.cancel
+            if start_cancel:
                 state.cancel = True
-                # Delivered in the main thread between two Python steps of the render (Windows too).
-                _thread.interrupt_main(signal.SIGINT)
+        if start_cancel:
+            threading.Thread(target=_interrupt_until_stopped, args=(state,), daemon=True).start()
+
+
+def _inside_finaliser(frame: FrameType | None) -> bool:
+    """Whether the main thread is running an object's `__del__`, where a raised exception is dropped."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _cancel_handler(state: _Render) -> Callable[[int, FrameType | None], None]:
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         # Decided when the signal arrives, in the main thread: a late one, after the render ended, does nothing.
         # A terminal's Ctrl+C does nothing either: it stops the parent, whose closed pipe then ends this process.
-        if state.cancel and state.busy:
-            state.busy = False
+        # Inside a finaliser the exception would be lost (and the finaliser's clean-up cut short): the next
+        # delivery, a moment later, lands in the render itself.
+        if state.cancel and state.busy and not _inside_finaliser(frame):
             raise RenderCancelled
 
     return on_interrupt
@@ -308,6 +337,7 @@ def serve(
     requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _cancel_handler(state))
+        state.can_interrupt = True
     threading.Thread(target=_read_requests, args=(stdin, requests, state), daemon=True).start()
     while True:
         payload = requests.get()
@@ -317,12 +347,13 @@ def serve(
         try:
             with state.lock:
                 state.cancel, state.busy = False, True
-            if not requests.empty():  # a newer request is already here: this sheet would never be shown
-                raise RenderCancelled
-            reply, pdf = handler(request)
-            state.busy = False
+            try:
+                if not requests.empty():  # a newer request is already here: this sheet would never be shown
+                    raise RenderCancelled
+                reply, pdf = handler(request)
+            finally:
+                state.busy = False  # from here on a late cancel does nothing
         except RenderCancelled:
-            state.busy = False
             reply, pdf = cancelled_reply(request.get("id")), b""
         write_frame(stdout, json.dumps(reply).encode())
         write_frame(stdout, pdf)

@@ -85,3 +85,17 @@ def test_one_request_at_a_time_is_never_cancelled(worker: Worker) -> None:
         worker.send(f"one-{number}")
         header, pdf = worker.reply()
         assert header["ok"] and pdf.startswith(b"%PDF"), header
+
+
+def test_a_cancel_that_lands_in_a_finaliser_still_stops_the_render(worker: Worker, tmp_path: Path) -> None:
+    """Python drops an exception raised in `__del__`; the cancel is delivered again until the render stops."""
+    worker.send("finaliser-1")
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists():
+        assert time.monotonic() < deadline, "the slow render never started"
+        time.sleep(0.01)
+    worker.send("new-2", name="Newest Name")
+    first, first_data = worker.reply()
+    assert first["id"] == "finaliser-1" and first["error_kind"] == "cancelled" and first_data == b""
+    second, pdf = worker.reply()
+    assert second["id"] == "new-2" and second["ok"] and pdf.startswith(b"%PDF")
