@@ -317,7 +317,8 @@ def render_pdf_and_layout(
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.
             warnings.filterwarnings("ignore", category=ResourceWarning, message=r"unclosed file .*\.icc")
             pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
-            gc.collect()
+            if variant.startswith("pdf/a"):
+                gc.collect()  # only PDF/A opens the profile; other sheets leave collecting to the worker's idle time
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None
     except SheetProblem as exc:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import _thread
 import datetime as dt
+import gc
 import json
 import queue
 import signal
@@ -358,6 +359,10 @@ def serve(
         write_frame(stdout, json.dumps(reply).encode())
         write_frame(stdout, pdf)
         stdout.flush()
+        if requests.empty():
+            # A laid-out sheet leaves a large web of objects behind: collect it now, while nobody waits,
+            # rather than in the middle of the next render.
+            gc.collect()
 
 
 def main() -> None:
