@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from . import __version__, resources
@@ -105,7 +106,23 @@ def make_environment(template_dirs: list[Path] | None = None, clinic_templates: 
         keep_trailing_newline=False,
     )
     env.filters["css_string"] = css_string
+    env.filters["breakable"] = breakable
     return env
+
+
+LONGEST_UNBROKEN = 30  # characters: longer than any real word in a handout, shorter than a table cell
+_LONG_WORD = re.compile(rf"[^\s<>&]{{{LONGEST_UNBROKEN + 1},}}")  # never a tag or an entity inside
+
+
+def breakable(text: Any) -> Markup:
+    """`text` as HTML, with any word longer than LONGEST_UNBROKEN characters in a `span.unbroken`.
+
+    For table cells that wrap with `overflow-wrap: break-word` (cheap to size) instead of `anywhere`
+    (which makes the table weigh a break after every letter): a word wider than the page could then push
+    the table off the page, so such a word alone may break anywhere (handout.css). Real wording has no
+    such word, so its sheet is unchanged."""
+    html = text if isinstance(text, Markup) else markupsafe.escape(str(text))
+    return Markup(_LONG_WORD.sub(lambda match: f'<span class="unbroken">{match.group(0)}</span>', html))
 
 
 @lru_cache(maxsize=8)

@@ -91,3 +91,42 @@ def test_the_fetcher_refuses_dot_dot_escapes_and_symlinks_out(tmp_path: Path) ->
     (link_dir / "logo.png").symlink_to("/etc/passwd")
     with pytest.raises(ValueError, match="outside"):
         resolve_allowed((link_dir / "logo.png").as_uri(), allowed_roots([link_dir]))
+
+
+def test_a_risk_title_with_an_endless_word_stays_on_the_page() -> None:
+    """The consent's risks cell wraps long words cheaply (break-word); a word wider than the page, as a
+    clinic's own item could hold, is still broken, so the table never runs off the paper."""
+    import dataclasses
+
+    from handout_app.clinic import ClinicProfile
+    from handout_app.pdf import render_pdf_and_layout
+    from handout_app.templating import render_html
+
+    from .helpers import GENERATED_AT, catalog
+
+    word = "Bleeding" + "x" * 160
+    plain = render_html(make_selection(), catalog(), ClinicProfile(), GENERATED_AT).html
+    shown = next(i for i in catalog().items if i.section == "risks" and i.title and i.title["en"] in plain)
+    items = tuple(
+        dataclasses.replace(item, title={**item.title, "en": word}) if item is shown else item
+        for item in catalog().items
+    )
+    rendered = render_html(make_selection(), dataclasses.replace(catalog(), items=items), ClinicProfile(), GENERATED_AT)
+    assert word in rendered.html.replace("\u200b", "")
+    _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
+
+    def boxes(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in getattr(box, "children", []):
+            yield from boxes(child)
+
+    tables = [
+        (page, box)
+        for page in document.pages
+        for box in boxes(page._page_box)
+        if type(box).__name__ == "TableBox" and box.element.get("class") == "consent-facts"
+    ]
+    assert tables
+    for page, table in tables:
+        content_right = page._page_box.position_x + page._page_box.margin_left + page._page_box.width
+        assert table.position_x + table.width <= content_right + 0.5
