@@ -17,16 +17,16 @@ from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
 from .main_window import MainWindow
 from .render_client import RenderClient
-
-ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
+from .settings_file import APPLICATION, ORGANIZATION, use_settings_file
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with the names QSettings files are stored under."""
+    """The QApplication, with its settings in the INI file of settings_file.py."""
     # instance() is typed as the QCoreApplication base; the only one this program makes is a QApplication.
     app = cast(QApplication, QApplication.instance() or QApplication(argv or sys.argv[:1]))
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    use_settings_file()
     return app
 
 
