@@ -61,7 +61,7 @@ $(VENV)/.bundle-installed: $(STAMP)
 
 # Builds the bundle, then renders with it from the command line and from its window (under Xvfb).
 bundle-check: bundle
-	PY="$(CURDIR)/$(PY)" bash .ci/bundle-check.sh
+	PY="$(abspath $(PY))" bash .ci/bundle-check.sh
 
 # Prints every figure, appends them to bench/history.csv (date, commit, cores, load) and prints the
 # table the README shows.
