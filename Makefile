@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint system-deps venv install-check bench sample clean review-packet
+.PHONY: run test test-fast lint system-deps venv install-check bundle bundle-check bench sample clean review-packet
 
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
@@ -48,6 +48,20 @@ install-check: system-deps
 	cd /tmp && /tmp/handout-install-check/bin/handout-app render --target trochanteric --medication corticosteroid \
 	  --guidance ultrasound --side left --patient-name "Install Check" --force --output /tmp/handout-install-check/check.pdf
 	test -s /tmp/handout-install-check/check.pdf
+
+# A folder that runs without Python installed, dist/handout-app/ (PyInstaller, .ci/handout-app.spec): the
+# `handout-app` command and the `handout-app-window` window. Build it on the system it is for.
+bundle: system-deps $(VENV)/.bundle-installed
+	bash .ci/system-deps.sh --bundle
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller .ci/handout-app.spec
+
+$(VENV)/.bundle-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bundle]"
+	touch $@
+
+# Builds the bundle, then renders with it from the command line and from its window (under Xvfb).
+bundle-check: bundle
+	PY="$(abspath $(PY))" bash .ci/bundle-check.sh
 
 # Prints every figure, appends them to bench/history.csv (date, commit, cores, load) and prints the
 # table the README shows.

@@ -12,6 +12,9 @@ packages=(
 )
 # `make bench` also measures the CLI against headless Chromium printing the same HTML.
 [ "${1:-}" = "--bench" ] && packages+=(chromium)
+# `make bundle`: PyInstaller reads the libraries' dependencies with binutils (objdump); `make bundle-check`
+# drives the bundle's window on the virtual screen with xdotool.
+[ "${1:-}" = "--bundle" ] && packages+=(binutils xdotool)
 command -v dpkg-query >/dev/null || { echo "system-deps: not a Debian/Ubuntu system; install Pango, Qt's X11 libraries and CUPS yourself."; exit 0; }
 missing=()
 for p in "${packages[@]}"; do

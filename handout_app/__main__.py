@@ -1,5 +1,5 @@
-"""Module entry point: python -m handout_app."""
+"""Module entry point: python -m handout_app, and the program of the frozen bundle."""
 
-from .cli import main
+from handout_app.cli import main  # absolute: the frozen bundle runs this file as its program (.ci/handout-app.spec)
 
 raise SystemExit(main())

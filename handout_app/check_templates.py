@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import selectors
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -238,76 +238,74 @@ def hint_for(message: str) -> str:
 
 
 def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> list[tuple[str, dict[str, Any]]]:
-    """Render each job in worker processes; returns (label, reply) in completion order."""
+    """Render each job in worker processes, one per thread; returns (label, reply) in completion order."""
     pending = list(jobs)
     results: list[tuple[str, dict[str, Any]]] = []
-    pool = [WorkerProcess() for _ in range(max(1, min(workers, len(jobs))))]
+    lock = threading.Lock()  # guards pending, results and runaways
     runaways = 0
+    failures: list[BaseException] = []
     begun = time.monotonic()
-    started: dict[int, tuple[str, float]] = {}
+
+    def next_job() -> Job | None:
+        with lock:
+            if not pending or runaways >= MAX_RUNAWAYS or time.monotonic() - begun >= CHECK_BUDGET_S:
+                return None
+            return pending.pop(0)
+
+    def run(worker: WorkerProcess) -> None:
+        try:
+            render_jobs(worker)
+        except BaseException as exc:  # a worker that cannot start: raised again in the calling thread
+            failures.append(exc)
+
+    def render_jobs(worker: WorkerProcess) -> None:
+        nonlocal runaways
+        while (job := next_job()) is not None:
+            # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that would hide
+            # it (or push it off a page) is found here, not at the nurse's Print.
+            payload = encode_request(
+                job.label,
+                selection_to_dict(job.selection),
+                str(folder),
+                dt.datetime.now().astimezone().isoformat(),
+                output_format=job.output_format,
+                document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "",
+            )
+            start = time.monotonic()
+            reply, _ = worker.render(payload, timeout)  # a render past the time limit is killed and named
+            took = time.monotonic() - start
+            if reply.get("ok") and took > SLOW_RENDER_S[job.output_format]:
+                # Under the limit, but a nurse would wait this long for every preview, and the check itself
+                # would run for hours: report it, and stop after a few.
+                reply = {
+                    "ok": False,
+                    "error_kind": "limit",
+                    "error": (
+                        f"A sheet took {took:.0f} seconds to render ({job.output_format.upper()}); a handout takes "
+                        f"under {SLOW_RENDER_S[job.output_format]:g}. A loop "
+                        "in the clinic's templates does far too much work."
+                    ),
+                }
+            with lock:
+                runaways += reply.get("error_kind") == "limit"
+                results.append((job.label, reply))
+
+    count = max(1, min(workers, len(jobs)))
+    # Started together, so their start-ups (Python, WeasyPrint, the content) overlap.
+    pool = [WorkerProcess(wait=False) for _ in range(count)]
     try:
-        with selectors.DefaultSelector() as selector:
-            while pending or any(w.job for w in pool):
-                for worker in pool:
-                    if (
-                        worker.job is None
-                        and pending
-                        and runaways < MAX_RUNAWAYS
-                        and time.monotonic() - begun < CHECK_BUDGET_S
-                    ):
-                        job = pending.pop(0)
-                        # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that
-                        # would hide it (or push it off a page) is found here, not at the nurse's Print.
-                        payload = encode_request(
-                            job.label,
-                            selection_to_dict(job.selection),
-                            str(folder),
-                            dt.datetime.now().astimezone().isoformat(),
-                            output_format=job.output_format,
-                            document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "",
-                        )
-                        worker.send(payload, job.label, timeout)
-                        started[id(worker)] = (job.output_format, time.monotonic())
-                        selector.register(worker.stdout, selectors.EVENT_READ, worker)
-                busy = [w for w in pool if w.job]
-                if not busy:
-                    break
-                deadline = min(w.job[1] for w in busy if w.job)
-                for key, _ in selector.select(max(0.0, deadline - time.monotonic())):
-                    worker = key.data
-                    label = worker.job[0] if worker.job else ""
-                    selector.unregister(key.fileobj)
-                    reply, _ = worker.receive()
-                    output_format, start = started.pop(id(worker))
-                    took = time.monotonic() - start
-                    if reply.get("ok") and took > SLOW_RENDER_S[output_format]:
-                        # Under the limit, but a nurse would wait this long for every preview, and the
-                        # check itself would run for hours: report it, and stop after a few.
-                        reply = {
-                            "ok": False,
-                            "error_kind": "limit",
-                            "error": (
-                                f"A sheet took {took:.0f} seconds to render ({output_format.upper()}); a handout takes "
-                                f"under {SLOW_RENDER_S[output_format]:g}. A loop "
-                                "in the clinic's templates does far too much work."
-                            ),
-                        }
-                    if reply.get("error_kind") == "limit":
-                        runaways += 1
-                    results.append((label, reply))
-                for worker in pool:
-                    if worker.job and time.monotonic() >= worker.job[1]:
-                        selector.unregister(worker.stdout)
-                        started.pop(id(worker), None)
-                        stopped = worker.timed_out()
-                        assert stopped is not None
-                        runaways += 1
-                        results.append(stopped)
-        for job in pending:
-            results.append((job.label, {"ok": None, "error": ""}))  # skipped after repeated runaways
+        threads = [threading.Thread(target=run, args=(worker,), daemon=True) for worker in pool]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
     finally:
         for worker in pool:
             worker.stop()
+    for job in pending:
+        results.append((job.label, {"ok": None, "error": ""}))  # skipped after repeated runaways
     return results
 
 

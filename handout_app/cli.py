@@ -634,6 +634,14 @@ def _new_clinic(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `handout-app` and `python -m handout_app`."""
+    from .worker_client import WORKER_ARGUMENT
+
+    if list(sys.argv[1:] if argv is None else argv) == [WORKER_ARGUMENT]:
+        # Not a command for people: a frozen bundle starts its render workers this way (worker_command).
+        from .worker import main as serve_as_worker
+
+        serve_as_worker()
+        return EXIT_OK
     args = build_parser().parse_args(argv)
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     try:

@@ -29,4 +29,5 @@ def describe_time_limit() -> str:
 
 def describe_memory_limit() -> str:
     """The memory limit in words, for messages."""
-    return f"{RENDER_MEMORY_LIMIT_BYTES // (1024 * 1024 * 1024)} GB"
+    megabytes = RENDER_MEMORY_LIMIT_BYTES // (1024 * 1024)
+    return f"{megabytes // 1024} GB" if megabytes >= 1024 else f"{megabytes} MB"

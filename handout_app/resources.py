@@ -1,7 +1,9 @@
 """Where the bundled templates, content data, assets and font files live.
 
 In a checkout they sit beside the package (`templates/`, `assets/`); in an installed wheel they
-are copied inside the package as `handout_app/_data/templates` and `handout_app/_data/assets`.
+are copied inside the package as `handout_app/_data/templates` and `handout_app/_data/assets`; in a
+frozen bundle (PyInstaller, .ci/handout-app.spec) they are in the same place under the bundle's data
+folder (`sys._MEIPASS`).
 Every other module asks this one, so the lookup rule exists once. A reprint sets DATA_ROOT_ENV in its
 render worker's environment to the archived copy of the built-in files the sheet was first made from.
 """
@@ -9,6 +11,7 @@ render worker's environment to the archived copy of the built-in files the sheet
 from __future__ import annotations
 
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,11 +24,17 @@ DATA_ROOT_ENV = "HANDOUT_APP_DATA_ROOT"
 
 @cache
 def data_root() -> Path:
-    """The folder that holds `templates/` and `assets/` (an archived set for a reprint, installed wheel, checkout)."""
+    """The folder that holds `templates/` and `assets/` (an archived set for a reprint, frozen bundle, installed
+    wheel, checkout)."""
     archived = os.environ.get(DATA_ROOT_ENV)
     if archived:
         return Path(archived).resolve()
-    for candidate in (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent):
+    candidates = [_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        # Said outright rather than left to how PyInstaller fills in __file__ for the modules it bundles.
+        candidates.insert(0, Path(bundle) / "handout_app" / "_data")
+    for candidate in candidates:
         if (candidate / "templates" / "content").is_dir() and (candidate / "assets").is_dir():
             return candidate
     raise FileNotFoundError(f"The handout templates were not found next to {_PACKAGE_DIR}; reinstall the application.")

@@ -1,6 +1,7 @@
 """The long-lived render process: keeps WeasyPrint loaded, renders one request at a time.
 
-Run as `python -m handout_app.worker`. It speaks length-prefixed frames on stdin/stdout:
+Run as `python -m handout_app.worker` (worker_client.worker_command also knows the frozen bundle's form).
+It speaks length-prefixed frames on stdin/stdout:
   request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format",
                         "document_number"})
   response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
@@ -10,8 +11,9 @@ for the record store (records/entry.py).
 `error_kind` says whose problem it is: "set" (the clinic's set does not load), "refused" or "selection"
 (the selection; `field` or `findings` name the option), "template" (a clinic template or item fails
 on this sheet), "render" (the PDF could not be made), "limit" (memory ran out) or "bug".
-Every render runs under the limits in limits.py: this process's address space is capped here, and
-each caller kills it when a render runs past the time limit.
+Every render runs under the limits in limits.py: this process's address space is capped here (where the
+system has no such cap, Windows, a watchdog thread stops a render past the limit instead), and each caller
+kills it when a render runs past the time limit.
 The GUI can kill and restart it at any time (a hung or crashed render never takes the window down).
 Patient details pass through memory only; nothing is logged or written.
 """
@@ -22,6 +24,7 @@ import _thread
 import datetime as dt
 import gc
 import json
+import os
 import queue
 import signal
 import struct
@@ -37,6 +40,12 @@ HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 READY_ID = "ready"
 FORMATS = ("pdf", "html")
+# The memory watchdog (where `resource` is missing) looks this often, in seconds: a render grows by a few
+# hundred MB at most in that time.
+MEMORY_CHECK_S = 0.1
+# A render still over the memory limit this long after it was told to stop is inside C code (layout, a huge
+# string operation) that never returns to Python: the worker ends, and its caller reports the limit.
+MEMORY_GRACE_S = 2.0
 
 
 def write_frame(stream: BinaryIO, payload: bytes) -> None:
@@ -104,7 +113,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from .clinic import ClinicError
     from .document_numbers import normalize
     from .domain import SelectionError, selection_from_dict
-    from .limits import MAX_PDF_BYTES, describe_memory_limit
+    from .limits import MAX_PDF_BYTES
     from .pdf import RenderFailed, render_pdf, variant_for
     from .templating import TemplateProblem, with_clinic_intent
 
@@ -179,13 +188,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
             set_error=not template_set.builtin_fallback and template_set.clinic.folder is not None,
         )
     except MemoryError:
-        reply.update(
-            error_kind="limit",
-            error=(
-                f"The render needed more than {describe_memory_limit()} of memory and was stopped. "
-                "Check the clinic's templates for a loop or repeat that makes huge text."
-            ),
-        )
+        reply.update(error_kind="limit", error=memory_limit_message())
     except Exception as exc:  # A bug must still reach the user as a message, not kill the preview.
         reply.update(
             error=f"Unexpected problem while making the handout: {exc or type(exc).__name__}", error_kind="bug"
@@ -238,7 +241,18 @@ def _template_set(folder: str | None, builtin_only: bool) -> Any:
     return _SETS[key]
 
 
-def _limit_memory() -> None:
+def memory_limit_message() -> str:
+    """What the user reads when a render is stopped by the memory limit (the cap or the watchdog)."""
+    from .limits import describe_memory_limit
+
+    return (
+        f"The render needed more than {describe_memory_limit()} of memory and was stopped. "
+        "Check the clinic's templates for a loop or repeat that makes huge text."
+    )
+
+
+def _limit_memory() -> bool:
+    """Cap this process's address space; False where the system cannot (no `resource` module: Windows)."""
     from .limits import RENDER_MEMORY_LIMIT_BYTES
 
     try:
@@ -246,7 +260,8 @@ def _limit_memory() -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_LIMIT_BYTES, RENDER_MEMORY_LIMIT_BYTES))
     except (ImportError, ValueError, OSError):
-        pass  # Not available on this platform (Windows); the callers' time limit still applies.
+        return False
+    return True
 
 
 class RenderCancelled(BaseException):
@@ -254,17 +269,60 @@ class RenderCancelled(BaseException):
     that turns errors into messages catches it."""
 
 
+class MemoryLimitReached(BaseException):
+    """The memory watchdog stopped the render. A BaseException, so that no handler that turns errors into
+    messages makes it a template or render problem: it is reported as the limit, as a MemoryError is."""
+
+
 class _Render:
-    """What the main thread is doing, shared with the thread that reads requests and may cancel it."""
+    """What the main thread is doing, shared with the threads that read requests and watch memory."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.busy = False  # a render is running in the main thread
         self.cancel = False  # a newer request has asked it to stop
         self.can_interrupt = False  # the cancel handler is installed (only the main thread can have one)
+        self.over_memory = False  # the memory watchdog has asked it to stop
 
 
 CANCEL_RETRY_S = 0.01  # how often a cancel that has not taken effect yet is delivered again
+
+
+class _MemoryWatch:
+    """The memory limit where the system cannot cap a process (Windows): a daemon thread reads this process's
+    resident memory every MEMORY_CHECK_S and stops a render past the limit between two Python steps (the
+    same interrupt a newer request uses); one stuck in C code for MEMORY_GRACE_S ends the worker."""
+
+    def __init__(self, limit: int, state: _Render) -> None:
+        import psutil
+
+        self.limit = limit
+        self._state = state
+        self._process = psutil.Process()
+
+    def over_limit(self) -> bool:
+        """Whether this process holds more memory than the limit right now."""
+        return int(self._process.memory_info().rss) > self.limit
+
+    def start(self) -> None:
+        """Start watching, in a daemon thread."""
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        told_at = 0.0
+        while True:
+            time.sleep(MEMORY_CHECK_S)
+            if not self.over_limit():
+                continue
+            with self._state.lock:
+                if not self._state.busy:
+                    continue  # between renders the main thread decides (serve)
+                if not self._state.over_memory:
+                    self._state.over_memory, told_at = True, time.monotonic()
+                # Again at every check: one that lands in a finaliser is skipped (see _cancel_handler).
+                _thread.interrupt_main(signal.SIGINT)
+            if time.monotonic() - told_at > MEMORY_GRACE_S:
+                os._exit(3)  # the caller sees the worker stop and reports the memory limit
 
 
 def cancelled_reply(request_id: object) -> dict[str, Any]:
@@ -316,25 +374,36 @@ def _cancel_handler(state: _Render) -> Callable[[int, FrameType | None], None]:
         # A terminal's Ctrl+C does nothing either: it stops the parent, whose closed pipe then ends this process.
         # Inside a finaliser the exception would be lost (and the finaliser's clean-up cut short): the next
         # delivery, a moment later, lands in the render itself.
-        if state.cancel and state.busy and not _inside_finaliser(frame):
+        if not state.busy or _inside_finaliser(frame):
+            return
+        if state.over_memory:
+            raise MemoryLimitReached
+        if state.cancel:
             raise RenderCancelled
 
     return on_interrupt
 
 
 def serve(
-    stdin: BinaryIO, stdout: BinaryIO, handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]] = handle,
+    memory_limit: int | None = None,
 ) -> None:
     """Answer requests until stdin closes, one reply per request, in order. A request that arrives while
     a render runs cancels it (its reply says "cancelled"), and a request already followed by a newer one
-    is not rendered at all."""
+    is not rendered at all. With `memory_limit` (bytes; where the system cannot cap this process), a
+    watchdog stops a render past it, and the worker ends after a reply if the memory is not given back."""
     import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
 
     _template_set(None, False)  # the built-in content is read at start-up, not on the first keystroke
+    state = _Render()
+    watch = _MemoryWatch(memory_limit, state) if memory_limit is not None else None
     write_frame(stdout, json.dumps({"id": READY_ID, "ok": True}).encode())
     write_frame(stdout, b"")
     stdout.flush()
-    state = _Render()
+    if watch is not None:
+        watch.start()
     requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _cancel_handler(state))
@@ -347,7 +416,7 @@ def serve(
         request = json.loads(payload)
         try:
             with state.lock:
-                state.cancel, state.busy = False, True
+                state.cancel, state.over_memory, state.busy = False, False, True
             try:
                 if not requests.empty():  # a newer request is already here: this sheet would never be shown
                     raise RenderCancelled
@@ -356,6 +425,11 @@ def serve(
                 state.busy = False  # from here on a late cancel does nothing
         except RenderCancelled:
             reply, pdf = cancelled_reply(request.get("id")), b""
+        except MemoryLimitReached:
+            reply, pdf = (
+                {"id": request.get("id"), "ok": False, "error_kind": "limit", "error": memory_limit_message()},
+                b"",
+            )
         write_frame(stdout, json.dumps(reply).encode())
         write_frame(stdout, pdf)
         stdout.flush()
@@ -363,15 +437,19 @@ def serve(
             # A laid-out sheet leaves a large web of objects behind: collect it now, while nobody waits,
             # rather than in the middle of the next render.
             gc.collect()
+        if watch is not None and watch.over_limit():
+            return  # the memory was not given back: the caller starts a fresh worker for the next request
 
 
 def main() -> None:
     """Entry point of the worker process."""
-    _limit_memory()
+    from .limits import RENDER_MEMORY_LIMIT_BYTES
+
+    capped = _limit_memory()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # Anything printed by libraries goes to stderr, so it can never corrupt the frames on stdout.
     sys.stdout = sys.stderr
-    serve(stdin, stdout)
+    serve(stdin, stdout, handle, memory_limit=None if capped else RENDER_MEMORY_LIMIT_BYTES)
 
 
 if __name__ == "__main__":

@@ -1,29 +1,47 @@
-"""The blocking client of the render worker, for callers without a Qt event loop (the CLI, check-templates).
+"""The blocking client of the render worker, for callers without a Qt event loop (the CLI, check-templates,
+a day list), and the command that starts a worker for every caller (`worker_command`).
 
-Each `WorkerProcess` is one `python -m handout_app.worker` child: the memory limit is set inside it,
-the time limit is kept here (a render that runs past it is killed), and the child gets a temp folder
-of its own, removed when it stops, so a killed render leaves no files behind. The window uses the
-same worker and protocol through gui/render_client.py.
+Each `WorkerProcess` is one worker child: the memory limit is set inside it, the time limit is kept here
+(a render that runs past it is killed), and the child gets a temp folder of its own, removed when it
+stops, so a killed render leaves no files behind. Replies are read by a thread of the client's own and
+handed over through a queue, because waiting on a pipe with a time limit (select) works only for
+sockets on Windows. A `WorkerProcess` is used by one thread at a time; callers that want several
+renders at once (check-templates, a day list) run one per thread. The window uses the same worker and
+protocol through gui/render_client.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import selectors
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .limits import RENDER_TIME_LIMIT_S
 from .worker import HEADER, READY_ID, read_frame
 
 TEMP_PREFIX = "handout-worker-"
 STARTUP_LIMIT_S = 120.0  # a cold start imports WeasyPrint and reads the content: seconds, not minutes
+# The argument that makes a frozen bundle's program serve as a render worker (cli.main answers it).
+WORKER_ARGUMENT = "worker"
+
+
+def worker_command() -> list[str]:
+    """The command that starts a render worker, for every caller (the window, the CLI, check-templates, a day list).
+
+    From a checkout or an installed wheel it is this Python with `-m handout_app.worker`. Inside a frozen
+    bundle (PyInstaller) `sys.executable` is the bundle's own program, which has no `-m`: it is started
+    with the `worker` argument instead."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_ARGUMENT]
+    return [sys.executable, "-m", "handout_app.worker"]
 
 
 class WorkerUnavailable(RuntimeError):
@@ -33,6 +51,10 @@ class WorkerUnavailable(RuntimeError):
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there, not test it
+        import psutil
+
+        return bool(psutil.pid_exists(pid))
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,14 +93,41 @@ def time_limit_message(seconds: float) -> str:
     )
 
 
+# Keeps a worker started from the window (pythonw, or the bundle's windowed program) from opening a console.
+if sys.platform == "win32":
+    _CREATION_FLAGS = subprocess.CREATE_NO_WINDOW
+else:
+    _CREATION_FLAGS = 0
+
+Frames = tuple[bytes, bytes]
+
+
+def _read_replies(stream: IO[bytes], replies: queue.SimpleQueue[Frames | None]) -> None:
+    """Reader thread: pass each reply (header and data frame) on; None once the worker has gone."""
+    while True:
+        try:
+            header = read_frame(stream)
+            data = read_frame(stream) if header is not None else None
+        except (ValueError, OSError):  # a frame too large, or the pipe closed by stop()
+            header = data = None
+        if header is None or data is None:
+            replies.put(None)
+            return
+        replies.put((header, data))
+
+
 class WorkerProcess:
     """One render worker, used one request at a time."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None, *, wait: bool = True) -> None:
+    def __init__(
+        self, extra_env: dict[str, str] | None = None, *, wait: bool = True, command: list[str] | None = None
+    ) -> None:
         """Start the worker; with `wait=False` its start-up (Python, WeasyPrint, the content) runs while the
-        caller goes on, and the first `send()` waits for it (raising WorkerUnavailable if it never came)."""
+        caller goes on, and the first `send()` waits for it (raising WorkerUnavailable if it never came).
+        `command` replaces worker_command() (tests start workers that misbehave on purpose)."""
         # `extra_env`: a reprint points the worker at the archived built-in files (resources.DATA_ROOT_ENV).
         self.extra_env = extra_env
+        self.command = command or worker_command()
         self._start(wait)
 
     def _start(self, wait: bool = True) -> None:
@@ -87,15 +136,19 @@ class WorkerProcess:
         self.temp_dir = new_temp_dir()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "handout_app.worker"],
+                self.command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=worker_environment(self.temp_dir, self.extra_env),
+                creationflags=_CREATION_FLAGS,
             )
         except OSError as exc:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
             raise WorkerUnavailable(f"the render process could not be started ({exc.strerror or exc})") from None
+        assert self.process.stdout is not None
+        self._replies: queue.SimpleQueue[Frames | None] = queue.SimpleQueue()
+        threading.Thread(target=_read_replies, args=(self.process.stdout, self._replies), daemon=True).start()
         self.job: tuple[str, float, float] | None = None  # (label, deadline, time limit)
         if wait:
             self._await_ready()
@@ -107,24 +160,24 @@ class WorkerProcess:
             raise WorkerUnavailable("the render process did not start; run `make test` to check the installation")
         self._ready = True
 
-    @property
-    def stdout(self) -> Any:
-        """The pipe replies arrive on (for a selector over several workers)."""
-        return self.process.stdout
-
     def send(self, payload: bytes, label: str = "", timeout: float = RENDER_TIME_LIMIT_S) -> None:
         """Send one request; the reply must arrive within `timeout` seconds."""
-        if self.stopped:
+        if self.stopped or self.process.poll() is not None:
+            if not self.stopped:
+                self.stop()  # it ended after its last reply (a worker over its memory limit does)
             self._start()  # the last render was killed: a fresh process for this one
         elif not self._ready:
             self._await_ready()  # started with wait=False
         assert self.process.stdin is not None and self.job is None
-        self.process.stdin.write(HEADER.pack(len(payload)) + payload)
-        self.process.stdin.flush()
         self.job = (label, time.monotonic() + timeout, timeout)
+        try:
+            self.process.stdin.write(HEADER.pack(len(payload)) + payload)
+            self.process.stdin.flush()
+        except OSError:
+            pass  # it died just now: receive() finds the pipe closed and says so
 
     def receive(self) -> tuple[dict[str, Any], bytes]:
-        """The reply to the request in flight (call when its pipe is readable, or to wait for it)."""
+        """Wait for the reply to the request in flight, or for its time limit (then the worker is killed)."""
         assert self.job is not None
         _, deadline, limit = self.job
         frames = self._read(max(0.0, deadline - time.monotonic()))
@@ -148,15 +201,6 @@ class WorkerProcess:
         self.send(payload, timeout=timeout)
         return self.receive()
 
-    def timed_out(self) -> tuple[str, dict[str, Any]] | None:
-        """If the request in flight is past its deadline: kill it, start afresh, and say so."""
-        if self.job is None or time.monotonic() < self.job[1]:
-            return None
-        label, _, limit = self.job
-        self.job = None
-        self.stop()
-        return label, {"ok": False, "error_kind": "limit", "error": time_limit_message(limit)}
-
     def stop(self) -> None:
         """Kill the worker and remove its temp folder; the next send() starts a new one."""
         self.stopped = True
@@ -168,18 +212,9 @@ class WorkerProcess:
                 stream.close()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
-    def _read(self, timeout: float) -> tuple[bytes, bytes] | None:
+    def _read(self, timeout: float) -> Frames | None:
         """Two frames (header and data) within `timeout` seconds, or None if the worker died or hung."""
-        assert self.process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                return None
         try:
-            header = read_frame(self.process.stdout)
-            data = read_frame(self.process.stdout) if header is not None else None
-        except ValueError:
+            return self._replies.get(timeout=timeout)
+        except queue.Empty:
             return None
-        if header is None or data is None:
-            return None
-        return header, data

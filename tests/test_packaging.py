@@ -1,13 +1,23 @@
-"""The wheel carries the templates, content and assets, and the installed package finds them."""
+"""The wheel carries the templates, content and assets, and the installed package finds them; so does a
+frozen bundle; the window has an entry point that needs no console."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import subprocess
 import sys
+import tomllib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from handout_app import resources
+
 ROOT = Path(__file__).resolve().parent.parent
+WINDOW_SCRIPT = ("handout-app-window", "handout_app.gui.launch:main")
 
 
 def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path) -> None:
@@ -31,6 +41,9 @@ def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path)
     assert built.returncode == 0, built.stderr
     wheel = next(tmp_path.glob("handout_app-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
+    entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
+    declared = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[gui_scripts]\n{} = {}".format(*WINDOW_SCRIPT) in declared
     assert "handout_app/_data/templates/handout.html.j2" in names
     assert "handout_app/_data/templates/content/60-risks.toml" in names
     assert "handout_app/_data/templates/handout.css" in names
@@ -56,3 +69,44 @@ def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr
     assert output.read_bytes().startswith(b"%PDF")
+
+
+def test_the_window_entry_point_runs_without_a_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["gui-scripts"]
+    name, target = WINDOW_SCRIPT
+    assert scripts[name] == target
+    module, _, function = target.partition(":")
+    main = getattr(importlib.import_module(module), function)
+    # pythonw on Windows: no console, so sys.stdout and sys.stderr are None. Here there is no display either,
+    # so it must say so (to nowhere) and return, not fail writing to a console that is not there.
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main() == 2
+    assert sys.stderr.name == os.devnull and sys.stdout is sys.stderr
+    sys.stderr.close()
+
+
+@pytest.fixture
+def fresh_data_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv(resources.DATA_ROOT_ENV, raising=False)
+    resources.data_root.cache_clear()
+    yield
+    resources.data_root.cache_clear()
+
+
+def test_a_frozen_bundle_finds_templates_and_assets_in_its_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_data_root: None
+) -> None:
+    # PyInstaller's layout (.ci/handout-app.spec): the wheel's _data folder, under the bundle's sys._MEIPASS.
+    data = tmp_path / "_internal" / "handout_app" / "_data"
+    data.mkdir(parents=True)
+    for name in ("templates", "assets"):
+        (data / name).symlink_to(ROOT / name, target_is_directory=True)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "_internal"), raising=False)
+    assert resources.data_root() == data
+    assert (resources.content_dir() / "60-risks.toml").is_file()
+    assert resources.assets_dir() == data / "assets"

@@ -92,7 +92,7 @@ def confirm_discard(parent: QWidget) -> bool:
     return box.clickedButton() is discard
 
 
-def show_error(parent: QWidget, title: str, message: str) -> None:
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
     """A problem the user must read: a title and a plain sentence of what to do."""
     QMessageBox.warning(parent, title, message)
 

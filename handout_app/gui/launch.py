@@ -1,4 +1,5 @@
-"""Start the window: `handout-app`, `handout-app gui [--clinic DIR]`, or `make run`."""
+"""Start the window: `handout-app`, `handout-app gui [--clinic DIR]`, `handout-app-window` (no console), or
+`make run`."""
 
 from __future__ import annotations
 
@@ -17,16 +18,16 @@ from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
 from .main_window import MainWindow
 from .render_client import RenderClient
-
-ORGANIZATION, APPLICATION = "HipInjectionHandout", "handout-app"
+from .settings_file import APPLICATION, ORGANIZATION, use_settings_file
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with the names QSettings files are stored under."""
+    """The QApplication, with its settings in the INI file of settings_file.py."""
     # instance() is typed as the QCoreApplication base; the only one this program makes is a QApplication.
     app = cast(QApplication, QApplication.instance() or QApplication(argv or sys.argv[:1]))
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    use_settings_file()
     return app
 
 
@@ -52,6 +53,7 @@ def display_problem() -> str | None:
 
 def launch(clinic_folder: Path | None = None) -> int:
     """Show the main window and run until it closes (exit 2 when there is no display)."""
+    console = _has_console()
     problem = display_problem()
     if problem:
         sys.stderr.write(problem)
@@ -62,10 +64,32 @@ def launch(clinic_folder: Path | None = None) -> int:
         window = open_main_window(clinic_folder)
     except CatalogError as exc:
         print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
+        if not console:
+            from . import dialogs
+
+            dialogs.show_error(None, "The handout content has a problem", f"{exc} Reinstall the application.")
         return 1
     sys.excepthook = _unexpected_error_hook(window)
     window.show()
     return app.exec()
+
+
+def main() -> int:
+    """Entry point of `handout-app-window` (pyproject's gui-scripts): the window, remembered clinic folder and
+    all, started without a console (pythonw on Windows; the bundle's windowed program runs `launch` too)."""
+    return launch()
+
+
+def _has_console() -> bool:
+    """Whether there is a console to write to. Where there is none (pythonw, a windowed bundle) Python sets
+    sys.stdout and sys.stderr to None; they are pointed at the null device, so that nothing written to them
+    (a library's warning, the error hook's note) can break the window, and errors are shown in dialogs."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return True
+    sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (open for the life of the process)
+    sys.stdout = sys.stdout or sink
+    sys.stderr = sys.stderr or sink
+    return False
 
 
 def open_main_window(clinic_folder: Path | None = None) -> MainWindow:

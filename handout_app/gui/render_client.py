@@ -14,7 +14,6 @@ import itertools
 import json
 import shutil
 import struct
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 
 from ..limits import RENDER_TIME_LIMIT_S
 from ..worker import HEADER, READY_ID, encode_request
-from ..worker_client import clean_stale_temp_dirs, new_temp_dir, worker_environment
+from ..worker_client import clean_stale_temp_dirs, new_temp_dir, worker_command, worker_environment
 
 DEFAULT_TIMEOUT_MS = int(RENDER_TIME_LIMIT_S * 1000)
 # A worker that dies before it is ready this many times in a row is not restarted again until the
@@ -58,7 +57,7 @@ class RenderClient(QObject):
         self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._command = command or [sys.executable, "-m", "handout_app.worker"]
+        self._command = command or worker_command()
         self._timeout_ms = timeout_ms
         self._ids = itertools.count(1)
         self._process: QProcess | None = None

@@ -38,7 +38,7 @@ def wait_until(condition, timeout_ms: int) -> bool:
 
 def main(queue: str, settings_folder: str, clinic_folder: str, large_print: str = "") -> int:
     app = make_application()
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_folder)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_folder)
     names = QPrinterInfo.availablePrinterNames()
     window = MainWindow(load_catalog(), clinic_folder=Path(clinic_folder))
     window.show()
