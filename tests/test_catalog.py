@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
+from handout_app.catalog import CatalogError, SelectionRefused, apply_overrides, load_catalog, select
 from handout_app.domain import (
     Allergy,
     AllergyKind,
@@ -210,3 +210,38 @@ def test_every_english_label_exists_in_spanish() -> None:
     labels = catalog().labels
     assert set(labels["es"]) == set(labels["en"])
     assert labels["es"]["sides"] == {"left": "IZQUIERDA", "right": "DERECHA", "bilateral": "AMBAS"}
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "order = true",  # refused for changes to built-in items, once accepted for new ones
+        'order = "2"',
+        "order = 2.5",
+        'title = "Not a table"',
+        'title.en = "A title"',
+        'when.side = ["up"]',
+        "when.contrast = true",
+        'facts = ["no-such-fact"]',
+        'frequency = "no-such-fact"',
+    ],
+)
+def test_a_field_is_accepted_or_refused_alike_for_new_and_built_in_items(tmp_path: Path, field: str) -> None:
+    """A clinic's new item and its change to a built-in item go through the one field check: the same
+    value gets the same answer, and the same message when refused."""
+    built_in = next(item for item in load_catalog().items if item.id == "after-ice")
+    answers = []
+    for name, item in (
+        ("new", f'id = "clinic-new"\nsection = "{built_in.section}"\ntext.en = "Rest today."'),
+        ("changed", 'id = "after-ice"'),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "10-x.toml").write_text(f"[[item]]\n{item}\n{field}\n", encoding="utf-8")
+        try:
+            apply_overrides(load_catalog(), folder)
+        except CatalogError as exc:
+            answers.append(exc.detail)
+        else:
+            answers.append("accepted")
+    assert answers[0] == answers[1], answers

@@ -366,6 +366,12 @@ def test_no_qt_import_outside_the_gui_package() -> None:
         assert "PySide6" not in path.read_text(encoding="utf-8"), path
 
 
+def test_the_preview_controller_holds_no_widgets() -> None:
+    """When to render and which sheet is shown is decided apart from the widgets that show it."""
+    source = (ROOT / "handout_app" / "gui" / "preview_controller.py").read_text(encoding="utf-8")
+    assert "QtWidgets" not in source
+
+
 @pytest.mark.cups
 def test_print_through_a_real_cups_queue(tmp_path: Path) -> None:
     """The Print path end to end: a private cupsd on loopback, a cups-pdf queue, and the printed file.
