@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from . import resources
+from .choices import LANGUAGES as LANGUAGES  # the registry's handout languages, read from here by many
+from .choices import AllergyKind, Factor, Guidance, Intent, Language, Medication, Side, Target, values
+from .choices import required_labels as registry_labels
 from .claims import Ledger, LedgerError, load_ledger, with_clinic_facts
-from .domain import AllergyKind, Guidance, Intent, Medication, Selection, Side, Target
-from .toml_lines import error_line, item_line
+from .domain import Selection
+from .toml_lines import error_line, item_line, key_line
 
 # The handout's sections, in print order.
 SECTIONS: tuple[str, ...] = (
@@ -38,21 +41,20 @@ SECTIONS: tuple[str, ...] = (
     "consent",
 )
 
+# The registry's patient factors, then the allergies (any, or of one kind).
 FACTORS: tuple[str, ...] = (
-    "diabetes",
-    "blood-thinners",
-    "may-be-pregnant",
+    *values(Factor),
     "any-allergy",
     *(f"allergy-{kind.value}" for kind in AllergyKind),
 )
 
 # Condition key -> the values it may hold (None means a boolean condition).
 _CONDITION_VALUES: dict[str, tuple[str, ...] | None] = {
-    "target": tuple(t.value for t in Target),
-    "medication": tuple(m.value for m in Medication),
-    "guidance": tuple(g.value for g in Guidance),
-    "intent": tuple(i.value for i in Intent),
-    "side": tuple(s.value for s in Side),
+    "target": values(Target),
+    "medication": values(Medication),
+    "guidance": values(Guidance),
+    "intent": values(Intent),
+    "side": values(Side),
     "factor": FACTORS,
     "contrast": None,
 }
@@ -75,18 +77,23 @@ _LIKELIHOOD_HINT = (
 CLAIMS_FILE = "claims.toml"
 _PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LANGUAGES: tuple[str, ...] = ("en", "es")
 
 
 class CatalogError(ValueError):
     """Content data that cannot be used; names the file, line and item so staff can fix it."""
 
-    def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "") -> None:
+    def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "", key: str = "") -> None:
         self.path = path
         self.line = line
         self.item_id = item_id
+        self.key = key  # a label's dotted path, e.g. 'es.medications.prp'
         self.detail = message
-        where = str(path) + (f", line {line}" if line else "") + (f", item '{item_id}'" if item_id else "")
+        where = (
+            str(path)
+            + (f", line {line}" if line else "")
+            + (f", item '{item_id}'" if item_id else "")
+            + (f", label '{key}'" if key else "")
+        )
         super().__init__(f"{where}: {message}")
 
 
@@ -539,25 +546,105 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
             )
         seen[item.id] = item.source
     labels_path = folder / "labels.toml"
-    labels, _ = _load_toml(labels_path)
-    if "en" not in labels:
-        raise CatalogError(labels_path, "needs an [en] table of labels.")
-    missing = {lang: sorted(set(labels["en"]) - set(table)) for lang, table in labels.items() if lang != "en"}
-    for lang, keys in missing.items():
-        if keys:
-            raise CatalogError(labels_path, f"[{lang}] is missing labels: {', '.join(keys)}.")
+    labels, labels_text = _load_toml(labels_path)
+    check_labels(labels_path, labels_text, labels)
     return Catalog(version=version, items=tuple(items), rules=tuple(rules), labels=labels, ledger=ledger)
+
+
+def _label_line(text: str, path: tuple[str, ...]) -> int | None:
+    """The line of the deepest part of a label's path that is written in the file: the setting of its
+    top-level key in the language's table, else the table's header."""
+    language, *keys = path
+    if keys:
+        line = key_line(text, keys[0], table=language)
+        if line is not None:
+            return line
+    return key_line(text, language)
+
+
+def _label_paths(value: Any, path: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], Any]]:
+    """Every label under `value`, at every depth, with its path (list entries by their 1-based number)."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _label_paths(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for number, item in enumerate(value, start=1):
+            yield from _label_paths(item, (*path, str(number)))
+
+
+def _label_at(labels: dict[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
+    """(True, the value) at `path`, or (False, None) when some part of it is not there."""
+    value: Any = labels
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and 1 <= int(part) <= len(value):
+            value = value[int(part) - 1]
+        else:
+            return False, None
+    return True, value
+
+
+def check_labels(path: Path, text: str, labels: dict[str, Any]) -> None:
+    """Raise CatalogError unless labels.toml holds a table for every language of the registry, every
+    label the registry's choices need (choices.KINDS), and, in every other language, every label English
+    has, at every depth, of the same kind (text, table or list of the same length). A missing label is
+    named by file, line and dotted key here, never found as a KeyError while a sheet renders."""
+    unknown = sorted(set(labels) - set(LANGUAGES))
+    if unknown:
+        raise CatalogError(
+            path,
+            f"[{unknown[0]}] is not a handout language; use {', '.join(LANGUAGES)}, "
+            "or add the language to handout_app/choices.py (Language).",
+            line=key_line(text, unknown[0]),
+            key=unknown[0],
+        )
+    for member in Language:
+        if not isinstance(labels.get(member.value), dict):
+            raise CatalogError(
+                path,
+                f"needs a [{member.value}] table of labels ({member.description}), with every label [en] has.",
+                key=member.value,
+            )
+    english = labels["en"]
+    for language in LANGUAGES:
+        for table, key in registry_labels():
+            found, value = _label_at(labels, (language, table, key))
+            if not found or not isinstance(value, str) or not value.strip():
+                raise CatalogError(
+                    path,
+                    f"[{language}] has no label {table}.{key}; every {table} entry of handout_app/choices.py "
+                    f'needs one, e.g. {table} = {{ {key} = "..." }}.',
+                    line=_label_line(text, (language, table)),
+                    key=f"{language}.{table}.{key}",
+                )
+        if language == "en":
+            continue
+        for label_path, value in _label_paths(english, (language,)):
+            found, translated = _label_at(labels, label_path)
+            dotted = ".".join(label_path)
+            if not found:
+                shown = f' (English: "{value}")' if isinstance(value, str) else ""
+                raise CatalogError(
+                    path,
+                    f"[{language}] has no label {'.'.join(label_path[1:])}{shown}; add it in {language}.",
+                    line=_label_line(text, label_path[:2]),
+                    key=dotted,
+                )
+            if type(translated) is not type(value) or (isinstance(value, list) and len(value) != len(translated)):
+                raise CatalogError(
+                    path,
+                    f"[{language}] label {'.'.join(label_path[1:])} is not written as in [en] "
+                    "(text, a table, or a list of as many entries); write it the same way.",
+                    line=_label_line(text, label_path[:2]),
+                    key=dotted,
+                )
 
 
 def selection_facts(selection: Selection) -> dict[str, Any]:
     """The selection as the sets of names that conditions test against."""
-    factors: set[str] = set()
-    if selection.factors.diabetes:
-        factors.add("diabetes")
-    if selection.factors.blood_thinners:
-        factors.add("blood-thinners")
-    if selection.factors.may_be_pregnant:
-        factors.add("may-be-pregnant")
+    factors = {factor.value for factor in selection.factors.present}
     for allergy in selection.factors.allergies:
         factors.add("any-allergy")
         factors.add(f"allergy-{allergy.kind.value}")

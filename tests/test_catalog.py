@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, load_catalog, select
+from handout_app.choices import values
 from handout_app.domain import (
     Allergy,
     AllergyKind,
+    Factor,
     Guidance,
     Intent,
     Medication,
@@ -29,12 +31,10 @@ MAX_GRADE = 8.0
 
 
 def _all_selections():  # type: ignore[no-untyped-def]
-    medicine_sets = [c for n in range(1, 5) for c in itertools.combinations([m.value for m in Medication], n)]
+    medicine_sets = [c for n in range(1, len(Medication) + 1) for c in itertools.combinations(values(Medication), n)]
     factor_sets = [
         PatientFactors(),
-        PatientFactors(diabetes=True),
-        PatientFactors(blood_thinners=True),
-        PatientFactors(may_be_pregnant=True),
+        *(PatientFactors(present=[factor]) for factor in Factor),
         *(
             PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),))
             for kind in AllergyKind
