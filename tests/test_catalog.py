@@ -170,6 +170,7 @@ def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
         ('[[item]]\nid = "risk-infection"\nsection = "risks"\ntext.en = "Hi"\n', "ids must be unique", None),
         # The id however it is quoted or spaced: the line is found all the same (toml_lines.item_line).
         ("[[item]]\n'id' = 'x-1'\nsection = \"nowhere\"\ntext.en = \"Hi\"\n", "section 'nowhere' is unknown", 4),
+        ('[[item]]\nid="x-1"\nsection = "nowhere"\ntext.en = "Hi"\n', "section 'nowhere' is unknown", 4),
         (
             '[[item]]\n  "id"="x-1"   # the new one\nsection = "nowhere"\ntext.en = "Hi"\n',
             "section 'nowhere' is unknown",
