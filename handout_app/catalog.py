@@ -7,8 +7,8 @@ no Python code names a particular item.
 
 The work is done in the content package, one job per module: content/fields.py (the model and the
 one validator of an item's fields), content/loading.py (the built-in content), content/overrides.py
-(a clinic's changes and additions) and content/selection.py (select and the rules). This module
-names them for the rest of the program.
+(a clinic's changes and additions), content/labels.py (the labels' checks) and content/selection.py
+(select and the rules). This module names them for the rest of the program.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .content.fields import (
     check_conditions,
     check_fields,
 )
+from .content.labels import check_labels
 from .content.loading import load_catalog
 from .content.overrides import apply_overrides
 from .content.selection import check_rules, conditions_match, iter_wording, select, selection_facts
@@ -53,6 +54,7 @@ __all__ = [
     "apply_overrides",
     "check_conditions",
     "check_fields",
+    "check_labels",
     "check_rules",
     "conditions_match",
     "iter_wording",

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from . import __version__
+from .choices import Language, values
 from .domain import (
     Allergy,
     AllergyKind,
     Choice,
+    Factor,
     Guidance,
     Intent,
     Medication,
@@ -206,7 +208,18 @@ def _finish_render(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 
 
 def _choices(enum: type[Choice]) -> list[str]:
-    return [member.value for member in enum]
+    return list(values(enum))
+
+
+def _allergy_help() -> str:
+    """--allergy's help: the registry's allergy kinds, then free text."""
+    kinds = ", ".join(kind.value for kind in AllergyKind if not kind.spec.free_text)
+    return f"an allergy: {kinds}, or any other text; repeat for several"
+
+
+def _language_help() -> str:
+    """--language's help: each registry language as 'en (English)'."""
+    return "the handout's language: " + " or ".join(f"{lang.value} ({lang.description})" for lang in Language)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,24 +262,17 @@ def build_parser() -> argparse.ArgumentParser:
     patient.add_argument("--mrn", type=_text(TEXT_LIMITS["mrn"]), help="medical record number")
     patient.add_argument("--procedure-date", type=_checked(_date), help="YYYY-MM-DD, between 2000 and 2100")
     patient.add_argument("--clinician", type=_text(), help="the doctor doing the procedure")
-    patient.add_argument("--diabetes", action="store_true", help="the patient has diabetes")
+    for factor in Factor:  # --diabetes ...: one flag per patient factor, its dest the factor's attribute
+        patient.add_argument(f"--{factor.value}", action="store_true", help=factor.spec.help)
     patient.add_argument(
-        "--blood-thinners", action="store_true", help="the patient takes blood thinners or bleeds easily"
-    )
-    patient.add_argument("--may-be-pregnant", action="store_true", help="the patient is or may be pregnant")
-    patient.add_argument(
-        "--allergy",
-        action="append",
-        type=_text(TEXT_LIMITS["allergy"]),
-        metavar="TEXT",
-        help="an allergy: local-anesthetic, contrast (or iodine), antiseptic, or any other text; repeat for several",
+        "--allergy", action="append", type=_text(TEXT_LIMITS["allergy"]), metavar="TEXT", help=_allergy_help()
     )
 
     output = render.add_argument_group("output")
     output.add_argument("--clinic", type=_checked(_path), help="clinic folder holding clinic.toml")
     output.add_argument("--paper", choices=_choices(Paper), help="paper size (default: the clinic's, else a4)")
     output.add_argument(
-        "--language", choices=("en", "es"), default="en", help="the handout's language: en (English) or es (Spanish)"
+        "--language", choices=_choices(Language), default=next(iter(Language)).value, help=_language_help()
     )
     output.add_argument("--large-print", action="store_true", help="large-print edition: 18 pt text, 1.5 line spacing")
     output.add_argument(
@@ -355,9 +361,7 @@ def selection_from_args(args: argparse.Namespace) -> Selection:
             clinician=args.clinician or "",
         ),
         factors=PatientFactors(
-            diabetes=args.diabetes,
-            blood_thinners=args.blood_thinners,
-            may_be_pregnant=args.may_be_pregnant,
+            present=[factor for factor in Factor if getattr(args, factor.attribute, False)],
             allergies=tuple(Allergy.parse(a) for a in args.allergy or () if a),
         ),
         paper=Paper(args.paper or Paper.A4.value),
@@ -386,12 +390,7 @@ def _options_text() -> str:
     lines.append("--contrast")
     lines.append(f"  {'(flag)':<17} contrast dye is used; only with --guidance fluoroscopy")
     lines.append("patient factors")
-    for flag, text in (
-        ("--diabetes", "the patient has diabetes"),
-        ("--blood-thinners", "takes blood thinners or bleeds easily"),
-        ("--may-be-pregnant", "is or may be pregnant"),
-    ):
-        lines.append(f"  {flag:<17} {text}")
+    lines.extend(f"  {'--' + factor.value:<17} {factor.description}" for factor in Factor)
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import LANGUAGES
+from .choices import Language
 from .logo import LogoError, check_logo
 from .toml_lines import error_line, key_line
 
@@ -112,7 +113,7 @@ _NOT_KEYS = ("translations", "approval", "folder")
 CLINIC_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ClinicProfile) if f.name not in _NOT_KEYS)
 # The free texts a clinic may give per language, as a table: emergency_line = { en = "...", es = "..." }.
 LOCALIZED_FIELDS: tuple[str, ...] = ("department", "address", "opening_hours", "emergency_line")
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Spanish"}
+LANGUAGE_NAMES: dict[str, str] = {language.value: language.description for language in Language}
 APPROVAL_FIELDS: tuple[str, ...] = ("name", "role", "date", "content_hash")
 _APPROVAL_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 BOOLEAN_FIELDS = ("patient_name_in_file_name", "record_patient_id")

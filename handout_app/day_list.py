@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .catalog import Catalog, check_rules
+from .catalog import LANGUAGES, Catalog, check_rules
 from .domain import (
     Allergy,
     Choice,
+    Factor,
     Guidance,
     Intent,
     Medication,
@@ -63,15 +64,12 @@ COLUMNS: tuple[str, ...] = (
     "paper",
     "large_print",
     "consent_copy",
-    "diabetes",
-    "blood_thinners",
-    "may_be_pregnant",
+    *(factor.attribute for factor in Factor),  # a yes/no column per patient factor of the registry
     "allergies",
 )
 REQUIRED: tuple[str, ...] = ("name", "target", "medications", "guidance", "side")
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n", ""})
-LANGUAGES = ("en", "es")
 MAX_ROWS = 500  # a clinic's day is tens of patients; thousands of rows is a wrong file
 MAX_LIST_BYTES = 5 * 1024 * 1024
 
@@ -405,9 +403,7 @@ def _check_row(row: Row, catalog: Catalog, default_paper: str, clinic_intent: st
             Problem(row.number, "date_of_birth", row.values["date_of_birth"], f"{order_problem}; check both dates")
         )
     factors = PatientFactors(
-        diabetes=_yes_no(row, "diabetes"),
-        blood_thinners=_yes_no(row, "blood_thinners"),
-        may_be_pregnant=_yes_no(row, "may_be_pregnant"),
+        present=[factor for factor in Factor if _yes_no(row, factor.attribute)],
         allergies=tuple(dict.fromkeys(allergies)),
     )
     contrast, large_print, consent_copy = (

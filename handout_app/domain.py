@@ -7,100 +7,52 @@ nothing here knows about Qt, Jinja or WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any
 
+from .choices import (
+    AllergyKind,
+    Choice,
+    Factor,
+    Guidance,
+    Intent,
+    Language,
+    Medication,
+    OutputFormat,
+    Paper,
+    Side,
+    Target,
+)
 
-class Choice(str, Enum):  # noqa: UP042 (its own __new__ and __str__ do what StrEnum would; not changed in a lint pass)
-    """An enum whose value is the command-line spelling and which carries a description."""
+# The choices themselves are declared once, in the registry; they are the typed values here too.
+__all__ = [
+    "INTENT_NEEDED",
+    "Allergy",
+    "AllergyKind",
+    "Choice",
+    "Factor",
+    "Guidance",
+    "Intent",
+    "Language",
+    "Medication",
+    "OutputFormat",
+    "Paper",
+    "PatientDetails",
+    "PatientFactors",
+    "Selection",
+    "SelectionError",
+    "Side",
+    "Target",
+    "default_intent",
+    "selection_from_dict",
+    "selection_to_dict",
+]
 
-    _value_: str
-    description: str
-
-    if TYPE_CHECKING:
-        # What a caller does: Target("joint") looks a member up by its value.
-        def __new__(cls, value: str) -> Self: ...
-    else:
-        # What defining a member does: JOINT = ("joint", "inside the hip joint ...").
-        def __new__(cls, value: str, description: str) -> Choice:
-            member = str.__new__(cls, value)
-            member._value_ = value
-            member.description = description
-            return member
-
-    def __str__(self) -> str:
-        return self._value_  # what .value gives; typed, where .value is Any for an enum with its own __new__
-
-
-class Target(Choice):
-    JOINT = ("joint", "inside the hip joint (intra-articular)")
-    TROCHANTERIC = ("trochanteric", "greater trochanteric bursa region, the outer side of the hip")
-    ILIOPSOAS = ("iliopsoas", "iliopsoas bursa or tendon, the front of the hip")
-    PERIARTICULAR = ("periarticular", "other soft tissue around the hip (tendon or muscle area)")
-
-
-class Medication(Choice):
-    ANESTHETIC = ("anesthetic", "local anesthetic (numbing medicine)")
-    CORTICOSTEROID = ("corticosteroid", "corticosteroid (anti-inflammatory, 'cortisone')")
-    HYALURONIC_ACID = ("hyaluronic-acid", "hyaluronic acid (joint lubricant, viscosupplement)")
-    PRP = ("prp", "platelet-rich plasma made from the patient's own blood")
-
-
-class Guidance(Choice):
-    ULTRASOUND = ("ultrasound", "ultrasound guidance (sound waves, no radiation)")
-    FLUOROSCOPY = ("fluoroscopy", "fluoroscopy guidance (live X-ray); add --contrast for contrast dye")
-    LANDMARK = ("landmark", "landmark guidance, by touch and anatomy, without imaging")
-
-
-class Intent(Choice):
-    DIAGNOSTIC = ("diagnostic", "to find out whether the target is the source of the pain")
-    THERAPEUTIC = ("therapeutic", "to treat pain and swelling")
-    BOTH = ("both", "to find the source of the pain and to treat it")
-
-
-class Side(Choice):
-    LEFT = ("left", "the left hip")
-    RIGHT = ("right", "the right hip")
-    BILATERAL = ("bilateral", "both hips")
-
-
-class Paper(Choice):
-    A4 = ("a4", "A4 paper (210 x 297 mm)")
-    LETTER = ("letter", "US Letter paper (8.5 x 11 in)")
-
-
-class OutputFormat(Choice):
-    PDF = ("pdf", "a printable PDF file")
-    HTML = ("html", "the HTML the PDF is made from (for checking wording)")
-
-
-class AllergyKind(Choice):
-    LOCAL_ANESTHETIC = ("local-anesthetic", "allergy to local anesthetic (numbing medicine)")
-    CONTRAST = ("contrast", "allergy to contrast dye")
-    # An "iodine allergy" may be to the contrast dye or to iodine skin cleaners (povidone-iodine):
-    # the sheet covers both paths rather than guessing one.
-    IODINE = ("iodine", "allergy to iodine (in contrast dye and in some skin cleaners)")
-    ANTISEPTIC = ("antiseptic", "allergy to skin cleaning liquid (antiseptic)")
-    OTHER = ("other", "any other allergy, given as free text")
-
-
-# Words a nurse may type for a known allergy kind; anything else is kept as "other" text.
+# Words a nurse may type for a known allergy kind (its value and the registry's other words); anything
+# else is kept as "other" text.
 _ALLERGY_WORDS: dict[str, AllergyKind] = {
-    "local-anesthetic": AllergyKind.LOCAL_ANESTHETIC,
-    "local anesthetic": AllergyKind.LOCAL_ANESTHETIC,
-    "anesthetic": AllergyKind.LOCAL_ANESTHETIC,
-    "anaesthetic": AllergyKind.LOCAL_ANESTHETIC,
-    "local anaesthetic": AllergyKind.LOCAL_ANESTHETIC,
-    "lidocaine": AllergyKind.LOCAL_ANESTHETIC,
-    "contrast": AllergyKind.CONTRAST,
-    "contrast dye": AllergyKind.CONTRAST,
-    "contrast-dye": AllergyKind.CONTRAST,
-    "iodine": AllergyKind.IODINE,
-    "povidone-iodine": AllergyKind.IODINE,
-    "povidone iodine": AllergyKind.IODINE,
-    "antiseptic": AllergyKind.ANTISEPTIC,
-    "chlorhexidine": AllergyKind.ANTISEPTIC,
+    word: kind for kind in AllergyKind if not kind.spec.free_text for word in (kind.value, *kind.spec.words)
 }
 
 
@@ -121,14 +73,36 @@ class Allergy:
         return cls(AllergyKind.OTHER, cleaned)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PatientFactors:
-    """Facts about the patient that change what the handout says."""
+    """Facts about the patient that change what the handout says: the ticked factors and the allergies.
 
-    diabetes: bool = False
-    blood_thinners: bool = False
-    may_be_pregnant: bool = False
-    allergies: tuple[Allergy, ...] = ()
+    A factor may be given by its attribute name, PatientFactors(diabetes=True), and read the same way,
+    factors.diabetes; the names are the registry's (choices.Factor), so a new factor needs no code here.
+    """
+
+    present: frozenset[Factor]
+    allergies: tuple[Allergy, ...]
+
+    def __init__(self, present: Iterable[Factor] = (), allergies: Iterable[Allergy] = (), **ticked: bool) -> None:
+        chosen = set(present)
+        for name, on in ticked.items():
+            try:
+                factor = Factor.from_attribute(name)
+            except KeyError:
+                raise TypeError(f"PatientFactors() got an unknown patient factor {name!r}") from None
+            if on:
+                chosen.add(factor)
+        object.__setattr__(self, "present", frozenset(chosen))
+        object.__setattr__(self, "allergies", tuple(allergies))
+
+    def __getattr__(self, name: str) -> bool:
+        """factors.diabetes: whether that factor is ticked (only called for names that are no attribute)."""
+        try:
+            factor = Factor.from_attribute(name)
+        except KeyError:
+            raise AttributeError(name) from None
+        return factor in self.present
 
 
 @dataclass(frozen=True)
@@ -250,9 +224,8 @@ def selection_to_dict(selection: Selection) -> dict[str, object]:
             "clinician": selection.patient.clinician,
         },
         "factors": {
-            "diabetes": selection.factors.diabetes,
-            "blood_thinners": selection.factors.blood_thinners,
-            "may_be_pregnant": selection.factors.may_be_pregnant,
+            # One yes/no per factor under its attribute name, as record stores written before hold them.
+            **{factor.attribute: factor in selection.factors.present for factor in Factor},
             "allergies": [[a.kind.value, a.text] for a in selection.factors.allergies],
         },
     }
@@ -286,9 +259,8 @@ def selection_from_dict(data: dict[str, Any]) -> Selection:
             clinician=patient["clinician"],
         ),
         factors=PatientFactors(
-            diabetes=bool(factors["diabetes"]),
-            blood_thinners=bool(factors["blood_thinners"]),
-            may_be_pregnant=bool(factors["may_be_pregnant"]),
+            # A factor added since a record was written is absent from it: not ticked then.
+            present=(factor for factor in Factor if factors.get(factor.attribute)),
             allergies=tuple(Allergy(AllergyKind(kind), text) for kind, text in factors["allergies"]),
         ),
     )

@@ -1,7 +1,7 @@
 """Dates, lists and counts as the sheets and the window print them in each handout language, from
 Babel's CLDR data, with the few forms the sheets keep on purpose written out here.
 
-The language codes are the handout languages (catalog.LANGUAGES), which are also Babel locale names.
+The language codes are the handout languages (choices.Language), which are also Babel locale names.
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ import babel.lists
 import babel.numbers
 from babel import Locale
 
+from .choices import Language
+
 # '2 Apr 1956' / '2 abr 1956': day, short month name, year, in every language. The one form that cannot
 # be read in two orders (02/04 is 2 April or 4 February), so not CLDR's English medium form 'Apr 2, 1956'.
 DATE_PATTERN = "d MMM y"
 
-# The sheets name three medicines as 'a, b and c', without the serial comma CLDR's US English adds
-# ('a, b, and c'); British English has the same rule as the sheets, so English lists use its data.
-_LIST_LOCALES = {"en": "en_GB"}
-
-# Spanish groups thousands with a no-break space (15 000), not CLDR's full stop: "15.000" reads as
-# fifteen to many US and Mexican readers, and the no-break space keeps the figure on one line.
-_GROUP_SYMBOLS = {"es": "\u00a0"}
+# Where a language's conventions differ from CLDR's, the registry says so (choices.Language):
+# - the sheets name three medicines as 'a, b and c', without the serial comma CLDR's US English adds
+#   ('a, b, and c'); British English has the same rule as the sheets, so English lists use its data;
+# - Spanish groups thousands with a no-break space (15 000), not CLDR's full stop: "15.000" reads as
+#   fifteen to many US and Mexican readers, and the no-break space keeps the figure on one line.
+_LIST_LOCALES = {language.value: language.spec.list_locale for language in Language if language.spec.list_locale}
+_GROUP_SYMBOLS = {language.value: language.spec.group_symbol for language in Language if language.spec.group_symbol}
 
 
 @cache

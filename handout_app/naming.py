@@ -6,18 +6,17 @@ import datetime as dt
 import re
 from typing import Any
 
-from .domain import Medication, Selection
+from .domain import Selection
 from .formats import format_list
-
-# The order medicines are named in: the main medicine first, the numbing medicine last.
-_MEDICATION_ORDER = (Medication.CORTICOSTEROID, Medication.HYALURONIC_ACID, Medication.PRP, Medication.ANESTHETIC)
 
 
 def procedure_name(selection: Selection, labels: dict[str, Any], language: str) -> str:
     """E.g. 'RIGHT hip joint injection, fluoroscopy-guided with contrast, corticosteroid and local anesthetic';
     `labels` are the catalog's labels for `language`."""
     guidance_key = "fluoroscopy-contrast" if selection.contrast else selection.guidance.value
-    medicines = [labels["medications"][m.value] for m in _MEDICATION_ORDER if m in selection.medications]
+    # The registry's order for names: the main medicine first, the numbing medicine last.
+    named = sorted(selection.medications, key=lambda m: m.spec.named)
+    medicines = [labels["medications"][m.value] for m in named]
     # The pattern is a label because languages order the parts differently.
     pattern: str = labels["procedure_pattern"]
     return pattern.format(

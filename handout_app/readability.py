@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import pyphen
 
+from .choices import Language
+
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?:;]+(?=\s|$)")
 _JINJA = re.compile(r"{{.*?}}|{%.*?%}")
@@ -24,7 +26,7 @@ MIN_SPANISH_PERSPICUITY = 55.0
 
 @lru_cache(maxsize=2)
 def _hyphenator(language: str) -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang={"en": "en_US", "es": "es"}[language])
+    return pyphen.Pyphen(lang=Language(language).spec.hyphenation or language)
 
 
 def syllables(word: str, language: str = "en") -> int:
@@ -39,7 +41,7 @@ def syllables(word: str, language: str = "en") -> int:
 
 def plain_text(wording: str, language: str = "en") -> str:
     """Wording with template expressions replaced by a short word, as a reader would see it."""
-    return _JINJA.sub("su cadera" if language == "es" else "your hip", wording)
+    return _JINJA.sub(Language(language).spec.placeholder, wording)
 
 
 def _counts(text: str, language: str) -> tuple[int, int, int]:

@@ -13,6 +13,7 @@ from handout_app.catalog import load_catalog
 from handout_app.clinic import ClinicProfile
 from handout_app.domain import (
     Allergy,
+    Factor,
     Guidance,
     Intent,
     Medication,
@@ -37,18 +38,17 @@ def make_selection(
     contrast: bool = False,
     intent: str | None = "auto",
     name: str = "Test Patient",
-    diabetes: bool = False,
-    blood_thinners: bool = False,
-    may_be_pregnant: bool = False,
     allergies: tuple[str, ...] = (),
     **patient: object,
 ) -> Selection:
     """A Selection from plain strings, as the CLI would build it.
 
     `intent="auto"` (the default) picks "both" where the medicines leave the purpose open (anesthetic with
-    another medicine), as a nurse must; pass intent=None to leave it unchosen."""
+    another medicine), as a nurse must; pass intent=None to leave it unchosen. A patient factor is given by
+    its attribute (diabetes=True, any factor of the registry); other keywords are patient details."""
     if intent == "auto":
         intent = "both" if "anesthetic" in medications and len(medications) > 1 else None
+    factors = [factor for factor in Factor if patient.pop(factor.attribute, False)]
     return Selection(
         target=Target(target),
         medications=frozenset(Medication(m) for m in medications),
@@ -58,9 +58,7 @@ def make_selection(
         side=Side(side),
         patient=PatientDetails(name=name, **patient),  # type: ignore[arg-type]
         factors=PatientFactors(
-            diabetes=diabetes,
-            blood_thinners=blood_thinners,
-            may_be_pregnant=may_be_pregnant,
+            present=factors,
             allergies=tuple(Allergy.parse(a) for a in allergies),
         ),
     )

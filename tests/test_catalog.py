@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, apply_overrides, load_catalog, select
+from handout_app.choices import values
 from handout_app.domain import (
     Allergy,
     AllergyKind,
+    Factor,
     Guidance,
     Intent,
     Medication,
@@ -29,12 +31,10 @@ MAX_GRADE = 8.0
 
 
 def _all_selections():  # type: ignore[no-untyped-def]
-    medicine_sets = [c for n in range(1, 5) for c in itertools.combinations([m.value for m in Medication], n)]
+    medicine_sets = [c for n in range(1, len(Medication) + 1) for c in itertools.combinations(values(Medication), n)]
     factor_sets = [
         PatientFactors(),
-        PatientFactors(diabetes=True),
-        PatientFactors(blood_thinners=True),
-        PatientFactors(may_be_pregnant=True),
+        *(PatientFactors(present=[factor]) for factor in Factor),
         *(
             PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),))
             for kind in AllergyKind
@@ -170,6 +170,7 @@ def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
         ('[[item]]\nid = "risk-infection"\nsection = "risks"\ntext.en = "Hi"\n', "ids must be unique", None),
         # The id however it is quoted or spaced: the line is found all the same (toml_lines.item_line).
         ("[[item]]\n'id' = 'x-1'\nsection = \"nowhere\"\ntext.en = \"Hi\"\n", "section 'nowhere' is unknown", 4),
+        ('[[item]]\nid="x-1"\nsection = "nowhere"\ntext.en = "Hi"\n', "section 'nowhere' is unknown", 4),
         (
             '[[item]]\n  "id"="x-1"   # the new one\nsection = "nowhere"\ntext.en = "Hi"\n',
             "section 'nowhere' is unknown",

@@ -13,6 +13,7 @@ import pytest
 
 from handout_app import check_templates
 from handout_app.check_templates import Job, clinic_text_problems, run_check
+from handout_app.choices import LANGUAGES
 from handout_app.clinic import ClinicError, ClinicProfile, load_clinic, write_clinic_toml
 from handout_app.domain import Selection
 from handout_app.pdf import render_pdf
@@ -114,7 +115,7 @@ def test_the_template_context_holds_plain_text_in_the_sheets_language() -> None:
 # -- no clinic, or no emergency line: the built-in line ---------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_without_a_clinic_the_sheet_still_says_what_to_do_in_an_emergency(language: str) -> None:
     text = pdf_of(load_template_set(None), language)
     assert BUILTIN_EMERGENCY[language] in text

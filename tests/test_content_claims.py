@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, ContentItem, apply_overrides, load_catalog
+from handout_app.choices import LANGUAGES
 from handout_app.claims import (
     FREQUENCY_BANDS,
     Fact,
@@ -47,7 +48,7 @@ def html_text(selection, clinic: ClinicProfile | None = None) -> str:  # type: i
 
 def test_every_built_in_item_names_facts_that_hold_each_figure_frequency_and_time() -> None:
     catalog = load_catalog()
-    problems = [p for item in catalog.items for p in item_problems(item, catalog.ledger, ("en", "es"))]
+    problems = [p for item in catalog.items for p in item_problems(item, catalog.ledger, LANGUAGES)]
     assert problems == []
     assert label_problems(catalog.labels, catalog.ledger) == []
     assert all(item.facts for item in catalog.items)
@@ -149,7 +150,7 @@ def test_every_risk_text_avoids_scale_words_and_every_frequency_names_a_fact_wit
     catalog = load_catalog()
     for item in catalog.items:
         if item.section == "risks":
-            for language in ("en", "es"):
+            for language in LANGUAGES:
                 assert not SCALE_WORDS.search(item.text[language] + " " + item.title[language]), (item.id, language)
         if item.frequency:
             assert catalog.ledger.facts[item.frequency].rate_in > 0
@@ -194,7 +195,7 @@ def test_bone_damage_prints_only_for_a_steroid_in_the_hip_joint(target: str, sho
 
 def test_no_sheet_reassures_about_symptoms_that_can_be_infection() -> None:
     for medications in (("anesthetic",), ("corticosteroid",), ("anesthetic", "corticosteroid"), ("prp",)):
-        for language in ("en", "es"):
+        for language in LANGUAGES:
             text = html_text(replace(make_selection(medications=medications), language=language))
             for phrase in ("not harmful", "This is normal", "no es dañino", "Es normal", "es normal"):
                 assert phrase not in text, (medications, language, phrase)

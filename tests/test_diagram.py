@@ -8,6 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from handout_app.choices import LANGUAGES
 from handout_app.diagram import MIRROR_OPEN, hip_figures, hip_svg
 from handout_app.domain import Side, Target
 from handout_app.readability import flesch_kincaid_grade
@@ -66,7 +67,7 @@ def test_the_pdf_shows_the_diagram_with_alt_text_for_each_side() -> None:
     assert "your LEFT hip" in alt and "inside the hip joint" in alt
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_aftercare_pictures_show_what_to_do_with_captions_and_alt_text(language: str) -> None:
     from dataclasses import replace
 

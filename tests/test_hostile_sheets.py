@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from handout_app.choices import LANGUAGES
 from handout_app.clinic import ClinicError
 from handout_app.pdf import RenderFailed, render_pdf
 from handout_app.template_set import load_template_set
@@ -247,7 +248,7 @@ def test_wording_that_opens_a_comment_and_swallows_the_consent_is_refused(clinic
 def test_the_builtin_sheets_pass_the_sheet_check_on_every_side_and_language() -> None:
     template_set = load_template_set(None)
     for side in ("left", "right", "bilateral"):
-        for language in ("en", "es"):
+        for language in LANGUAGES:
             selection = dataclasses.replace(make_selection(side=side, name="Wright Leftwich"), language=language)
             rendered = template_set.render_html(selection, GENERATED_AT)
             assert render_pdf(rendered.html, facts=rendered.facts).startswith(b"%PDF")

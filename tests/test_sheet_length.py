@@ -18,6 +18,7 @@ from functools import lru_cache
 import pytest
 
 from handout_app.check_templates import FACTOR_SETS, procedures
+from handout_app.choices import LANGUAGES
 from handout_app.domain import Intent, Medication, Paper
 
 pytestmark = pytest.mark.slow
@@ -78,10 +79,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
 def measured() -> tuple[Measured, ...]:
     """Every sheet of the matrix, rendered in parallel once for all the tests below."""
     jobs = [
-        (label, paper.value, False, language)
-        for label, _ in procedures()
-        for paper in Paper
-        for language in ("en", "es")
+        (label, paper.value, False, language) for label, _ in procedures() for paper in Paper for language in LANGUAGES
     ]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return tuple(pool.map(_measure, jobs, chunksize=8))
@@ -101,7 +99,7 @@ def test_when_to_call_never_parts_between_pages() -> None:
     split = [(m.label, m.paper, m.language, m.call_pages) for m in measured() if len(m.call_pages) != 1]
     assert split == []
     for paper in Paper:
-        for language in ("en", "es"):
+        for language in LANGUAGES:
             assert len(_measure((LONGEST, paper.value, True, language)).call_pages) == 1, (paper, language)
 
 
@@ -111,12 +109,12 @@ def _pages(paper: Paper, language: str) -> list[int]:
 
 def test_the_longest_standard_sheet_fits_six_pages() -> None:
     for paper in Paper:
-        for language in ("en", "es"):
+        for language in LANGUAGES:
             assert max(_pages(paper, language)) <= MAX_STANDARD_PAGES, (paper, language)
 
 
 @pytest.mark.parametrize("paper", list(Paper))
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(paper: Paper, language: str) -> None:
     assert statistics.median(_pages(paper, language)) <= MAX_MEDIAN_PAGES
 
@@ -151,7 +149,7 @@ def test_in_large_print_the_patient_signs_on_the_page_of_the_statements() -> Non
     """At 18 pt the statements and all five signature blocks are taller than one page; the statements
     and the patient's lines stay together, and the staff's lines (each under its own statement) follow."""
     for paper in Paper:
-        for language in ("en", "es"):
+        for language in LANGUAGES:
             sheet = _measure((LONGEST, paper.value, True, language))
             assert len(sheet.statement_pages) == 1 and sheet.statement_pages == sheet.patient_signature_pages, (
                 paper,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from handout_app.choices import LANGUAGES
 from handout_app.clinic import ClinicProfile
 from handout_app.domain import Paper, Side
 from handout_app.template_data import FrozenMap, check_plain, freeze
@@ -130,7 +131,7 @@ SELECTIONS = [
 ]
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("case", range(len(SELECTIONS)))
 def test_every_value_a_template_sees_is_plain_immutable_data(language: str, case: int) -> None:
     from .conftest import EXAMPLE_CLINIC

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..choices import LANGUAGES as LANGUAGES  # the registry's handout languages, read from here by many
+from ..choices import AllergyKind, Factor, Guidance, Intent, Medication, Side, Target, values
 from ..claims import Ledger
-from ..domain import AllergyKind, Guidance, Intent, Medication, Side, Target
 from ..toml_lines import error_line, item_line
 
 # The handout's sections, in print order.
@@ -36,21 +37,20 @@ SECTIONS: tuple[str, ...] = (
     "consent",
 )
 
+# The registry's patient factors, then the allergies (any, or of one kind).
 FACTORS: tuple[str, ...] = (
-    "diabetes",
-    "blood-thinners",
-    "may-be-pregnant",
+    *values(Factor),
     "any-allergy",
     *(f"allergy-{kind.value}" for kind in AllergyKind),
 )
 
 # Condition key -> the values it may hold (None means a boolean condition).
 _CONDITION_VALUES: dict[str, tuple[str, ...] | None] = {
-    "target": tuple(t.value for t in Target),
-    "medication": tuple(m.value for m in Medication),
-    "guidance": tuple(g.value for g in Guidance),
-    "intent": tuple(i.value for i in Intent),
-    "side": tuple(s.value for s in Side),
+    "target": values(Target),
+    "medication": values(Medication),
+    "guidance": values(Guidance),
+    "intent": values(Intent),
+    "side": values(Side),
     "factor": FACTORS,
     "contrast": None,
 }
@@ -73,18 +73,23 @@ _LIKELIHOOD_HINT = (
 CLAIMS_FILE = "claims.toml"
 _PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LANGUAGES: tuple[str, ...] = ("en", "es")
 
 
 class CatalogError(ValueError):
     """Content data that cannot be used; names the file, line and item so staff can fix it."""
 
-    def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "") -> None:
+    def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "", key: str = "") -> None:
         self.path = path
         self.line = line
         self.item_id = item_id
+        self.key = key  # a label's dotted path, e.g. 'es.medications.prp'
         self.detail = message
-        where = str(path) + (f", line {line}" if line else "") + (f", item '{item_id}'" if item_id else "")
+        where = (
+            str(path)
+            + (f", line {line}" if line else "")
+            + (f", item '{item_id}'" if item_id else "")
+            + (f", label '{key}'" if key else "")
+        )
         super().__init__(f"{where}: {message}")
 
 

@@ -24,6 +24,7 @@ from .fields import (
     check_conditions,
     check_fields,
 )
+from .labels import check_labels
 
 
 def _parse_items(
@@ -128,11 +129,6 @@ def load_catalog(content_dir: Path | None = None) -> Catalog:
             )
         seen[item.id] = item.source
     labels_path = folder / "labels.toml"
-    labels, _ = _load_toml(labels_path)
-    if "en" not in labels:
-        raise CatalogError(labels_path, "needs an [en] table of labels.")
-    missing = {lang: sorted(set(labels["en"]) - set(table)) for lang, table in labels.items() if lang != "en"}
-    for lang, keys in missing.items():
-        if keys:
-            raise CatalogError(labels_path, f"[{lang}] is missing labels: {', '.join(keys)}.")
+    labels, labels_text = _load_toml(labels_path)
+    check_labels(labels_path, labels_text, labels)
     return Catalog(version=version, items=tuple(items), rules=tuple(rules), labels=labels, ledger=ledger)

@@ -11,13 +11,7 @@ from .fields import SECTIONS, Catalog, ContentItem, Finding, SelectedContent, Se
 
 def selection_facts(selection: Selection) -> dict[str, Any]:
     """The selection as the sets of names that conditions test against."""
-    factors: set[str] = set()
-    if selection.factors.diabetes:
-        factors.add("diabetes")
-    if selection.factors.blood_thinners:
-        factors.add("blood-thinners")
-    if selection.factors.may_be_pregnant:
-        factors.add("may-be-pregnant")
+    factors = {factor.value for factor in selection.factors.present}
     for allergy in selection.factors.allergies:
         factors.add("any-allergy")
         factors.add(f"allergy-{allergy.kind.value}")

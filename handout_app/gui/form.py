@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..catalog import Catalog, check_rules
+from ..choices import Choice, Factor, Language
 from ..domain import (
     Allergy,
     AllergyKind,
@@ -43,33 +42,6 @@ from ..formats import format_date
 from ..glyphs import problem as glyph_problem
 from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR, date_problems
 from .date_field import DateField
-
-_Key = TypeVar("_Key", bound=str)  # a str-enum member or a plain string
-
-_TARGET_LABELS = {
-    Target.JOINT: "Hip joint (inside the joint)",
-    Target.TROCHANTERIC: "Trochanteric bursa (outer hip)",
-    Target.ILIOPSOAS: "Iliopsoas (front of hip)",
-    Target.PERIARTICULAR: "Other soft tissue around the hip",
-}
-_MEDICATION_LABELS = {
-    Medication.ANESTHETIC: "Local anesthetic",
-    Medication.CORTICOSTEROID: "Corticosteroid",
-    Medication.HYALURONIC_ACID: "Hyaluronic acid",
-    Medication.PRP: "Platelet-rich plasma (PRP)",
-}
-_GUIDANCE_LABELS = {
-    Guidance.ULTRASOUND: "Ultrasound",
-    Guidance.FLUOROSCOPY: "Fluoroscopy (X-ray)",
-    Guidance.LANDMARK: "Landmark (no imaging)",
-}
-_SIDE_LABELS = {Side.LEFT: "&Left", Side.RIGHT: "&Right", Side.BILATERAL: "&Both"}
-_INTENT_LABELS = {
-    Intent.DIAGNOSTIC: "Diagnostic",
-    Intent.THERAPEUTIC: "Therapeutic",
-    Intent.BOTH: "Diagnostic and therapeutic",
-}
-
 
 # Lines of room kept under a field for its message: two where the usual message needs them.
 _MESSAGE_LINES = {"intent": 2, "date-of-birth": 2, "procedure-date": 2}
@@ -127,12 +99,12 @@ class SelectionForm(QWidget):
         self._error_labels[key] = label
         return label
 
-    def _combo(self, name: str, items: Mapping[_Key, str], accessible: str) -> QComboBox:
+    def _combo(self, name: str, choice: type[Choice], accessible: str) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
-        for value, text in items.items():
+        for member in choice:
             # Plain strings as data: Qt turns str-enums into str anyway.
-            combo.addItem(text, getattr(value, "value", value))
+            combo.addItem(member.form, member.value)
         combo.setAccessibleName(accessible)
         combo.currentIndexChanged.connect(self._on_edit)
         return combo
@@ -140,26 +112,27 @@ class SelectionForm(QWidget):
     def _build_procedure(self) -> QGroupBox:
         box = QGroupBox("Procedure")
         form = QFormLayout(box)
-        self.target = self._combo("target", _TARGET_LABELS, "Injection target")
+        self.target = self._combo("target", Target, "Injection target")
         form.addRow("&Target:", self.target)
 
         meds = QWidget()
         meds_layout = QGridLayout(meds)  # two columns: the form fits a 900-pixel-high screen with less scrolling
         meds_layout.setContentsMargins(0, 0, 0, 0)
         self.medications: dict[Medication, QCheckBox] = {}
-        for index, (medication, text) in enumerate(_MEDICATION_LABELS.items()):
+        for index, medication in enumerate(Medication):
+            text = medication.form
             check = QCheckBox(text)
             check.setObjectName(f"medication-{medication.value}")
             check.setAccessibleName(f"Medication: {text}")
             check.toggled.connect(self._on_edit)
             meds_layout.addWidget(check, index // 2, index % 2)
             self.medications[medication] = check
-        meds_layout.addWidget(self._error_label("medication"), 2, 0, 1, 2)
+        meds_layout.addWidget(self._error_label("medication"), (len(self.medications) + 1) // 2, 0, 1, 2)
         medication_label = QLabel("Medications:")
-        medication_label.setBuddy(self.medications[Medication.ANESTHETIC])
+        medication_label.setBuddy(next(iter(self.medications.values())))
         form.addRow(medication_label, meds)
 
-        self.guidance = self._combo("guidance", _GUIDANCE_LABELS, "Guidance method")
+        self.guidance = self._combo("guidance", Guidance, "Guidance method")
         form.addRow("&Guidance:", self.guidance)
         self.contrast = QCheckBox("Contrast dye (fluoroscopy only)")
         self.contrast.setObjectName("contrast")
@@ -176,12 +149,12 @@ class SelectionForm(QWidget):
         self.intent.setObjectName("intent")
         self.intent.setAccessibleName("Purpose")
         # Wide enough for "Automatic (diagnostic and therapeutic)": a cut-off purpose is easy to misread.
-        longest = max(len(f"Automatic ({text})") for text in _INTENT_LABELS.values())
+        longest = max(len(f"Automatic ({intent.form})") for intent in Intent)
         self.intent.setMinimumContentsLength(longest)
         self.intent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.intent.addItem("Automatic", None)
-        for intent, text in _INTENT_LABELS.items():
-            self.intent.addItem(text, intent.value)
+        for intent in Intent:
+            self.intent.addItem(intent.form, intent.value)
         self.intent.currentIndexChanged.connect(self._on_edit)
         intent_box = QWidget()
         intent_layout = QVBoxLayout(intent_box)
@@ -198,8 +171,8 @@ class SelectionForm(QWidget):
         buttons = QHBoxLayout()
         self.side_group = QButtonGroup(self)
         self.side_buttons: dict[Side, QRadioButton] = {}
-        for side, text in _SIDE_LABELS.items():
-            button = QRadioButton(text)
+        for side in Side:
+            button = QRadioButton(side.form)
             button.setObjectName(f"side-{side.value}")
             button.setAccessibleName(f"Side: {side.description}")
             self.side_group.addButton(button)
@@ -210,12 +183,12 @@ class SelectionForm(QWidget):
         side_layout.addLayout(buttons)
         side_layout.addWidget(self._error_label("side"))
         side_label = QLabel("Side:")
-        side_label.setBuddy(self.side_buttons[Side.LEFT])
+        side_label.setBuddy(next(iter(self.side_buttons.values())))
         form.addRow(side_label, side_box)
 
-        self.paper = self._combo("paper", {Paper.A4: "A4", Paper.LETTER: "US Letter"}, "Paper size")
+        self.paper = self._combo("paper", Paper, "Paper size")
         form.addRow("Pa&per:", self.paper)
-        self.language = self._combo("language", {"en": "English", "es": "Español (Spanish)"}, "Language of the handout")
+        self.language = self._combo("language", Language, "Language of the handout")
         form.addRow("L&anguage:", self.language)
         self.large_print = self._check("large-print", "Large print (18 pt te&xt) for this patient")
         self.consent_copy = self._check("consent-copy", "Second consent page for the patient to &keep")
@@ -294,20 +267,12 @@ class SelectionForm(QWidget):
         layout = QVBoxLayout(box)
         checks = QGridLayout()  # two columns, as the medications
         layout.addLayout(checks)
-        self.diabetes = QCheckBox("Diabetes")
-        self.blood_thinners = QCheckBox("Blood thinners or bleeding risk")
-        self.may_be_pregnant = QCheckBox("May be pregnant")
+        self.factor_checks: dict[Factor, QCheckBox] = {factor: QCheckBox(factor.form) for factor in Factor}
+        # A tick box for every allergy kind but free text, which has the line below.
         self.allergy_checks: dict[AllergyKind, QCheckBox] = {
-            AllergyKind.LOCAL_ANESTHETIC: QCheckBox("Allergy: local anesthetic"),
-            AllergyKind.CONTRAST: QCheckBox("Allergy: contrast dye"),
-            AllergyKind.IODINE: QCheckBox("Allergy: iodine (dye or skin cleaner)"),
-            AllergyKind.ANTISEPTIC: QCheckBox("Allergy: antiseptic (skin cleaner)"),
+            kind: QCheckBox(kind.form) for kind in AllergyKind if not kind.spec.free_text
         }
-        factors = [
-            ("diabetes", self.diabetes),
-            ("blood-thinners", self.blood_thinners),
-            ("may-be-pregnant", self.may_be_pregnant),
-        ]
+        factors = [(factor.value, check) for factor, check in self.factor_checks.items()]
         allergies = [(f"allergy-{k.value}", c) for k, c in self.allergy_checks.items()]
         for column, group in enumerate((factors, allergies)):  # the patient's conditions left, allergies right
             for row, (name, check) in enumerate(group):
@@ -397,9 +362,7 @@ class SelectionForm(QWidget):
                     clinician=clinician,
                 ),
                 factors=PatientFactors(
-                    diabetes=self.diabetes.isChecked(),
-                    blood_thinners=self.blood_thinners.isChecked(),
-                    may_be_pregnant=self.may_be_pregnant.isChecked(),
+                    present=[factor for factor, check in self.factor_checks.items() if check.isChecked()],
                     allergies=self._allergies(),
                 ),
                 paper=Paper(self.paper.currentData()),
@@ -443,9 +406,9 @@ class SelectionForm(QWidget):
             return "Automatic (from the medications)"
         implied = default_intent(medications)
         if implied is not None:
-            return f"Automatic ({_INTENT_LABELS[implied].lower()})"
+            return f"Automatic ({implied.form.lower()})"
         if self._clinic_intent:
-            return f"Clinic default ({_INTENT_LABELS[Intent(self._clinic_intent)].lower()})"
+            return f"Clinic default ({Intent(self._clinic_intent).form.lower()})"
         return "Choose the purpose"
 
     def _chosen_intent(self, medications: frozenset[Medication]) -> Intent | None:
@@ -494,13 +457,7 @@ class SelectionForm(QWidget):
         self.date_of_birth.clear()
         self.procedure_date.setDate(dt.date.today())
         # Large print is this patient's need, so it goes with the patient.
-        for check in (
-            self.diabetes,
-            self.blood_thinners,
-            self.may_be_pregnant,
-            self.large_print,
-            *self.allergy_checks.values(),
-        ):
+        for check in (*self.factor_checks.values(), self.large_print, *self.allergy_checks.values()):
             check.setChecked(False)
         self.language.setCurrentIndex(0)  # the patient's language goes with the patient
         self.side_group.setExclusive(False)

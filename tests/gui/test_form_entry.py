@@ -122,7 +122,7 @@ def test_no_control_moves_when_a_message_appears_or_goes(qtbot: QtBot, window: M
         form.mrn,
         form.procedure_date,
         form.clinician,
-        form.diabetes,
+        *form.factor_checks.values(),
         form.other_allergies,
         *form.side_buttons.values(),
     ]

@@ -16,7 +16,7 @@ from PySide6.QtCore import QDate, QSettings
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
-from handout_app.domain import AllergyKind, Guidance, Intent, Medication, Paper, Side, Target
+from handout_app.domain import AllergyKind, Factor, Guidance, Intent, Medication, Paper, Side, Target
 from handout_app.gui import dialogs
 from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
@@ -41,9 +41,8 @@ def test_each_control_changes_the_selection(window: MainWindow) -> None:
     form.mrn.setText("MRN-42")
     form.procedure_date.setDate(QDate(2026, 12, 1))
     form.clinician.setText("Dr Who")
-    form.diabetes.setChecked(True)
-    form.blood_thinners.setChecked(True)
-    form.may_be_pregnant.setChecked(True)
+    for check in form.factor_checks.values():
+        check.setChecked(True)
     form.allergy_checks[AllergyKind.CONTRAST].setChecked(True)
     form.other_allergies.setText("penicillin, latex")
     form.paper.setCurrentIndex(form.paper.findData(Paper.LETTER.value))
@@ -296,7 +295,10 @@ def test_keyboard_shortcuts_and_accessible_names(window: MainWindow) -> None:
                 continue  # Qt's own parts inside a date box
             assert widget.accessibleName(), widget.objectName()
             checked += 1
-    assert checked == 29  # 4 text boxes, 5 lists, 15 tick boxes (iodine allergy added), 3 side buttons, 2 dates
+    # 4 text boxes, 5 lists, 2 dates, and per registry entry: a tick box per medicine, patient factor and
+    # allergy kind (but free text), a button per side; then contrast and the three editions.
+    ticks = len(Medication) + len(Factor) + sum(not kind.spec.free_text for kind in AllergyKind) + 1 + 3
+    assert checked == 4 + 5 + 2 + ticks + len(Side)
 
 
 def test_dates_display_unambiguously(window: MainWindow) -> None:
@@ -309,11 +311,11 @@ def test_new_patient_keeps_the_procedure_and_clears_the_patient(qtbot: QtBot, wi
     fill_valid(window)
     form.guidance.setCurrentIndex(form.guidance.findData(Guidance.FLUOROSCOPY.value))
     form.mrn.setText("123")
-    form.diabetes.setChecked(True)
+    form.factor_checks[Factor.DIABETES].setChecked(True)
     form.other_allergies.setText("latex")
     window.new_action.trigger()
     assert form.patient_name.text() == "" and form.mrn.text() == "" and form.other_allergies.text() == ""
-    assert not form.diabetes.isChecked()
+    assert not any(check.isChecked() for check in form.factor_checks.values())
     assert form.chosen_side() is None  # the side is confirmed again for every patient
     assert form.guidance.currentData() == "fluoroscopy"
     assert form.chosen_medications() == {Medication.ANESTHETIC, Medication.CORTICOSTEROID}
@@ -429,7 +431,7 @@ def test_the_form_survives_a_long_shift_of_changes() -> None:
         "app = make_application()\n"
         "form = SelectionForm(load_catalog())\n"
         "for index in range(5000):\n"
-        "    form.diabetes.setChecked(index % 2 == 0)\n"
+        "    form.factor_checks[next(iter(form.factor_checks))].setChecked(index % 2 == 0)\n"
         "    form.patient_name.setText(str(index))\n"
         "print('done')\n"
     )
