@@ -5,7 +5,7 @@ It speaks length-prefixed frames on stdin/stdout:
   request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format",
                         "document_number"})
   response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
-                         "procedure", "trace", "wording"}) + frame(PDF or HTML bytes, empty on error)
+                         "procedure", "trace", "wording", "render_cpu_s"}) + frame(PDF or HTML bytes, empty on error)
 `wording` names the set the sheet was made from (footer line, built-in content version, content hash)
 for the record store (records/entry.py).
 `error_kind` says whose problem it is: "set" (the clinic's set does not load), "refused" or "selection"
@@ -157,6 +157,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         number = str(request.get("document_number") or "")
         if number and normalize(number) != number:
             raise RenderFailed(f"'{number}' is not a document number; the sheet was not made.")
+        work_started = time.process_time()  # this process's CPU time: what the sheet costs, whatever the load
         rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]), number)
         if request.get("format") == "html":
             data = rendered.html.encode("utf-8")
@@ -196,6 +197,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     else:
         reply.update(
             ok=True,
+            render_cpu_s=time.process_time() - work_started,
             warnings=[w.message for w in rendered.warnings],
             title=rendered.title,
             procedure=rendered.procedure,

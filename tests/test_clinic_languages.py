@@ -229,3 +229,21 @@ def test_the_check_templates_report_names_clinic_toml_the_field_and_the_language
     report = out.getvalue()
     assert f"PROBLEM {toml}, 'opening_hours': has no Spanish (es) text" in report
     assert 'opening_hours = { en = "...", es = "..." }' in report and "Result: 1 problem(s)." in report
+
+
+def test_check_templates_reports_a_template_that_does_far_too_much_work(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow is judged by the sheet's own work in the worker (CPU time), not the wall clock, so a busy
+    machine or the worker's first read of the set is never reported, and a loop always is."""
+    monkeypatch.setattr(check_templates, "combinations", few_sheets)
+    out = io.StringIO()
+    assert run_check(clinic, out, workers=1) == 0, out.getvalue()  # the sound set, on whatever machine load
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(
+        '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}\n{{ super() }}'
+        "{% set ns = namespace(n=0) %}{% for i in range(200) %}{% for j in range(1000) %}{% set ns.n = ns.n + 1 %}"
+        "{% endfor %}{% endfor %}\n{% endblock %}\n"
+    )
+    out = io.StringIO()
+    assert run_check(clinic, out, workers=1) == 2
+    assert "seconds of work to render (HTML)" in out.getvalue() and "does far too much work" in out.getvalue()
