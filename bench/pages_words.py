@@ -37,7 +37,7 @@ def _measure(job: tuple[str, str, bool, str, int]) -> tuple[str, str, bool, str,
     from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
     from handout_app.layout_stats import page_fills, pages_holding, word_count
-    from handout_app.pdf import render_pdf_and_layout
+    from handout_app.pdf import lay_out
     from handout_app.templating import render_html
 
     label, paper, large, language, factor_index = job
@@ -48,7 +48,7 @@ def _measure(job: tuple[str, str, bool, str, int]) -> tuple[str, str, bool, str,
         selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_CHOICES[factor_index][1]
     )
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30).astimezone())
-    _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
+    document = lay_out(rendered.html, facts=rendered.facts)
     fills = page_fills(document)
     # The consent stands alone on its own page, so the page before it (the end of the information)
     # and the last page may be short; every other page is measured.

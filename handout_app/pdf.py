@@ -267,19 +267,27 @@ def render_pdf(
 
     The PDF's metadata, links and outline come from `facts`, never from the HTML (see SheetFacts).
     """
-    pdf, _ = render_pdf_and_layout(html, facts=facts, base_dir=base_dir, extra_roots=extra_roots, variant=variant)
+    pdf, _ = _render(html, facts, base_dir, extra_roots, variant, write=True)
     return pdf
 
 
-def render_pdf_and_layout(
+def lay_out(
     html: str,
     *,
     facts: SheetFacts = SheetFacts(),
     base_dir: Path | None = None,
     extra_roots: Iterable[Path] = (),
     variant: str = DEFAULT_VARIANT,
+) -> Any:
+    """WeasyPrint's laid-out document of the sheet `render_pdf` would make, with the same checks, but no PDF
+    written (a quarter of the work): for page statistics (layout_stats.py) and the length tests."""
+    _, document = _render(html, facts, base_dir, extra_roots, variant, write=False)
+    return document
+
+
+def _render(
+    html: str, facts: SheetFacts, base_dir: Path | None, extra_roots: Iterable[Path], variant: str, *, write: bool
 ) -> tuple[bytes, Any]:
-    """`render_pdf`, also returning WeasyPrint's laid-out document (for page statistics: layout_stats.py)."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
@@ -312,12 +320,14 @@ def render_pdf_and_layout(
             every_page=number_shown,
             only_number=facts.document_number,
         )
+        pdf = b""
         with warnings.catch_warnings():
             # WeasyPrint's PDF/A output opens its sRGB profile and leaves closing it to the garbage
             # collector (REFERENCE: "unclosed ICC file"); collect it here, where that one warning is expected.
             warnings.filterwarnings("ignore", category=ResourceWarning, message=r"unclosed file .*\.icc")
-            pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
-            if variant.startswith("pdf/a"):
+            if write:
+                pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+            if write and variant.startswith("pdf/a"):
                 gc.collect()  # only PDF/A opens the profile; other sheets leave collecting to the worker's idle time
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None

@@ -99,7 +99,7 @@ def test_a_risk_title_with_an_endless_word_stays_on_the_page() -> None:
     import dataclasses
 
     from handout_app.clinic import ClinicProfile
-    from handout_app.pdf import render_pdf_and_layout
+    from handout_app.pdf import lay_out
     from handout_app.templating import render_html
 
     from .helpers import GENERATED_AT, catalog
@@ -113,7 +113,7 @@ def test_a_risk_title_with_an_endless_word_stays_on_the_page() -> None:
     )
     rendered = render_html(make_selection(), dataclasses.replace(catalog(), items=items), ClinicProfile(), GENERATED_AT)
     assert word in rendered.html.replace("\u200b", "")
-    _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
+    document = lay_out(rendered.html, facts=rendered.facts)
 
     def boxes(box):  # type: ignore[no-untyped-def]
         yield box

@@ -50,7 +50,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
     from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
     from handout_app.layout_stats import page_fills, pages_holding
-    from handout_app.pdf import render_pdf_and_layout
+    from handout_app.pdf import lay_out
     from handout_app.templating import render_html
 
     label, paper, large, language = job
@@ -59,7 +59,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
         selection = replace(selection, intent=Intent.BOTH)
     selection = replace(selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_SETS[-1][1])
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
-    _, document = render_pdf_and_layout(rendered.html, facts=rendered.facts)
+    document = lay_out(rendered.html, facts=rendered.facts)
     return Measured(
         label,
         paper,
