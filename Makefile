@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := .ci/requirements.lock
+LOCK_HEADER := \
+  "\# The exact versions every workstation and CI install, with their hashes (pip --require-hashes)." \
+  "\# Made by \`make lock\` from pyproject.toml (dependencies and the test and bundle extras), for every" \
+  "\# system and Python 3.11 or newer; change a version in pyproject.toml, then run \`make lock\`."
 
-.PHONY: run test test-fast lint system-deps venv install-check bundle bundle-check bench sample clean review-packet
+.PHONY: run test test-fast lint lock system-deps venv install-check bundle bundle-check bench sample clean review-packet
 
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
@@ -34,11 +39,21 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every library at the version and hash in the lock file (the versions CI tested), then this checkout itself.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: the lock file again, for every system (needs the network).
+lock:
+	rm -rf build/lock-tool && $(PYTHON) -m venv build/lock-tool
+	build/lock-tool/bin/python -m pip install --quiet "uv==0.13.9"
+	{ printf '%s\n' $(LOCK_HEADER); build/lock-tool/bin/uv pip compile pyproject.toml --extra test --extra bundle \
+	  --universal --generate-hashes --python-version 3.11 --no-header --quiet; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 # Proves a plain, non-editable `pip install .` into a fresh environment works (templates inside the wheel).
 install-check: system-deps
@@ -51,13 +66,9 @@ install-check: system-deps
 
 # A folder that runs without Python installed, dist/handout-app/ (PyInstaller, .ci/handout-app.spec): the
 # `handout-app` command and the `handout-app-window` window. Build it on the system it is for.
-bundle: system-deps $(VENV)/.bundle-installed
+bundle: system-deps $(STAMP)
 	bash .ci/system-deps.sh --bundle
 	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller .ci/handout-app.spec
-
-$(VENV)/.bundle-installed: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bundle]"
-	touch $@
 
 # Builds the bundle, then renders with it from the command line and from its window (under Xvfb).
 bundle-check: bundle

@@ -110,3 +110,38 @@ def test_a_frozen_bundle_finds_templates_and_assets_in_its_data_folder(
     assert resources.data_root() == data
     assert (resources.content_dir() / "60-risks.toml").is_file()
     assert resources.assets_dir() == data / "assets"
+
+
+def _locked_versions() -> dict[str, list[str]]:
+    """Each package in the lock file and the versions pinned for it (one per system marker)."""
+    import re
+
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, list[str]] = {}
+    for line in (ROOT / ".ci" / "requirements.lock").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9._-]+)==([^ ;\\]+)", line)
+        if match:
+            pins.setdefault(canonicalize_name(match.group(1)), []).append(match.group(2))
+    return pins
+
+
+def test_the_lock_file_pins_every_dependency_within_pyproject_and_with_hashes() -> None:
+    """`make` installs from .ci/requirements.lock with --require-hashes: a dependency added to pyproject.toml
+    but not locked (run `make lock`), or locked outside the range pyproject.toml allows, fails here first."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    wanted += project["optional-dependencies"]["bundle"]
+    pins = _locked_versions()
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not in .ci/requirements.lock: run `make lock`"
+        for version in pins[name]:
+            assert requirement.specifier.contains(version, prereleases=True), (text, version)
+    lock = (ROOT / ".ci" / "requirements.lock").read_text()
+    entries = [block for block in lock.split("\n") if "==" in block and not block.startswith(("#", " "))]
+    assert entries and all(entry.rstrip().endswith("\\") for entry in entries), "every pin carries its hashes"
