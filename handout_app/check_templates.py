@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .catalog import LANGUAGES, Catalog, CatalogError, SelectionRefused, select
+from .choices import Factor
 from .claims import item_problems
 from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
 from .document_numbers import EXAMPLE_NUMBER
@@ -59,10 +60,9 @@ CHECK_BUDGET_S = 600.0
 CHECK_NAMES = ("Maria Lopez", "James Okafor", "Anna Kowalska", "Chen Wei", "Fatima Haddad", "Olga Petrova", "Tom Ng")
 CHECK_CLINICIANS = ("Dr Sam Rivera", "Dr A. Osei", "Nurse Practitioner Kim Lee", "")
 CHECK_RECORD_NUMBERS = ("{n}", "MRN-{n}", "H{n}X", "")
-COMMON_MIXES: tuple[frozenset[Medication], ...] = (
-    frozenset({Medication.ANESTHETIC, Medication.CORTICOSTEROID}),
-    frozenset({Medication.ANESTHETIC, Medication.HYALURONIC_ACID}),
-    frozenset({Medication.ANESTHETIC, Medication.PRP}),
+# Local anesthetic with each other medicine of the registry (choices.py), as clinics give them.
+COMMON_MIXES: tuple[frozenset[Medication], ...] = tuple(
+    frozenset({Medication.ANESTHETIC, medicine}) for medicine in Medication if medicine is not Medication.ANESTHETIC
 )
 
 
@@ -77,17 +77,14 @@ class Problem:
 
 
 # The patient factors in rotation: none, each alone, and all at once with every kind of allergy.
+# Every factor of the registry (choices.py), so a new one is checked without a line here.
 FACTOR_SETS: tuple[tuple[str, PatientFactors], ...] = (
     ("no factors", PatientFactors()),
-    ("diabetes", PatientFactors(diabetes=True)),
-    ("blood thinners", PatientFactors(blood_thinners=True)),
-    ("may be pregnant", PatientFactors(may_be_pregnant=True)),
+    *((factor.value.replace("-", " "), PatientFactors(present=(factor,))) for factor in Factor),
     (
         "every factor and allergy",
         PatientFactors(
-            diabetes=True,
-            blood_thinners=True,
-            may_be_pregnant=True,
+            present=tuple(Factor),
             allergies=tuple(Allergy(kind, "latex" if kind is AllergyKind.OTHER else "") for kind in AllergyKind),
         ),
     ),
