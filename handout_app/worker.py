@@ -374,9 +374,11 @@ def _cancel_handler(state: _Render) -> Callable[[int, FrameType | None], None]:
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         # Decided when the signal arrives, in the main thread: a late one, after the render ended, does nothing.
         # A terminal's Ctrl+C does nothing either: it stops the parent, whose closed pipe then ends this process.
-        # Inside a finaliser the exception would be lost (and the finaliser's clean-up cut short): the next
-        # delivery, a moment later, lands in the render itself.
-        if not state.busy or _inside_finaliser(frame):
+        if not state.busy or not (state.over_memory or state.cancel):
+            return
+        if _inside_finaliser(frame):
+            # Raised here, the exception would be lost (and the finaliser's clean-up cut short): the next
+            # delivery, a moment later (_interrupt_until_stopped), lands in the render itself.
             return
         if state.over_memory:
             raise MemoryLimitReached

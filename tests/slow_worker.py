@@ -1,8 +1,8 @@
 """A render worker for the cancel tests: a request whose id starts with "slow", or for a patient named
 "Slow Render", spins in Python (as a long layout does) until it is cancelled, or for at most two minutes;
-one whose id starts with "finaliser" spends nearly all its time in objects' `__del__` (as WeasyPrint
-does when it removes a font folder), where Python drops a raised exception, and finishes after 20 seconds
-unless cancelled; others render as the real worker does.
+one whose id starts with "finaliser" begins in an object's `__del__` (as WeasyPrint removes a font
+folder there), where Python drops a raised exception, then spins and finishes after 20 seconds unless
+cancelled; others render as the real worker does.
 The file named by SLOW_WORKER_STARTED is written when a slow render is under way."""
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ SLOW_NAME = "Slow Render"
 
 
 class _SlowToDelete:
-    """An object whose finaliser takes 50 ms of Python work."""
+    """An object whose finaliser says the render has begun, then takes a second of Python work."""
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
 
     def __del__(self) -> None:
-        end = time.monotonic() + 0.05
+        STARTED.write_text(self.request_id)
+        end = time.monotonic() + 1
         while time.monotonic() < end:
             pass
 
@@ -31,10 +35,10 @@ class _SlowToDelete:
 def handler(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     name = request.get("selection", {}).get("patient", {}).get("name")
     if str(request.get("id", "")).startswith("finaliser"):
-        STARTED.write_text(str(request["id"]))
+        _SlowToDelete(str(request["id"]))  # dropped at once: its __del__ runs here, when the cancel comes
         end = time.monotonic() + 20
         while time.monotonic() < end:
-            _SlowToDelete()  # dropped at once: its __del__ runs here
+            pass
         return {"id": request["id"], "ok": True, "error_kind": ""}, b"finished"
     if str(request.get("id", "")).startswith("slow") or name == SLOW_NAME:
         STARTED.write_text(str(request["id"]))
