@@ -14,12 +14,13 @@ LOCK_HEADER := \
 run: system-deps $(STAMP)
 	$(VENV)/bin/handout-app
 
+# On every core (pytest-xdist), each test file in one process so its shared renders are made once.
 test: system-deps $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
-# The quick lane for your own loop: stops at the first failure, skips the slow PDF matrix and CUPS.
+# The quick lane for your own loop: stops at the first failure, leaves out the slow files (tests/conftest.py) and CUPS.
 test-fast: $(STAMP)
-	$(PY) -m pytest -x -q -m "not slow and not cups"
+	$(PY) -m pytest -n auto --dist loadfile -x -q -m "not slow and not cups"
 
 # Checked code: ruff (lint and format check) and mypy --strict on the app, zero findings.
 lint: $(STAMP)

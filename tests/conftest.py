@@ -24,6 +24,57 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parents[1] / "examples" / "clinic"
 
+# Test files that render many PDFs, start render workers (every window test with a preview does) or run
+# check-templates: each took 10 s or more on 2 cores (pytest --durations=0, 2026-12-05). `make test-fast`
+# leaves them out (-m "not slow"); `make test` and CI run everything.
+SLOW_FILES = frozenset(
+    {
+        "test_sheet_length.py",
+        "test_check_templates.py",
+        "test_records.py",
+        "test_render_matrix.py",
+        "test_hostile_sheets.py",
+        "test_hostile_templates.py",
+        "test_day_list.py",
+        "test_new_clinic.py",
+        "test_worker_cancel.py",
+        "test_cli_input_safety.py",
+        "test_pdf_leaks_and_limits.py",
+        "test_pdf_output.py",
+        "test_spanish.py",
+        "test_clinic_languages.py",
+        "test_wording_approval.py",
+        "test_editions.py",
+        "test_template_sandbox.py",
+        "test_diagram.py",
+        "test_cli.py",
+        "gui/test_main_window.py",
+        "gui/test_printing.py",
+        "gui/test_clinic_gui.py",
+        "gui/test_day_list_gui.py",
+        "gui/test_form_glyphs.py",
+        "gui/test_records_gui.py",
+        "gui/test_hostile_gui_files.py",
+        "gui/test_form_entry.py",
+        "gui/test_wording_gui.py",
+    }
+)
+
+
+# The longest files, run first so that on several cores (make test) none of them is left running alone
+# at the end: the whole-matrix length test alone takes minutes.
+LONGEST_FIRST = ("test_sheet_length.py", "test_check_templates.py", "test_records.py", "test_new_clinic.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of a SLOW_FILES file `slow`; put the LONGEST_FIRST files first."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        if item.path.resolve().relative_to(tests).as_posix() in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
 
 @pytest.fixture
 def clinic(tmp_path: Path) -> Path:

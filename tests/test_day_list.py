@@ -201,7 +201,6 @@ def test_print_sends_each_saved_handout_with_a_title_without_the_patient(
     assert cups.lp_args[cups.lp_args.index("-t") + 1] == combined.name and f"(job {fake_cups.JOB_ID})" in out
 
 
-@pytest.mark.slow
 def test_a_forty_row_list_is_made_in_full(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     day = tmp_path / "day.csv"
     day.write_bytes(

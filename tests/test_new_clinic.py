@@ -104,7 +104,6 @@ def _clinic_with_readme_examples(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.slow
 def test_a_new_clinic_with_the_readmes_examples_exactly_as_shown_checks_clean(tmp_path: Path) -> None:
     import io
 

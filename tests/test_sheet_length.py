@@ -21,8 +21,6 @@ from handout_app.check_templates import FACTOR_SETS, procedures
 from handout_app.choices import LANGUAGES
 from handout_app.domain import Intent, Medication, Paper
 
-pytestmark = pytest.mark.slow
-
 MAX_STANDARD_PAGES = 6
 MAX_MEDIAN_PAGES = 5
 MAX_LARGE_PRINT_RATIO = 2.2
