@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .batch import BatchOutcome, make_day, print_day, summary
 from .day_list import DayListError, Row, check_rows, read_table
+from .errors import SetError
 from .records.recorder import Recorder, recorder_for, store_choice
 
 if TYPE_CHECKING:
@@ -28,10 +29,7 @@ def _error(message: str) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     """Check the list, make its handouts, save (and print) them; return the exit code."""
-    from .catalog import CatalogError
-    from .clinic import ClinicError
     from .template_set import load_template_set
-    from .templating import TemplateProblem
 
     folder: Path = args.output_dir
     if not folder.is_dir():
@@ -49,7 +47,7 @@ def run_batch(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     try:
         template_set = load_template_set(args.clinic)
-    except (ClinicError, CatalogError, TemplateProblem) as exc:
+    except SetError as exc:
         _error(f"--clinic: {exc}")
         return EXIT_BAD_INPUT
     clinic = template_set.clinic

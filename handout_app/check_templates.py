@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .catalog import LANGUAGES, Catalog, CatalogError, SelectionRefused, select
+from .catalog import LANGUAGES, Catalog, SelectionRefused, select
 from .choices import Factor
 from .claims import item_problems
-from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS, ClinicError
+from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS
 from .document_numbers import EXAMPLE_NUMBER
 from .domain import (
     Allergy,
@@ -41,10 +41,10 @@ from .domain import (
     default_intent,
     selection_to_dict,
 )
+from .errors import SetError
 from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
 from .template_set import TemplateSet, load_template_set
-from .templating import TemplateProblem
 from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .worker import encode_request
 from .worker_client import WorkerProcess
@@ -461,7 +461,7 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
     print(f"Checking the template set in {folder}", file=out)
     try:
         template_set = load_template_set(folder)
-    except (ClinicError, CatalogError, TemplateProblem) as exc:
+    except SetError as exc:
         print(f"PROBLEM {exc}\n  Fix: {hint_for(str(exc))}", file=out)
         print("Result: 1 problem. Nothing was rendered: fix this first, then run check-templates again.", file=out)
         return 2

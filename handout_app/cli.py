@@ -34,6 +34,7 @@ from .domain import (
     Target,
     selection_to_dict,
 )
+from .errors import SetError
 from .output_files import clean_stale_temp_files
 from .patient_input import (
     MAX_ALLERGIES,
@@ -599,17 +600,14 @@ def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedur
 
 
 def _check_templates(args: argparse.Namespace) -> int:
-    from .catalog import CatalogError
     from .check_templates import list_items, run_check
-    from .clinic import ClinicError
-    from .templating import TemplateProblem
 
     if not args.folder.is_dir():
         return _fail(EXIT_BAD_INPUT, f"'{args.folder}' is not a folder. Give the clinic folder that holds clinic.toml.")
     if args.list_items:
         try:
             return list_items(args.folder, sys.stdout)
-        except (ClinicError, CatalogError, TemplateProblem) as exc:
+        except SetError as exc:
             return _fail(EXIT_BAD_INPUT, str(exc))
     return run_check(args.folder, sys.stdout, timeout=args.timeout)
 

@@ -22,11 +22,12 @@ from typing import Any
 
 from .catalog import LANGUAGES
 from .choices import Language
+from .errors import SetError
 from .logo import LogoError, check_logo
 from .toml_lines import error_line, key_line
 
 
-class ClinicError(ValueError):
+class ClinicError(SetError):
     """A clinic folder or clinic.toml that cannot be used; names the file and line."""
 
     def __init__(self, path: Path, message: str, line: int | None = None) -> None:

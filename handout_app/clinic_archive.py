@@ -26,8 +26,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from .catalog import CatalogError
-from .clinic import ClinicError
+from .errors import SetError
 from .output_files import write_atomically
 
 MAX_FILES = 500
@@ -241,7 +240,6 @@ def _unpack(zf: zipfile.ZipFile, members: list[_Member], staging: Path) -> None:
 def import_zip(archive: Path, target: Path) -> Path:
     """Unpack `archive` into the new folder `target` after checking it; returns `target`."""
     from .template_set import load_template_set
-    from .templating import TemplateProblem
 
     target = Path(target)
     _check_target_free(target)
@@ -264,7 +262,7 @@ def import_zip(archive: Path, target: Path) -> Path:
                     ) from None
                 try:
                     load_template_set(staging)
-                except (ClinicError, CatalogError, TemplateProblem) as exc:
+                except SetError as exc:
                     message = str(exc).replace(str(staging), "<archive>")
                     raise ArchiveError(
                         f"the archive's template set has a problem: {message}. {NOTHING_IMPORTED}"

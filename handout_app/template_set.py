@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from . import resources
-from .catalog import Catalog, CatalogError, apply_overrides, load_catalog
+from .catalog import Catalog, apply_overrides, load_catalog
 from .clinic import Approval, ClinicError, ClinicProfile, load_clinic
 from .domain import Selection
 from .sandbox import HandoutSandbox as SandboxedEnvironment
@@ -31,7 +31,6 @@ from .templating import RenderedHtml, TemplateProblem, make_environment, render_
 from .wording_approval import check_approval
 
 MAX_HASHED_BYTES = 50 * 1024 * 1024
-SetError = (ClinicError, CatalogError, TemplateProblem)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .claims import frequency_band
 from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
 from .diagram import action_pictures, hip_figures
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
+from .errors import SetError
 from .formats import format_count, format_date
 from .limits import MAX_HTML_CHARS
 from .naming import procedure_name
@@ -39,7 +40,7 @@ MAIN_TEMPLATE = "handout.html.j2"
 _PYTHON_TYPE_ATTRIBUTE = re.compile(r"'[\w.]+ object' has no attribute '([^']*)'")
 
 
-class TemplateProblem(ValueError):
+class TemplateProblem(SetError):
     """A template that cannot be rendered; names the template file and line."""
 
     def __init__(self, template: str, line: int | None, message: str) -> None:

@@ -110,9 +110,9 @@ def encode_request(
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Render one request; never raises (errors become plain messages)."""
     from .catalog import CatalogError, SelectionRefused
-    from .clinic import ClinicError
     from .document_numbers import normalize
     from .domain import SelectionError, selection_from_dict
+    from .errors import SetError
     from .limits import MAX_PDF_BYTES
     from .pdf import RenderFailed, render_pdf, variant_for
     from .templating import TemplateProblem, with_clinic_intent
@@ -134,7 +134,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
             _template_set(request.get("clinic"), bool(request.get("builtin_only"))),
             request.get("clinic_overrides") or {},
         )
-    except (ClinicError, CatalogError, TemplateProblem) as exc:
+    except SetError as exc:
         # The clinic's own set is broken: say where, and let the user fix it or switch to built-in.
         reply.update(error=str(exc), error_kind="set", set_error=True)
         return reply, b""

@@ -18,6 +18,7 @@ from typing import Any
 from ..choices import LANGUAGES as LANGUAGES  # the registry's handout languages, read from here by many
 from ..choices import AllergyKind, Factor, Guidance, Intent, Medication, Side, Target, values
 from ..claims import Ledger
+from ..errors import SetError
 from ..toml_lines import error_line, item_line
 
 # The handout's sections, in print order.
@@ -75,7 +76,7 @@ _PLACEMENT_KEYS = ("after", "before")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-class CatalogError(ValueError):
+class CatalogError(SetError):
     """Content data that cannot be used; names the file, line and item so staff can fix it."""
 
     def __init__(self, path: Path, message: str, *, line: int | None = None, item_id: str = "", key: str = "") -> None:

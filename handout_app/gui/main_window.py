@@ -20,12 +20,12 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from .. import __version__
-from ..catalog import Catalog, CatalogError
-from ..clinic import ClinicError, ClinicProfile
+from ..catalog import Catalog
+from ..clinic import ClinicProfile
 from ..day_list import DayListError, check_rows, read_table
 from ..domain import selection_to_dict
+from ..errors import SetError
 from ..template_set import load_template_set
-from ..templating import TemplateProblem
 from . import dialogs
 from .actions import action
 from .clinic_commands import ClinicCommands
@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         except DayListError as exc:
             dialogs.show_error(self, "Cannot use this day list", f"{exc}\n\nNothing was made.")
             return
-        except (ClinicError, CatalogError, TemplateProblem) as exc:
+        except SetError as exc:
             dialogs.show_error(
                 self, "The clinic folder has a problem", f"{exc}\n\nFix it and press Reload, then open the list again."
             )
