@@ -437,9 +437,9 @@ def serve(
         write_frame(stdout, json.dumps(reply).encode())
         write_frame(stdout, pdf)
         stdout.flush()
-        if requests.empty():
+        if pdf.startswith(b"%PDF") and requests.empty():
             # A laid-out sheet leaves a large web of objects behind: collect it now, while nobody waits,
-            # rather than in the middle of the next render.
+            # rather than in the middle of the next render (an HTML-only reply leaves little to collect).
             gc.collect()
         if watch is not None and watch.over_limit():
             return  # the memory was not given back: the caller starts a fresh worker for the next request
