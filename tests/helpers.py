@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -24,6 +25,7 @@ from handout_app.domain import (
     Target,
 )
 from handout_app.pdf import render_pdf
+from handout_app.resources import content_dir
 from handout_app.templating import render_html
 
 GENERATED_AT = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC)
@@ -105,3 +107,12 @@ def document_number(pdf: bytes) -> str:
     found = set(re.findall(r"Documento? ([0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]{3})", pdf_text(pdf)))
     assert len(found) == 1, found
     return found.pop()
+
+
+def copy_content(tmp_path: Path) -> Path:
+    """A private copy of the built-in content folder (templates/content) that a test may break."""
+    target = tmp_path / "content"
+    target.mkdir()
+    for path in content_dir().glob("*.toml"):
+        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return target

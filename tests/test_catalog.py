@@ -23,9 +23,8 @@ from handout_app.domain import (
     default_intent,
 )
 from handout_app.readability import flesch_kincaid_grade, item_wording, reading_problem, szigriszt_pazos
-from handout_app.resources import content_dir
 
-from .helpers import catalog, make_selection
+from .helpers import catalog, copy_content, make_selection
 
 MAX_GRADE = 8.0
 
@@ -132,16 +131,8 @@ def test_a_usual_selection_has_no_warnings() -> None:
     assert select(catalog(), make_selection(guidance="fluoroscopy", contrast=True)).warnings == ()
 
 
-def _copy_content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    target.mkdir()
-    for path in content_dir().glob("*.toml"):
-        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    return target
-
-
 def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
-    folder = _copy_content(tmp_path)
+    folder = copy_content(tmp_path)
     with (folder / "rules.toml").open("a", encoding="utf-8") as handle:
         handle.write(
             '\n[[rule]]\nid = "prp-bilateral"\nlevel = "warn"\nfield = "side"\n'
@@ -187,7 +178,7 @@ def test_which_mixes_warn_is_data(tmp_path: Path) -> None:
 def test_content_errors_name_the_file_line_and_item(
     tmp_path: Path, broken: str, expected: str, line: int | None
 ) -> None:
-    folder = _copy_content(tmp_path)
+    folder = copy_content(tmp_path)
     (folder / "99-extra.toml").write_text("# clinic additions\n\n" + broken, encoding="utf-8")
     with pytest.raises(CatalogError) as caught:
         load_catalog(folder)

@@ -16,9 +16,8 @@ from handout_app.cli import _allergy_help, _options_text, build_parser, selectio
 from handout_app.day_list import COLUMNS, check_rows
 from handout_app.domain import PatientFactors, selection_from_dict, selection_to_dict
 from handout_app.naming import procedure_name
-from handout_app.resources import content_dir
 
-from .helpers import catalog, make_selection
+from .helpers import catalog, copy_content, make_selection
 
 RENDER = ["render", "--target", "joint", "--guidance", "ultrasound", "--side", "right", "--output", "x.pdf"]
 
@@ -110,14 +109,6 @@ def test_every_condition_vocabulary_is_the_registry_s() -> None:
     assert FACTORS[: len(Factor)] == values(Factor)
 
 
-def _copy_content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    target.mkdir()
-    for path in content_dir().glob("*.toml"):
-        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    return target
-
-
 def _lines_of(text: str, start: str) -> list[int]:
     return [number for number, line in enumerate(text.splitlines(), start=1) if line.startswith(start)]
 
@@ -144,7 +135,7 @@ def _line_of(text: str, start: str) -> int:
 def test_a_missing_label_at_any_depth_is_a_load_error_naming_file_line_and_key(
     tmp_path: Path, language_table: str, removed: str, line_start: str, key: str
 ) -> None:
-    folder = _copy_content(tmp_path)
+    folder = copy_content(tmp_path)
     path = folder / "labels.toml"
     head, table = path.read_text(encoding="utf-8").split(f"\n{language_table}\n")
     assert removed in table.split("\n[")[0]
@@ -160,7 +151,7 @@ def test_a_missing_label_at_any_depth_is_a_load_error_naming_file_line_and_key(
 
 
 def test_a_language_without_its_labels_table_is_a_load_error(tmp_path: Path) -> None:
-    folder = _copy_content(tmp_path)
+    folder = copy_content(tmp_path)
     path = folder / "labels.toml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.split("\n[es]")[0] + "\n", encoding="utf-8")
@@ -169,7 +160,7 @@ def test_a_language_without_its_labels_table_is_a_load_error(tmp_path: Path) -> 
 
 
 def test_a_labels_table_for_a_language_not_in_the_registry_is_a_load_error(tmp_path: Path) -> None:
-    folder = _copy_content(tmp_path)
+    folder = copy_content(tmp_path)
     with (folder / "labels.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[fr]\ndocument_title = "Injection"\n')
     with pytest.raises(CatalogError, match=r"\[fr\] is not a handout language") as caught:

@@ -45,6 +45,14 @@ class Worker:
         return json.loads(header), data
 
 
+def wait_until_started(tmp_path: Path) -> None:
+    """Wait (a minute at most) until the slow worker says its slow render has begun."""
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "started").exists():
+        assert time.monotonic() < deadline, "the slow render never started"
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[Worker]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SLOW_WORKER_STARTED": str(tmp_path / "started")}
@@ -56,10 +64,7 @@ def worker(tmp_path: Path) -> Iterator[Worker]:
 
 def test_a_newer_request_stops_the_render_under_way(worker: Worker, tmp_path: Path) -> None:
     worker.send("slow-1")
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "started").exists():  # the slow render has begun
-        assert time.monotonic() < deadline, "the slow render never started"
-        time.sleep(0.01)
+    wait_until_started(tmp_path)
     worker.send("new-2", name="Newest Name")
     first, first_data = worker.reply()
     assert first["id"] == "slow-1" and first["error_kind"] == "cancelled" and first_data == b""
@@ -90,10 +95,7 @@ def test_one_request_at_a_time_is_never_cancelled(worker: Worker) -> None:
 def test_a_cancel_that_lands_in_a_finaliser_still_stops_the_render(worker: Worker, tmp_path: Path) -> None:
     """Python drops an exception raised in `__del__`; the cancel is delivered again until the render stops."""
     worker.send("finaliser-1")
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "started").exists():
-        assert time.monotonic() < deadline, "the slow render never started"
-        time.sleep(0.01)
+    wait_until_started(tmp_path)
     worker.send("new-2", name="Newest Name")
     first, first_data = worker.reply()
     assert first["id"] == "finaliser-1" and first["error_kind"] == "cancelled" and first_data == b""
