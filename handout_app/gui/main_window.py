@@ -25,7 +25,6 @@ from ..clinic import ClinicProfile
 from ..day_list import DayListError, check_rows, read_table
 from ..domain import selection_to_dict
 from ..errors import SetError
-from ..template_set import load_template_set
 from . import dialogs
 from .actions import action
 from .clinic_commands import ClinicCommands
@@ -232,6 +231,9 @@ class MainWindow(QMainWindow):
         path = dialogs.ask_day_list(self)
         if path is None:
             return
+        # The template set (Jinja and the clinic's files) loads here, when a list is opened, not at start-up.
+        from ..template_set import load_template_set
+
         builtin_only, clinic_folder = self.previews.builtin_only, self.previews.clinic_folder
         try:
             template_set = load_template_set(None if builtin_only else clinic_folder)
