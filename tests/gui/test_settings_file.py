@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from handout_app.domain import Target
+from handout_app.domain import Medication, Target
 from handout_app.gui.launch import make_application
 from handout_app.gui.settings_file import APPLICATION, EARLIER_ORGANIZATION, use_settings_file
 
-from .conftest import open_window
+from .conftest import fill_valid, open_quiet_window
 
 
 def expected_file() -> Path:
@@ -24,15 +24,33 @@ def expected_file() -> Path:
 def test_a_choice_made_in_the_window_lands_in_the_ini_file_and_the_next_window_reads_it(
     qtbot: QtBot, dialog_log: list
 ) -> None:
-    first = open_window(qtbot)
+    first = open_quiet_window(qtbot)
     first.form.target.setCurrentIndex(first.form.target.findData(Target.TROCHANTERIC.value))
     first.close()
     path = expected_file()
     assert Path(QSettings().fileName()) == path and path.is_file()
     stored = QSettings(str(path), QSettings.Format.IniFormat).value("procedure/values")
     assert isinstance(stored, dict) and stored["target"] == Target.TROCHANTERIC.value
-    second = open_window(qtbot)
+    second = open_quiet_window(qtbot)
     assert second.form.target.currentData() == Target.TROCHANTERIC.value
+    second.close()
+
+
+def test_restart_restores_the_procedure_but_no_patient_data(qtbot: QtBot, dialog_log: list) -> None:
+    first = open_quiet_window(qtbot)
+    fill_valid(first, name="Secret Person")
+    first.form.mrn.setText("MRN-SECRET")
+    first.form.target.setCurrentIndex(first.form.target.findData(Target.TROCHANTERIC.value))
+    first.form.medications[Medication.PRP].setChecked(True)
+    first.close()
+    settings_file = Path(QSettings().fileName())
+    stored = settings_file.read_text(encoding="utf-8", errors="replace")
+    assert "Secret" not in stored and "MRN-SECRET" not in stored
+    second = open_quiet_window(qtbot)
+    assert second.form.target.currentData() == "trochanteric"
+    assert Medication.PRP in second.form.chosen_medications()
+    assert second.form.patient_name.text() == "" and second.form.mrn.text() == ""
+    assert second.form.chosen_side() is None
     second.close()
 
 
