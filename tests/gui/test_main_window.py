@@ -62,7 +62,7 @@ def test_leaving_fluoroscopy_unticks_contrast_and_says_so(qtbot: QtBot, window: 
     assert "contrast" not in state.errors and state.selection is not None and not state.selection.contrast
     wait_for_preview(qtbot, window)  # the ultrasound sheet follows; nothing is blanked
     assert window.save_action.isEnabled()
-    qtbot.waitUntil(lambda: "Preview up to date" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "Preview up to date" in window.statusBar().currentMessage(), timeout=30_000)
     assert "Contrast dye was unticked" in window.statusBar().currentMessage()  # still in view
 
 
@@ -81,9 +81,13 @@ def test_rapid_changes_end_with_the_last_selection_in_the_preview(qtbot: QtBot, 
     for index in range(6):
         window.form.patient_name.setText(f"Patient Number {index}")
         window.request_preview()  # force a render for every change, as if the debounce had fired
+        # Only spacing between the changes: under load more or fewer of them are replaced before they
+        # start, and the checks below hold for any spacing.
         qtbot.wait(30)
     wait_for_preview(qtbot, window)
-    qtbot.wait(1500)  # any stale reply would arrive now
+    # Every request has had its reply (replies come in the order sent): no stale sheet can arrive later.
+    qtbot.waitUntil(lambda: window.previews.settled, timeout=60_000)
+    assert window.save_action.isEnabled()
     text = pdf_text(window.preview.pdf_bytes)
     assert "Patient Number 5" in text
     assert all(f"Patient Number {i}" not in text for i in range(5))
@@ -100,7 +104,8 @@ def test_a_change_is_rendered_once_even_when_the_typing_pause_ends_during_the_re
     window.form.patient_name.setText("Rendered Once")
     window.request_preview()  # starts at once; the typing-pause timer then fires during the render
     wait_for_preview(qtbot, window)
-    qtbot.wait(500)
+    # The timer has fired and no reply is owed: a second request, had one been sent, would be counted.
+    qtbot.waitUntil(lambda: window.previews.settled, timeout=60_000)
     assert len(sent) == 1
     assert "Rendered Once" in pdf_text(window.preview.pdf_bytes)
 
@@ -110,9 +115,11 @@ def test_new_patient_during_a_render_never_shows_the_previous_patients_sheet(qtb
     wait_for_preview(qtbot, window)
     window.form.patient_name.setText("Previous Patient Again")
     window.request_preview()
+    assert not window.previews.settled  # its reply comes through the event loop, which has not run yet
     window.new_action.trigger()
-    qtbot.waitUntil(lambda: not window._awaiting_reply, timeout=30_000)
-    qtbot.wait(200)
+    # Until the worker owes no reply: the previous patient's sheet has arrived (and was not shown), and
+    # nothing else can come.
+    qtbot.waitUntil(lambda: not window._awaiting_reply and window.previews.settled, timeout=30_000)
     assert window.preview.pdf_bytes == b"" and not window.preview.view.isVisible()
     assert not window.save_action.isEnabled()
 
@@ -370,7 +377,9 @@ def test_a_worker_that_cannot_start_is_not_restarted_forever(qtbot: QtBot, dialo
     client.failed.connect(lambda request_id, message: messages.append(message))
     client.start()
     qtbot.waitUntil(lambda: any("times while starting" in m for m in messages), timeout=30_000)
-    qtbot.wait(1000)
+    # No worker is left running or starting, and only a worker's exit or a render's time limit starts
+    # another: nothing can restart it now, however long one waited.
+    assert not client.is_running and not client.has_requests_out
     assert client.restarts == MAX_FAILED_STARTS - 1 and not client.is_ready
     started = client.restarts
     client.request({"target": "joint"}, None, "2026-11-21T09:00:00+00:00")  # a change tries once more
