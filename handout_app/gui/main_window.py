@@ -34,11 +34,10 @@ from .preview_controller import PreviewController
 from .preview_pane import PreviewPane
 from .render_client import RenderClient, RenderResult
 from .save_print import SavePrint
+from .settings_file import load_procedure, save_procedure
 
 if TYPE_CHECKING:
     from ..records.recorder import Recorder
-
-SETTINGS_GROUP = "procedure"
 
 
 class MainWindow(QMainWindow):
@@ -290,8 +289,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 820)
-        values = settings.value(f"{SETTINGS_GROUP}/values")
-        if isinstance(values, dict):
+        values = load_procedure(settings)
+        if values is not None:
             self.form.apply_procedure_settings(values)
         else:
             self._on_form_changed()
@@ -300,7 +299,7 @@ class MainWindow(QMainWindow):
         """Remember the procedure and the window; never the patient or the side."""
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue(f"{SETTINGS_GROUP}/values", self.form.procedure_settings())
+        save_procedure(self.form.procedure_settings(), settings)
         settings.sync()
 
     def has_unsent_sheet(self) -> bool:
