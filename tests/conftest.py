@@ -55,7 +55,6 @@ SLOW_FILES = frozenset(
         "gui/test_form_glyphs.py",
         "gui/test_records_gui.py",
         "gui/test_hostile_gui_files.py",
-        "gui/test_form_entry.py",
         "gui/test_wording_gui.py",
     }
 )

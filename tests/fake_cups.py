@@ -1,5 +1,5 @@
-"""Stand-in CUPS commands (`lp`, `lpstat`, `cancel`) for window tests that need a print to take a while,
-to fail, or to be cancelled. The real scheduler is exercised by the cups-marked tests; these scripts let
+"""Stand-in CUPS commands (`lp`, `lpstat`, `cancel`) for window tests that need a print to wait, to fail,
+or to be cancelled. The real scheduler is exercised by the cups-marked tests; these scripts let
 the fast lane post clicks and keys while a print runs.
 
 `lp` keeps what it was given: its arguments in `lp-args`, the PDF from standard input in `job.pdf`.
@@ -35,6 +35,10 @@ class FakeCups:
     def cancelled(self) -> bool:
         return (self.folder / "cancelled").exists()
 
+    def release_lp(self) -> None:
+        """Let an `lp` installed with hold_lp=True go on and take the job."""
+        (self.folder / "lp-go").touch()
+
 
 def _script(path: Path, body: str) -> None:
     path.write_text("#!/bin/sh\n" + body)
@@ -44,20 +48,27 @@ def _script(path: Path, body: str) -> None:
 def install(
     monkeypatch: pytest.MonkeyPatch,
     folder: Path,
-    lp_delay: float = 0.0,
+    hold_lp: bool = False,
     lp_fails: str = "",
     pending_polls: int = 0,
     cancel_fails: bool = False,
 ) -> FakeCups:
-    """Put fake CUPS commands first on PATH. The job stays pending for `pending_polls` lpstat calls."""
+    """Put fake CUPS commands first on PATH. The job stays pending for `pending_polls` lpstat calls.
+    With hold_lp, `lp` waits (up to a minute, the window's own limit) until the test calls release_lp():
+    a print is under way for as long as the test needs, whatever the load."""
     bin_folder = folder / "bin"
     bin_folder.mkdir(parents=True)
     failure = f'echo "lp: {lp_fails}" >&2; exit 1\n' if lp_fails else ""
+    hold = (
+        f'n=0; while [ ! -e "{folder}/lp-go" ] && [ $n -lt 3000 ]; do sleep 0.02; n=$((n + 1)); done\n'
+        if hold_lp
+        else ""
+    )
     _script(
         bin_folder / "lp",
         (
             f'for a in "$@"; do printf "%s\\n" "$a" >> "{folder}/lp-args"; done\n'
-            f"sleep {lp_delay}\n{failure}"
+            f"{hold}{failure}"
             f'cat > "{folder}/job.pdf.part" && mv "{folder}/job.pdf.part" "{folder}/job.pdf"\n'
             f'echo "request id is {JOB_ID} (1 file(s))"\n'
         ),

@@ -1,16 +1,20 @@
 """A render worker for the cancel tests: a request whose id starts with "slow", or for a patient named
 "Slow Render", spins in Python (as a long layout does) until it is cancelled, or for at most two minutes;
 one whose id starts with "finaliser" begins in an object's `__del__` (as WeasyPrint removes a font
-folder there), where Python drops a raised exception, then spins and finishes after 20 seconds unless
-cancelled; others render as the real worker does.
+folder there), where Python drops a raised exception: the finaliser works on until the cancel has been
+delivered to it at least once (a minute at most), so the cancel meets a finaliser however late a busy
+machine delivers it; the render then spins and finishes after 20 seconds unless cancelled. Others render
+as the real worker does.
 The file named by SLOW_WORKER_STARTED is written when a slow render is under way."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from handout_app import worker
@@ -20,16 +24,29 @@ SLOW_NAME = "Slow Render"
 
 
 class _SlowToDelete:
-    """An object whose finaliser says the render has begun, then takes a second of Python work."""
+    """An object whose finaliser says the render has begun, then works until the worker's cancel signal
+    has reached it (or a minute has passed). The worker's own handler still decides what to do with it."""
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
 
     def __del__(self) -> None:
-        STARTED.write_text(self.request_id)
-        end = time.monotonic() + 1
-        while time.monotonic() < end:
-            pass
+        worker_handler = signal.getsignal(signal.SIGINT)
+        delivered: list[int] = []
+
+        def count_then_pass_on(signum: int, frame: FrameType | None) -> None:
+            delivered.append(signum)
+            if callable(worker_handler):
+                worker_handler(signum, frame)
+
+        signal.signal(signal.SIGINT, count_then_pass_on)
+        try:
+            STARTED.write_text(self.request_id)
+            end = time.monotonic() + 60
+            while not delivered and time.monotonic() < end:
+                pass
+        finally:
+            signal.signal(signal.SIGINT, worker_handler)
 
 
 def handler(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtGui import QColor
@@ -30,8 +31,10 @@ from .. import print_queue
 from ..batch import BatchOutcome, make_day, print_day, summary
 from ..day_list import Problem, Row
 from ..naming import procedure_name
-from ..template_set import TemplateSet
 from . import dialogs
+
+if TYPE_CHECKING:
+    from ..template_set import TemplateSet  # loaded by the window when a list is opened, not at start-up
 
 COLUMNS = ("Row", "Name", "Procedure", "Side", "Language and edition", "Problems and warnings")
 PROBLEM_COLOUR = QColor("#a4001d")

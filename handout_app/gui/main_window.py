@@ -25,7 +25,6 @@ from ..clinic import ClinicProfile
 from ..day_list import DayListError, check_rows, read_table
 from ..domain import selection_to_dict
 from ..errors import SetError
-from ..template_set import load_template_set
 from . import dialogs
 from .actions import action
 from .clinic_commands import ClinicCommands
@@ -35,11 +34,10 @@ from .preview_controller import PreviewController
 from .preview_pane import PreviewPane
 from .render_client import RenderClient, RenderResult
 from .save_print import SavePrint
+from .settings_file import load_procedure, save_procedure
 
 if TYPE_CHECKING:
     from ..records.recorder import Recorder
-
-SETTINGS_GROUP = "procedure"
 
 
 class MainWindow(QMainWindow):
@@ -232,6 +230,9 @@ class MainWindow(QMainWindow):
         path = dialogs.ask_day_list(self)
         if path is None:
             return
+        # The template set (Jinja and the clinic's files) loads here, when a list is opened, not at start-up.
+        from ..template_set import load_template_set
+
         builtin_only, clinic_folder = self.previews.builtin_only, self.previews.clinic_folder
         try:
             template_set = load_template_set(None if builtin_only else clinic_folder)
@@ -288,8 +289,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 820)
-        values = settings.value(f"{SETTINGS_GROUP}/values")
-        if isinstance(values, dict):
+        values = load_procedure(settings)
+        if values is not None:
             self.form.apply_procedure_settings(values)
         else:
             self._on_form_changed()
@@ -298,7 +299,7 @@ class MainWindow(QMainWindow):
         """Remember the procedure and the window; never the patient or the side."""
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue(f"{SETTINGS_GROUP}/values", self.form.procedure_settings())
+        save_procedure(self.form.procedure_settings(), settings)
         settings.sync()
 
     def has_unsent_sheet(self) -> bool:

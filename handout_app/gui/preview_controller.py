@@ -91,6 +91,12 @@ class PreviewController(QObject):
         """True when the sheet on screen is the one the form asks for."""
         return self.shown is not None and self.shown == self.wanted
 
+    @property
+    def settled(self) -> bool:
+        """True when no change waits to be sent and the worker owes no reply: what is on screen stays
+        until the form or the clinic changes again."""
+        return not self._timer.isActive() and not self.client.has_requests_out
+
     def has_unsent_sheet(self) -> bool:
         """True when the form holds a complete sheet that was neither saved nor printed."""
         return self.wanted is not None and self.wanted != self.handed_out

@@ -124,6 +124,11 @@ class RenderClient(QObject):
         """Whether a worker process has been started (it may still be loading)."""
         return self._process is not None
 
+    @property
+    def has_requests_out(self) -> bool:
+        """Whether a request is with the worker or waiting to be sent: a reply is still to come."""
+        return bool(self._sent) or self._waiting is not None
+
     # -- requests --------------------------------------------------------------------------
     def request(
         self,

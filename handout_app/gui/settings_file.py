@@ -6,11 +6,12 @@ read nor copy like a file. `use_settings_file()` runs once, when the application
 `<config folder>/handout-app/handout-app.ini`, the config folder being platformdirs' (XDG_CONFIG_HOME or
 ~/.config on Linux, AppData\\Local on Windows, ~/Library/Application Support on macOS). What it holds: the
 procedure last chosen, the window's size, the clinic folder and the last save folder; never a patient's
-details.
+details. The procedure is kept as plain lines a support person can read (`save_procedure`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -20,6 +21,11 @@ from PySide6.QtCore import QSettings
 ORGANIZATION = APPLICATION = "handout-app"
 # The organization earlier versions kept their settings under, in the system's own format.
 EARLIER_ORGANIZATION = "HipInjectionHandout"
+# The INI section of the procedure last chosen, one line per choice.
+PROCEDURE_GROUP = "procedure"
+# Earlier versions kept the whole procedure as one Qt map under this key, which the file shows as an
+# unreadable `values=@Variant(...)`; it is still read, and replaced on the next save.
+EARLIER_PROCEDURE_KEY = "values"
 
 
 def config_folder() -> Path:
@@ -49,3 +55,43 @@ def use_settings_file() -> Path:
                 settings.setValue(key, earlier.value(key))
             settings.sync()
     return path
+
+
+def save_procedure(values: Mapping[str, object], settings: QSettings | None = None) -> None:
+    """Remember the procedure as plain lines under [procedure]: `target=joint`,
+    `medications=anesthetic, corticosteroid`, `contrast=false`, `intent=` (automatic) and so on.
+
+    A list is written as Qt writes a list of words (comma-separated); an empty one as an empty value,
+    which Qt would otherwise write as `@Invalid()`. An earlier version's map goes."""
+    settings = settings or QSettings()
+    settings.beginGroup(PROCEDURE_GROUP)
+    settings.remove(EARLIER_PROCEDURE_KEY)
+    for key, value in values.items():
+        if isinstance(value, (list, tuple)):
+            value = [str(item) for item in value] or ""
+        settings.setValue(key, value)
+    settings.endGroup()
+
+
+def load_procedure(settings: QSettings | None = None) -> dict[str, object] | None:
+    """The procedure `save_procedure` remembered, or an earlier version's map; None when there is none.
+
+    Read back from the file every value is text: `medications` is turned into a list again (one
+    medicine reads as a single word, none as an empty value), and `contrast=true` stays the text
+    "true", which the form accepts as ticked."""
+    settings = settings or QSettings()
+    settings.beginGroup(PROCEDURE_GROUP)
+    try:
+        keys = [key for key in settings.childKeys() if key != EARLIER_PROCEDURE_KEY]
+        if not keys:
+            earlier = settings.value(EARLIER_PROCEDURE_KEY)
+            return dict(earlier) if isinstance(earlier, dict) else None
+        values: dict[str, object] = {key: settings.value(key) for key in keys}
+    finally:
+        settings.endGroup()
+    medications = values.get("medications")
+    if isinstance(medications, str):
+        values["medications"] = [part.strip() for part in medications.split(",") if part.strip()]
+    elif not isinstance(medications, list):
+        values["medications"] = []
+    return values

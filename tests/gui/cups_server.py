@@ -121,7 +121,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 20.0) -> None:
+def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Poll until cupsd accepts connections; the limit only stops a scheduler that never comes up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox
-from pytestqt.qtbot import QtBot
 
 from handout_app.choices import AllergyKind, Choice, Factor, Guidance, Intent, Language, Medication, Paper, Target
 from handout_app.domain import Side
 from handout_app.gui.form import SelectionForm
 
-from ..helpers import catalog
-
 
 @pytest.fixture
-def form(qtbot: QtBot) -> SelectionForm:
-    widget = SelectionForm(catalog())
-    qtbot.addWidget(widget)
-    widget.patient_name.setText("Test Patient")
-    widget.side_buttons[Side.RIGHT].setChecked(True)
-    return widget
+def form(form: SelectionForm) -> SelectionForm:
+    """The blank form (conftest.py) with a patient's name and a side."""
+    form.patient_name.setText("Test Patient")
+    form.side_buttons[Side.RIGHT].setChecked(True)
+    return form
 
 
 def _items(combo: QComboBox) -> list[tuple[str, object]]:
