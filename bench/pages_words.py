@@ -105,7 +105,8 @@ def main() -> None:
     standard = {(r[0], r[1], r[3]): r[4] for r in results if not r[2]}
     ratios = [r[4] / standard[(r[0], r[1], r[3])] for r in results if r[2]]
     if ratios:
-        print(f"large print / standard pages, largest ratio: {max(ratios):.2f}")
+        over = sum(1 for ratio in ratios if ratio > 2.2)
+        print(f"large print / standard pages, largest ratio: {max(ratios):.2f}; over 2.2: {over} of {len(ratios)}")
         figure("large print / standard pages, largest ratio", max(ratios), "x", "<= 2.2x")
 
 

@@ -62,6 +62,17 @@ def pages_holding(document: Any, css_class: str) -> set[int]:
     return pages
 
 
+def pages_of_each(document: Any, css_class: str) -> list[frozenset[int]]:
+    """For each element with `css_class`, in document order, the page numbers (1-based) it has boxes on."""
+    found: dict[int, set[int]] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for box in _descendants(_content_root(page)):
+            element = getattr(box, "element", None)
+            if element is not None and css_class in (element.get("class") or "").split():
+                found.setdefault(id(element), set()).add(number)  # first seen in document order
+    return [frozenset(pages) for pages in found.values()]
+
+
 def word_count(document: Any) -> int:
     """Words printed in the body of the sheet (the running header and footer left out)."""
     from weasyprint.formatting_structure.boxes import TextBox

@@ -65,13 +65,18 @@ def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_und
         assert phrase in standard and phrase in large
     pages = pages_text(large_print_pdf)
     assert all(f"Page {n} of {len(pages)}" in text for n, text in enumerate(pages, start=1))
-    # The patient signs on the page of the statements; the staff's lines follow whole, at most a page on.
+    # The consent takes two pages: the doctor signs under the doctor's statement on the first, the patient
+    # under the patient's statements on the second (the interpreter on either), the witness with the patient.
+    consent = [i for i, t in enumerate(pages) if re.search(r"Consent Clinic", t)]
     agree = [i for i, t in enumerate(pages) if "I agree to have this procedure" in t]
     patient = [i for i, t in enumerate(pages) if "Patient, or legal representative" in t]
+    witness = [i for i, t in enumerate(pages) if "Witness" in t]
     doctor = [i for i, t in enumerate(pages) if "Doctor who explained the procedure" in t]
+    explained = [i for i, t in enumerate(pages) if "I have explained the procedure" in t]
     interpreter = [i for i, t in enumerate(pages) if "Interpreter (if used)" in t]
-    assert agree == patient and len(patient) == 1
-    assert doctor == interpreter and len(doctor) == 1 and doctor[0] in (patient[0], patient[0] + 1)
+    assert len(consent) == 1 and pages[-2:] == pages[consent[0] :]
+    assert agree == patient == witness == [len(pages) - 1]
+    assert doctor == explained == consent and interpreter[0] in (consent[0], len(pages) - 1)
 
 
 def test_large_print_css_is_left_aligned_with_line_spacing_of_one_and_a_half() -> None:

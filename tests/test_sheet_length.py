@@ -1,6 +1,7 @@
 """One concise sheet with the consent on one page, for every procedure on both papers and in both
 languages (issue 10): laid out by WeasyPrint and measured page by page. Large print is measured on the
-longest sheet. What is not met yet (Spanish on Letter) is marked as an expected failure.
+rotation that takes every procedure once, each paper and language in turn; `make bench` (bench/pages_words.py)
+measures every large-print sheet.
 
 Every procedure check-templates knows is rendered with every patient factor and allergy (the longest
 sheet) and, where the medicines leave the purpose open, with both purposes (the longest wording).
@@ -35,6 +36,7 @@ class Measured:
     paper: str
     large: bool
     language: str
+    every_factor: bool
     pages: int
     fills: tuple[float, ...]
     consent_pages: tuple[int, ...]
@@ -42,20 +44,27 @@ class Measured:
     signature_pages: tuple[int, ...]
     patient_signature_pages: tuple[int, ...]
     call_pages: tuple[int, ...]
+    role_pages: tuple[frozenset[int], ...]  # each signing role (doctor, interpreter, patient, witness)
 
 
-def _measure(job: tuple[str, str, bool, str]) -> Measured:
+def _measure(job: tuple[str, str, bool, str, bool]) -> Measured:
     from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
-    from handout_app.layout_stats import page_fills, pages_holding
+    from handout_app.layout_stats import page_fills, pages_holding, pages_of_each
     from handout_app.pdf import lay_out
     from handout_app.templating import render_html
 
-    label, paper, large, language = job
+    label, paper, large, language, every_factor = job
     selection = dict(procedures())[label]
     if Medication.ANESTHETIC in selection.medications and len(selection.medications) > 1:
         selection = replace(selection, intent=Intent.BOTH)
-    selection = replace(selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_SETS[-1][1])
+    selection = replace(
+        selection,
+        paper=Paper(paper),
+        large_print=large,
+        language=language,
+        factors=FACTOR_SETS[-1 if every_factor else 0][1],
+    )
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
     document = lay_out(rendered.html, facts=rendered.facts)
     return Measured(
@@ -63,6 +72,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
         paper,
         large,
         language,
+        every_factor,
         len(document.pages),
         tuple(f.fill for f in page_fills(document)),
         tuple(sorted(pages_holding(document, "consent"))),
@@ -70,6 +80,7 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
         tuple(sorted(pages_holding(document, "signatures"))),
         tuple(sorted(pages_holding(document, "patient-signatures"))),
         tuple(sorted(pages_holding(document, "call"))),
+        tuple(pages_of_each(document, "sign-role")),
     )
 
 
@@ -77,7 +88,10 @@ def _measure(job: tuple[str, str, bool, str]) -> Measured:
 def measured() -> tuple[Measured, ...]:
     """Every sheet of the matrix, rendered in parallel once for all the tests below."""
     jobs = [
-        (label, paper.value, False, language) for label, _ in procedures() for paper in Paper for language in LANGUAGES
+        (label, paper.value, False, language, True)
+        for label, _ in procedures()
+        for paper in Paper
+        for language in LANGUAGES
     ]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return tuple(pool.map(_measure, jobs, chunksize=8))
@@ -96,9 +110,10 @@ def test_when_to_call_never_parts_between_pages() -> None:
     """The numbers, the list of reasons to call and the emergency lines are read together."""
     split = [(m.label, m.paper, m.language, m.call_pages) for m in measured() if len(m.call_pages) != 1]
     assert split == []
-    for paper in Paper:
-        for language in LANGUAGES:
-            assert len(_measure((LONGEST, paper.value, True, language)).call_pages) == 1, (paper, language)
+    split_large = [
+        (m.label, m.paper, m.language, m.call_pages) for _, m in large_print_pairs() if len(m.call_pages) != 1
+    ]
+    assert split_large == []
 
 
 def _pages(paper: Paper, language: str) -> list[int]:
@@ -118,43 +133,69 @@ def test_the_median_sheet_with_every_patient_factor_takes_five_pages_or_fewer(pa
 
 
 LONGEST = "joint, fluoroscopy with contrast, anesthetic + corticosteroid"
+EDITIONS = [
+    (paper.value, language, every_factor) for every_factor in (True, False) for paper in Paper for language in LANGUAGES
+]
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        "en",
-        pytest.param(
-            "es",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Open (issue 10): Spanish large print takes 14 pages on A4 and 15 on Letter for the longest "
-                "6-page sheet (2.33 and 2.5 times); the limit is 2.2 times.",
-            ),
-        ),
-    ],
-)
-def test_large_print_takes_at_most_2_2_times_the_pages(language: str) -> None:
-    for paper in Paper:
-        standard, large = (
-            _measure((LONGEST, paper.value, False, language)),
-            _measure((LONGEST, paper.value, True, language)),
+def _key(m: Measured) -> tuple[str, str, str, bool]:
+    return m.label, m.paper, m.language, m.every_factor
+
+
+@lru_cache(maxsize=1)
+def large_print_pairs() -> tuple[tuple[Measured, Measured], ...]:
+    """Every procedure once in large print beside its standard sheet, the papers, languages and factor sets
+    (none, or every factor: the shortest and the longest sheets) taken in turn; the longest sheet in every
+    paper and language besides."""
+    labels = [label for label, _ in procedures()]
+    jobs = [(label, *EDITIONS[index % len(EDITIONS)]) for index, label in enumerate(labels)]
+    jobs += [(LONGEST, *edition) for edition in EDITIONS if edition[2] and (LONGEST, *edition) not in jobs]
+    standard = {_key(m): m for m in measured()}
+    wanted = [(label, paper, False, language, every) for label, paper, language, every in jobs]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        missing = [job for job in wanted if (job[0], job[1], job[3], job[4]) not in standard]
+        standard |= {
+            (m.label, m.paper, m.language, m.every_factor): m for m in pool.map(_measure, missing, chunksize=4)
+        }
+        large = pool.map(
+            _measure, [(label, paper, True, language, every) for label, paper, _, language, every in wanted]
         )
-        assert large.pages / standard.pages <= MAX_LARGE_PRINT_RATIO, (paper, standard.pages, large.pages)
+        return tuple((standard[(m.label, m.paper, m.language, m.every_factor)], m) for m in large)
 
 
-def test_in_large_print_the_patient_signs_on_the_page_of_the_statements() -> None:
-    """At 18 pt the statements and all five signature blocks are taller than one page; the statements
-    and the patient's lines stay together, and the staff's lines (each under its own statement) follow."""
-    for paper in Paper:
-        for language in LANGUAGES:
-            sheet = _measure((LONGEST, paper.value, True, language))
-            assert len(sheet.statement_pages) == 1 and sheet.statement_pages == sheet.patient_signature_pages, (
-                paper,
-                sheet,
-            )
-            staff = set(sheet.signature_pages) - set(sheet.patient_signature_pages)
-            assert all(page in (sheet.statement_pages[0], sheet.statement_pages[0] + 1) for page in staff), sheet
+def _over_the_large_print_aim() -> list[tuple[str, str, str, bool, int, int]]:
+    return [
+        (large.label, large.paper, large.language, large.every_factor, standard.pages, large.pages)
+        for standard, large in large_print_pairs()
+        if large.pages / standard.pages > MAX_LARGE_PRINT_RATIO
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Open (issue 10): 72 of the 896 large-print sheets (one medicine) take 9 pages for their 4 standard "
+    "pages (2.25 times; the aim is 2.2); bench/pages_words.py --details lists them.",
+)
+def test_large_print_takes_at_most_2_2_times_the_pages() -> None:
+    assert _over_the_large_print_aim() == []
+
+
+def test_large_print_misses_the_aim_only_on_the_shortest_sheets_and_by_one_page() -> None:
+    """What is left of the open point may not grow: only 4-page sheets, at 9 pages."""
+    assert [sheet for sheet in _over_the_large_print_aim() if sheet[4:] != (4, 9)] == []
+
+
+def test_in_large_print_the_consent_takes_two_pages_with_every_signature_under_its_statement() -> None:
+    """At 18 pt the facts, the doctor's statement and the interpreter's lines fill the consent's first page;
+    the patient's statements, the patient's lines and the witness share the second. No role's statement
+    and lines part between pages."""
+    for _, sheet in large_print_pairs():
+        where = (sheet.label, sheet.paper, sheet.language)
+        assert len(sheet.consent_pages) <= 2, (where, sheet.consent_pages)
+        assert len(sheet.statement_pages) == 1 and sheet.statement_pages == sheet.patient_signature_pages, where
+        assert len(sheet.role_pages) == 4 and all(len(pages) == 1 for pages in sheet.role_pages), (where, sheet)
+        witness = sheet.role_pages[-1]
+        assert witness == frozenset(sheet.statement_pages), where
 
 
 def test_no_page_is_under_a_third_full_except_where_the_consent_must_start_afresh() -> None:
