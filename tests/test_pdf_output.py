@@ -130,3 +130,51 @@ def test_a_risk_title_with_an_endless_word_stays_on_the_page() -> None:
     for page, table in tables:
         content_right = page._page_box.position_x + page._page_box.margin_left + page._page_box.width
         assert table.position_x + table.width <= content_right + 0.5
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(
+    "name",
+    ["Ana Ejemplo", "Ana María Ejemplo de la Cruz Fernández", "Ana María Ejemplo de la Cruz " * 7],
+)
+def test_every_page_s_header_shows_the_patient_and_the_side_whole(name: str, large: bool) -> None:
+    """The running header sits at the foot of the top margin; a header longer than the margin holds would
+    push its first line, the patient's name, off the top of the page. The margin grows with the header
+    (the form takes names of up to 200 letters)."""
+    import datetime as dt
+
+    from weasyprint.formatting_structure.boxes import LineBox, MarginBox
+
+    from handout_app.clinic import ClinicProfile
+    from handout_app.domain import Language, Paper
+    from handout_app.pdf import lay_out
+    from handout_app.templating import render_html
+
+    from .helpers import GENERATED_AT, catalog
+
+    def boxes(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in box.all_children():
+            yield from boxes(child)
+
+    name = name.strip()
+    for paper in Paper:
+        selection = replace(
+            make_selection(guidance="fluoroscopy", side="bilateral", contrast=True, name=name),
+            language=Language.ES.value,
+            large_print=large,
+            paper=paper,
+        )
+        selection = replace(selection, patient=replace(selection.patient, date_of_birth=dt.date(1956, 4, 2)))
+        rendered = render_html(selection, catalog(), ClinicProfile(), GENERATED_AT)
+        document = lay_out(rendered.html, facts=rendered.facts)
+        assert len(document.pages) > 2
+        for number, page in enumerate(document.pages[1:], start=2):
+            header = next(
+                b for b in page._page_box.children if isinstance(b, MarginBox) and b.at_keyword == "@top-left"
+            )
+            lines = [box for box in boxes(header) if isinstance(box, LineBox)]
+            text = "".join(box.text for box in boxes(header) if hasattr(box, "text"))
+            assert lines and min(line.position_y for line in lines) >= 0, (paper, number)
+            squashed = text.replace(" ", "")  # a line break leaves no space between the words it parts
+            assert name.replace(" ", "") in squashed and "AMBAScaderas" in squashed, (paper, number)
