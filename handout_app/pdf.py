@@ -12,6 +12,7 @@ import gc
 import logging
 import mimetypes
 import os
+import re
 import urllib.parse
 import urllib.request
 import warnings
@@ -285,6 +286,39 @@ def lay_out(
     return document
 
 
+_HEADER_MARGINS = ("short", "tall", "taller")  # handout.html.j2's body classes, by the height of the top margin
+_HEADER_CLASS = re.compile(r'(<body class="[^"]*\bheader-)(short|tall)\b')
+
+
+def _header_leaves_the_page(document: Any) -> bool:
+    """True when a page's running header is taller than its top margin: its first line, the patient's name,
+    would be printed above the page's edge."""
+    from weasyprint.formatting_structure.boxes import LineBox, MarginBox
+
+    def lines(box: Any) -> Iterable[Any]:
+        if isinstance(box, LineBox):
+            yield box
+        for child in box.all_children():
+            yield from lines(child)
+
+    return any(
+        line.position_y < 0
+        for page in document.pages
+        for margin in page._page_box.children  # WeasyPrint exposes no public box tree
+        if isinstance(margin, MarginBox) and margin.at_keyword == "@top-left"
+        for line in lines(margin)
+    )
+
+
+def _taller_header(html: str) -> str | None:
+    """The same HTML with the next taller top margin, or None when it has the tallest (or none of ours)."""
+    match = _HEADER_CLASS.search(html)
+    if match is None:
+        return None
+    following = _HEADER_MARGINS[_HEADER_MARGINS.index(match.group(2)) + 1]
+    return html[: match.start(2)] + following + html[match.end(2) :]
+
+
 def _render(
     html: str, facts: SheetFacts, base_dir: Path | None, extra_roots: Iterable[Path], variant: str, *, write: bool
 ) -> tuple[bytes, Any]:
@@ -307,6 +341,12 @@ def _render(
         if facts.document_number:
             user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
         document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
+        while _header_leaves_the_page(document) and (taller := _taller_header(html)) is not None:
+            # The template chose the top margin from the header's length; this header needs more lines.
+            html = taller
+            html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+            _replace_alt_texts(html_document, facts)
+            document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
         # The app writes the metadata, links and outline itself: a template's <meta name=author>,
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
