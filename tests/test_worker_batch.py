@@ -1,14 +1,22 @@
 """A batch of requests in one frame (check-templates sends its HTML sheets so): one reply per request, in
 order; a request may ask for no sheet bytes back; every render in a batch is still held to the time limit on
-its own; and a newer request cancels the rest of a batch, as it cancels a single render."""
+its own; a newer request cancels the rest of a batch, as it cancels a single render; and check-templates
+renders again, in a fresh worker, the rest of a batch it had to stop."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from handout_app import check_templates
+from handout_app.check_templates import Job, Problem, render_all, run_check
 from handout_app.domain import selection_to_dict
+from handout_app.template_set import TemplateSet
 from handout_app.worker import HEADER, encode_batch, encode_request
 from handout_app.worker_client import WorkerProcess
 
@@ -83,3 +91,53 @@ def test_a_newer_request_cancels_the_rest_of_a_batch(tmp_path: Path) -> None:
     finally:
         worker.process.kill()
         worker.process.communicate()
+
+
+SLOW_FOR_ONE = (
+    '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}\n{{ super() }}'
+    "{% if patient.name == 'Slow Sheet' %}{% set ns = namespace(n=0) %}{% for i in range(200) %}"
+    "{% for j in range(1000) %}{% set ns.n = ns.n + 1 %}{% endfor %}{% endfor %}{% endif %}\n{% endblock %}\n"
+)
+
+
+def test_check_templates_renders_the_rest_of_a_batch_it_stopped_at_a_slow_sheet(clinic: Path) -> None:
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(SLOW_FOR_ONE)
+    names = ["Quick One", "Quick Two", "Slow Sheet", "Quick Three", "Quick Four", "Quick Five"]
+    jobs = [Job(name, make_selection(name=name), "html") for name in names]
+    results = dict(render_all(clinic, jobs, timeout=60, workers=1))
+    assert set(results) == set(names)  # every sheet has its reply: none skipped, none twice
+    assert results["Slow Sheet"]["error_kind"] == "limit" and "far too much work" in results["Slow Sheet"]["error"]
+    assert all(results[name]["ok"] for name in names if name != "Slow Sheet")
+
+
+def test_a_check_that_stops_after_repeated_runaways_skips_the_rest(clinic: Path) -> None:
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(SLOW_FOR_ONE.replace("== 'Slow Sheet'", ""))
+    jobs = [Job(f"sheet {n}", make_selection(name=f"Patient {n}"), "html") for n in range(40)]
+    results = render_all(clinic, jobs, timeout=60, workers=1)
+    assert len(results) == 40
+    assert sum(reply.get("error_kind") == "limit" for _, reply in results) == check_templates.MAX_RUNAWAYS
+    assert sum(reply.get("ok") is None for _, reply in results) == 40 - check_templates.MAX_RUNAWAYS
+
+
+def test_check_templates_starts_its_workers_before_the_text_checks(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    real_init = WorkerProcess.__init__
+    real_readability = check_templates.readability_problems
+
+    def init(self: WorkerProcess, *args: Any, **kwargs: Any) -> None:
+        order.append("worker")
+        real_init(self, *args, **kwargs)
+
+    def readability(template_set: TemplateSet) -> list[Problem]:
+        order.append("text checks")
+        return real_readability(template_set)
+
+    monkeypatch.setattr(WorkerProcess, "__init__", init)
+    monkeypatch.setattr(check_templates, "readability_problems", readability)
+    monkeypatch.setattr(check_templates, "combinations", lambda catalog=None: [Job("one", make_selection(), "html")])
+    out = io.StringIO()
+    assert run_check(clinic, out, workers=2) == 0, out.getvalue()
+    assert order == ["worker", "worker", "text checks"]  # their start-up overlaps the text checks
+    assert "Rendered 1 of 1 sheets: 1 clean" in out.getvalue()
