@@ -53,8 +53,21 @@ class FrozenMap(Mapping[str, Any]):
 PLAIN_SCALARS: tuple[type, ...] = (str, Markup, bool, int, float, type(None), dt.date, dt.datetime)
 
 
+_KEPT_AS_THEY_ARE: frozenset[type] = frozenset({str, bool, int, float, type(None), dt.date, dt.datetime})
+
+
 def freeze(value: Any) -> Any:
     """`value` as plain immutable data; raises TypeError for anything that cannot be made plain."""
+    # The usual types first, by exact type (a sheet's context has hundreds of values); the same results as below.
+    kind = type(value)
+    if kind in _KEPT_AS_THEY_ARE:
+        return value
+    if kind is Markup:
+        return Markup(value)
+    if kind is dict:
+        return FrozenMap({str(key): freeze(item) for key, item in value.items()})
+    if kind is tuple or kind is list:
+        return tuple(freeze(item) for item in value)
     if isinstance(value, enum.Enum):
         return freeze(value.value)
     if isinstance(value, Markup):
