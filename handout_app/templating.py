@@ -10,13 +10,18 @@ import datetime as dt
 import html as html_module
 import os
 import re
+import threading
 import urllib.parse
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 import markupsafe
 from markupsafe import Markup
 
@@ -137,6 +142,59 @@ def _compile_wording(env: HandoutSandbox, wording: str) -> jinja2.Template:
     return env.from_string(wording)
 
 
+# Templates have nothing that changes from one render to the next (no clock, no random: sandbox.py), so a
+# wording rendered with the same values of the names it reads gives the same text. Sheets of one check or
+# one preview session share most wording (the same side phrase, clinic, or no name at all), so each set's
+# environment keeps the renders it made, keyed by the wording and those values, and reuses them. A wording
+# that fails is never kept (it fails again each time, as before); nor is one that includes or imports a
+# template (which sees every name), nor an unusually long one.
+LONGEST_KEPT_WORDING = 8_000  # characters; real wording is under a thousand
+KEPT_WORDING_CHARS = 4_000_000  # all kept renders of one environment together
+_ABSENT = object()
+_wording_lock = threading.Lock()
+_kept_wording: weakref.WeakKeyDictionary[HandoutSandbox, dict[tuple[Any, ...], Markup]] = weakref.WeakKeyDictionary()
+_kept_chars: weakref.WeakKeyDictionary[HandoutSandbox, int] = weakref.WeakKeyDictionary()
+
+
+@lru_cache(maxsize=1024)
+def _wording_names(env: HandoutSandbox, wording: str) -> tuple[str, ...] | None:
+    """The names a wording reads from its context, or None when it may read others too (an include or an
+    import sees the whole context)."""
+    tree = env.parse(wording)
+    if any(True for _ in tree.find_all((jinja2.nodes.Include, jinja2.nodes.Import, jinja2.nodes.FromImport))):
+        return None
+    if any(True for _ in tree.find_all(jinja2.nodes.Extends)):
+        return None
+    return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
+
+
+def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any]) -> Markup:
+    """The wording rendered with `context`: kept from an earlier render with the same values where it can be."""
+    names = _wording_names(env, wording)  # a syntax error is raised here, as _compile_wording would
+    key: tuple[Any, ...] | None = None
+    if names is not None:
+        # With each value's type: 1 and True, or text and markup, are equal as keys but print differently.
+        key = (wording, *((value, type(value)) for value in (context.get(name, _ABSENT) for name in names)))
+        try:
+            with _wording_lock:
+                kept = _kept_wording.get(env, {}).get(key)
+        except TypeError:  # a value that cannot be a key: rendered every time
+            key, kept = None, None
+        if kept is not None:
+            return kept
+    rendered = Markup(_compile_wording(env, wording).render(context))
+    if key is not None and len(rendered) <= LONGEST_KEPT_WORDING:
+        with _wording_lock:
+            kept_here = _kept_wording.setdefault(env, {})
+            if key not in kept_here:
+                total = _kept_chars.get(env, 0) + len(rendered)
+                while kept_here and total > KEPT_WORDING_CHARS:  # the oldest go first
+                    total -= len(kept_here.pop(next(iter(kept_here))))
+                kept_here[key] = rendered
+                _kept_chars[env] = total
+    return rendered
+
+
 @dataclass(frozen=True)
 class RenderedHtml:
     """The HTML of one handout and what the caller should know about it."""
@@ -190,7 +248,7 @@ def _render_item(
         if text is None:
             raise TemplateProblem(item.source, None, f"item '{item.id}' has no wording in language '{language}'.")
         try:
-            return Markup(_compile_wording(env, text).render(context))
+            return _render_wording(env, text, context)
         except RecursionError:
             raise TemplateProblem(
                 item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop."
