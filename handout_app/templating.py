@@ -152,8 +152,24 @@ LONGEST_KEPT_WORDING = 8_000  # characters; real wording is under a thousand
 KEPT_WORDING_CHARS = 4_000_000  # all kept renders of one environment together
 _ABSENT = object()
 _wording_lock = threading.Lock()
-_kept_wording: weakref.WeakKeyDictionary[HandoutSandbox, dict[tuple[Any, ...], Markup]] = weakref.WeakKeyDictionary()
-_kept_chars: weakref.WeakKeyDictionary[HandoutSandbox, int] = weakref.WeakKeyDictionary()
+
+
+class _KeptWording:
+    """One environment's kept wording renders, oldest first, and their length together."""
+
+    __slots__ = ("chars", "renders")
+
+    def __init__(self) -> None:
+        self.renders: dict[tuple[Any, ...], Markup] = {}
+        self.chars = 0
+
+
+_kept_wording: weakref.WeakKeyDictionary[HandoutSandbox, _KeptWording] = weakref.WeakKeyDictionary()
+
+
+def _kept_wording_for(env: HandoutSandbox) -> _KeptWording:
+    with _wording_lock:
+        return _kept_wording.setdefault(env, _KeptWording())
 
 
 @lru_cache(maxsize=1024)
@@ -168,30 +184,27 @@ def _wording_names(env: HandoutSandbox, wording: str) -> tuple[str, ...] | None:
     return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
 
 
-def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any]) -> Markup:
+def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any], kept: _KeptWording) -> Markup:
     """The wording rendered with `context`: kept from an earlier render with the same values where it can be."""
     names = _wording_names(env, wording)  # a syntax error is raised here, as _compile_wording would
     key: tuple[Any, ...] | None = None
     if names is not None:
         # With each value's type: 1 and True, or text and markup, are equal as keys but print differently.
-        key = (wording, *((value, type(value)) for value in (context.get(name, _ABSENT) for name in names)))
+        key = (wording, *[(value, type(value)) for value in [context.get(name, _ABSENT) for name in names]])
         try:
-            with _wording_lock:
-                kept = _kept_wording.get(env, {}).get(key)
+            found = kept.renders.get(key)
         except TypeError:  # a value that cannot be a key: rendered every time
-            key, kept = None, None
-        if kept is not None:
-            return kept
+            key, found = None, None
+        if found is not None:
+            return found
     rendered = Markup(_compile_wording(env, wording).render(context))
     if key is not None and len(rendered) <= LONGEST_KEPT_WORDING:
         with _wording_lock:
-            kept_here = _kept_wording.setdefault(env, {})
-            if key not in kept_here:
-                total = _kept_chars.get(env, 0) + len(rendered)
-                while kept_here and total > KEPT_WORDING_CHARS:  # the oldest go first
-                    total -= len(kept_here.pop(next(iter(kept_here))))
-                kept_here[key] = rendered
-                _kept_chars[env] = total
+            if key not in kept.renders:
+                kept.chars += len(rendered)
+                while kept.renders and kept.chars > KEPT_WORDING_CHARS:  # the oldest go first
+                    kept.chars -= len(kept.renders.pop(next(iter(kept.renders))))
+                kept.renders[key] = rendered
     return rendered
 
 
@@ -238,9 +251,50 @@ def _template_error(exc: Exception) -> TemplateProblem:
     return TemplateProblem(template, line, _plain_error(exc))
 
 
+# Per catalog: the labels and the rendered items as template data (freeze, check_plain), made once and shared
+# by every sheet that prints them (they cannot change: template_data.py). Keyed by the catalog's id, with a
+# weak reference that says whether it is still the same catalog.
+KEPT_PER_CATALOG = 20_000
+_kept_by_catalog: dict[int, tuple[weakref.ref[Catalog], dict[tuple[Any, ...], Any]]] = {}
+
+
+def _kept_for(catalog: Catalog) -> dict[tuple[Any, ...], Any]:
+    with _wording_lock:
+        entry = _kept_by_catalog.get(id(catalog))
+        if entry is None or entry[0]() is not catalog:
+            number = id(catalog)
+
+            def forget(_: object) -> None:
+                with _wording_lock:
+                    if (current := _kept_by_catalog.get(number)) is not None and current[0]() is None:
+                        del _kept_by_catalog[number]
+
+            entry = (weakref.ref(catalog, forget), {})
+            _kept_by_catalog[number] = entry
+        return entry[1]
+
+
+def _template_labels(catalog: Catalog, language: str) -> Any:
+    """The labels of `language` as template data, made and proven plain once per catalog."""
+    kept = _kept_for(catalog)
+    labels = kept.get(("labels", language))
+    if labels is None:
+        labels = kept[("labels", language)] = freeze(catalog.labels_for(language))
+        check_plain(labels, "labels")
+    return labels
+
+
 def _render_item(
-    env: HandoutSandbox, item: ContentItem, language: str, context: dict[str, Any], catalog: Catalog
-) -> dict[str, Any]:
+    env: HandoutSandbox,
+    item: ContentItem,
+    language: str,
+    context: dict[str, Any],
+    catalog: Catalog,
+    kept_wording: _KeptWording,
+    kept: dict[tuple[Any, ...], Any],
+) -> Any:
+    """The item as template data (id, title, text, frequency), its wording rendered with `context`;
+    `kept_wording` and `kept` are its environment's and catalog's kept renders (_kept_wording_for, _kept_for)."""
     frequency = frequency_text(catalog, item, language)
 
     def words(table: dict[str, str]) -> Markup:
@@ -248,7 +302,7 @@ def _render_item(
         if text is None:
             raise TemplateProblem(item.source, None, f"item '{item.id}' has no wording in language '{language}'.")
         try:
-            return _render_wording(env, text, context)
+            return _render_wording(env, text, context, kept_wording)
         except RecursionError:
             raise TemplateProblem(
                 item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop."
@@ -256,12 +310,16 @@ def _render_item(
         except Exception as exc:  # any error in a clinic's wording (1/0, a refused call) is the clinic's to fix
             raise TemplateProblem(item.source, None, f"item '{item.id}': {_plain_error(exc)}") from exc
 
-    return {
-        "id": item.id,
-        "title": words(item.title) if item.title else "",
-        "text": words(item.text),
-        "frequency": frequency,
-    }
+    title, text = words(item.title) if item.title else "", words(item.text)
+    key = ("item", item.id, item.frequency, language, title, text)
+    rendered = kept.get(key)
+    if rendered is None:
+        rendered = freeze({"id": item.id, "title": title, "text": text, "frequency": frequency})
+        check_plain(rendered, f"item '{item.id}'")
+        if len(kept) >= KEPT_PER_CATALOG:
+            kept.clear()
+        kept[key] = rendered
+    return rendered
 
 
 def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[str, str] | None:
@@ -348,14 +406,15 @@ def build_context(
             "clinic": clinic_fields,
         }
     )
+    kept_wording, kept = _kept_wording_for(env), _kept_for(catalog)
     sections = {
-        name: [_render_item(env, item, selection.language, item_context, catalog) for item in items]
+        name: [_render_item(env, item, selection.language, item_context, catalog, kept_wording, kept) for item in items]
         for name, items in content.sections.items()
     }
     patient = selection.patient
     font_dir = resources.font_dir()
     context = {
-        "labels": labels,
+        "labels": _template_labels(catalog, selection.language),
         "lang": selection.language,
         "paper": selection.paper.value,
         "large_print": selection.large_print,

@@ -168,6 +168,35 @@ def test_freeze_turns_containers_into_read_only_ones_and_refuses_paths() -> None
         freeze({"folder": Path("/tmp")})
 
 
+def test_a_map_proven_plain_is_shared_as_it_is_and_one_that_is_not_is_still_refused() -> None:
+    proven = freeze({"a": ("b", {"c": 1})})
+    assert freeze({"x": proven})["x"] is not proven  # not proven yet: copied, as before
+    check_plain(proven)
+    assert freeze({"x": proven})["x"] is proven  # proven: nothing inside can change, so it is passed on
+    by_hand = FrozenMap({"a": [1]})  # a map not made by freeze(): its list is found, every time
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"context\.x\.a is a list"):
+            check_plain(FrozenMap({"x": by_hand}))
+    check_plain(freeze({"x": by_hand}))  # freeze() still makes a plain copy of it
+
+
+def test_sheets_share_their_labels_and_items_made_once_and_each_still_reads_its_own() -> None:
+    from .conftest import EXAMPLE_CLINIC
+
+    template_set = load_template_set(EXAMPLE_CLINIC)
+    contexts = [
+        build_context(
+            make_selection(side=side), template_set.catalog, template_set.clinic, GENERATED_AT, template_set.env
+        )[0]
+        for side in ("left", "right", "left")
+    ]
+    assert contexts[0]["labels"] is contexts[1]["labels"] is contexts[2]["labels"]
+    first, second, third = (context["sections"]["key-points"] for context in contexts)
+    assert [item["id"] for item in first] == [item["id"] for item in second]
+    assert all(one is again for one, again in zip(first, third, strict=True))  # the same side: the same items
+    assert any(one["text"] != other["text"] for one, other in zip(first, second, strict=True))  # LEFT, RIGHT
+
+
 # -- calls and filters: only the allowlist, and nothing that multiplies text ---------------------------
 @pytest.mark.parametrize(
     ("probe", "message"),
