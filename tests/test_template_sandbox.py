@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from handout_app.choices import LANGUAGES
@@ -195,6 +196,21 @@ def test_sheets_share_their_labels_and_items_made_once_and_each_still_reads_its_
     assert [item["id"] for item in first] == [item["id"] for item in second]
     assert all(one is again for one, again in zip(first, third, strict=True))  # the same side: the same items
     assert any(one["text"] != other["text"] for one, other in zip(first, second, strict=True))  # LEFT, RIGHT
+
+
+def test_a_maps_values_are_read_by_name_as_jinja_reads_them() -> None:
+    env = make_environment()
+    data = freeze({"title": "Risks", "keys": "a key named like a method", "_hidden": "x"})
+    template = env.from_string(
+        "{{ m.title }}|{{ m.missing is defined }}|{{ m.keys is defined }}|{{ m['keys'] }}|{{ m._hidden is defined }}"
+    )
+    # The value by name; a name the map lacks is undefined; a method's name gives the method (an attribute
+    # comes first), its value stays reachable as m['keys']; a name starting with _ is never an attribute.
+    assert template.render(m=data) == "Risks|False|True|a key named like a method|True"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ m.missing }}").render(m=data)
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        env.from_string("{{ m._data }}").render(m=data)
 
 
 # -- calls and filters: only the allowlist, and nothing that multiplies text ---------------------------
