@@ -483,11 +483,13 @@ def render_html(
     stylesheets: tuple[str, ...] = (),
     approval: Approval | None = None,
     document_number: str = "",
+    with_facts: bool = True,
 ) -> RenderedHtml:
     """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem.
 
     `document_number` is printed at the foot of every page (pdf.footer_number_css); empty for a sheet
-    that is only checked or measured, never handed out."""
+    that is only checked or measured, never handed out. `with_facts` False leaves out the facts only a PDF
+    needs (sheet_facts), for HTML that is never laid out (the worker's HTML replies)."""
     env = env or _default_environment()
     context, warnings, procedure = build_context(
         selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval
@@ -510,7 +512,7 @@ def render_html(
         title=context["title"],
         procedure=procedure,
         warnings=warnings,
-        facts=sheet_facts(selection, catalog, clinic, context, document_number),
+        facts=sheet_facts(selection, catalog, clinic, context, document_number) if with_facts else SheetFacts(),
     )
 
 

@@ -170,7 +170,12 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         if number and normalize(number) != number:
             raise RenderFailed(f"'{number}' is not a document number; the sheet was not made.")
         work_started = time.process_time()  # this process's CPU time: what the sheet costs, whatever the load
-        rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]), number)
+        rendered = template_set.render_html(
+            selection,
+            dt.datetime.fromisoformat(request["generated_at"]),
+            number,
+            with_facts=request.get("format") != "html",  # only a PDF uses them
+        )
         if request.get("format") == "html":
             data = rendered.html.encode("utf-8")
         else:

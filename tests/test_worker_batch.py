@@ -141,3 +141,14 @@ def test_check_templates_starts_its_workers_before_the_text_checks(
     assert run_check(clinic, out, workers=2) == 0, out.getvalue()
     assert order == ["worker", "worker", "text checks"]  # their start-up overlaps the text checks
     assert "Rendered 1 of 1 sheets: 1 clean" in out.getvalue()
+
+
+def test_html_without_the_pdf_facts_is_the_same_html(clinic: Path) -> None:
+    from handout_app.pdf import SheetFacts
+    from handout_app.template_set import load_template_set
+
+    template_set = load_template_set(clinic)
+    full = template_set.render_html(make_selection(), GENERATED_AT)
+    bare = template_set.render_html(make_selection(), GENERATED_AT, with_facts=False)
+    assert bare.html == full.html and bare.title == full.title and bare.warnings == full.warnings
+    assert bare.facts == SheetFacts() and full.facts.required_text  # only a PDF needs them (the worker's HTML replies)
