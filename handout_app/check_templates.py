@@ -586,15 +586,17 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
     return list(found.values())
 
 
-def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
-    """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
-    print(f"Checking the template set in {folder}", file=out)
+def _check(
+    folder: Path, out: TextIO, timeout: float, pool: list[WorkerProcess]
+) -> tuple[list[Problem], list[Job], list[tuple[str, dict[str, Any]]]] | None:
+    """Load the set and report what it is, check its texts, and render every sheet with `pool`: the text
+    problems, the sheets and the replies; None (reported) if the set does not load."""
     try:
         template_set = load_template_set(folder)
     except SetError as exc:
         print(f"PROBLEM {exc}\n  Fix: {hint_for(str(exc))}", file=out)
         print("Result: 1 problem. Nothing was rendered: fix this first, then run check-templates again.", file=out)
-        return 2
+        return None
     print(f"Template set: {template_set.trace}  (printed in every handout's footer)", file=out)
     approval = check_approval(template_set.clinic, template_set.catalog.version)
     print(
@@ -619,22 +621,31 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         file=out,
     )
     print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
-    # Started now, so that their start-up (Python, WeasyPrint, the built-in content) overlaps the text checks
-    # and the choice of sheets below.
+    problems = (
+        clinic_text_problems(template_set)
+        + approval_problems(template_set, approval)
+        + claims_problems(template_set)
+        + readability_problems(template_set)
+        + duplicate_heading_problems(template_set)
+    )
+    jobs = combinations(template_set.catalog)
+    return problems, jobs, render_all(folder, jobs, timeout, len(pool), pool)
+
+
+def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
+    """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
+    print(f"Checking the template set in {folder}", file=out)
+    # Started first, so that their start-up (Python, WeasyPrint, the built-in content) overlaps the loading of
+    # the set, the text checks and the choice of sheets; stopped at once if the set does not load.
     pool = [WorkerProcess(wait=False) for _ in range(max(1, workers or os.cpu_count() or 1))]
     try:
-        problems = (
-            clinic_text_problems(template_set)
-            + approval_problems(template_set, approval)
-            + claims_problems(template_set)
-            + readability_problems(template_set)
-            + duplicate_heading_problems(template_set)
-        )
-        jobs = combinations(template_set.catalog)
-        results = render_all(folder, jobs, timeout, len(pool), pool)
+        checked = _check(folder, out, timeout, pool)
     finally:
         for worker in pool:
             worker.stop()
+    if checked is None:
+        return 2
+    problems, jobs, results = checked
     by_message: dict[str, Problem] = {}
     skipped = 0
     for label, reply in results:
