@@ -548,6 +548,8 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
             except SelectionRefused:
                 continue
             for section, items in content.sections.items():
+                if clinic_items_only and not any(item.source.startswith("content/") for item in items):
+                    continue  # no item of the clinic's here: nothing this check reports
                 for language in LANGUAGES:
                     first_with: dict[str, Any] = {}
                     previous = ""
