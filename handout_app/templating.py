@@ -253,8 +253,10 @@ def _template_error(exc: Exception) -> TemplateProblem:
 
 # Per catalog: the labels and the rendered items as template data (freeze, check_plain), made once and shared
 # by every sheet that prints them (they cannot change: template_data.py). Keyed by the catalog's id, with a
-# weak reference that says whether it is still the same catalog.
-KEPT_PER_CATALOG = 20_000
+# weak reference that says whether it is still the same catalog. Only items whose wording is of a usual
+# length are kept, and at most KEPT_PER_CATALOG (a few hundred for the example clinic), so what is kept
+# stays far below the worker's memory limit whatever a clinic's wording makes.
+KEPT_PER_CATALOG = 2_048
 _kept_by_catalog: dict[int, tuple[weakref.ref[Catalog], dict[tuple[Any, ...], Any]]] = {}
 
 
@@ -316,9 +318,10 @@ def _render_item(
     if rendered is None:
         rendered = freeze({"id": item.id, "title": title, "text": text, "frequency": frequency})
         check_plain(rendered, f"item '{item.id}'")
-        if len(kept) >= KEPT_PER_CATALOG:
-            kept.clear()
-        kept[key] = rendered
+        if len(title) + len(text) <= LONGEST_KEPT_WORDING:
+            if len(kept) >= KEPT_PER_CATALOG:
+                kept.clear()
+            kept[key] = rendered
     return rendered
 
 

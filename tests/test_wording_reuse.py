@@ -101,3 +101,22 @@ def test_wording_of_the_same_text_in_two_sets_prints_each_sets_clinic(tmp_path: 
     first = load_template_set(clinic).render_html(make_selection(), GENERATED_AT).html
     second = load_template_set(other).render_html(make_selection(), GENERATED_AT).html
     assert "Call 555-0100 about REUSED-ICE." in first and "Call 555-0777 about REUSED-ICE." in second
+
+
+def test_unusually_long_wording_is_rendered_every_time_and_never_kept(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wording = "{{ 'REUSED-ICE ' * 800 }}"  # 10,400 characters: more than any real item, so not kept
+    with_item_text(clinic, wording)
+    renders = count_renders(monkeypatch, wording)
+    template_set = load_template_set(clinic)
+    for name in ("Ana Ruiz", "Tom Ng", "Ana Ruiz"):
+        assert template_set.render_html(make_selection(name=name), GENERATED_AT).html.count("REUSED-ICE") == 800
+    assert len(renders) == 3
+    kept = templating._kept_wording_for(template_set.env)
+    assert kept.chars < templating.KEPT_WORDING_CHARS and all(len(text) < 10_000 for text in kept.renders.values())
+    assert all(
+        len(item["text"]) < 10_000
+        for key, item in templating._kept_for(template_set.catalog).items()
+        if key[0] == "item"
+    )
