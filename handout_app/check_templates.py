@@ -13,15 +13,26 @@ limits.py, so a runaway template is reported instead of hanging the check.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .catalog import LANGUAGES, Catalog, SelectionRefused, select
+from .catalog import (
+    LANGUAGES,
+    Catalog,
+    ContentItem,
+    Rule,
+    SelectionRefused,
+    conditions_match,
+    select,
+    selection_facts,
+)
 from .choices import Factor
 from .claims import item_problems
 from .clinic import LANGUAGE_NAMES, LOCALIZED_FIELDS
@@ -46,7 +57,7 @@ from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
 from .template_set import TemplateSet, load_template_set
 from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
-from .worker import encode_request
+from .worker import encode_batch, encode_request
 from .worker_client import WorkerProcess
 
 DEFAULT_TIMEOUT_S = RENDER_TIME_LIMIT_S
@@ -54,6 +65,10 @@ DEFAULT_TIMEOUT_S = RENDER_TIME_LIMIT_S
 MAX_RUNAWAYS = 2
 # A sheet slower than this (seconds) is reported: the built-in sheets take well under a tenth of it.
 SLOW_RENDER_S = {"html": 0.5, "pdf": 10.0}
+# HTML sheets are sent to a worker this many at a time (worker.encode_batch): a round trip per sheet (JSON,
+# pipes, waking two threads on each side, the clinic folder's stamp) made each take about an eighth longer
+# (5.5 against 4.8 ms for the example clinic). Few enough that the workers end within a few sheets together.
+HTML_BATCH = 32
 # The whole check may take this long (seconds); it takes under a minute for a sound set on two cores.
 CHECK_BUDGET_S = 600.0
 # Names the check prints on its sheets, so a template cannot tell a check from a real sheet by the name.
@@ -150,68 +165,153 @@ def _edition(
         archival=archival,
         intent=intent,
     )
-    extras = [side.value.upper(), language, "large print" if large else "standard print", paper.value, factor_name]
-    extras += [f"purpose {intent.value}"] if intent else []
-    extras += ["consent copy"] * consent_copy + ["archival"] * archival
-    return f"{label}; {', '.join(extras)}", chosen
+    return _describe(label, chosen, factor_name), chosen
 
 
 def combinations(catalog: Catalog | None = None) -> list[Job]:
     """Every sheet check-templates renders: all procedures x sides x languages x print sizes x papers as
-    HTML (cheap), and a covering subset as PDF: every item the set can print appears in at least one PDF
-    in standard and one in large print, and so does every side, language, paper, factor set, consent
-    copy and archival output.
+    HTML (cheap), and a covering subset as PDF: every item the set can print (on any side, with any factor
+    set and purpose) appears in at least one PDF in standard and one in large print, and so does every
+    side, language, paper, factor set, consent copy and archival output.
 
-    The PDF layout is what costs (about 90% of the check); the HTML of every sheet already shows every
-    template error, so the PDFs need only reach every item and every edition once."""
+    The PDF layout is what costs (each PDF takes as much work as a few hundred HTML sheets); the HTML of
+    every sheet already shows every template error, so the PDFs need only reach every item and every
+    edition once."""
+    every = procedures()
+    jobs = _covering(every, catalog or load_template_set(None).catalog)
     editions = list(itertools.product(Side, LANGUAGES, (False, True), Paper))
-    candidates = []
-    for index, (label, selection) in enumerate(procedures()):
-        side, language, large, paper = editions[index % len(editions)]
-        candidates.append(Job(*_edition(label, selection, index, side, language, large, paper), "pdf"))
-    jobs = _covering(candidates, catalog or load_template_set(None).catalog)
-    count = len(candidates)
-    for label, selection in procedures():
+    count = len(every)
+    for label, selection in every:
         for side, language, large, paper in editions:
             jobs.append(Job(*_edition(label, selection, count, side, language, large, paper), "html"))
             count += 1
     return jobs
 
 
-def _covering(candidates: list[Job], catalog: Catalog) -> list[Job]:
-    """Candidates chosen greedily until every item and every edition value appears in one of them."""
+# What the candidate PDFs of one procedure and purpose differ in (catalog.selection_facts' names).
+VARYING_FACTS = frozenset({"side", "factor"})
 
-    def features(job: Job) -> set[str]:
-        selection = job.selection
-        found = {
-            f"side:{selection.side.value}",
-            f"language:{selection.language}",
-            f"large:{selection.large_print}",
-            f"paper:{selection.paper.value}",
-            f"factors:{selection.factors!r}",
-            f"copy:{selection.consent_copy}",
-            f"archival:{selection.archival}",
-        }
-        try:
-            content = select(catalog, selection)
-        except SelectionRefused:
-            return found
-        # Each item in both print sizes: at 18 pt its text breaks and pages differently.
-        return found | {
-            f"item:{item.id}:{selection.large_print}" for items in content.sections.values() for item in items
-        }
 
-    remaining = {job.label: features(job) for job in candidates}
-    wanted = set().union(*remaining.values())
-    chosen: list[Job] = []
-    while wanted:
-        best = max(candidates, key=lambda job: len(remaining[job.label] & wanted))
-        gained = remaining[best.label] & wanted
-        if not gained:
-            break
-        chosen.append(best)
-        wanted -= gained
-    return sorted(chosen, key=candidates.index)
+def _fact_names(when: dict[str, Any]) -> set[str]:
+    """The selection facts a condition tests (catalog.conditions_match's keys)."""
+    return {"medication" if key == "medication_all" else key.removeprefix("not_") for key in when}
+
+
+# A sheet the PDFs may include: the procedure (its label and selection), side, factor set and purpose.
+_Sheet = tuple[str, Selection, Side, tuple[str, PatientFactors], Intent | None]
+
+
+def _printable_sets(
+    catalog: Catalog, every: list[tuple[str, Selection]]
+) -> Iterator[tuple[str, Selection, Side, tuple[str, PatientFactors], Intent | None, frozenset[str]]]:
+    """Every procedure on every side, with every factor set and purpose, that is not refused, with the ids of
+    the items its sheet prints (catalog.select's choice). The items and rules that test neither the side nor
+    the factors are matched once per procedure and purpose."""
+    fixed_items: list[ContentItem] = []
+    varying_items: list[ContentItem] = []
+    fixed_rules: list[Rule] = []
+    varying_rules: list[Rule] = []
+    for item in catalog.items:
+        (varying_items if _fact_names(item.when) & VARYING_FACTS else fixed_items).append(item)
+    for rule in catalog.rules:
+        if rule.level == "refuse":
+            (varying_rules if _fact_names(rule.when) & VARYING_FACTS else fixed_rules).append(rule)
+    sample = replace(every[0][1], intent=next(iter(Intent)))
+    side_facts = {side: selection_facts(replace(sample, side=side))["side"] for side in Side}
+    factor_facts = [selection_facts(replace(sample, factors=factors))["factor"] for _, factors in FACTOR_SETS]
+    for label, procedure in every:
+        for intent in [None] if default_intent(procedure.medications) else list(Intent):
+            base = selection_facts(replace(procedure, intent=intent))
+            if any(conditions_match(rule.when, base) for rule in fixed_rules):
+                continue
+            fixed = frozenset(item.id for item in fixed_items if conditions_match(item.when, base))
+            for side, (factor_set, factor_values) in itertools.product(
+                Side, zip(FACTOR_SETS, factor_facts, strict=True)
+            ):
+                facts = {**base, "side": side_facts[side], "factor": factor_values}
+                if any(conditions_match(rule.when, facts) for rule in varying_rules):
+                    continue  # refused: the HTML sheets report it if the built-in wording does not refuse it too
+                yield (
+                    label,
+                    procedure,
+                    side,
+                    factor_set,
+                    intent,
+                    fixed | {item.id for item in varying_items if conditions_match(item.when, facts)},
+                )
+
+
+def _covering(every: list[tuple[str, Selection]], catalog: Catalog) -> list[Job]:
+    """As few PDFs as the greedy choice finds (a PDF costs as much as a few hundred HTML sheets) that
+    together print every item in both print sizes, on every side, with every factor set.
+
+    Candidates are every procedure on every side, with every factor set and purpose, in either print size:
+    what the items' conditions can tell apart. The language, paper, consent copy and archival output change
+    no item, so they are given to the chosen sheets in turn afterwards: both languages and both papers in
+    each print size (once there are two sheets of that size), one consent copy and one archival sheet."""
+    # A candidate: (its items, its side and factor set, whether in large print, what it is).
+    candidates: list[tuple[frozenset[str], frozenset[str], bool, _Sheet]] = []
+    for label, procedure, side, factor_set, intent, items in _printable_sets(catalog, every):
+        edition = frozenset({f"side:{side.value}", f"factors:{factor_set[0]}"})
+        for large in (False, True):
+            candidates.append((items, edition, large, (label, procedure, side, factor_set, intent)))
+    wanted_items = {large: set().union(*(c[0] for c in candidates)) for large in (False, True)}
+    wanted_editions = set().union(*(c[1] for c in candidates))
+
+    def gain(index: int) -> int:
+        items, edition, large, _ = candidates[index]
+        return len(items & wanted_items[large]) + len(edition & wanted_editions)
+
+    # Greedy, lazily: a candidate's gain only shrinks as others are chosen, so the one on top of the heap
+    # whose gain, counted again, still beats every other's last count is the best.
+    heap = [(-gain(index), index) for index in range(len(candidates))]
+    heapq.heapify(heap)
+    chosen: list[tuple[bool, _Sheet]] = []
+    while heap:
+        _, index = heapq.heappop(heap)
+        now = gain(index)
+        if now == 0:
+            continue
+        if heap and now < -heap[0][0]:
+            heapq.heappush(heap, (-now, index))
+            continue
+        items, edition, large, what = candidates[index]
+        wanted_items[large] -= items
+        wanted_editions.difference_update(edition)
+        chosen.append((large, what))
+    jobs = []
+    for size in (False, True):
+        sheets = [what for large, what in chosen if large == size]
+        for turn, (label, procedure, side, (factor_name, factors), intent) in enumerate(sheets):
+            selection = replace(
+                procedure,
+                side=side,
+                factors=factors,
+                intent=intent,
+                large_print=size,
+                language=LANGUAGES[turn % len(LANGUAGES)],
+                paper=tuple(Paper)[turn // len(LANGUAGES) % len(Paper)],
+                consent_copy=turn == 0 and not size,
+                archival=turn == 0 and size,
+            )
+            jobs.append(Job(_describe(label, selection, factor_name), selection, "pdf"))
+    # The sheets with the most items first: the longest renders start first, so no worker is left with one
+    # at the end.
+    return sorted(jobs, key=lambda job: -sum(len(items) for items in select(catalog, job.selection).sections.values()))
+
+
+def _describe(label: str, selection: Selection, factor_name: str) -> str:
+    """The name of a sheet in the report: the procedure, then its edition."""
+    extras = [
+        selection.side.value.upper(),
+        selection.language,
+        "large print" if selection.large_print else "standard print",
+        selection.paper.value,
+        factor_name,
+    ]
+    extras += [f"purpose {selection.intent.value}"] if selection.intent else []
+    extras += ["consent copy"] * selection.consent_copy + ["archival"] * selection.archival
+    return f"{label}; {', '.join(extras)}"
 
 
 def hint_for(message: str) -> str:
@@ -234,20 +334,32 @@ def hint_for(message: str) -> str:
     return "Fix the line named, then run check-templates again."
 
 
-def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> list[tuple[str, dict[str, Any]]]:
-    """Render each job in worker processes, one per thread; returns (label, reply) in completion order."""
+def render_all(
+    folder: Path, jobs: list[Job], timeout: float, workers: int, pool: list[WorkerProcess] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Render each job in worker processes, one per thread; returns (label, reply) in completion order.
+    `pool`: workers started earlier (their start-up overlaps the text checks); stopped here when done.
+
+    HTML sheets go to a worker up to HTML_BATCH at a time (worker.encode_batch), PDFs one at a time; every
+    reply says only ok or the error (the check needs no sheet's bytes). Each render is still held to
+    `timeout` on its own, and judged by its own CPU seconds."""
     pending = list(jobs)
     results: list[tuple[str, dict[str, Any]]] = []
     lock = threading.Lock()  # guards pending, results and runaways
     runaways = 0
     failures: list[BaseException] = []
     begun = time.monotonic()
+    count = max(1, min(workers, len(jobs)))
 
-    def next_job() -> Job | None:
+    def next_batch() -> list[Job]:
         with lock:
             if not pending or runaways >= MAX_RUNAWAYS or time.monotonic() - begun >= CHECK_BUDGET_S:
-                return None
-            return pending.pop(0)
+                return []
+            # Smaller batches near the end, so no worker is left with a long one while the others wait.
+            size = 1 if pending[0].output_format == "pdf" else max(1, min(HTML_BATCH, len(pending) // count))
+            batch = list(itertools.takewhile(lambda job: job.output_format == "html", pending[:size])) or [pending[0]]
+            del pending[: len(batch)]
+            return batch
 
     def run(worker: WorkerProcess) -> None:
         try:
@@ -257,43 +369,61 @@ def render_all(folder: Path, jobs: list[Job], timeout: float, workers: int) -> l
 
     def render_jobs(worker: WorkerProcess) -> None:
         nonlocal runaways
-        while (job := next_job()) is not None:
-            # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that would hide
-            # it (or push it off a page) is found here, not at the nurse's Print.
-            payload = encode_request(
-                job.label,
-                selection_to_dict(job.selection),
-                str(folder),
-                dt.datetime.now().astimezone().isoformat(),
-                output_format=job.output_format,
-                document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "",
-            )
-            start = time.monotonic()
-            reply, _ = worker.render(payload, timeout)  # a render past the time limit is killed and named
-            # The sheet's own work (CPU seconds in the worker), not the wall clock: a loaded machine or the
-            # worker's first read of the clinic's set must not pass for a slow template.
-            took = float(reply.get("render_cpu_s", time.monotonic() - start))
-            if reply.get("ok") and took > SLOW_RENDER_S[job.output_format]:
-                # Under the limit, but a nurse would wait this long for every preview, and the check itself
-                # would run for hours: report it, and stop after a few.
-                reply = {
-                    "ok": False,
-                    "error_kind": "limit",
-                    "error": (
-                        f"A sheet took {took:.1f} seconds of work to render ({job.output_format.upper()}); "
-                        f"a handout takes under {SLOW_RENDER_S[job.output_format]:g}. A loop "
-                        "in the clinic's templates does far too much work."
-                    ),
-                }
-            with lock:
-                runaways += reply.get("error_kind") == "limit"
-                results.append((job.label, reply))
+        while batch := next_batch():
+            requests = [
+                encode_request(
+                    job.label,
+                    selection_to_dict(job.selection),
+                    str(folder),
+                    dt.datetime.now().astimezone().isoformat(),
+                    output_format=job.output_format,
+                    # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that would
+                    # hide it (or push it off a page) is found here, not at the nurse's Print.
+                    document_number=EXAMPLE_NUMBER if job.output_format == "pdf" else "",
+                    reply_data=False,
+                )
+                for job in batch
+            ]
+            # A render past the time limit is killed and named; so is the rest of its batch sent again.
+            worker.send(requests[0] if len(batch) == 1 else encode_batch(requests), timeout=timeout, replies=len(batch))
+            for position, job in enumerate(batch):
+                reply, _ = worker.receive()
+                if reply.get("error_kind") == "cancelled":  # the worker ended before this sheet: again, in a new one
+                    requeue(worker, batch[position:])
+                    break
+                # The sheet's own work (CPU seconds in the worker), not the wall clock: a loaded machine or the
+                # worker's first read of the clinic's set must not pass for a slow template.
+                took = float(reply.get("render_cpu_s", 0.0))
+                if reply.get("ok") and took > SLOW_RENDER_S[job.output_format]:
+                    # Under the limit, but a nurse would wait this long for every preview, and the check itself
+                    # would run for hours: report it, and stop after a few.
+                    reply = {
+                        "ok": False,
+                        "error_kind": "limit",
+                        "error": (
+                            f"A sheet took {took:.1f} seconds of work to render ({job.output_format.upper()}); "
+                            f"a handout takes under {SLOW_RENDER_S[job.output_format]:g}. A loop "
+                            "in the clinic's templates does far too much work."
+                        ),
+                    }
+                with lock:
+                    runaways += reply.get("error_kind") == "limit"
+                    results.append((job.label, reply))
+                if reply.get("error_kind") == "limit" and position + 1 < len(batch):
+                    # The worker would go on with the rest of the batch, as slowly: it is stopped (a new one
+                    # renders them, unless the runaways are enough to end the check).
+                    requeue(worker, batch[position + 1 :])
+                    break
 
-    count = max(1, min(workers, len(jobs)))
-    # Started together, so their start-ups (Python, WeasyPrint, the content) overlap.
-    pool = [WorkerProcess(wait=False) for _ in range(count)]
+    def requeue(worker: WorkerProcess, jobs: list[Job]) -> None:
+        worker.stop()  # no reply of this batch is left to read; the next send() starts a fresh worker
+        with lock:
+            pending[:0] = jobs
+
+    pool = pool or [WorkerProcess(wait=False) for _ in range(count)]
     try:
-        threads = [threading.Thread(target=run, args=(worker,), daemon=True) for worker in pool]
+        # Started together, so their start-ups (Python, WeasyPrint, the content) overlap.
+        threads = [threading.Thread(target=run, args=(worker,), daemon=True) for worker in pool[:count]]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -418,6 +548,8 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
             except SelectionRefused:
                 continue
             for section, items in content.sections.items():
+                if clinic_items_only and not any(item.source.startswith("content/") for item in items):
+                    continue  # no item of the clinic's here: nothing this check reports
                 for language in LANGUAGES:
                     first_with: dict[str, Any] = {}
                     previous = ""
@@ -456,15 +588,17 @@ def duplicate_heading_problems(template_set: TemplateSet, clinic_items_only: boo
     return list(found.values())
 
 
-def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
-    """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
-    print(f"Checking the template set in {folder}", file=out)
+def _check(
+    folder: Path, out: TextIO, timeout: float, pool: list[WorkerProcess]
+) -> tuple[list[Problem], list[Job], list[tuple[str, dict[str, Any]]]] | None:
+    """Load the set and report what it is, check its texts, and render every sheet with `pool`: the text
+    problems, the sheets and the replies; None (reported) if the set does not load."""
     try:
         template_set = load_template_set(folder)
     except SetError as exc:
         print(f"PROBLEM {exc}\n  Fix: {hint_for(str(exc))}", file=out)
         print("Result: 1 problem. Nothing was rendered: fix this first, then run check-templates again.", file=out)
-        return 2
+        return None
     print(f"Template set: {template_set.trace}  (printed in every handout's footer)", file=out)
     approval = check_approval(template_set.clinic, template_set.catalog.version)
     print(
@@ -497,7 +631,23 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
         + duplicate_heading_problems(template_set)
     )
     jobs = combinations(template_set.catalog)
-    results = render_all(folder, jobs, timeout, workers or os.cpu_count() or 1)
+    return problems, jobs, render_all(folder, jobs, timeout, len(pool), pool)
+
+
+def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
+    """Check the set in `folder`, write the report to `out`; return 0 when clean, 2 otherwise."""
+    print(f"Checking the template set in {folder}", file=out)
+    # Started first, so that their start-up (Python, WeasyPrint, the built-in content) overlaps the loading of
+    # the set, the text checks and the choice of sheets; stopped at once if the set does not load.
+    pool = [WorkerProcess(wait=False) for _ in range(max(1, workers or os.cpu_count() or 1))]
+    try:
+        checked = _check(folder, out, timeout, pool)
+    finally:
+        for worker in pool:
+            worker.stop()
+    if checked is None:
+        return 2
+    problems, jobs, results = checked
     by_message: dict[str, Problem] = {}
     skipped = 0
     for label, reply in results:

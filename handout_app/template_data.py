@@ -24,11 +24,15 @@ class FrozenMap(Mapping[str, Any]):
     Unlike `types.MappingProxyType` it has no `copy()` that hands out the mutable dict underneath.
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_plain")
     _data: dict[str, Any]
+    # Set by check_plain once every value inside is proven plain: nothing inside can change, so a map shared
+    # by many sheets (the labels, a rendered item) is proven once, and freeze() passes it on as it is.
+    _plain: bool
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_data", dict(data))
+        object.__setattr__(self, "_plain", False)
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -53,8 +57,23 @@ class FrozenMap(Mapping[str, Any]):
 PLAIN_SCALARS: tuple[type, ...] = (str, Markup, bool, int, float, type(None), dt.date, dt.datetime)
 
 
+_KEPT_AS_THEY_ARE: frozenset[type] = frozenset({str, bool, int, float, type(None), dt.date, dt.datetime})
+
+
 def freeze(value: Any) -> Any:
     """`value` as plain immutable data; raises TypeError for anything that cannot be made plain."""
+    # The usual types first, by exact type (a sheet's context has hundreds of values); the same results as below.
+    kind = type(value)
+    if kind in _KEPT_AS_THEY_ARE:
+        return value
+    if kind is FrozenMap and value._plain:
+        return value
+    if kind is Markup:
+        return Markup(value)
+    if kind is dict:
+        return FrozenMap({str(key): freeze(item) for key, item in value.items()})
+    if kind is tuple or kind is list:
+        return tuple(freeze(item) for item in value)
     if isinstance(value, enum.Enum):
         return freeze(value.value)
     if isinstance(value, Markup):
@@ -78,10 +97,13 @@ def check_plain(value: Any, where: str = "context") -> None:
     if type(value) in PLAIN_SCALARS:
         return
     if type(value) is FrozenMap:
+        if value._plain:
+            return
         for key, item in value.items():
             if type(key) is not str:
                 raise TypeError(f"{where}: key {key!r} is not text")
             check_plain(item, f"{where}.{key}")
+        object.__setattr__(value, "_plain", True)
         return
     if type(value) is tuple:
         for index, item in enumerate(value):

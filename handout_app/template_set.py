@@ -68,8 +68,11 @@ class TemplateSet:
         """Folders besides the built-in ones that the PDF renderer may read."""
         return [self.clinic.folder] if self.clinic.folder else []
 
-    def render_html(self, selection: Selection, generated_at: dt.datetime, document_number: str = "") -> RenderedHtml:
-        """The handout's HTML for `selection` from this set, with `document_number` in every page's footer."""
+    def render_html(
+        self, selection: Selection, generated_at: dt.datetime, document_number: str = "", *, with_facts: bool = True
+    ) -> RenderedHtml:
+        """The handout's HTML for `selection` from this set, with `document_number` in every page's footer
+        (`with_facts` False: without the facts a PDF needs, for HTML that is never laid out)."""
         return render_html(
             selection,
             self.catalog,
@@ -80,6 +83,7 @@ class TemplateSet:
             stylesheets=self.stylesheets,
             approval=self.approval,
             document_number=document_number,
+            with_facts=with_facts,
         )
 
 

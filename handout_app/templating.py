@@ -10,13 +10,18 @@ import datetime as dt
 import html as html_module
 import os
 import re
+import threading
 import urllib.parse
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 import markupsafe
 from markupsafe import Markup
 
@@ -137,6 +142,72 @@ def _compile_wording(env: HandoutSandbox, wording: str) -> jinja2.Template:
     return env.from_string(wording)
 
 
+# Templates have nothing that changes from one render to the next (no clock, no random: sandbox.py), so a
+# wording rendered with the same values of the names it reads gives the same text. Sheets of one check or
+# one preview session share most wording (the same side phrase, clinic, or no name at all), so each set's
+# environment keeps the renders it made, keyed by the wording and those values, and reuses them. A wording
+# that fails is never kept (it fails again each time, as before); nor is one that includes or imports a
+# template (which sees every name), nor an unusually long one.
+LONGEST_KEPT_WORDING = 8_000  # characters; real wording is under a thousand
+KEPT_WORDING_CHARS = 4_000_000  # all kept renders of one environment together
+_ABSENT = object()
+_wording_lock = threading.Lock()
+
+
+class _KeptWording:
+    """One environment's kept wording renders, oldest first, and their length together."""
+
+    __slots__ = ("chars", "renders")
+
+    def __init__(self) -> None:
+        self.renders: dict[tuple[Any, ...], Markup] = {}
+        self.chars = 0
+
+
+_kept_wording: weakref.WeakKeyDictionary[HandoutSandbox, _KeptWording] = weakref.WeakKeyDictionary()
+
+
+def _kept_wording_for(env: HandoutSandbox) -> _KeptWording:
+    with _wording_lock:
+        return _kept_wording.setdefault(env, _KeptWording())
+
+
+@lru_cache(maxsize=1024)
+def _wording_names(env: HandoutSandbox, wording: str) -> tuple[str, ...] | None:
+    """The names a wording reads from its context, or None when it may read others too (an include or an
+    import sees the whole context)."""
+    tree = env.parse(wording)
+    if any(True for _ in tree.find_all((jinja2.nodes.Include, jinja2.nodes.Import, jinja2.nodes.FromImport))):
+        return None
+    if any(True for _ in tree.find_all(jinja2.nodes.Extends)):
+        return None
+    return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
+
+
+def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any], kept: _KeptWording) -> Markup:
+    """The wording rendered with `context`: kept from an earlier render with the same values where it can be."""
+    names = _wording_names(env, wording)  # a syntax error is raised here, as _compile_wording would
+    key: tuple[Any, ...] | None = None
+    if names is not None:
+        # With each value's type: 1 and True, or text and markup, are equal as keys but print differently.
+        key = (wording, *[(value, type(value)) for value in [context.get(name, _ABSENT) for name in names]])
+        try:
+            found = kept.renders.get(key)
+        except TypeError:  # a value that cannot be a key: rendered every time
+            key, found = None, None
+        if found is not None:
+            return found
+    rendered = Markup(_compile_wording(env, wording).render(context))
+    if key is not None and len(rendered) <= LONGEST_KEPT_WORDING:
+        with _wording_lock:
+            if key not in kept.renders:
+                kept.chars += len(rendered)
+                while kept.renders and kept.chars > KEPT_WORDING_CHARS:  # the oldest go first
+                    kept.chars -= len(kept.renders.pop(next(iter(kept.renders))))
+                kept.renders[key] = rendered
+    return rendered
+
+
 @dataclass(frozen=True)
 class RenderedHtml:
     """The HTML of one handout and what the caller should know about it."""
@@ -180,9 +251,52 @@ def _template_error(exc: Exception) -> TemplateProblem:
     return TemplateProblem(template, line, _plain_error(exc))
 
 
+# Per catalog: the labels and the rendered items as template data (freeze, check_plain), made once and shared
+# by every sheet that prints them (they cannot change: template_data.py). Keyed by the catalog's id, with a
+# weak reference that says whether it is still the same catalog. Only items whose wording is of a usual
+# length are kept, and at most KEPT_PER_CATALOG (a few hundred for the example clinic), so what is kept
+# stays far below the worker's memory limit whatever a clinic's wording makes.
+KEPT_PER_CATALOG = 2_048
+_kept_by_catalog: dict[int, tuple[weakref.ref[Catalog], dict[tuple[Any, ...], Any]]] = {}
+
+
+def _kept_for(catalog: Catalog) -> dict[tuple[Any, ...], Any]:
+    with _wording_lock:
+        entry = _kept_by_catalog.get(id(catalog))
+        if entry is None or entry[0]() is not catalog:
+            number = id(catalog)
+
+            def forget(_: object) -> None:
+                with _wording_lock:
+                    if (current := _kept_by_catalog.get(number)) is not None and current[0]() is None:
+                        del _kept_by_catalog[number]
+
+            entry = (weakref.ref(catalog, forget), {})
+            _kept_by_catalog[number] = entry
+        return entry[1]
+
+
+def _template_labels(catalog: Catalog, language: str) -> Any:
+    """The labels of `language` as template data, made and proven plain once per catalog."""
+    kept = _kept_for(catalog)
+    labels = kept.get(("labels", language))
+    if labels is None:
+        labels = kept[("labels", language)] = freeze(catalog.labels_for(language))
+        check_plain(labels, "labels")
+    return labels
+
+
 def _render_item(
-    env: HandoutSandbox, item: ContentItem, language: str, context: dict[str, Any], catalog: Catalog
-) -> dict[str, Any]:
+    env: HandoutSandbox,
+    item: ContentItem,
+    language: str,
+    context: dict[str, Any],
+    catalog: Catalog,
+    kept_wording: _KeptWording,
+    kept: dict[tuple[Any, ...], Any],
+) -> Any:
+    """The item as template data (id, title, text, frequency), its wording rendered with `context`;
+    `kept_wording` and `kept` are its environment's and catalog's kept renders (_kept_wording_for, _kept_for)."""
     frequency = frequency_text(catalog, item, language)
 
     def words(table: dict[str, str]) -> Markup:
@@ -190,7 +304,7 @@ def _render_item(
         if text is None:
             raise TemplateProblem(item.source, None, f"item '{item.id}' has no wording in language '{language}'.")
         try:
-            return Markup(_compile_wording(env, text).render(context))
+            return _render_wording(env, text, context, kept_wording)
         except RecursionError:
             raise TemplateProblem(
                 item.source, None, f"item '{item.id}': a macro calls itself without end; remove the loop."
@@ -198,12 +312,17 @@ def _render_item(
         except Exception as exc:  # any error in a clinic's wording (1/0, a refused call) is the clinic's to fix
             raise TemplateProblem(item.source, None, f"item '{item.id}': {_plain_error(exc)}") from exc
 
-    return {
-        "id": item.id,
-        "title": words(item.title) if item.title else "",
-        "text": words(item.text),
-        "frequency": frequency,
-    }
+    title, text = words(item.title) if item.title else "", words(item.text)
+    key = ("item", item.id, item.frequency, language, title, text)
+    rendered = kept.get(key)
+    if rendered is None:
+        rendered = freeze({"id": item.id, "title": title, "text": text, "frequency": frequency})
+        check_plain(rendered, f"item '{item.id}'")
+        if len(title) + len(text) <= LONGEST_KEPT_WORDING:
+            if len(kept) >= KEPT_PER_CATALOG:
+                kept.clear()
+            kept[key] = rendered
+    return rendered
 
 
 def frequency_text(catalog: Catalog, item: ContentItem, language: str) -> dict[str, str] | None:
@@ -290,14 +409,15 @@ def build_context(
             "clinic": clinic_fields,
         }
     )
+    kept_wording, kept = _kept_wording_for(env), _kept_for(catalog)
     sections = {
-        name: [_render_item(env, item, selection.language, item_context, catalog) for item in items]
+        name: [_render_item(env, item, selection.language, item_context, catalog, kept_wording, kept) for item in items]
         for name, items in content.sections.items()
     }
     patient = selection.patient
     font_dir = resources.font_dir()
     context = {
-        "labels": labels,
+        "labels": _template_labels(catalog, selection.language),
         "lang": selection.language,
         "paper": selection.paper.value,
         "large_print": selection.large_print,
@@ -366,11 +486,13 @@ def render_html(
     stylesheets: tuple[str, ...] = (),
     approval: Approval | None = None,
     document_number: str = "",
+    with_facts: bool = True,
 ) -> RenderedHtml:
     """Render the handout's HTML. Raises SelectionRefused, SelectionError or TemplateProblem.
 
     `document_number` is printed at the foot of every page (pdf.footer_number_css); empty for a sheet
-    that is only checked or measured, never handed out."""
+    that is only checked or measured, never handed out. `with_facts` False leaves out the facts only a PDF
+    needs (sheet_facts), for HTML that is never laid out (the worker's HTML replies)."""
     env = env or _default_environment()
     context, warnings, procedure = build_context(
         selection, catalog, clinic, generated_at, env, template_trace, stylesheets, approval
@@ -393,7 +515,7 @@ def render_html(
         title=context["title"],
         procedure=procedure,
         warnings=warnings,
-        facts=sheet_facts(selection, catalog, clinic, context, document_number),
+        facts=sheet_facts(selection, catalog, clinic, context, document_number) if with_facts else SheetFacts(),
     )
 
 

@@ -6,6 +6,10 @@ It speaks length-prefixed frames on stdin/stdout:
                         "document_number"})
   response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
                          "procedure", "trace", "wording", "render_cpu_s"}) + frame(PDF or HTML bytes, empty on error)
+A request with "data": false is answered with an empty second frame: the caller (check-templates) needs
+to know only whether the sheet could be made. A batch frame, JSON {"batch": [request, ...]}, is answered
+with one response per request, in order, each as soon as its sheet is made (encode_batch): many small
+renders then cost one round trip, not one each, and the caller still holds every render to the time limit.
 `wording` names the set the sheet was made from (footer line, built-in content version, content hash)
 for the record store (records/entry.py).
 `error_kind` says whose problem it is: "set" (the clinic's set does not load), "refused" or "selection"
@@ -87,24 +91,32 @@ def encode_request(
     clinic_overrides: dict[str, Any] | None = None,
     output_format: str = "pdf",
     document_number: str = "",
+    reply_data: bool = True,
 ) -> bytes:
     """The frame payload every caller sends. `builtin_only` is the user's explicit switch to built-in wording;
     `clinic_overrides` are clinic.toml fields being edited but not saved yet (the live preview);
     `output_format` "html" returns the sheet's HTML instead of its PDF (checks and --format html);
-    `document_number` is printed on every page (empty for a sheet that is never handed out)."""
+    `document_number` is printed on every page (empty for a sheet that is never handed out);
+    `reply_data` False: the reply says only whether the sheet was made, without its bytes (checks)."""
     assert output_format in FORMATS
-    return json.dumps(
-        {
-            "id": request_id,
-            "selection": selection,
-            "clinic": clinic,
-            "generated_at": generated_at,
-            "builtin_only": builtin_only,
-            "clinic_overrides": clinic_overrides or {},
-            "format": output_format,
-            "document_number": document_number,
-        }
-    ).encode()
+    request = {
+        "id": request_id,
+        "selection": selection,
+        "clinic": clinic,
+        "generated_at": generated_at,
+        "builtin_only": builtin_only,
+        "clinic_overrides": clinic_overrides or {},
+        "format": output_format,
+        "document_number": document_number,
+    }
+    if not reply_data:
+        request["data"] = False
+    return json.dumps(request).encode()
+
+
+def encode_batch(requests: list[bytes]) -> bytes:
+    """One frame payload holding several requests (each from encode_request), answered one reply each, in order."""
+    return b'{"batch": [' + b", ".join(requests) + b"]}"
 
 
 def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -158,7 +170,12 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         if number and normalize(number) != number:
             raise RenderFailed(f"'{number}' is not a document number; the sheet was not made.")
         work_started = time.process_time()  # this process's CPU time: what the sheet costs, whatever the load
-        rendered = template_set.render_html(selection, dt.datetime.fromisoformat(request["generated_at"]), number)
+        rendered = template_set.render_html(
+            selection,
+            dt.datetime.fromisoformat(request["generated_at"]),
+            number,
+            with_facts=request.get("format") != "html",  # only a PDF uses them
+        )
         if request.get("format") == "html":
             data = rendered.html.encode("utf-8")
         else:
@@ -230,13 +247,26 @@ def _with_overrides(template_set: Any, overrides: dict[str, Any]) -> Any:
 
 
 _SETS: dict[tuple[Any, ...], Any] = {}
+# While a batch is answered: the clinic folders' stamps, read once for the whole batch (reading a folder's
+# stamp costs more than a tenth of a small HTML render). None otherwise: every request looks again.
+_batch_stamps: dict[str, Any] | None = None
 
 
 def _template_set(folder: str | None, builtin_only: bool) -> Any:
-    """The template set for a clinic folder, loaded again only when one of its files changed."""
+    """The template set for a clinic folder, loaded again only when one of its files changed (looked at
+    once per request, or once per batch)."""
     from .template_set import folder_stamp, load_template_set
 
-    key = (folder, builtin_only, folder_stamp(Path(folder)) if folder else ())
+    stamp: Any = ()
+    if folder:
+        stamps = _batch_stamps
+        if stamps is not None and folder in stamps:
+            stamp = stamps[folder]
+        else:
+            stamp = folder_stamp(Path(folder))
+            if stamps is not None:
+                stamps[folder] = stamp
+    key = (folder, builtin_only, stamp)
     if key not in _SETS:
         _SETS.clear()  # one clinic at a time; an edited set replaces the old one
         _SETS[key] = load_template_set(Path(folder) if folder else None, builtin_only=builtin_only)
@@ -413,36 +443,61 @@ def serve(
         signal.signal(signal.SIGINT, _cancel_handler(state))
         state.can_interrupt = True
     threading.Thread(target=_read_requests, args=(stdin, requests, state), daemon=True).start()
+    global _batch_stamps
     while True:
         payload = requests.get()
         if payload is None:
             return
-        request = json.loads(payload)
+        frame = json.loads(payload)
+        batch = frame.get("batch") if isinstance(frame, dict) else None
+        items = batch if isinstance(batch, list) else [frame]
+        _batch_stamps = {} if isinstance(batch, list) else None
         try:
-            with state.lock:
-                state.cancel, state.over_memory, state.busy = False, False, True
-            try:
-                if not requests.empty():  # a newer request is already here: this sheet would never be shown
-                    raise RenderCancelled
-                reply, pdf = handler(request)
-            finally:
-                state.busy = False  # from here on a late cancel does nothing
-        except RenderCancelled:
-            reply, pdf = cancelled_reply(request.get("id")), b""
-        except MemoryLimitReached:
-            reply, pdf = (
-                {"id": request.get("id"), "ok": False, "error_kind": "limit", "error": memory_limit_message()},
-                b"",
-            )
-        write_frame(stdout, json.dumps(reply).encode())
-        write_frame(stdout, pdf)
-        stdout.flush()
-        if pdf.startswith(b"%PDF") and requests.empty():
-            # A laid-out sheet leaves a large web of objects behind: collect it now, while nobody waits,
-            # rather than in the middle of the next render (an HTML-only reply leaves little to collect).
-            gc.collect()
-        if watch is not None and watch.over_limit():
-            return  # the memory was not given back: the caller starts a fresh worker for the next request
+            for index, request in enumerate(items):
+                reply, data = _answer(request, handler, requests, state)
+                laid_out = data.startswith(b"%PDF")
+                if request.get("data") is False:
+                    data = b""
+                write_frame(stdout, json.dumps(reply).encode())
+                write_frame(stdout, data)
+                stdout.flush()
+                if laid_out and requests.empty():
+                    # A laid-out sheet leaves a large web of objects behind: collect it now, while nobody
+                    # waits, rather than in the middle of the next render (an HTML-only reply leaves little
+                    # to collect).
+                    gc.collect()
+                if watch is not None and watch.over_limit():
+                    # The memory was not given back: the caller starts a fresh worker for the next request,
+                    # and renders again the rest of a batch, which this process leaves undone.
+                    for rest in items[index + 1 :]:
+                        write_frame(stdout, json.dumps(cancelled_reply(rest.get("id"))).encode())
+                        write_frame(stdout, b"")
+                    stdout.flush()
+                    return
+        finally:
+            _batch_stamps = None
+
+
+def _answer(
+    request: dict[str, Any],
+    handler: Callable[[dict[str, Any]], tuple[dict[str, Any], bytes]],
+    requests: queue.SimpleQueue[bytes | None],
+    state: _Render,
+) -> tuple[dict[str, Any], bytes]:
+    """One request's reply and sheet: the handler's, or "cancelled" (a newer request has come) or the limit."""
+    try:
+        with state.lock:
+            state.cancel, state.over_memory, state.busy = False, False, True
+        try:
+            if not requests.empty():  # a newer request is already here: this sheet would never be shown
+                raise RenderCancelled
+            return handler(request)
+        finally:
+            state.busy = False  # from here on a late cancel does nothing
+    except RenderCancelled:
+        return cancelled_reply(request.get("id")), b""
+    except MemoryLimitReached:
+        return {"id": request.get("id"), "ok": False, "error_kind": "limit", "error": memory_limit_message()}, b""
 
 
 def main() -> None:

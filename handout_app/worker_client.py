@@ -150,6 +150,7 @@ class WorkerProcess:
         self._replies: queue.SimpleQueue[Frames | None] = queue.SimpleQueue()
         threading.Thread(target=_read_replies, args=(self.process.stdout, self._replies), daemon=True).start()
         self.job: tuple[str, float, float] | None = None  # (label, deadline, time limit)
+        self.outstanding = 0  # replies still to come for the request in flight (a batch has several)
         if wait:
             self._await_ready()
 
@@ -160,8 +161,10 @@ class WorkerProcess:
             raise WorkerUnavailable("the render process did not start; run `make test` to check the installation")
         self._ready = True
 
-    def send(self, payload: bytes, label: str = "", timeout: float = RENDER_TIME_LIMIT_S) -> None:
-        """Send one request; the reply must arrive within `timeout` seconds."""
+    def send(self, payload: bytes, label: str = "", timeout: float = RENDER_TIME_LIMIT_S, replies: int = 1) -> None:
+        """Send one request; the reply must arrive within `timeout` seconds. A batch (worker.encode_batch)
+        of `replies` requests is answered one reply at a time, each within `timeout` seconds of the one
+        before, so every render in it is held to the time limit on its own."""
         if self.stopped or self.process.poll() is not None:
             if not self.stopped:
                 self.stop()  # it ended after its last reply (a worker over its memory limit does)
@@ -170,6 +173,7 @@ class WorkerProcess:
             self._await_ready()  # started with wait=False
         assert self.process.stdin is not None and self.job is None
         self.job = (label, time.monotonic() + timeout, timeout)
+        self.outstanding = replies
         try:
             self.process.stdin.write(HEADER.pack(len(payload)) + payload)
             self.process.stdin.flush()
@@ -177,12 +181,16 @@ class WorkerProcess:
             pass  # it died just now: receive() finds the pipe closed and says so
 
     def receive(self) -> tuple[dict[str, Any], bytes]:
-        """Wait for the reply to the request in flight, or for its time limit (then the worker is killed)."""
+        """Wait for the (next) reply to the request in flight, or for its time limit (then the worker is
+        killed, and a batch's later requests get no reply: the caller sends them again)."""
         assert self.job is not None
-        _, deadline, limit = self.job
+        label, deadline, limit = self.job
         frames = self._read(max(0.0, deadline - time.monotonic()))
-        self.job = None
+        self.outstanding -= 1
+        # The next render of a batch began as this reply was written: it has the whole time limit.
+        self.job = (label, time.monotonic() + limit, limit) if frames is not None and self.outstanding > 0 else None
         if frames is None:
+            self.outstanding = 0
             self.stop()
             if time.monotonic() >= deadline:
                 return {"ok": False, "error_kind": "limit", "error": time_limit_message(limit)}, b""
@@ -204,6 +212,7 @@ class WorkerProcess:
     def stop(self) -> None:
         """Kill the worker and remove its temp folder; the next send() starts a new one."""
         self.stopped = True
+        self.job, self.outstanding = None, 0
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()

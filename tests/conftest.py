@@ -38,6 +38,7 @@ SLOW_FILES = frozenset(
         "test_day_list.py",
         "test_new_clinic.py",
         "test_worker_cancel.py",
+        "test_worker_batch.py",
         "test_cli_input_safety.py",
         "test_pdf_leaks_and_limits.py",
         "test_pdf_output.py",

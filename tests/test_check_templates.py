@@ -175,3 +175,34 @@ def test_the_pdfs_reach_every_item_in_both_print_sizes_and_every_edition() -> No
     assert reachable <= covered, sorted(reachable - covered)[:5]
     assert "riverside-steroid-card" in {item_id for item_id, _ in covered}  # the clinic's own items too
     assert len(pdfs) < 30  # the layout is what costs: a covering subset, not one PDF per procedure
+
+
+def test_the_pdfs_reach_every_item_any_side_factor_set_or_purpose_can_print_in_as_few_sheets_as_can_be() -> None:
+    import itertools
+    from dataclasses import replace
+
+    from handout_app.catalog import LANGUAGES, SelectionRefused, select
+    from handout_app.check_templates import FACTOR_SETS, combinations, procedures
+    from handout_app.domain import Intent, Paper, Side, default_intent
+
+    catalog = load_template_set(EXAMPLE_CLINIC).catalog
+    pdfs = [job.selection for job in combinations(catalog) if job.output_format == "pdf"]
+    covered = {
+        (item.id, s.large_print) for s in pdfs for items in select(catalog, s).sections.values() for item in items
+    }
+    reachable = set()
+    for (_, procedure), side, (_, factors) in itertools.product(procedures(), Side, FACTOR_SETS):
+        for intent in [None] if default_intent(procedure.medications) else list(Intent):
+            try:
+                content = select(catalog, replace(procedure, side=side, factors=factors, intent=intent))
+            except SelectionRefused:
+                continue
+            reachable |= {
+                (item.id, large) for items in content.sections.values() for item in items for large in (False, True)
+            }
+    assert reachable == covered
+    # Each target has an item of its own ("about-joint"...), so four sheets in each print size is the least.
+    assert len(pdfs) == 8
+    for large in (False, True):
+        sheets = [s for s in pdfs if s.large_print == large]
+        assert {s.language for s in sheets} == set(LANGUAGES) and {s.paper for s in sheets} == set(Paper)

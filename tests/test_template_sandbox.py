@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from handout_app.choices import LANGUAGES
@@ -166,6 +167,50 @@ def test_freeze_turns_containers_into_read_only_ones_and_refuses_paths() -> None
         frozen["a"] = 1  # type: ignore[index]
     with pytest.raises(TypeError, match=r"PosixPath|WindowsPath"):
         freeze({"folder": Path("/tmp")})
+
+
+def test_a_map_proven_plain_is_shared_as_it_is_and_one_that_is_not_is_still_refused() -> None:
+    proven = freeze({"a": ("b", {"c": 1})})
+    assert freeze({"x": proven})["x"] is not proven  # not proven yet: copied, as before
+    check_plain(proven)
+    assert freeze({"x": proven})["x"] is proven  # proven: nothing inside can change, so it is passed on
+    by_hand = FrozenMap({"a": [1]})  # a map not made by freeze(): its list is found, every time
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"context\.x\.a is a list"):
+            check_plain(FrozenMap({"x": by_hand}))
+    check_plain(freeze({"x": by_hand}))  # freeze() still makes a plain copy of it
+
+
+def test_sheets_share_their_labels_and_items_made_once_and_each_still_reads_its_own() -> None:
+    from .conftest import EXAMPLE_CLINIC
+
+    template_set = load_template_set(EXAMPLE_CLINIC)
+    contexts = [
+        build_context(
+            make_selection(side=side), template_set.catalog, template_set.clinic, GENERATED_AT, template_set.env
+        )[0]
+        for side in ("left", "right", "left")
+    ]
+    assert contexts[0]["labels"] is contexts[1]["labels"] is contexts[2]["labels"]
+    first, second, third = (context["sections"]["key-points"] for context in contexts)
+    assert [item["id"] for item in first] == [item["id"] for item in second]
+    assert all(one is again for one, again in zip(first, third, strict=True))  # the same side: the same items
+    assert any(one["text"] != other["text"] for one, other in zip(first, second, strict=True))  # LEFT, RIGHT
+
+
+def test_a_maps_values_are_read_by_name_as_jinja_reads_them() -> None:
+    env = make_environment()
+    data = freeze({"title": "Risks", "keys": "a key named like a method", "_hidden": "x"})
+    template = env.from_string(
+        "{{ m.title }}|{{ m.missing is defined }}|{{ m.keys is defined }}|{{ m['keys'] }}|{{ m._hidden is defined }}"
+    )
+    # The value by name; a name the map lacks is undefined; a method's name gives the method (an attribute
+    # comes first), its value stays reachable as m['keys']; a name starting with _ is never an attribute.
+    assert template.render(m=data) == "Risks|False|True|a key named like a method|True"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ m.missing }}").render(m=data)
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        env.from_string("{{ m._data }}").render(m=data)
 
 
 # -- calls and filters: only the allowlist, and nothing that multiplies text ---------------------------
