@@ -167,3 +167,13 @@ def fill_valid(window: MainWindow | SelectionForm, name: str = "Jane Example", s
 
 def wait_for_preview(qtbot: QtBot, window: MainWindow, timeout: int = 30_000) -> None:
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=timeout)
+
+
+# Text the handout's fonts cannot print, typed into each free-text field: (form attribute, error key, text,
+# how the form names the first character it refuses). The form's own tests and the window's share it.
+UNPRINTABLE_TEXT = [
+    pytest.param("patient_name", "patient-name", "山田 太郎", "'山' (U+5C71)", id="name"),
+    pytest.param("mrn", "mrn", "12\u202e34", "U+202E (RIGHT-TO-LEFT OVERRIDE)", id="record-number"),
+    pytest.param("clinician", "clinician", "Dr 😀", "'😀' (U+1F600)", id="clinician"),
+    pytest.param("other_allergies", "allergies", "latex, ペニシリン", "'ペ' (U+30DA)", id="other-allergies"),
+]

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from handout_app.domain import AllergyKind, Factor, Guidance, Intent, Medication, Paper, Side, Target
 from handout_app.gui.form import SelectionForm
 
-from .conftest import fill_valid
+from .conftest import UNPRINTABLE_TEXT, fill_valid
 
 
 def test_each_control_changes_the_selection(form: SelectionForm) -> None:
@@ -178,16 +178,7 @@ def test_new_patient_clears_the_patient_and_keeps_the_procedure(qtbot: QtBot, fo
     assert QApplication.focusWidget() is form.patient_name
 
 
-@pytest.mark.parametrize(
-    ("field", "key", "text", "shown"),
-    [
-        ("patient_name", "patient-name", "山田 太郎", "'山' (U+5C71)"),
-        ("mrn", "mrn", "12\u202e34", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
-        ("clinician", "clinician", "Dr 😀", "'😀' (U+1F600)"),
-        ("other_allergies", "allergies", "latex, ペニシリン", "'ペ' (U+30DA)"),
-    ],
-    ids=["name", "record-number", "clinician", "other-allergies"],
-)
+@pytest.mark.parametrize(("field", "key", "text", "shown"), UNPRINTABLE_TEXT)
 def test_unprintable_text_is_shown_by_its_field_and_no_sheet_is_made(
     form: SelectionForm, field: str, key: str, text: str, shown: str
 ) -> None:
