@@ -20,7 +20,7 @@ from .document_numbers import NUMBER_HELP, normalize
 if TYPE_CHECKING:
     from .records.recorder import Recorder
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from .cli_parser import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
 def _error(message: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from handout_app.catalog import CONDITION_KEYS, FACTORS, LANGUAGES, CatalogError, check_conditions, load_catalog
 from handout_app.choices import KINDS, AllergyKind, Choice, Factor, Language, Medication, required_labels, values
-from handout_app.cli import _allergy_help, _options_text, build_parser, selection_from_args
+from handout_app.cli_parser import allergy_help, build_parser, options_text, selection_from_args
 from handout_app.day_list import COLUMNS, check_rows
 from handout_app.domain import PatientFactors, selection_from_dict, selection_to_dict
 from handout_app.naming import procedure_name
@@ -38,7 +38,7 @@ def test_every_medicine_is_a_cli_choice_a_condition_and_named_in_every_language(
     args = build_parser().parse_args(_args("--medication", medication.value))
     assert selection_from_args(args).medications == {medication}
     assert check_conditions(Path("x.toml"), "", "x", {"medication": [medication.value]})
-    assert f"  {medication.value:<17} {medication.description}" in _options_text()
+    assert f"  {medication.value:<17} {medication.description}" in options_text()
     selection = make_selection(medications=(medication.value,), intent="therapeutic")
     for language in LANGUAGES:
         labels = catalog().labels_for(language)
@@ -59,7 +59,7 @@ def test_every_patient_factor_is_a_flag_a_column_a_condition_and_kept_through_th
     selection = selection_from_args(build_parser().parse_args(_args("--medication", "prp", f"--{factor.value}")))
     assert selection.factors.present == {factor}
     assert getattr(selection.factors, factor.attribute) is True
-    assert f"--{factor.value}" in _options_text()
+    assert f"--{factor.value}" in options_text()
     assert factor.value in FACTORS and factor.attribute in COLUMNS
     assert selection_from_dict(selection_to_dict(selection)).factors == selection.factors
     row = {"name": "Test Patient", "target": "joint", "medications": "prp", "guidance": "ultrasound"}
@@ -83,7 +83,7 @@ def test_every_allergy_kind_is_read_from_its_words_and_named_in_every_language(k
     selection = make_selection(allergies=(kind.value, *kind.spec.words))
     assert {allergy.kind for allergy in selection.factors.allergies} == {kind}
     assert f"allergy-{kind.value}" in FACTORS
-    assert kind.value in _allergy_help()
+    assert kind.value in allergy_help()
     for language in LANGUAGES:
         assert catalog().labels_for(language)["allergy_names"][kind.value]
 

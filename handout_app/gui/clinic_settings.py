@@ -158,7 +158,7 @@ class ClinicSettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("settings-error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #a4001d; font-weight: bold;")
+        self.error.setStyleSheet(dialogs.PROBLEM_STYLE)
         self.error.hide()
         layout.addWidget(self.error)
         if problem:

@@ -17,8 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# The red, bold line that names a problem under a form or in a dialog (form, clinic settings, history, reprint).
+PROBLEM_STYLE = "color: #b00020; font-weight: bold;"
 
-def _ask_save(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
+
+def ask_save_file(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
+    """Ask where to save a file; None if cancelled. The suffix is added when the name lacks it.
+
+    Qt's own overwrite question is switched off: replacing is asked by confirm_replace, the same
+    question the handout's Save asks, after the path has been checked for a pipe or link."""
     path, _ = QFileDialog.getSaveFileName(
         parent, title, str(suggested), file_filter, options=QFileDialog.Option.DontConfirmOverwrite
     )
@@ -146,7 +153,7 @@ def ask_zip_to_open(parent: QWidget) -> Path | None:
 
 def ask_zip_to_save(parent: QWidget, suggested: Path) -> Path | None:
     """Where to export the clinic folder; None if cancelled. Replacing is confirmed separately."""
-    return _ask_save(parent, "Export the clinic folder", suggested, "Zip archives (*.zip)", ".zip")
+    return ask_save_file(parent, "Export the clinic folder", suggested, "Zip archives (*.zip)", ".zip")
 
 
 def open_folder(folder: Path) -> bool:

@@ -41,6 +41,7 @@ from ..domain import (
 from ..formats import format_date
 from ..glyphs import problem as glyph_problem
 from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, LAST_YEAR, date_problems
+from . import dialogs
 from .date_field import DateField
 
 # Lines of room kept under a field for its message: two where the usual message needs them.
@@ -93,7 +94,7 @@ class SelectionForm(QWidget):
         label = QLabel()
         label.setObjectName(f"error-{key}")
         label.setWordWrap(True)
-        label.setStyleSheet("color: #b00020; font-weight: bold;")
+        label.setStyleSheet(dialogs.PROBLEM_STYLE)
         label.setAccessibleName(f"Problem with {key}")
         label.setMinimumHeight(label.fontMetrics().lineSpacing() * _MESSAGE_LINES.get(key, 1))
         self._error_labels[key] = label

@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -29,11 +28,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -43,16 +39,16 @@ from PySide6.QtWidgets import (
 
 from ..formats import format_date
 from ..output_files import OutputExists, OutputNotRegular, check_target, free_name, write_atomically
-from ..patient_input import EARLIEST_BIRTH, FIRST_YEAR, TEXT_LIMITS, InputError, birth_date_problem, printable_text
+from ..patient_input import FIRST_YEAR
 from ..records.listing import as_csv, editions_text, local_time, output_text, procedure_text
 from ..records.store import StoreUnavailable
 from ..records_cli import utc_bounds
 from . import dialogs
 from .date_field import DateField
+from .reprint_details import CheckedDetails, ReprintDetails, ReprintDetailsDialog
 
 COLUMNS = ("Time", "Document", "Side", "Language", "Editions", "Output", "Procedure")
 DEFAULT_DAYS = 30  # the list opens on the last month: an audit or a reprint is rarely about older sheets
-PROBLEM_STYLE = "color: #b00020; font-weight: bold;"  # as the form's problem lines
 
 _T = TypeVar("_T")
 
@@ -77,20 +73,6 @@ def day_first_for(date_order: str) -> bool:
     return QLocale.system().territory() != QLocale.Country.UnitedStates
 
 
-def ask_save_file(parent: QWidget, title: str, suggested: Path, file_filter: str, suffix: str) -> Path | None:
-    """Ask where to save a file; None if cancelled. The suffix is added when the name lacks it.
-
-    Qt's own overwrite question is switched off: replacing is asked by dialogs.confirm_replace, the
-    same question the handout's Save asks, after the path has been checked for a pipe or link."""
-    path, _ = QFileDialog.getSaveFileName(
-        parent, title, str(suggested), file_filter, options=QFileDialog.Option.DontConfirmOverwrite
-    )
-    if not path:
-        return None
-    chosen = Path(path)
-    return chosen if chosen.suffix.lower() == suffix else chosen.with_name(chosen.name + suffix)
-
-
 def _last_folder() -> Path:
     """The folder the nurse last saved a handout to (the main window's setting), else the home folder."""
     folder = Path(str(QSettings().value("last_save_folder", str(Path.home()))))
@@ -101,128 +83,6 @@ class _Finished(QObject):
     """Tells the dialog's thread that the work on the other thread is done (a queued signal)."""
 
     done = Signal()
-
-
-@dataclass(frozen=True)
-class ReprintDetails:
-    """The patient's details as typed for a reprint, kept as typed so a failed attempt loses nothing."""
-
-    name: str = ""
-    date_of_birth: str = ""
-    record_number: str = ""
-
-
-@dataclass(frozen=True)
-class CheckedDetails:
-    """The typed details as the render takes them: cleaned as the form cleans them, the birth date in ISO."""
-
-    name: str
-    date_of_birth: str | None
-    record_number: str
-
-
-class ReprintDetailsDialog(QDialog):
-    """Asks for the patient's details of one recorded sheet, exactly as they were printed on it."""
-
-    def __init__(
-        self, number: str, details: ReprintDetails, day_first: bool = True, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("reprint-details")
-        self.setWindowTitle(f"Reprint document {number}")
-        self.setModal(True)
-        self.checked: CheckedDetails | None = None
-        layout = QVBoxLayout(self)
-        explanation = QLabel(
-            f"To make document {number} again, type the patient's details exactly as they are on the original "
-            "sheet: the same spelling, spaces and capitals. Leave the date of birth or the record number empty "
-            "if the sheet did not show one.\n\nThe record store keeps no names, so the sheet is made from what "
-            "you type and compared with the one handed out; if anything differs, nothing is saved."
-        )
-        explanation.setObjectName("reprint-explanation")
-        explanation.setWordWrap(True)
-        layout.addWidget(explanation)
-        form = QFormLayout()
-        self.name = QLineEdit(details.name)
-        self.name.setObjectName("reprint-name")
-        self.name.setAccessibleName("Patient name, as on the original sheet")
-        self.name.setMaxLength(TEXT_LIMITS["name"])
-        name_label = QLabel("Patient &name:")
-        name_label.setBuddy(self.name)
-        form.addRow(name_label, self.name)
-        # Birth calendars open near 1960, as in the form, not at January 1900.
-        self.date_of_birth = DateField(
-            "reprint-date-of-birth", "Date of birth, as on the original sheet (optional)", EARLIEST_BIRTH, None, 1960
-        )
-        self.date_of_birth.set_day_first(day_first)
-        self.date_of_birth.setText(details.date_of_birth)
-        birth_label = QLabel("Date of &birth:")
-        birth_label.setBuddy(self.date_of_birth.edit)
-        form.addRow(birth_label, self.date_of_birth)
-        self.record_number = QLineEdit(details.record_number)
-        self.record_number.setObjectName("reprint-record-number")
-        self.record_number.setAccessibleName("Record number, as on the original sheet (optional)")
-        self.record_number.setMaxLength(TEXT_LIMITS["mrn"])
-        number_label = QLabel("&Record number:")
-        number_label.setBuddy(self.record_number)
-        form.addRow(number_label, self.record_number)
-        layout.addLayout(form)
-        self.problem = QLabel()
-        self.problem.setObjectName("reprint-problem")
-        self.problem.setAccessibleName("Problem with the details")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("&Save as PDF...", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        cancel = buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)  # Esc; no letter needed
-        cancel.setAccessibleName("Cancel the reprint")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.setTabOrder(self.name, self.date_of_birth.edit)
-        self.setTabOrder(self.date_of_birth.edit, self.record_number)
-        self.name.setFocus()
-        self.resize(520, self.sizeHint().height())
-
-    def typed(self) -> ReprintDetails:
-        """What is in the fields now, as typed."""
-        return ReprintDetails(self.name.text(), self.date_of_birth.text(), self.record_number.text())
-
-    def check(self) -> CheckedDetails | None:
-        """The details cleaned as the form cleans them (so the same typing makes the same sheet), or
-        None with the problem shown under the fields."""
-        try:
-            name = printable_text(self.name.text(), TEXT_LIMITS["name"], "The patient's name")
-            record_number = printable_text(self.record_number.text(), TEXT_LIMITS["mrn"], "The record number")
-        except InputError as exc:
-            self._refuse(str(exc)[:1].upper() + str(exc)[1:] + ".")
-            return None
-        if not name:
-            self.name.setFocus()
-            self._refuse("Type the patient's name as it is on the original sheet.")
-            return None
-        birth, problem = self.date_of_birth.value()
-        if problem:
-            self.date_of_birth.edit.setFocus()
-            self._refuse(f"Date of birth: {problem}")
-            return None
-        if birth is not None and birth_date_problem(birth):  # the form's rule; this message names both limits
-            self.date_of_birth.edit.setFocus()
-            self._refuse(f"Date of birth: {format_date(birth)} is not between {EARLIEST_BIRTH.year} and today.")
-            return None
-        self.problem.clear()
-        return CheckedDetails(name, birth.isoformat() if birth else None, record_number)
-
-    def _refuse(self, message: str) -> None:
-        self.problem.setText(message)
-
-    def accept(self) -> None:
-        """Close only with details that can be used; otherwise say what is wrong and stay open."""
-        self.checked = self.check()
-        if self.checked is not None:
-            super().accept()
 
 
 class HistoryDialog(QDialog):
@@ -251,7 +111,7 @@ class HistoryDialog(QDialog):
         self.problem.setObjectName("history-problem")
         self.problem.setAccessibleName("Problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.setStyleSheet(dialogs.PROBLEM_STYLE)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem.hide()
         layout.addWidget(self.problem)
@@ -529,7 +389,7 @@ class HistoryDialog(QDialog):
         """Where to write, and whether the nurse agreed to replace an existing file; None if cancelled.
         As the handout's Save: a folder, link or pipe is refused; "No" to replacing asks again."""
         while True:
-            path = ask_save_file(self, title, suggested, file_filter, suffix)
+            path = dialogs.ask_save_file(self, title, suggested, file_filter, suffix)
             if path is None:
                 return None
             try:

@@ -23,7 +23,8 @@ from handout_app.domain import Guidance, Medication, PatientDetails, Selection, 
 from handout_app.formats import format_date
 from handout_app.gui import dialogs
 from handout_app.gui import history_dialog as history
-from handout_app.gui.history_dialog import HistoryDialog, ReprintDetails, ReprintDetailsDialog, open_history
+from handout_app.gui.history_dialog import HistoryDialog, open_history
+from handout_app.gui.reprint_details import CheckedDetails, ReprintDetails, ReprintDetailsDialog
 from handout_app.gui.launch import make_application
 from handout_app.records import recorder as recorder_module
 from handout_app.records.entry import SheetRequest
@@ -259,7 +260,7 @@ def test_the_details_dialog_needs_a_name_and_a_real_birth_date(qtbot: QtBot, rec
     details.date_of_birth.setText("2 Apr 1956")
     details.accept()
     # Cleaned as the form cleans the name, so the same typing makes the same sheet.
-    assert details.checked == history.CheckedDetails("Ann Test", "1956-04-02", "MRN 1")
+    assert details.checked == CheckedDetails("Ann Test", "1956-04-02", "MRN 1")
 
 
 def test_a_store_that_does_not_answer_is_said_plainly_and_queued_sheets_are_counted(
