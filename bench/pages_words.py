@@ -26,7 +26,7 @@ from figures import figure  # noqa: E402 (bench/ is on the path only now)
 
 sys.path.insert(0, str(ROOT))
 
-from handout_app.check_templates import FACTOR_SETS, procedures  # noqa: E402
+from handout_app.check_plan import FACTOR_SETS, procedures  # noqa: E402
 from handout_app.domain import Intent, Medication, Paper, PatientFactors  # noqa: E402
 
 FACTOR_CHOICES = (("no factors", PatientFactors()), FACTOR_SETS[-1])

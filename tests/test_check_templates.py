@@ -117,7 +117,7 @@ def test_a_clinic_item_with_a_figure_no_fact_holds_is_reported(clinic: Path) -> 
 
 def test_the_sheets_cover_every_side_language_edition_paper_and_factor() -> None:
     from handout_app.catalog import LANGUAGES
-    from handout_app.check_templates import FACTOR_SETS, combinations
+    from handout_app.check_plan import FACTOR_SETS, combinations
     from handout_app.domain import Paper, Side
 
     jobs = combinations()
@@ -159,7 +159,7 @@ def test_a_set_that_fails_only_on_the_rarest_sheet_is_not_clean(clinic: Path) ->
 
 def test_the_pdfs_reach_every_item_in_both_print_sizes_and_every_edition() -> None:
     from handout_app.catalog import select
-    from handout_app.check_templates import combinations
+    from handout_app.check_plan import combinations
 
     catalog = load_template_set(EXAMPLE_CLINIC).catalog
     pdfs = [job.selection for job in combinations(catalog) if job.output_format == "pdf"]
@@ -182,7 +182,7 @@ def test_the_pdfs_reach_every_item_any_side_factor_set_or_purpose_can_print_in_a
     from dataclasses import replace
 
     from handout_app.catalog import LANGUAGES, SelectionRefused, select
-    from handout_app.check_templates import FACTOR_SETS, combinations, procedures
+    from handout_app.check_plan import FACTOR_SETS, combinations, procedures
     from handout_app.domain import Intent, Paper, Side, default_intent
 
     catalog = load_template_set(EXAMPLE_CLINIC).catalog

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pytest
 
-from handout_app.check_templates import FACTOR_SETS, procedures
+from handout_app.check_plan import FACTOR_SETS, procedures
 from handout_app.choices import LANGUAGES
 from handout_app.domain import Intent, Medication, Paper
 
@@ -173,14 +173,14 @@ def _over_the_large_print_aim() -> list[tuple[str, str, str, bool, int, int]]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Open (issue 10): 74 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
+    reason="Open (issue 10): 35 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
     "the aim is 2.2); `bench/pages_words.py --details` lists every sheet.",
 )
 def test_large_print_takes_at_most_2_2_times_the_pages() -> None:
     assert _over_the_large_print_aim() == []
 
 
-MAX_LARGE_PRINT_RATIO_TODAY = 2.5  # what is left of the open point may not grow (2.6 before 2026-12-05)
+MAX_LARGE_PRINT_RATIO_TODAY = 2.25  # what is left of the open point may not grow (2.6 before 2026-12-05)
 
 
 def test_large_print_misses_the_aim_by_no_more_than_today() -> None:

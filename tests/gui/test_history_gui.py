@@ -22,10 +22,9 @@ from handout_app.document_numbers import new_number
 from handout_app.domain import Guidance, Medication, PatientDetails, Selection, Side, Target, selection_to_dict
 from handout_app.formats import format_date
 from handout_app.gui import dialogs
-from handout_app.gui import history_dialog as history
 from handout_app.gui.history_dialog import HistoryDialog, open_history
-from handout_app.gui.reprint_details import CheckedDetails, ReprintDetails, ReprintDetailsDialog
 from handout_app.gui.launch import make_application
+from handout_app.gui.reprint_details import CheckedDetails, ReprintDetails, ReprintDetailsDialog
 from handout_app.records import recorder as recorder_module
 from handout_app.records.entry import SheetRequest
 from handout_app.records.listing import as_csv
