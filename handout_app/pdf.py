@@ -286,13 +286,19 @@ def lay_out(
     return document
 
 
-_HEADER_MARGINS = ("short", "tall", "taller")  # handout.html.j2's body classes, by the height of the top margin
-_HEADER_CLASS = re.compile(r'(<body class="[^"]*\bheader-)(short|tall)\b')
+# handout.html.j2's body classes that size a page margin for its running text, each from the smallest
+# margin to the tallest, with the margin box they size. The template estimates which one the text needs;
+# a laid-out header or footer that still leaves its margin takes the next.
+_MARGIN_CLASSES = (
+    ("@top-left", "header", ("short", "tall", "taller")),  # the header: patient, date of birth, procedure
+    ("@bottom-left", "footer", ("short", "long")),  # the large-print footer: clinic, wording, sign-off, time
+)
 
 
-def _header_leaves_the_page(document: Any) -> bool:
-    """True when a page's running header is taller than its top margin: its first line, the patient's name,
-    would be printed above the page's edge."""
+def _leaves_its_margin(document: Any, keyword: str) -> bool:
+    """True when a line of a page's margin box (`@top-left`: the running header, `@bottom-left`: the footer)
+    lies outside that box: a header's first line, the patient's name, above the page's edge, or a footer's
+    lines over the text or below the paper."""
     from weasyprint.formatting_structure.boxes import LineBox, MarginBox
 
     def lines(box: Any) -> Iterable[Any]:
@@ -301,22 +307,26 @@ def _header_leaves_the_page(document: Any) -> bool:
         for child in box.all_children():
             yield from lines(child)
 
+    slack = 0.5  # CSS px: rounding, not overflow
     return any(
-        line.position_y < 0
+        line.position_y < margin.position_y - slack
+        or line.position_y + line.height > margin.position_y + margin.height + slack
         for page in document.pages
         for margin in page._page_box.children  # WeasyPrint exposes no public box tree
-        if isinstance(margin, MarginBox) and margin.at_keyword == "@top-left"
+        if isinstance(margin, MarginBox) and margin.at_keyword == keyword
         for line in lines(margin)
     )
 
 
-def _taller_header(html: str) -> str | None:
-    """The same HTML with the next taller top margin, or None when it has the tallest (or none of ours)."""
-    match = _HEADER_CLASS.search(html)
-    if match is None:
-        return None
-    following = _HEADER_MARGINS[_HEADER_MARGINS.index(match.group(2)) + 1]
-    return html[: match.start(2)] + following + html[match.end(2) :]
+def _roomier(html: str, document: Any) -> str | None:
+    """The same HTML with the next taller margin for the first header or footer that leaves its margin, or
+    None when none does (or it already has the tallest, or the page template has none of these classes)."""
+    for keyword, name, sizes in _MARGIN_CLASSES:
+        match = re.search(rf'(<body class="[^"]*\b{name}-)({"|".join(sizes[:-1])})\b', html)
+        if match is not None and _leaves_its_margin(document, keyword):
+            following = sizes[sizes.index(match.group(2)) + 1]
+            return html[: match.start(2)] + following + html[match.end(2) :]
+    return None
 
 
 def _render(
@@ -341,9 +351,9 @@ def _render(
         if facts.document_number:
             user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
         document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
-        while _header_leaves_the_page(document) and (taller := _taller_header(html)) is not None:
-            # The template chose the top margin from the header's length; this header needs more lines.
-            html = taller
+        while (roomier := _roomier(html, document)) is not None:
+            # The template chose the margins from the header's and footer's lengths; one needs more lines.
+            html = roomier
             html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
             _replace_alt_texts(html_document, facts)
             document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)

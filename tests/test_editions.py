@@ -81,7 +81,7 @@ def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_und
 
 def test_large_print_css_is_left_aligned_with_line_spacing_of_one_and_a_half() -> None:
     html = render_html(replace(make_selection(), large_print=True), catalog(), ClinicProfile(), GENERATED_AT).html
-    assert '<body class="large-print header-short">' in html
+    assert '<body class="large-print header-short footer-short">' in html
     css = (Path(__file__).resolve().parents[1] / "templates" / "handout.css").read_text()
     rule = re.search(r"body\.large-print \{([^}]*)\}", css)
     assert rule and "line-height: 1.5" in rule.group(1) and "text-align: left" in rule.group(1)

@@ -180,3 +180,61 @@ def test_every_page_s_header_shows_the_patient_and_the_side_whole(name: str, lar
             assert lines and min(line.position_y for line in lines) >= 0, (paper, number)
             squashed = text.replace(" ", "")  # a line break leaves no space between the words it parts
             assert name.replace(" ", "") in squashed and "AMBAScaderas" in squashed, (paper, number)
+
+
+@pytest.mark.parametrize(
+    ("clinic_name", "signed_off"),
+    [
+        ("", False),  # no clinic: a blank, the built-in wording and the print time, in the low margin
+        ("Valley Hip Clinic", True),  # a sign-off: the taller margin, chosen from the footer's length
+        # Wide letters: the estimate from the length says three lines; the measured footer takes the taller
+        # margin.
+        ("WMW MWM " * 7, False),
+    ],
+)
+def test_large_print_footer_stays_in_its_margin_on_every_page(clinic_name: str, signed_off: bool) -> None:
+    """The large-print footer (clinic, wording, sign-off, print time) sits in the bottom margin, whose height
+    follows the footer's lines: no line may reach over the text above it or below the paper's edge."""
+    import datetime as dt
+
+    from weasyprint.formatting_structure.boxes import LineBox, MarginBox
+
+    from handout_app.clinic import Approval, ClinicProfile
+    from handout_app.domain import Language, Paper
+    from handout_app.pdf import lay_out
+    from handout_app.templating import render_html
+
+    from .helpers import GENERATED_AT, catalog
+
+    def boxes(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in box.all_children():
+            yield from boxes(child)
+
+    approval = (
+        Approval("Dr Alexandra Leeward-Smith", "Clinical lead", dt.date(2026, 11, 2), "sha256:0")
+        if signed_off
+        else None
+    )
+    for language in Language:
+        for paper in Paper:
+            selection = replace(
+                make_selection(medications=("prp",), side="left"),
+                language=language.value,
+                large_print=True,
+                paper=paper,
+            )
+            rendered = render_html(
+                selection, catalog(), ClinicProfile(name=clinic_name), GENERATED_AT, approval=approval
+            )
+            document = lay_out(rendered.html, facts=rendered.facts)
+            for number, page in enumerate(document.pages, start=1):
+                footer = next(
+                    b for b in page._page_box.children if isinstance(b, MarginBox) and b.at_keyword == "@bottom-left"
+                )
+                lines = [box for box in boxes(footer) if isinstance(box, LineBox)]
+                text = "".join(box.text for box in boxes(footer) if hasattr(box, "text")).replace(" ", "")
+                where = (language, paper, number)
+                assert min(line.position_y for line in lines) >= footer.position_y - 0.5, where  # over the text
+                assert max(line.position_y + line.height for line in lines) <= page.height, where  # off the paper
+                assert ("Leeward-Smith" in text) == signed_off and clinic_name.replace(" ", "") in text, where
