@@ -41,6 +41,7 @@ class Made:
     title: str = ""  # the print job's title: the file name without the patient's name
     request: SheetRequest | None = None  # what made it (for the record store)
     wording: dict[str, str] = field(default_factory=dict)  # the worker's note of the wording set used
+    pages: int = 0  # the PDF's pages, as the worker counted them
 
 
 @dataclass
@@ -62,7 +63,7 @@ def record_all(
         return
     for handout in made:
         assert handout.request is not None
-        result = recorder.record(handout.request, handout.wording, handout.pdf, kind, printer)
+        result = recorder.record(handout.request, handout.wording, handout.pdf, kind, printer, pages=handout.pages)
         if not result.stored:
             outcome.record_warnings.append(result.warning)
 
@@ -150,7 +151,12 @@ def make_handouts(
                 if reply.get("ok"):
                     assert row.selection is not None
                     results[row.number] = Made(
-                        row.number, row.selection, data, request=request, wording=dict(reply.get("wording") or {})
+                        row.number,
+                        row.selection,
+                        data,
+                        request=request,
+                        wording=dict(reply.get("wording") or {}),
+                        pages=int(reply.get("pages") or 0),
                     )
                     if on_done:
                         on_done(results[row.number], row.number, "")

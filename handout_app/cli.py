@@ -164,11 +164,11 @@ def _render_with(worker: WorkerProcess | None, args: argparse.Namespace, output:
             )
         print(f"Saved {procedure} handout to {output}" + (f" (document {request.document_number})" if recorder else ""))
         if recorder:
-            recorded(recorder.record(request, reply["wording"], data, "saved"))
+            recorded(recorder.record(request, reply["wording"], data, "saved", pages=reply.get("pages", 0)))
     if args.print_it:
         code, printer = _print(data, args, selection, str(procedure))
         if code == EXIT_OK and recorder:
-            recorded(recorder.record(request, reply["wording"], data, "printed", printer))
+            recorded(recorder.record(request, reply["wording"], data, "printed", printer, pages=reply.get("pages", 0)))
         return code
     return EXIT_OK
 

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import resources
 from .sheet_check import SheetProblem, check_sheet
@@ -256,6 +256,30 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+class MadePdf(NamedTuple):
+    """A sheet's PDF bytes and its number of pages (for the record store, which would otherwise parse it)."""
+
+    data: bytes
+    pages: int
+
+
+def make_pdf(
+    html: str,
+    *,
+    facts: SheetFacts = SheetFacts(),
+    base_dir: Path | None = None,
+    extra_roots: Iterable[Path] = (),
+    variant: str = DEFAULT_VARIANT,
+) -> MadePdf:
+    """Render HTML to tagged PDF bytes, with the page count. Raises RenderFailed on any fetch refusal or
+    WeasyPrint warning.
+
+    The PDF's metadata, links and outline come from `facts`, never from the HTML (see SheetFacts).
+    """
+    pdf, document = _render(html, facts, base_dir, extra_roots, variant, write=True)
+    return MadePdf(pdf, len(document.pages))
+
+
 def render_pdf(
     html: str,
     *,
@@ -264,12 +288,8 @@ def render_pdf(
     extra_roots: Iterable[Path] = (),
     variant: str = DEFAULT_VARIANT,
 ) -> bytes:
-    """Render HTML to tagged PDF bytes. Raises RenderFailed on any fetch refusal or WeasyPrint warning.
-
-    The PDF's metadata, links and outline come from `facts`, never from the HTML (see SheetFacts).
-    """
-    pdf, _ = _render(html, facts, base_dir, extra_roots, variant, write=True)
-    return pdf
+    """make_pdf's bytes alone."""
+    return make_pdf(html, facts=facts, base_dir=base_dir, extra_roots=extra_roots, variant=variant).data
 
 
 def lay_out(

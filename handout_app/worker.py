@@ -5,7 +5,8 @@ It speaks length-prefixed frames on stdin/stdout:
   request  = frame(JSON {"id", "selection", "clinic", "generated_at", "builtin_only", "clinic_overrides", "format",
                         "document_number"})
   response = frame(JSON {"id", "ok", "error", "error_kind", "field", "findings", "set_error", "warnings", "title",
-                         "procedure", "trace", "wording", "render_cpu_s"}) + frame(PDF or HTML bytes, empty on error)
+                         "procedure", "trace", "wording", "pages", "render_cpu_s"}) + frame(PDF or HTML bytes, empty on
+                         error); "pages" is the PDF's page count (0 for HTML)
 A request with "data": false is answered with an empty second frame: the caller (check-templates) needs
 to know only whether the sheet could be made. A batch frame, JSON {"batch": [request, ...]}, is answered
 with one response per request, in order, each as soon as its sheet is made (encode_batch): many small
@@ -126,7 +127,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from .domain import SelectionError, selection_from_dict
     from .errors import SetError
     from .limits import MAX_PDF_BYTES
-    from .pdf import RenderFailed, render_pdf, variant_for
+    from .pdf import RenderFailed, make_pdf, variant_for
     from .templating import TemplateProblem, with_clinic_intent
 
     reply: dict[str, Any] = {
@@ -176,10 +177,11 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
             number,
             with_facts=request.get("format") != "html",  # only a PDF uses them
         )
+        pages = 0
         if request.get("format") == "html":
             data = rendered.html.encode("utf-8")
         else:
-            data = render_pdf(
+            data, pages = make_pdf(
                 rendered.html,
                 facts=rendered.facts,
                 base_dir=template_set.base_dir,
@@ -219,6 +221,7 @@ def handle(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
             title=rendered.title,
             procedure=rendered.procedure,
             trace=template_set.trace,
+            pages=pages,
             wording={
                 "name": template_set.trace,
                 "content_version": template_set.catalog.version,

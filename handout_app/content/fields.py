@@ -12,7 +12,6 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,7 @@ from ..choices import LANGUAGES as LANGUAGES  # the registry's handout languages
 from ..choices import AllergyKind, Factor, Guidance, Intent, Medication, Side, Target, values
 from ..claims import Ledger
 from ..errors import SetError
-from ..toml_lines import error_line
-from ..toml_lines import item_line as _find_item_line
+from ..toml_lines import error_line, item_line
 
 # The handout's sections, in print order.
 SECTIONS: tuple[str, ...] = (
@@ -194,13 +192,6 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
             f"is not valid TOML ({exc}). Check quotes, brackets and '=' signs on that line.",
             line=error_line(exc),
         ) from exc
-
-
-@lru_cache(maxsize=1024)
-def item_line(text: str, item_id: object) -> int | None:
-    """toml_lines.item_line, looked up once per content file and item: each item's checks all name its line
-    (a search with a pattern of its own, which the re module's cache cannot keep for every item)."""
-    return _find_item_line(text, item_id)
 
 
 def _check_wording(path: Path, text: str, item_id: str, key: str, value: Any, required: bool) -> dict[str, str]:

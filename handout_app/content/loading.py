@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import resources
 from ..claims import Ledger, LedgerError, load_ledger
+from ..toml_lines import item_line
 from .fields import (
     _ID_PATTERN,
     _ITEM_KEYS,
@@ -22,7 +23,6 @@ from .fields import (
     _load_toml,
     check_conditions,
     check_fields,
-    item_line,
 )
 from .labels import check_labels
 

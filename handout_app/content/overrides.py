@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..claims import Ledger, LedgerError, with_clinic_facts
+from ..toml_lines import item_line
 from .fields import (
     _ID_PATTERN,
     _LIKELIHOOD_HINT,
@@ -19,7 +20,6 @@ from .fields import (
     ContentItem,
     _load_toml,
     check_fields,
-    item_line,
 )
 from .loading import _parse_items
 

@@ -186,9 +186,11 @@ class Recorder:
         kind: str,
         printer: str | None = None,
         clinic_folder: Path | None = None,
+        pages: int = 0,
     ) -> RecordOutcome:
-        """Record that the sheet made by `request` (bytes `pdf`) was saved, printed or reprinted. Never
-        raises: what could not be stored is said in the outcome's warning, and kept in the queue."""
+        """Record that the sheet made by `request` (bytes `pdf`, `pages` long as the worker counted them;
+        0: count them here) was saved, printed or reprinted. Never raises: what could not be stored is said
+        in the outcome's warning, and kept in the queue."""
         number = request.document_number
         folder = clinic_folder if clinic_folder is not None else (Path(request.clinic) if request.clinic else None)
         try:
@@ -196,7 +198,7 @@ class Recorder:
             snapshot = archive.snapshot(folder, wording.get("logo", ""))
             sha256 = hashlib.sha256(pdf).hexdigest()
             row = document_row(
-                request, wording, sha256, pdf_pages(pdf), snapshot.archive_hash, self.choice.record_patient_id
+                request, wording, sha256, pages or pdf_pages(pdf), snapshot.archive_hash, self.choice.record_patient_id
             )
         except (OSError, archive.ArchiveError, ValueError) as exc:
             return RecordOutcome(
