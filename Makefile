@@ -81,6 +81,9 @@ bench: export HANDOUT_BENCH_RESULTS := $(CURDIR)/out/bench-run.jsonl
 bench: system-deps $(STAMP)
 	bash .ci/system-deps.sh --bench
 	mkdir -p out && rm -f out/bench-run.jsonl
+	# Compiled as an installed copy is (pip and the bundle compile every module): with PYTHONDONTWRITEBYTECODE
+	# set, or a fresh checkout, each cold start would otherwise compile the app's own modules first.
+	$(PY) -m compileall -q handout_app
 	$(PY) bench/render_bench.py
 	$(PY) bench/pages_words.py --quick
 	$(PY) bench/print_bench.py

@@ -20,6 +20,8 @@ import fontpkg_noto_sans
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_ROOT_ENV = "HANDOUT_APP_DATA_ROOT"
+# The application's name for this user's folders (data, settings, cache) and Qt's organisation.
+APP_NAME = "handout-app"
 
 
 @cache

@@ -37,6 +37,7 @@ from .limits import MAX_HTML_CHARS
 from .naming import procedure_name
 from .pdf import SheetFacts, css_quoted, heading_key
 from .sandbox import HandoutSandbox
+from .template_cache import compiled_templates
 from .template_data import check_plain, freeze
 
 MAIN_TEMPLATE = "handout.html.j2"
@@ -102,6 +103,7 @@ def make_environment(template_dirs: list[Path] | None = None, clinic_templates: 
     loaders += [jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}), builtin]
     env = HandoutSandbox(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=compiled_templates(),
         # No constant folding: an expression such as 'x' * 10**10 would otherwise be computed while
         # loading, outside the render worker's limits.
         optimized=False,

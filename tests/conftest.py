@@ -20,6 +20,7 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the default record store
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))  # compiled templates (template_cache.py)
 
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parents[1] / "examples" / "clinic"

@@ -176,3 +176,11 @@ def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path)
             # seconds, so equal bytes prove the stamp is gone. The clock is the reason; load only widens the gap.
             time.sleep(1.1)
     assert outputs[0] == outputs[1]
+
+
+def test_every_printable_ascii_character_is_in_both_bundled_families() -> None:
+    """unprintable() answers text of printable ASCII alone without reading the fonts: that holds only while
+    every one of those characters is in the fonts (a font swapped for one without, say, '~' fails here)."""
+    assert {ord(char) for char in glyphs.PRINTABLE_ASCII} - {ord(" ")} <= glyphs.covered()
+    assert glyphs.unprintable("Ann O'Brien-Smith (MRN 4821) ~ {x} ^_^") == []
+    assert glyphs.unprintable("Ann\u202eO") == ["U+202E (RIGHT-TO-LEFT OVERRIDE)"]

@@ -9,16 +9,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ..catalog import CatalogError, load_catalog
 from ..output_files import clean_stale_temp_files
-from .main_window import MainWindow
 from .render_client import RenderClient
 from .settings_file import APPLICATION, ORGANIZATION, use_settings_file
+
+if TYPE_CHECKING:  # imported by open_main_window once the worker is starting (a quarter of a second)
+    from .main_window import MainWindow
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -60,6 +61,8 @@ def launch(clinic_folder: Path | None = None) -> int:
         return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     app = make_application()
+    from ..catalog import CatalogError
+
     try:
         window = open_main_window(clinic_folder)
     except CatalogError as exc:
@@ -95,10 +98,13 @@ def _has_console() -> bool:
 def open_main_window(clinic_folder: Path | None = None) -> MainWindow:
     """The main window, not yet shown, for the given or the remembered clinic folder (make bench opens
     it this way too). Raises CatalogError when the built-in content cannot be read."""
-    # The worker starts before the content is read and the window is built, so its imports and start-up
-    # run on the other core meanwhile and the first preview comes sooner.
+    # The worker starts before the window's own modules are imported, the content is read and the window
+    # is built, so its imports and start-up run on the other core meanwhile and the first preview comes sooner.
     client = RenderClient()
     client.start()
+    from ..catalog import CatalogError, load_catalog
+    from .main_window import MainWindow
+
     try:
         catalog = load_catalog()
     except CatalogError:

@@ -17,8 +17,10 @@ from pathlib import Path
 import platformdirs
 from PySide6.QtCore import QSettings
 
+from ..resources import APP_NAME
+
 # The names QSettings files are kept under (QCoreApplication's organization and application names).
-ORGANIZATION = APPLICATION = "handout-app"
+ORGANIZATION = APPLICATION = APP_NAME
 # The organization earlier versions kept their settings under, in the system's own format.
 EARLIER_ORGANIZATION = "HipInjectionHandout"
 # The INI section of the procedure last chosen, one line per choice.

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document_numbers import new_number
+from ..resources import APP_NAME
 from . import archive
 from .entry import SheetRequest, document_row, os_user, workstation
 from .store import (
@@ -35,7 +36,6 @@ from .store import (
     utc_now,
 )
 
-APP_NAME = "handout-app"
 RETRY_AFTER_S = 30.0  # after a failed connection, entries go straight to the queue for this long
 
 
