@@ -3,7 +3,8 @@
 1. Bare WeasyPrint render of a handout's HTML in this process (median of 20), the baseline.
 2. Form change -> new preview page shown in the window (median of 20), and its ratio to 1.
 3. Typing a name a key at a time: last key -> preview of the whole name, and its ratio to 1.
-4. Cold start to a usable window, and cold start to the first preview (separate processes).
+4. Cold start to a usable window, and cold start to the first preview (separate processes): with the
+   form filled at once (the worst case), and filled 4 s after the window opened, as a nurse types.
 """
 
 from __future__ import annotations
@@ -137,7 +138,9 @@ def typing_to_preview_ms() -> float:
     return statistics.median(times)
 
 
-def cold_start_ms(wait_for_preview: bool) -> float:
+def cold_start_ms(wait_for_preview: bool, fill_after_s: float = 0.0) -> float:
+    """Cold start to a usable window, or to the first preview of a form filled at once (the worst case) or
+    `fill_after_s` seconds after the window opened, as a nurse types (timed from the filling then)."""
     script = f"""
 import os, sys, time
 start = time.perf_counter()
@@ -153,6 +156,12 @@ dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet as
 app = QApplication([])
 w = open_main_window(); w.show(); app.processEvents()  # as `handout-app gui` opens it
 if {wait_for_preview}:
+    if {fill_after_s}:
+        idle_until = time.perf_counter() + {fill_after_s}
+        while time.perf_counter() < idle_until:
+            app.processEvents()
+            time.sleep(0.01)
+        start = time.perf_counter()
     w.form.medications[Medication.ANESTHETIC].setChecked(True)
     w.form.side_buttons[Side.LEFT].setChecked(True)
     w.form.patient_name.setText('Cold Start')
@@ -186,11 +195,13 @@ def main() -> None:
     typing = typing_to_preview_ms()
 
     window_ms, first_preview_ms = cold_start_ms(False), cold_start_ms(True)
+    later_preview_ms = cold_start_ms(True, fill_after_s=4.0)
     figure("bare WeasyPrint render", bare, "ms")
     figure("form change -> preview shown / bare render", preview / bare, "x", "<= 1.3x")
     figure("typing: last key -> preview / bare render", typing / bare, "x", "<= 1.1x")
     figure("cold start -> usable window", window_ms, "ms", "< 500 ms")
     figure("cold start -> first preview", first_preview_ms, "ms", "<= 1000 ms")
+    figure("form filled 4 s after a cold start -> first preview / bare render", later_preview_ms / bare, "x")
     print(f"bare WeasyPrint render (median of {RUNS}):            {bare:8.1f} ms")
     print(
         f"form change -> preview shown (median of {RUNS}):      "
@@ -202,6 +213,10 @@ def main() -> None:
     )
     print(f"cold start -> usable window (median of 5):  {window_ms:8.1f} ms   (aim < 500 ms)")
     print(f"cold start -> first preview (median of 5):  {first_preview_ms:8.1f} ms")
+    print(
+        f"form filled 4 s after a cold start -> first preview (median of 5):  {later_preview_ms:8.1f} ms   "
+        f"ratio {later_preview_ms / bare:.2f}x the bare render (the worker warmed up meanwhile)"
+    )
     sys.stdout.flush()
     # Skip interpreter finalization: Qt objects torn down in arbitrary order at exit are not worth measuring.
     os._exit(0)

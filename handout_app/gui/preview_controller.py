@@ -19,6 +19,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from ..document_numbers import new_number
+from ..domain import Guidance, Medication, PatientDetails, Selection, Side, Target, selection_to_dict
 from ..records.entry import SheetRequest
 from .render_client import RenderClient, RenderResult
 
@@ -35,6 +36,17 @@ PREVIEW_DELAY_MS = 0
 FRESH_PREVIEW_S = 60
 # How long Save and Print wait for a sheet made again before giving up.
 REMAKE_WAIT_MS = 60_000
+# What an idle worker makes, and drops, to warm up while the nurse fills in the form (render_client.warm_up):
+# an ordinary built-in sheet with a made-up name, never shown, saved, numbered or recorded.
+WARM_UP_SHEET = selection_to_dict(
+    Selection(
+        target=Target.JOINT,
+        medications=frozenset({Medication.CORTICOSTEROID}),
+        guidance=Guidance.ULTRASOUND,
+        side=Side.RIGHT,
+        patient=PatientDetails(name="Warm Up"),
+    )
+)
 
 
 class SheetNotMade(Exception):
@@ -166,6 +178,8 @@ class PreviewController(QObject):
         self.status.emit("Ready.")
         if self.wanted is not None:
             self.request_preview()
+        else:  # the form is not complete yet: the worker makes its slow first sheet while the nurse types
+            self.client.warm_up(WARM_UP_SHEET, dt.datetime.now().astimezone().replace(microsecond=0).isoformat())
 
     def _on_rendered(self, result: RenderResult) -> None:
         if result.request_id != self._current_request:

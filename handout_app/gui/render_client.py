@@ -6,6 +6,9 @@ sheet. At most two requests are with the worker at once; a newer one waits for a
 waiting one. A reply for an older request is dropped, so a stale preview never replaces a newer one.
 A render that runs past the time limit, or a worker that dies, is reported, and a fresh worker
 is started for the next change.
+
+An idle worker can be asked to warm up (warm_up): it makes one built-in sheet whose reply is dropped,
+so that the first preview the nurse asks for finds its fonts loaded and its code warm.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MAX_FAILED_STARTS = 3
 # Requests with the worker at once: the one it renders and a newer one that cancels it. More would only
 # queue stale requests behind the newest.
 MAX_SENT = 2
+# The ids of warm-up requests begin with this: their replies, and their failures, reach nobody.
+WARM_UP_PREFIX = "warm-up-"
 
 
 @dataclass(frozen=True)
@@ -126,8 +131,27 @@ class RenderClient(QObject):
 
     @property
     def has_requests_out(self) -> bool:
-        """Whether a request is with the worker or waiting to be sent: a reply is still to come."""
-        return bool(self._sent) or self._waiting is not None
+        """Whether a request is with the worker or waiting to be sent: a reply is still to come (a warm-up
+        is not a request: no reply of it is ever given)."""
+        return any(not _is_warm_up(request_id) for request_id in self._sent) or (
+            self._waiting is not None and not _is_warm_up(self._waiting[0])
+        )
+
+    @property
+    def warming_up(self) -> bool:
+        """Whether a warm-up sheet is with the worker or waiting to be sent."""
+        return any(map(_is_warm_up, self._sent)) or (self._waiting is not None and _is_warm_up(self._waiting[0]))
+
+    def warm_up(self, selection: dict[str, Any], generated_at: str) -> None:
+        """Have an idle worker make `selection` with the built-in wording and drop the sheet: a worker's first
+        sheet takes about a third longer than the next (fonts, compiled templates, the layout code), and the
+        nurse's first preview is then the next. Nothing is shown or reported; a preview request replaces the
+        warm-up before it is sent, and cancels it once it is with the worker."""
+        if self._waiting is not None or self._sent or self._process is None:
+            return
+        request_id = f"{WARM_UP_PREFIX}{next(self._ids)}"
+        self._waiting = (request_id, encode_request(request_id, selection, None, generated_at, builtin_only=True))
+        self._send_next()
 
     # -- requests --------------------------------------------------------------------------
     def request(
@@ -160,7 +184,8 @@ class RenderClient(QObject):
         self._sent.append(request_id)
         self._process.write(HEADER.pack(len(payload)) + payload)
         self._watchdog.start(self._timeout_ms)
-        self.busy_changed.emit(True)
+        if not _is_warm_up(request_id):
+            self.busy_changed.emit(True)
 
     # -- replies ---------------------------------------------------------------------------
     def _take_frame(self) -> bytes | None:
@@ -218,7 +243,8 @@ class RenderClient(QObject):
                 self.set_failed.emit(request_id, header.get("error") or "The clinic's template set has a problem.")
             else:
                 self.failed.emit(request_id, header.get("error") or "The preview could not be made.")
-        self.busy_changed.emit(bool(self._sent) or self._waiting is not None)
+        if not _is_warm_up(request_id):  # a warm-up never made the window busy
+            self.busy_changed.emit(self.has_requests_out)
         self._send_next()
 
     # -- faults ----------------------------------------------------------------------------
@@ -240,7 +266,8 @@ class RenderClient(QObject):
         self._drop_process()
         self.restarts += 1
         self.busy_changed.emit(False)
-        self.failed.emit(failed_id, message)
+        if not _is_warm_up(failed_id):  # nobody asked for a warm-up: its end is nobody's news
+            self.failed.emit(failed_id, message)
         self.start()
 
     def _on_timeout(self) -> None:
@@ -273,3 +300,7 @@ class RenderClient(QObject):
         if error == QProcess.ProcessError.FailedToStart:
             self._process = None
             self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")
+
+
+def _is_warm_up(request_id: str) -> bool:
+    return request_id.startswith(WARM_UP_PREFIX)

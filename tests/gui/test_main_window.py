@@ -133,6 +133,9 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=3000)
     window = open_window(qtbot, client)
+    qtbot.waitUntil(
+        lambda: not client.warming_up, timeout=30_000
+    )  # the fault is the nurse's sheet's, not the warm-up's
     mode.write_text(fault)
     with qtbot.waitSignal(client.failed, timeout=20_000) as failed:
         fill_valid(window)
@@ -144,6 +147,30 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     window.form.patient_name.setText("After The Fault")
     wait_for_preview(qtbot, window)
     assert "After The Fault" in pdf_text(window.preview.pdf_bytes)
+    window.close()
+
+
+def test_an_idle_worker_warms_up_unseen_and_the_nurse_s_sheet_comes_first(qtbot: QtBot, dialog_log: list) -> None:
+    """With the form not yet complete, the ready worker makes one built-in sheet and drops it, so the first
+    preview is not a cold one. Nothing of it shows: no preview, no busy state, no message; a sheet asked for
+    while it is made replaces it."""
+    client = RenderClient()
+    busy: list[bool] = []
+    heard: list[str] = []
+    client.busy_changed.connect(busy.append)
+    client.finished.connect(lambda result: heard.append(result.request_id))
+    client.failed.connect(lambda request_id, message: heard.append(message))
+    window = open_window(qtbot, client)
+    assert client.warming_up and not client.has_requests_out
+    qtbot.waitUntil(lambda: not client.warming_up, timeout=30_000)
+    assert busy == [] and heard == [] and not window.preview.pdf_bytes and not dialog_log
+    client.stop()
+    client.start()  # a fresh worker warms up again; the nurse's sheet asked for meanwhile wins
+    qtbot.waitUntil(lambda: client.warming_up, timeout=30_000)
+    fill_valid(window, name="During The Warm Up")
+    wait_for_preview(qtbot, window)
+    assert "During The Warm Up" in pdf_text(window.preview.pdf_bytes) and not dialog_log
+    assert [message for message in heard if not message.isdigit()] == []
     window.close()
 
 
