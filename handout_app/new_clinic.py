@@ -15,7 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .clinic import ClinicError, parse_clinic_toml, text_problem, toml_value
+from .clinic import ClinicError, parse_clinic_toml, text_problem
+from .clinic_file import toml_value
 
 CLINIC_TOML = """\
 # clinic.toml for {name}: printed on every handout.

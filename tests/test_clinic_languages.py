@@ -14,7 +14,8 @@ import pytest
 from handout_app import check_templates
 from handout_app.check_templates import Job, clinic_text_problems, run_check
 from handout_app.choices import LANGUAGES
-from handout_app.clinic import ClinicError, ClinicProfile, load_clinic, write_clinic_toml
+from handout_app.clinic import ClinicError, ClinicProfile, load_clinic
+from handout_app.clinic_file import write_clinic_toml
 from handout_app.domain import Selection
 from handout_app.pdf import render_pdf
 from handout_app.template_set import TemplateSet, load_template_set

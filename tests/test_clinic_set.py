@@ -13,7 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from handout_app.catalog import CatalogError
-from handout_app.clinic import ClinicError, ClinicProfile, load_clinic, write_clinic_toml
+from handout_app.clinic import ClinicError, ClinicProfile, load_clinic
+from handout_app.clinic_file import write_clinic_toml
 from handout_app.pdf import render_pdf
 from handout_app.template_set import TemplateSet, load_template_set
 from handout_app.templating import TemplateProblem

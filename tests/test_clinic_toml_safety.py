@@ -11,18 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from handout_app import clinic as clinic_module
+from handout_app import clinic_file as clinic_module
 from handout_app.cli import main
 from handout_app.clinic import (
     MAX_TEXT_LENGTH,
     ClinicError,
     ClinicProfile,
     check_profile,
-    clinic_toml_text,
     load_clinic,
     parse_clinic_toml,
-    write_clinic_toml,
 )
+from handout_app.clinic_file import clinic_toml_text, write_clinic_toml
 
 CLI_ARGS = [
     "render",

@@ -132,7 +132,8 @@ def test_the_built_in_wording_never_prints_a_heading_twice() -> None:
 
 
 def test_the_settings_dialogs_save_keeps_the_clinics_comments_and_sign_off(tmp_path: Path) -> None:
-    from handout_app.clinic import with_values, write_clinic_toml
+    from handout_app.clinic import with_values
+    from handout_app.clinic_file import write_clinic_toml
 
     folder = tmp_path / "clinic"
     assert main(["new-clinic", str(folder), "--name", "Northside"]) == 0

@@ -14,7 +14,8 @@ import pytest
 
 from handout_app import check_templates, resources, worker
 from handout_app.check_templates import Job, run_check
-from handout_app.clinic import ClinicError, load_clinic, write_clinic_toml
+from handout_app.clinic import ClinicError, load_clinic
+from handout_app.clinic_file import write_clinic_toml
 from handout_app.pdf import render_pdf
 from handout_app.template_set import TemplateSet, load_template_set
 from handout_app.wording_approval import ApprovalState, builtin_review, check_approval, wording_hash

@@ -39,8 +39,8 @@ from ..clinic import (
     localized_problem,
     text_problem,
     with_values,
-    write_clinic_toml,
 )
+from ..clinic_file import write_clinic_toml
 from ..logo import LogoError, check_logo
 from . import dialogs
 
