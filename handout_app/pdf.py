@@ -306,19 +306,32 @@ def lay_out(
     return document
 
 
+# Printers leave the outer 4 to 5 mm of a sheet blank (laser printers 4.2 mm, many inkjets 5 mm at the
+# foot): no line of the running header or footer, the patient's name among them, may reach into it.
+PRINTER_INSET_MM = 5.0
+_CSS_PX_PER_MM = 96 / 25.4
+
 # handout.html.j2's body classes that size a page margin for its running text, each from the smallest
 # margin to the tallest, with the margin box they size. The template estimates which one the text needs;
 # a laid-out header or footer that still leaves its margin takes the next.
 _MARGIN_CLASSES = (
     ("@top-left", "header", ("short", "tall", "taller")),  # the header: patient, date of birth, procedure
-    ("@bottom-left", "footer", ("short", "long")),  # the large-print footer: clinic, wording, sign-off, time
+    ("@bottom-left", "footer", ("short", "long", "longer")),  # the footer: clinic, wording, sign-off, time
 )
+# What to shorten when even the tallest margin cannot hold a header or footer (a very long clinic name).
+_TOO_LONG = {
+    "header": "the patient's name is too long for the header every page prints; shorten it",
+    "footer": (
+        "the clinic's name and the wording's sign-off are too long for the footer every page prints; "
+        "shorten the name in clinic.toml"
+    ),
+}
 
 
 def _leaves_its_margin(document: Any, keyword: str) -> bool:
     """True when a line of a page's margin box (`@top-left`: the running header, `@bottom-left`: the footer)
-    lies outside that box: a header's first line, the patient's name, above the page's edge, or a footer's
-    lines over the text or below the paper."""
+    lies outside that box or within PRINTER_INSET_MM of the paper's edge: a header's first line, the
+    patient's name, where the printer cannot print it, or a footer's lines over the text or off the print."""
     from weasyprint.formatting_structure.boxes import LineBox, MarginBox
 
     def lines(box: Any) -> Iterable[Any]:
@@ -328,9 +341,10 @@ def _leaves_its_margin(document: Any, keyword: str) -> bool:
             yield from lines(child)
 
     slack = 0.5  # CSS px: rounding, not overflow
+    inset = PRINTER_INSET_MM * _CSS_PX_PER_MM
     return any(
-        line.position_y < margin.position_y - slack
-        or line.position_y + line.height > margin.position_y + margin.height + slack
+        line.position_y < max(margin.position_y, inset) - slack
+        or line.position_y + line.height > min(margin.position_y + margin.margin_height(), page.height - inset) + slack
         for page in document.pages
         for margin in page._page_box.children  # WeasyPrint exposes no public box tree
         if isinstance(margin, MarginBox) and margin.at_keyword == keyword
@@ -340,10 +354,13 @@ def _leaves_its_margin(document: Any, keyword: str) -> bool:
 
 def _roomier(html: str, document: Any) -> str | None:
     """The same HTML with the next taller margin for the first header or footer that leaves its margin, or
-    None when none does (or it already has the tallest, or the page template has none of these classes)."""
+    None when none does (or the page template has none of these classes). Raises RenderFailed when one
+    leaves even the tallest: a sheet whose header or footer the printer would cut is not made."""
     for keyword, name, sizes in _MARGIN_CLASSES:
-        match = re.search(rf'(<body class="[^"]*\b{name}-)({"|".join(sizes[:-1])})\b', html)
+        match = re.search(rf'(<body class="[^"]*\b{name}-)({"|".join(sizes)})\b', html)
         if match is not None and _leaves_its_margin(document, keyword):
+            if match.group(2) == sizes[-1]:
+                raise RenderFailed(f"The sheet was not made: {_TOO_LONG[name]}.")
             following = sizes[sizes.index(match.group(2)) + 1]
             return html[: match.start(2)] + following + html[match.end(2) :]
     return None

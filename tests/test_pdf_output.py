@@ -11,9 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from handout_app.domain import PatientDetails
-from handout_app.pdf import RenderFailed, allowed_roots, render_pdf, resolve_allowed
+from handout_app.pdf import PRINTER_INSET_MM, RenderFailed, allowed_roots, render_pdf, resolve_allowed
 
 from .helpers import make_selection, pdf_bytes, pdf_text
+
+PRINTER_INSET_PX = PRINTER_INSET_MM * 96 / 25.4 - 0.5  # WeasyPrint lays out in CSS pixels; 0.5 is rounding
 
 
 def test_same_input_gives_identical_bytes() -> None:
@@ -177,7 +179,8 @@ def test_every_page_s_header_shows_the_patient_and_the_side_whole(name: str, lar
             )
             lines = [box for box in boxes(header) if isinstance(box, LineBox)]
             text = "".join(box.text for box in boxes(header) if hasattr(box, "text"))
-            assert lines and min(line.position_y for line in lines) >= 0, (paper, number)
+            # Not only on the page: clear of the strip at the paper's edge that printers leave blank.
+            assert lines and min(line.position_y for line in lines) >= PRINTER_INSET_PX, (paper, number)
             squashed = text.replace(" ", "")  # a line break leaves no space between the words it parts
             assert name.replace(" ", "") in squashed and "AMBAScaderas" in squashed, (paper, number)
 
@@ -187,14 +190,16 @@ def test_every_page_s_header_shows_the_patient_and_the_side_whole(name: str, lar
     [
         ("", False),  # no clinic: a blank, the built-in wording and the print time, in the low margin
         ("Valley Hip Clinic", True),  # a sign-off: the taller margin, chosen from the footer's length
-        # Wide letters: the estimate from the length says three lines; the measured footer takes the taller
-        # margin.
+        # Wide letters: the estimate from the length falls short; the measured footer takes the taller margin.
         ("WMW MWM " * 7, False),
+        # A long name and a sign-off: the deepest margin.
+        ("St Bartholomew's Regional Musculoskeletal and Sports Medicine Centre", True),
     ],
 )
-def test_large_print_footer_stays_in_its_margin_on_every_page(clinic_name: str, signed_off: bool) -> None:
-    """The large-print footer (clinic, wording, sign-off, print time) sits in the bottom margin, whose height
-    follows the footer's lines: no line may reach over the text above it or below the paper's edge."""
+@pytest.mark.parametrize("large", [False, True])
+def test_the_footer_stays_in_its_margin_on_every_page(clinic_name: str, signed_off: bool, large: bool) -> None:
+    """The footer (clinic, wording, sign-off, print time) sits in the bottom margin, whose height follows the
+    footer's lines: no line may reach over the text above it or into the 5 mm a printer leaves blank."""
     import datetime as dt
 
     from weasyprint.formatting_structure.boxes import LineBox, MarginBox
@@ -221,7 +226,7 @@ def test_large_print_footer_stays_in_its_margin_on_every_page(clinic_name: str, 
             selection = replace(
                 make_selection(medications=("prp",), side="left"),
                 language=language.value,
-                large_print=True,
+                large_print=large,
                 paper=paper,
             )
             rendered = render_html(
@@ -236,5 +241,27 @@ def test_large_print_footer_stays_in_its_margin_on_every_page(clinic_name: str, 
                 text = "".join(box.text for box in boxes(footer) if hasattr(box, "text")).replace(" ", "")
                 where = (language, paper, number)
                 assert min(line.position_y for line in lines) >= footer.position_y - 0.5, where  # over the text
-                assert max(line.position_y + line.height for line in lines) <= page.height, where  # off the paper
+                # Off the paper, or into the strip at its edge that printers leave blank.
+                assert max(line.position_y + line.height for line in lines) <= page.height - PRINTER_INSET_PX, where
                 assert ("Leeward-Smith" in text) == signed_off and clinic_name.replace(" ", "") in text, where
+                # Nothing on the page (the page number, the header) reaches the strip printers leave blank.
+                everything = [box for box in boxes(page._page_box) if isinstance(box, LineBox)]
+                assert min(line.position_y for line in everything) >= PRINTER_INSET_PX, where
+                assert max(line.position_y + line.height for line in everything) <= page.height - PRINTER_INSET_PX
+
+
+def test_a_footer_no_margin_can_hold_is_refused_with_what_to_shorten() -> None:
+    """A clinic name of hundreds of wide letters makes a footer deeper than the deepest margin; its last
+    lines would print in the strip printers cut. The sheet is refused and the message says what to do."""
+    from handout_app.clinic import ClinicProfile
+    from handout_app.pdf import lay_out
+    from handout_app.templating import render_html
+
+    from .helpers import GENERATED_AT, catalog
+
+    selection = replace(make_selection(medications=("prp",), side="left"), large_print=True)
+    rendered = render_html(selection, catalog(), ClinicProfile(name="WMW MWM " * 30), GENERATED_AT)
+    with pytest.raises(
+        RenderFailed, match=r"too long for the footer every page prints; shorten the name in clinic\.toml"
+    ):
+        lay_out(rendered.html, facts=rendered.facts)
