@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -23,8 +23,16 @@ from ..domain import Guidance, Medication, PatientDetails, Selection, Side, Targ
 from ..records.entry import SheetRequest
 from .render_client import RenderClient, RenderResult
 
-# A sheet handed out: its PDF, the request that made it and the wording set the worker used.
-Sheet = tuple[bytes, SheetRequest, dict[str, str]]
+
+class Sheet(NamedTuple):
+    """A sheet handed out: its PDF, the request that made it, the wording set the worker used and its
+    pages as the worker counted them (the record store then need not read the PDF again)."""
+
+    pdf: bytes
+    request: SheetRequest
+    wording: dict[str, str]
+    pages: int = 0
+
 
 # No fixed pause before rendering: a change is sent on the next turn of the event loop, so the
 # several signals of one change make one request. A click shows its preview a render later, not a
@@ -187,7 +195,9 @@ class PreviewController(QObject):
         self.awaiting_reply = False
         if self.wanted is None:
             return  # the form became incomplete meanwhile (e.g. New patient): show no sheet at all
-        self._shown_sheet = (result.pdf, self._sheet_requests[result.request_id], dict(result.wording))
+        self._shown_sheet = Sheet(
+            result.pdf, self._sheet_requests[result.request_id], dict(result.wording), result.pages
+        )
         self.shown_at = time.monotonic()
         self.shown = self.requested
         self.rendered.emit(result)
@@ -219,13 +229,13 @@ class PreviewController(QObject):
         for _ in range(3):
             # Made again when another workstation claimed the number first, or when a file of the clinic's
             # set changed since the preview (the record archives the set as it is now).
-            if wording_unchanged(sheet[1], sheet[2]) and claim(sheet[1].document_number):
+            if wording_unchanged(sheet.request, sheet.wording) and claim(sheet.request.document_number):
                 break
             sheet = self._render_now(archival)
-        if self._shown_sheet is None or sheet[0] != self._shown_sheet[0]:
+        if self._shown_sheet is None or sheet.pdf != self._shown_sheet.pdf:
             # The sheet handed out is the sheet on screen: a second Save or Print a moment later reuses it.
             self._shown_sheet, self.shown_at = sheet, time.monotonic()
-            self.sheet_replaced.emit(sheet[0])
+            self.sheet_replaced.emit(sheet.pdf)
         return sheet
 
     def _render_now(self, archival: bool) -> Sheet:
@@ -233,14 +243,14 @@ class PreviewController(QObject):
         assert self.wanted is not None
         selection = {**self.wanted, "archival": archival}
         self.status.emit("Making the archival PDF..." if archival else "Making the PDF...")
-        made: list[tuple[bytes, dict[str, str]]] = []  # the PDF and its wording set, once it comes
+        made: list[RenderResult] = []  # the sheet, once it comes
         errors: list[str] = []
         loop = QEventLoop()
         request_id = self._send(selection)
 
         def finished(rendered: RenderResult) -> None:
             if rendered.request_id == request_id:
-                made.append((rendered.pdf, dict(rendered.wording)))
+                made.append(rendered)
                 loop.quit()
 
         def failed(failed_id: str, message: str) -> None:
@@ -262,5 +272,5 @@ class PreviewController(QObject):
             self.client.set_failed.disconnect(failed)
         if not made:
             raise SheetNotMade(errors[-1] if errors else "The PDF took too long to make.")
-        pdf, wording = made[-1]
-        return pdf, self._sheet_requests[request_id], wording
+        rendered = made[-1]
+        return Sheet(rendered.pdf, self._sheet_requests[request_id], dict(rendered.wording), rendered.pages)

@@ -47,6 +47,7 @@ class RenderResult:
     warnings: tuple[str, ...]
     title: str
     wording: tuple[tuple[str, str], ...] = ()  # the wording set the worker used (for the record store)
+    pages: int = 0  # the PDF's pages as the worker counted them (0: not counted)
 
 
 class RenderClient(QObject):
@@ -237,6 +238,7 @@ class RenderClient(QObject):
                         tuple(header.get("warnings", [])),
                         header.get("title", ""),
                         tuple(sorted((header.get("wording") or {}).items())),
+                        int(header.get("pages") or 0),
                     )
                 )
             elif header.get("set_error"):

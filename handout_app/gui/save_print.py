@@ -81,13 +81,12 @@ class SavePrint(QObject):
     def _record(self, sheet: Sheet, kind: str, printer: str | None = None) -> str:
         """Record the sheet handed out; a plain warning when the store could not take it (the sheet is
         saved or printed all the same). Returns the words for the status bar."""
-        pdf, request, wording = sheet
-        outcome = self.recorder().record(request, wording, pdf, kind, printer)
+        outcome = self.recorder().record(sheet.request, sheet.wording, sheet.pdf, kind, printer, pages=sheet.pages)
         if outcome.warning:
             dialogs.show_error(
                 self._window, "Recorded with a problem" if outcome.stored else "Not recorded yet", outcome.warning
             )
-        return f" Document {request.document_number}."
+        return f" Document {sheet.request.document_number}."
 
     def _sheet(self, archival: bool) -> Sheet | None:
         """The sheet to hand out (preview_controller.py), or None after saying why it could not be made."""
@@ -151,7 +150,7 @@ class SavePrint(QObject):
         with self._busy(f"Saving to {path}..."):
             sent_selection = self._previews.shown
             sheet = self._sheet(archival=choice.archival)
-            if sheet is None or not self._write_pdf(path, sheet[0], replace):
+            if sheet is None or not self._write_pdf(path, sheet.pdf, replace):
                 return
             recorded = self._record(sheet, "saved")
         QSettings().setValue("last_save_folder", str(path.parent))
@@ -217,7 +216,7 @@ class SavePrint(QObject):
             sheet = self._sheet(archival=self._form.archival.isChecked())
             if sheet is None:
                 return
-            data = sheet[0]
+            data = sheet.pdf
             if printing.prints_to_file(printer):
                 path = Path(printer.outputFileName())
                 if not self._write_pdf(path, data, replace=path.exists()):  # Qt's dialog asked before replacing

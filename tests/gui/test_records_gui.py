@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from handout_app.gui import dialogs
 from handout_app.gui.main_window import MainWindow
+from handout_app.records import recorder as recorder_module
 from handout_app.records.recorder import recorder_for, store_choice
 
 from .. import fake_cups
@@ -32,10 +33,16 @@ def test_saving_records_the_sheet_with_the_number_the_preview_shows(
     monkeypatch.setattr(
         dialogs, "ask_save_path", lambda parent, path, archival=False: dialogs.SaveChoice(target, False)
     )
+
+    def read_again(pdf: bytes) -> int:
+        raise AssertionError("the worker counted the pages already; the record must not read the PDF again")
+
+    monkeypatch.setattr(recorder_module, "pdf_pages", read_again)
     window.save_pdf()
     assert target.read_bytes() == window.preview.pdf_bytes
     rows = recorder_for(store_choice(None)).store().deliveries()
     assert [(row["number"], row["kind"], row["side"]) for row in rows] == [(number, "saved", "right")]
+    assert rows[0]["pages"] == window.preview.document.pageCount() > 1
     assert rows[0]["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     assert f"Document {number}" in window.statusBar().currentMessage()
 
