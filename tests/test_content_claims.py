@@ -376,7 +376,10 @@ def test_the_purpose_decides_the_diary_and_the_consent_risks() -> None:
 def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start() -> None:
     text = html_text(make_selection(clinician="Dr A. Osei", procedure_date=dt.date(2026, 11, 23)))
     consent = text.split("Consent Clinic")[1]
-    assert "Doctor doing the injection Dr A. Osei" in consent
+    assert "Who gives the injection Dr A. Osei" in consent
+    # Whoever injects (a doctor, a nurse practitioner) is named without calling them a doctor.
+    nurse = html_text(replace(make_selection(clinician="NP Kim Lee"), language="es"))
+    assert "Quién pone la inyección NP Kim Lee" in nurse and "Médico que pone" not in nurse
     assert "Procedure date 23 Nov 2026" in consent
     assert "I can change my mind at any time before the injection starts." in consent
     assert "the risks listed on this sheet" in consent
