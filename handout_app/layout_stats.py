@@ -52,14 +52,7 @@ def page_fills(document: Any) -> list[PageFill]:
 
 def pages_holding(document: Any, css_class: str) -> set[int]:
     """The page numbers (1-based) on which any element with `css_class` has a box."""
-    pages = set()
-    for number, page in enumerate(document.pages, start=1):
-        for box in _descendants(_content_root(page)):
-            element = getattr(box, "element", None)
-            if element is not None and css_class in (element.get("class") or "").split():
-                pages.add(number)
-                break
-    return pages
+    return set().union(*pages_of_each(document, css_class))
 
 
 def pages_of_each(document: Any, css_class: str) -> list[frozenset[int]]:
