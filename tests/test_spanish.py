@@ -131,7 +131,7 @@ def test_footer_names_the_wording_in_spanish_for_built_in_and_fallback_sets(clin
 
     (clinic / "templates" / "partials" / "header.html.j2").write_text("{% if %}\n")
     for template_set, words in (
-        (load_template_set(None), "Texto: Texto incluido en la aplicación"),
+        (load_template_set(None), "Texto: incluido en la aplicación 2026."),
         (load_template_set(clinic, builtin_only=True), "porque el texto propio de la clínica tiene errores"),
     ):
         rendered = template_set.render_html(replace(make_selection(), language="es"), GENERATED_AT)
