@@ -100,9 +100,10 @@ def test_every_page_shows_its_document_number_and_the_store_has_the_sheet(
         (number, "saved", "left", True)
     ]
     assert rows[0]["sha256"] == hashlib.sha256(output.read_bytes()).hexdigest()
-    assert (
-        rows[0]["pages"] == len(pages) and rows[0]["content_version"] and rows[0]["wording_name"].startswith("Built-in")
-    )
+    assert rows[0]["pages"] == len(pages) and rows[0]["content_version"]
+    # The record names the wording exactly as every page's footer does ("Wording: built-in 2026.12-2").
+    assert rows[0]["wording_name"] == f"built-in {rows[0]['content_version']}"
+    assert all(f"Wording: {rows[0]['wording_name']}" in " ".join(text.split()) for text in pages)
 
 
 def test_no_patient_detail_reaches_the_store_unless_the_clinic_keeps_the_record_number(
