@@ -403,11 +403,20 @@ def test_the_consent_claims_no_more_than_the_sheet_shows() -> None:
     assert replace(_item("consent-withdraw")).text["en"].endswith("before the injection starts.")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sheet_never_says_a_doctor_gives_the_injection(language: str) -> None:
+    """A nurse or another clinician may give it (the consent names who does): "How is it done?" and the risks
+    say "we", never "the doctor" (a nurse practitioner's patient read that the doctor puts in the medicine)."""
+    doctor = re.compile(r"\bthe doctor\b" if language == "en" else r"\b(el|al) médico\b", re.IGNORECASE)
+    steps = [item.text[language] for item in load_catalog().items if item.section in ("how", "risks")]
+    assert steps and [text for text in steps if doctor.search(text)] == []
+
+
 def test_a_landmark_sheet_never_says_imaging_protects_the_nerve() -> None:
     landmark = html_text(make_selection(target="trochanteric", medications=("corticosteroid",), guidance="landmark"))
-    assert "Imaging helps the doctor avoid this" not in landmark
-    assert "No scanner is used, so the doctor cannot see the needle." in landmark
-    assert "Imaging helps the doctor avoid this" in html_text(make_selection(guidance="ultrasound"))
+    assert "Imaging helps us avoid this" not in landmark
+    assert "No scanner is used, so we cannot see the needle." in landmark
+    assert "Imaging helps us avoid this" in html_text(make_selection(guidance="ultrasound"))
 
 
 @pytest.mark.parametrize(
