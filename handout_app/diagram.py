@@ -26,7 +26,8 @@ MIRROR_OPEN = '<g transform="translate(300,0) scale(-1,1)">'
 
 @dataclass(frozen=True)
 class Picture:
-    """A drawing on the handout: where it comes from, its alternative text, and the words shown with it."""
+    """A drawing on the handout: where it comes from, its alternative text, and its heading (the hip drawings';
+    an aftercare picture has none: its item's words stand beside it)."""
 
     uri: str
     alt: str
@@ -68,12 +69,13 @@ def _asset_uri(name: str) -> str:
     return (resources.assets_dir() / name).resolve().as_uri()
 
 
-def action_pictures(labels: dict[str, Any], medications: Iterable[str] = ()) -> list[Picture]:
-    """The aftercare pictures (ice, no driving, when to call) in the handout's language; a picture
-    with a `medication` (no driving: the numbing medicine) shows only when that medicine is given."""
-    given = set(medications)
-    return [
-        Picture(_asset_uri(a["picture"]), a["alt"], a["caption"])
-        for a in labels["actions"]
-        if a.get("medication") is None or a["medication"] in given
-    ]
+def item_pictures(labels: dict[str, Any], printed_items: Iterable[str]) -> dict[str, Picture]:
+    """The aftercare pictures (ice, no driving, when to call) by the id of the item each stands beside.
+
+    A picture prints only where its item prints, and its words are the item's own (a clinic's, where it
+    changed them): it has no caption of its own that could say more than, or other than, the sheet.
+    """
+    printed = set(printed_items)
+    return {
+        a["item"]: Picture(_asset_uri(a["picture"]), a["alt"], "") for a in labels["actions"] if a["item"] in printed
+    }

@@ -401,7 +401,8 @@ def _checklist(catalog: Catalog) -> list[str]:
         f"- [ ] **Pain-medicine instructions:** {_ids(i.id for i in _matching(catalog, _PAIN_MEDICINE))}. They "
         "match what your clinicians tell patients, for diagnostic and for treatment injections.",
         f"- [ ] **Aftercare and when to get help:** {_section_ids(catalog, 'after', 'call', 'emergency')}, and the "
-        "fixed wording above (the pictures' captions and the pain diary).",
+        "fixed wording above (the pain diary). The ice and no-driving pictures print beside `after-ice` and "
+        "`after-no-driving`, with those items' words and only where they print.",
         *_checklist_clinic(catalog),
     ]
 

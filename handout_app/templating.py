@@ -29,7 +29,7 @@ from . import __version__, resources
 from .catalog import Catalog, ContentItem, Finding, select
 from .claims import frequency_band
 from .clinic import CLINIC_FIELDS, PRIVATE_FIELDS, Approval, ClinicProfile
-from .diagram import action_pictures, hip_figures
+from .diagram import hip_figures, item_pictures
 from .domain import AllergyKind, Intent, Selection, Side, default_intent
 from .errors import SetError
 from .formats import format_count, format_date
@@ -424,7 +424,7 @@ def build_context(
         "paper": selection.paper.value,
         "large_print": selection.large_print,
         "hip_figures": hip_figures(selection.target, selection.side, labels),
-        "action_pictures": action_pictures(labels, (m.value for m in selection.medications)),
+        "item_pictures": item_pictures(labels, (item["id"] for items in sections.values() for item in items)),
         "diagram_caption": labels["diagram_caption"].format(place=labels["diagram_places"][selection.target.value]),
         "consent_copy": selection.consent_copy,
         "title": f"{labels['document_title']}: {procedure}",
@@ -578,7 +578,7 @@ def sheet_facts(
     phrases = (
         sorted({p for other in every_language for p in other["other_side_phrases"][opposite.value]}) if opposite else []
     )
-    pictures = [*context["hip_figures"], *context["action_pictures"]]
+    pictures = [*context["hip_figures"], *context["item_pictures"].values()]
     logo_alt = f"{clinic.name or labels['clinic']} {labels['logo']}"
     return SheetFacts(
         title=context["title"],

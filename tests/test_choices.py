@@ -127,7 +127,7 @@ def _line_of(text: str, start: str) -> int:
         # A label no registry entry needs, at the same depth.
         ("[es]", ' rare = "rara vez",', "frequency_bands = ", "es.frequency_bands.rare"),
         # Inside a list of tables.
-        ("[es]", ', medication = "anesthetic"', "actions = [", "es.actions.2.medication"),
+        ("[es]", ', alt = "Un auto tachado con una línea."', "actions = [", "es.actions.2.alt"),
         # A registry entry's label missing in English too.
         ("[en]", ' iliopsoas = "front of hip (iliopsoas) injection",', "targets = ", "en.targets.iliopsoas"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -13,7 +14,7 @@ from handout_app.diagram import MIRROR_OPEN, hip_figures, hip_svg
 from handout_app.domain import Side, Target
 from handout_app.readability import flesch_kincaid_grade
 
-from .helpers import catalog, make_selection, pdf_bytes
+from .helpers import catalog, make_selection, normalise, pdf_bytes
 
 
 @pytest.mark.parametrize("target", list(Target))
@@ -67,18 +68,59 @@ def test_the_pdf_shows_the_diagram_with_alt_text_for_each_side() -> None:
     assert "your LEFT hip" in alt and "inside the hip joint" in alt
 
 
+def _item_text(item_id: str, language: str) -> str:
+    (item,) = [item for item in catalog().items if item.id == item_id]
+    return item.text[language]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_aftercare_pictures_show_what_to_do_with_captions_and_alt_text(language: str) -> None:
+def test_each_aftercare_picture_stands_beside_its_own_item_and_says_nothing_else(language: str) -> None:
+    """The ice pack and the crossed-out car stand beside the aftercare rows they show, with alt text; their
+    words are the rows' words, printed once (a caption of their own repeated the row, or said other than it)."""
     from dataclasses import replace
 
-    from .helpers import pdf_text
+    from handout_app.clinic import ClinicProfile
+    from handout_app.templating import render_html
 
-    data = pdf_bytes(replace(make_selection(), language=language))
+    from .helpers import GENERATED_AT, pdf_text
+
+    selection = replace(make_selection(medications=("anesthetic",)), language=language)
+    html = normalise(render_html(selection, catalog(), ClinicProfile(), GENERATED_AT).html)
+    data = pdf_bytes(selection)
+    alts, text = figure_alts(data), pdf_text(data)
     actions = catalog().labels_for(language)["actions"]
-    alts = figure_alts(data)
-    text = pdf_text(data)
+    assert {action["item"] for action in actions} == {"after-ice", "after-no-driving"}
     for action in actions:
-        assert action["alt"] in alts and action["caption"] in text
+        words = _item_text(action["item"], language)
+        assert action["alt"] in alts and text.count(words) == 1, (action, words)
+        assert f'alt="{action["alt"]}">{words}</td>' in html  # in the row, just before its words
+    # Without the numbing medicine there is no no-driving row, and so no crossed-out car.
+    alts = figure_alts(pdf_bytes(replace(make_selection(medications=("hyaluronic-acid",)), language=language)))
+    no_driving = next(a["alt"] for a in actions if a["item"] == "after-no-driving")
+    ice = next(a["alt"] for a in actions if a["item"] == "after-ice")
+    assert ice in alts and no_driving not in alts
+
+
+def test_a_clinic_that_rewrites_or_switches_off_the_ice_step_changes_its_picture_too(clinic: Path) -> None:
+    """The picture has no words of its own, so it can never tell the patient the built-in ice advice beside the
+    clinic's own, nor keep telling them to ice after the clinic took that step out."""
+    from handout_app.template_set import load_template_set
+
+    from .helpers import GENERATED_AT
+
+    ice_alt = next(a["alt"] for a in catalog().labels_for("en")["actions"] if a["item"] == "after-ice")
+    html = normalise(load_template_set(clinic).render_html(make_selection(), GENERATED_AT).html)
+    assert html.count("thin towel on it for 15 minutes") == 1 and "cold pack" not in html
+    assert f'alt="{ice_alt}"' in html
+    wording = clinic / "content" / "10-riverside.toml"
+    ice_override = wording.read_text(encoding="utf-8").split("\n[[item]]")[1]
+    assert 'id = "after-ice"' in ice_override
+    wording.write_text(
+        wording.read_text(encoding="utf-8").replace(ice_override, '\nid = "after-ice"\nenabled = false\n\n'),
+        encoding="utf-8",
+    )
+    html = normalise(load_template_set(clinic).render_html(make_selection(), GENERATED_AT).html)
+    assert "thin towel" not in html and ice_alt not in html
 
 
 # Two handouts where the page ended right after the heading, or inside the caption, before the fix.

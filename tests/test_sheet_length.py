@@ -173,9 +173,9 @@ def _over_the_large_print_aim() -> list[tuple[str, str, str, bool, int, int]]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Open (issue 10): 60 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
-    "the aim is 2.2), most with one medicine; the header and footer keep 5 mm from the paper's edge since "
-    "2026-12-05 (35 before). `bench/pages_words.py --details` lists every sheet.",
+    reason="Open (issue 10): 63 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
+    "the aim is 2.2), all with one medicine; 41 of them because their standard sheet became a page shorter "
+    "in content 2026.12-3. `bench/pages_words.py --details` lists every sheet.",
 )
 def test_large_print_takes_at_most_2_2_times_the_pages() -> None:
     assert _over_the_large_print_aim() == []
