@@ -230,6 +230,22 @@ def test_a_diagnostic_sheet_never_says_both_pause_and_take_pain_medicine() -> No
     assert "You may take pain medicine too." in therapeutic
 
 
+def test_a_prp_sheet_sends_pain_medicine_questions_to_the_team_instead_of_allowing_them() -> None:
+    """No source allows pain medicine after PRP, and clinics differ (some ask patients to avoid
+    anti-inflammatory pills): a fresh reader found "You may take pain medicine too" on a PRP sheet."""
+    prp = html_text(make_selection(medications=("prp",)))
+    assert "You may take pain medicine too" not in prp
+    assert "Ask us which pain medicines you may take." in prp
+
+
+def test_a_sheet_without_imaging_never_says_the_medicine_goes_straight_to_the_sore_place() -> None:
+    """Without a scanner no one sees where the needle is, which the same sheet says."""
+    landmark = html_text(make_selection(medications=("corticosteroid",), guidance="landmark"))
+    assert "goes straight to the sore place" not in landmark
+    assert "The aim is to put the medicine right where it hurts" in landmark
+    assert "goes straight to the sore place" in html_text(make_selection(medications=("corticosteroid",)))
+
+
 def test_single_product_sheets_name_only_their_own_product() -> None:
     hyaluronic = html_text(make_selection(medications=("hyaluronic-acid",)))
     prp = html_text(make_selection(medications=("prp",)))
@@ -527,7 +543,7 @@ def test_spanish_speaks_to_a_woman_or_a_man_alike_and_in_us_and_mexican_terms() 
         ("Reacción al corticoide", "Más dolor por el corticoide"),
         ("Puedo estar embarazada", "Es posible que esté embarazada"),
         ("con cuidado", "más seguido"),
-        ("partes de la inyección", "algunos pasos del proceso"),
+        ("partes de la inyección", "pueden hacer algunos pasos. Están preparadas"),
     ):
         assert old not in text and new in text, (old, new)
 
