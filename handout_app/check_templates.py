@@ -81,7 +81,19 @@ def hint_for(message: str) -> str:
         return "Check the template's name and path; built-in ones are reached as builtin/<path>."
     if "grade" in lowered:
         return "Use shorter sentences and everyday words (aim for grade 6)."
+    if "too long for the footer" in lowered:
+        return (
+            "Shorten 'name' in clinic.toml, or 'template_set_name' or the [approval] name and role: every page's "
+            "footer prints them, and in large print (14 pt) it holds about five lines."
+        )
     return "Fix the line named, then run check-templates again."
+
+
+def longest_print_time() -> dt.datetime:
+    """This year's 30 September at 23:59: the print time every sheet's footer spells longest in each language
+    ("30 Sep 2026 23:59", "30 sept 2026 23:59"), so a footer that fits when checked fits on any day of the year."""
+    now = dt.datetime.now().astimezone()
+    return now.replace(month=9, day=30, hour=23, minute=59, second=0, microsecond=0)
 
 
 def render_all(
@@ -125,7 +137,7 @@ def render_all(
                     job.label,
                     selection_to_dict(job.selection),
                     str(folder),
-                    dt.datetime.now().astimezone().isoformat(),
+                    longest_print_time().isoformat(),
                     output_format=job.output_format,
                     # The PDFs carry a document number, as a handed-out sheet does, so a clinic style that would
                     # hide it (or push it off a page) is found here, not at the nurse's Print.

@@ -206,3 +206,29 @@ def test_the_pdfs_reach_every_item_any_side_factor_set_or_purpose_can_print_in_a
     for large in (False, True):
         sheets = [s for s in pdfs if s.large_print == large]
         assert {s.language for s in sheets} == set(LANGUAGES) and {s.paper for s in sheets} == set(Paper)
+
+
+def test_a_clinic_name_too_long_for_the_large_print_footer_is_reported_with_what_to_shorten(clinic: Path) -> None:
+    """Standard print has room for it, so only the check (and a nurse's large-print sheet) would find it."""
+    path = clinic / "clinic.toml"
+    name = " ".join(["WWWWWWWW"] * 16)[:140]
+    path.write_text(path.read_text(encoding="utf-8").replace("Riverside Orthopaedic Clinic", name), encoding="utf-8")
+    result = check(str(clinic))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "too long for the footer every page prints" in result.stdout
+    assert "Shorten 'name' in clinic.toml" in result.stdout and "large print" in result.stdout
+
+
+def test_the_check_prints_with_the_longest_date_of_the_year_in_every_language() -> None:
+    """A footer that fits on the day of the check fits on every day: no month is spelled longer."""
+    import datetime as dt
+
+    from handout_app.check_templates import longest_print_time
+    from handout_app.choices import LANGUAGES
+    from handout_app.formats import format_date
+
+    longest = longest_print_time()
+    assert (longest.hour, longest.minute) == (23, 59)
+    for language in LANGUAGES:
+        for day in (dt.date(longest.year, month, 28) for month in range(1, 13)):
+            assert len(format_date(day, language)) <= len(format_date(longest.date(), language)), (language, day)
