@@ -402,7 +402,10 @@ def _checklist(catalog: Catalog) -> list[str]:
         "match what your clinicians tell patients, for diagnostic and for treatment injections.",
         f"- [ ] **Aftercare and when to get help:** {_section_ids(catalog, 'after', 'call', 'emergency')}, and the "
         "fixed wording above (the pain diary). The ice and no-driving pictures print beside `after-ice` and "
-        "`after-no-driving`, with those items' words and only where they print.",
+        "`after-no-driving`, with those items' words and only where they print. A reader asked when the \"day or "
+        'two" without hard work and sport starts in `after-activity` (printed under "From the next day"): say it '
+        "if your patients should count from the injection. PRP sheets ask the team about pain medicines "
+        "(`after-usual-medicines-prp`): give your clinic's rule.",
         *_checklist_clinic(catalog),
     ]
 
