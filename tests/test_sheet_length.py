@@ -173,7 +173,7 @@ def _over_the_large_print_aim() -> list[tuple[str, str, str, bool, int, int]]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Open (issue 10): 63 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
+    reason="Open (issue 10): 64 of 896 large-print sheets take 9 pages for 4 standard ones (2.25 times; "
     "the aim is 2.2), all with one medicine; 41 of them because their standard sheet became a page shorter "
     "in content 2026.12-3. `bench/pages_words.py --details` lists every sheet.",
 )
