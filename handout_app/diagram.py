@@ -70,7 +70,7 @@ def _asset_uri(name: str) -> str:
 
 
 def item_pictures(labels: dict[str, Any], printed_items: Iterable[str]) -> dict[str, Picture]:
-    """The aftercare pictures (ice, no driving, when to call) by the id of the item each stands beside.
+    """The aftercare pictures (the ice pack, the crossed-out car) by the id of the item each stands beside.
 
     A picture prints only where its item prints, and its words are the item's own (a clinic's, where it
     changed them): it has no caption of its own that could say more than, or other than, the sheet.
