@@ -143,7 +143,7 @@ VARYING_FACTS = frozenset({"side", "factor"})
 
 def _fact_names(when: dict[str, Any]) -> set[str]:
     """The selection facts a condition tests (catalog.conditions_match's keys)."""
-    return {"medication" if key == "medication_all" else key.removeprefix("not_") for key in when}
+    return {key.removeprefix("not_").removesuffix("_all") for key in when}
 
 
 # A sheet the PDFs may include: the procedure (its label and selection), side, factor set and purpose.

@@ -123,7 +123,7 @@ class Intent(Choice):
     """The purpose of the injection."""
 
     DIAGNOSTIC = Spec("diagnostic", "to find out whether the target is the source of the pain", form="Diagnostic")
-    THERAPEUTIC = Spec("therapeutic", "to treat pain and swelling", form="Therapeutic")
+    THERAPEUTIC = Spec("therapeutic", "to treat pain", form="Therapeutic")
     BOTH = Spec("both", "to find the source of the pain and to treat it", form="Diagnostic and therapeutic")
 
 

@@ -68,8 +68,8 @@ def conditions(when: dict[str, Any]) -> str:
 def _condition(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return f"{key}: {'yes' if value else 'no'}"
-    if key == "medication_all":
-        return f"medication: all of {' and '.join(value)}"
+    if key.endswith("_all"):
+        return f"{key.removesuffix('_all')}: all of {' and '.join(value)}"
     if key.startswith("not_"):
         return f"{key.removeprefix('not_')}: {'not ' if len(value) == 1 else 'none of '}{', '.join(value)}"
     return f"{key}: {' or '.join(value)}"
@@ -406,7 +406,26 @@ def _checklist(catalog: Catalog) -> list[str]:
         'two" without hard work and sport starts in `after-activity` (printed under "From the next day"): say it '
         "if your patients should count from the injection. PRP sheets ask the team about pain medicines "
         "(`after-usual-medicines-prp`): give your clinic's rule.",
+        *_reader_questions(),
         *_checklist_clinic(catalog),
+    ]
+
+
+def _reader_questions() -> list[str]:
+    """What fresh readers of the rendered sheets asked and the software team cannot settle without a clinician."""
+    return [
+        "- [ ] **Facts used beyond the procedure their source describes.** A fresh reader noted:",
+        "  - the infection figure comes from one clinic's page on X-ray-guided hip joint injections (numbing medicine "
+        "and steroid) and prints on every "
+        "hip-joint sheet, whatever the medicine and guidance (`risk-infection`);",
+        '  - the steroid timings under "Days 2 to 5" and "After 10 days" (`after-steroid-onset`, '
+        "`after-steroid-no-relief`) and the stay and rest times (`how-inject`, `how-rest`) come from one clinic's "
+        "page on joint injections and print for bursa and soft-tissue sheets too;",
+        "  - the cost answers (`faq-cost`, `faq-cost-prp`) warn that insurance may not pay for PRP, not for "
+        "hyaluronic acid in the hip; say so if it is true for your patients.",
+        "- [ ] **A patient allergic to a medicine the injection contains.** The window warns the nurse (`rules.toml`); "
+        "the sheet still describes that medicine, and the checklist says the doctor knows and a plan was made. "
+        "Confirm the plan is settled before the sheet is signed.",
     ]
 
 
@@ -416,7 +435,9 @@ def _checklist_clinic(catalog: Catalog) -> list[str]:
         "- [ ] **Conditions and rules.** Each item prints only for the procedures and patients shown under "
         '"Prints", and the selection rules refuse or warn where your clinicians would.',
         "- [ ] **The Spanish wording**, reviewed by a clinician fluent in Spanish: every item in the appendix "
-        '"Spanish wording" says the same as its English, in words your Spanish-speaking patients use.',
+        '"Spanish wording" says the same as its English, in words your Spanish-speaking patients use. A reader from '
+        'the US and Mexico would say "esteroide" or "cortisona" for "corticoide" and "número de expediente" for '
+        '"número de historia clínica".',
         "- [ ] **Your clinic's own numbers and emergency line.** `clinic.toml` gives the office phone (`phone`), "
         "the after-hours phone (`after_hours_phone`), the opening hours and the emergency line (`emergency_line`), "
         "in English and Spanish, and each is right and answered. Without an emergency line the sheet prints: "

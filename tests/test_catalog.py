@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from handout_app.catalog import CatalogError, SelectionRefused, apply_overrides, load_catalog, select
+from handout_app.check_plan import FACTOR_SETS
 from handout_app.choices import values
 from handout_app.domain import (
     Allergy,
@@ -38,6 +39,7 @@ def _all_selections():  # type: ignore[no-untyped-def]
             PatientFactors(allergies=(Allergy(kind, "latex" if kind is AllergyKind.OTHER else ""),))
             for kind in AllergyKind
         ),
+        FACTOR_SETS[-1][1],  # every factor and allergy at once (items that need two allergies together)
     ]
     for target, guidance, meds, intent, factors, side in itertools.product(
         Target, Guidance, medicine_sets, [None, *Intent], factor_sets, (Side.RIGHT, Side.BILATERAL)
@@ -187,6 +189,31 @@ def test_content_errors_name_the_file_line_and_item(
     assert "99-extra.toml" in message
     if line is not None:
         assert f"line {line}:" in message or f"line {line}," in message
+
+
+def test_a_clinic_item_may_need_every_one_of_several_factors(tmp_path: Path) -> None:
+    """`factor_all`: the item prints only when the patient has all the listed factors, as `medication_all` does
+    for medicines; an unknown factor in it is refused like any other condition value."""
+    folder = copy_content(tmp_path)
+    (folder / "99-extra.toml").write_text(
+        '[[item]]\nid = "x-both"\nsection = "before"\ntext.en = "Both."\n'
+        'when.factor_all = ["diabetes", "blood-thinners"]\nfacts = ["allergy"]\n',
+        encoding="utf-8",
+    )
+    catalog = load_catalog(folder)
+
+    def prints(**factors: bool) -> bool:
+        chosen = select(catalog, make_selection(**factors))
+        return any(item.id == "x-both" for item in chosen.sections["before"])
+
+    assert prints(diabetes=True, blood_thinners=True)
+    assert not prints(diabetes=True) and not prints(blood_thinners=True) and not prints()
+    (folder / "99-extra.toml").write_text(
+        '[[item]]\nid = "x-both"\nsection = "before"\ntext.en = "Both."\nwhen.factor_all = ["gout"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match="condition 'factor_all' has unknown value 'gout'"):
+        load_catalog(folder)
 
 
 def test_spanish_score_ranks_hard_text_below_easy_text() -> None:

@@ -214,10 +214,10 @@ def test_iodine_allergy_takes_the_antiseptic_path_and_a_landmark_sheet_never_men
             target="trochanteric", medications=("corticosteroid",), guidance="landmark", allergies=("iodine",)
         )
     )
-    assert "A skin cleaner with no iodine can be used." in landmark
+    assert "a skin cleaner with no iodine can be used." in landmark
     assert "dye" not in landmark and "contrast" not in landmark.lower()
     contrast = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("iodine",)))
-    assert "A skin cleaner with no iodine can be used." in contrast
+    assert "a skin cleaner with no iodine can be used." in contrast
     assert "my allergy to contrast dye or iodine" in contrast
 
 
@@ -235,7 +235,7 @@ def test_a_prp_sheet_sends_pain_medicine_questions_to_the_team_instead_of_allowi
     anti-inflammatory pills): a fresh reader found "You may take pain medicine too" on a PRP sheet."""
     prp = html_text(make_selection(medications=("prp",)))
     assert "You may take pain medicine too" not in prp
-    assert "Ask us which pain medicines you may take." in prp
+    assert "Ask us about pain medicine." in prp
 
 
 def test_a_sheet_without_imaging_never_says_the_medicine_goes_straight_to_the_sore_place() -> None:
@@ -428,6 +428,16 @@ def test_the_sheet_never_says_a_doctor_gives_the_injection(language: str) -> Non
     assert steps and [text for text in steps if doctor.search(text)] == []
 
 
+def test_the_consent_of_a_nurse_practitioner_s_patient_does_not_ask_a_doctor_to_sign() -> None:
+    """A fresh reader found "Doctor who explained the procedure" and "staff who work with the doctor" on the consent
+    of a patient whose injection a nurse practitioner gives."""
+    text = html_text(make_selection(clinician="Nurse Practitioner Kim Lee"))
+    consent = text.split("Consent Clinic", 1)[1]
+    assert "Nurse Practitioner Kim Lee" in consent and "Clinician who explained the procedure" in consent
+    assert "doctor" not in consent.lower()
+    assert "Profesional que explicó el procedimiento" in html_text(spanish(make_selection()))
+
+
 def test_a_landmark_sheet_never_says_imaging_protects_the_nerve() -> None:
     landmark = html_text(make_selection(target="trochanteric", medications=("corticosteroid",), guidance="landmark"))
     assert "Imaging helps us avoid this" not in landmark
@@ -440,7 +450,7 @@ def test_a_landmark_sheet_never_says_imaging_protects_the_nerve() -> None:
 )
 def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(target: str, figure: bool) -> None:
     text = html_text(make_selection(target=target, medications=("corticosteroid",)))
-    assert ("1 in 15,000" in text) is figure
+    assert text.count("1 in 15,000") == (1 if figure else 0)  # once, in the risk with its scale
     assert "Infection. Germs can get in where the needle goes." in text
 
 
@@ -555,7 +565,78 @@ def test_a_landmark_sheet_offers_an_image_guided_injection_as_the_other_option()
     alternatives = landmark.split("What else could you do?")[1].split("What are the risks?")[0]
     assert (
         "An injection guided by imaging." in alternatives
-        and "Ultrasound or X-ray pictures can show the needle" in alternatives
+        and "Ultrasound or X-ray can show the needle going in" in alternatives
     )
     assert "Una inyección guiada por imagen." in html_text(spanish(make_selection(guidance="landmark")))
     assert "An injection guided by imaging" not in html_text(make_selection(guidance="ultrasound"))
+
+
+# --- Said once: what one section says, the next does not repeat (one concise sheet) ------------
+
+
+def test_allergies_to_iodine_and_to_skin_cleaner_share_one_checklist_line() -> None:
+    """Two lines that each promised "a different cleaner" read as two plans; both allergies take one line."""
+    both = make_selection(guidance="landmark", allergies=("iodine", "chlorhexidine"))
+    text = html_text(both)
+    assert "I am allergic to iodine and to skin cleaner. A different cleaner can be used." in text
+    assert "my allergy to skin cleaner" not in text and "my allergy to iodine" not in text
+    assert "mis alergias al yodo y al limpiador de la piel" in html_text(spanish(both))
+    alone = html_text(make_selection(guidance="landmark", allergies=("chlorhexidine",)))
+    assert "my allergy to skin cleaner, so a different one can be used." in alone and "iodine" not in alone
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_piece_of_advice_is_given_once(language: str) -> None:
+    """Ice belongs to the aftercare, the reaction watch to "How is it done?", the blood-thinner plan to the
+    checklist, changing one's mind to the consent, and ultrasound as the other guidance to the options:
+    the risks and the other options no longer repeat them."""
+    selection = replace(
+        make_selection(
+            medications=("corticosteroid",), guidance="fluoroscopy", blood_thinners=True, may_be_pregnant=True
+        ),
+        language=language,
+    )
+    text = html_text(selection).lower()
+    # How often each phrase may appear: the aftercare's ice row; the watch in "How is it done?" only (the
+    # English step says "we check you"); the plan in "How is it done?" (and "Plan to be with us") and the
+    # checklist; changing one's mind in the consent; ultrasound in the option "Ultrasound instead of X-ray".
+    expected = {
+        "en": {"ice": 1, "watch": 0, "plan": 3, "change my mind": 1, "change your mind": 0, "ultrasound": 2},
+        "es": {"hielo": 1, "vigilamos": 1, "plan": 2, "cambiar de idea": 1, "sin radiación": 1, "ultrasonido": 2},
+    }[language]
+    counts = {phrase: len(re.findall(rf"\b{re.escape(phrase)}\b", text)) for phrase in expected}
+    assert counts == expected
+
+
+def test_the_why_paragraph_leaves_the_aim_to_the_key_points_and_only_the_steroid_claims_to_calm_swelling() -> None:
+    """ "Ease pain and swelling" was said three times on a hyaluronic acid sheet, and no source says hyaluronic
+    acid or PRP calms swelling (a fresh reader): the aim is to ease pain, said in the key points and the
+    benefits; the "Why" paragraph says what the injection cannot do; only the steroid's line speaks of swelling."""
+    for medicine in ("hyaluronic-acid", "prp"):
+        text = html_text(make_selection(medications=(medicine,)))
+        assert "swelling" not in text.replace("swollen", "").replace("throat swell", ""), medicine
+        assert text.count("The goal is to ease pain.") == 1 and text.count("It may ease pain for a time") == 1
+        assert "The injection does not cure the problem or repair worn or torn tissue." in text
+    assert "A strong medicine like cortisone that calms swelling." in html_text(
+        make_selection(medications=("corticosteroid",))
+    )
+
+
+def test_a_patient_allergic_to_numbing_medicine_is_not_told_the_skin_may_be_numbed() -> None:
+    """A fresh reader found "We may numb the skin first" on the sheet of a patient listed as allergic to it."""
+    allergic = html_text(make_selection(medications=("hyaluronic-acid",), allergies=("lidocaine",)))
+    assert "numb the skin" not in allergic
+    assert "You lie on a table, and we clean the skin over your hip." in allergic
+    assert "adormecer la piel" not in html_text(
+        spanish(make_selection(medications=("hyaluronic-acid",), allergies=("lidocaine",)))
+    )
+    assert "We may numb the skin first" in html_text(make_selection(medications=("hyaluronic-acid",)))
+
+
+def test_a_contrast_sheet_does_not_suggest_leaving_out_the_dye_it_describes() -> None:
+    """The steps say contrast dye shows the needle's place; the allergy line must not offer "not using the dye"
+    beside them. The plan is the doctor's, talked through before consent."""
+    text = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("contrast dye",)))
+    assert "A few drops of contrast dye" in text
+    assert "The doctor knows about my allergy to contrast dye or iodine. We talked about the plan." in text
+    assert "not using the dye" not in text

@@ -71,7 +71,7 @@ def test_large_print_has_the_same_content_page_numbers_and_the_patient_signs_und
     agree = [i for i, t in enumerate(pages) if "I agree to have this procedure" in t]
     patient = [i for i, t in enumerate(pages) if "Patient, or legal representative" in t]
     witness = [i for i, t in enumerate(pages) if "Witness" in t]
-    doctor = [i for i, t in enumerate(pages) if "Doctor who explained the procedure" in t]
+    doctor = [i for i, t in enumerate(pages) if "Clinician who explained the procedure" in t]
     explained = [i for i, t in enumerate(pages) if "I have explained the procedure" in t]
     interpreter = [i for i, t in enumerate(pages) if "Interpreter (if used)" in t]
     assert len(consent) == 1 and pages[-2:] == pages[consent[0] :]

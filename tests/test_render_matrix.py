@@ -107,7 +107,7 @@ RULES: list[tuple[str, Callable[[dict], bool], str]] = [
         lambda c: c["target"] == "joint",
         "fewer than 1 in 15,000",
     ),
-    ("always: saying no", lambda c: True, "You can say no"),
+    ("always: saying no", lambda c: True, "Saying no"),
     ("always: consent signatures", lambda c: True, "Interpreter (if used)"),
     ("always: when to call", lambda c: True, "When to call us"),
 ]

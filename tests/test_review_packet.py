@@ -92,6 +92,10 @@ def test_conditions_read_as_words() -> None:
         == "contrast: yes; guidance: none of ultrasound, landmark"
     )
     assert conditions({"medication_all": ["anesthetic", "prp"]}) == "medication: all of anesthetic and prp"
+    assert (
+        conditions({"factor_all": ["allergy-iodine", "allergy-antiseptic"]})
+        == "factor: all of allergy-iodine and allergy-antiseptic"
+    )
 
 
 def test_sections_follow_print_order_with_their_headings(catalog: Catalog, packet: str) -> None:

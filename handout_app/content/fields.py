@@ -56,10 +56,14 @@ _CONDITION_VALUES: dict[str, tuple[str, ...] | None] = {
     "contrast": None,
 }
 
+# The conditions a selection may hold several values of, so that "all of these" means something:
+# `medication_all` (anesthetic and corticosteroid) and `factor_all` (two allergies at once).
+ALL_OF_KEYS: tuple[str, ...] = ("medication", "factor")
+
 CONDITION_KEYS: tuple[str, ...] = (
     *_CONDITION_VALUES,
     *(f"not_{key}" for key, values in _CONDITION_VALUES.items() if values is not None),
-    "medication_all",
+    *(f"{key}_all" for key in ALL_OF_KEYS),
 )
 
 _ITEM_KEYS = {"id", "section", "title", "text", "frequency", "facts", "when", "order"}

@@ -27,13 +27,13 @@ def selection_facts(selection: Selection) -> dict[str, Any]:
 
 
 def conditions_match(when: dict[str, Any], facts: dict[str, Any]) -> bool:
-    """All keys must hold; within a list, any value may match (medication_all: every value)."""
+    """All keys must hold; within a list, any value may match (`*_all` keys: every value)."""
     for key, wanted in when.items():
         if key == "contrast":
             if facts["contrast"] != wanted:
                 return False
-        elif key == "medication_all":
-            if not set(wanted) <= facts["medication"]:
+        elif key.endswith("_all"):
+            if not set(wanted) <= facts[key.removesuffix("_all")]:
                 return False
         elif key.startswith("not_"):
             if facts[key.removeprefix("not_")] & set(wanted):
