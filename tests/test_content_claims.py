@@ -218,7 +218,7 @@ def test_iodine_allergy_takes_the_antiseptic_path_and_a_landmark_sheet_never_men
     assert "dye" not in landmark and "contrast" not in landmark.lower()
     contrast = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("iodine",)))
     assert "a skin cleaner with no iodine can be used." in contrast
-    assert "my allergy to contrast dye or iodine" in contrast
+    assert "I am allergic to contrast dye or iodine." in contrast
 
 
 def test_a_diagnostic_sheet_never_says_both_pause_and_take_pain_medicine() -> None:
@@ -638,5 +638,5 @@ def test_a_contrast_sheet_does_not_suggest_leaving_out_the_dye_it_describes() ->
     beside them. The plan is the doctor's, talked through before consent."""
     text = html_text(make_selection(guidance="fluoroscopy", contrast=True, allergies=("contrast dye",)))
     assert "A few drops of contrast dye" in text
-    assert "The doctor knows about my allergy to contrast dye or iodine. We talked about the plan." in text
+    assert "I am allergic to contrast dye or iodine. The doctor and I made a plan." in text
     assert "not using the dye" not in text

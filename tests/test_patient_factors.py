@@ -52,7 +52,7 @@ def test_allergies_are_printed_and_change_the_checklist() -> None:
         guidance="fluoroscopy", contrast=True, allergies=("iodine", "lidocaine", "chlorhexidine", "Penicillin")
     )
     assert "Allergies iodine; local anesthetic (numbing medicine); antiseptic (skin cleaner); Penicillin" in text
-    assert "my allergy to contrast dye or iodine" in text
+    assert "I am allergic to contrast dye or iodine." in text
     assert "I am allergic to numbing medicine" in text
     assert "I am allergic to iodine and to skin cleaner. A different cleaner can be used" in text
 
