@@ -640,3 +640,12 @@ def test_a_contrast_sheet_does_not_suggest_leaving_out_the_dye_it_describes() ->
     assert "A few drops of contrast dye" in text
     assert "I am allergic to contrast dye or iodine. The doctor and I made a plan." in text
     assert "not using the dye" not in text
+
+
+@pytest.mark.parametrize("target", ["trochanteric", "iliopsoas", "periarticular"])
+def test_only_a_joint_sheet_gives_arthritis_as_the_example_for_surgery(target: str) -> None:
+    """The source's examples for surgery are problems of the joint; a fresh reader found "severe arthritis" on a
+    bursa sheet."""
+    around = html_text(make_selection(target=target, medications=("corticosteroid",)))
+    assert "Surgery. It helps some hip problems." in around and "severe arthritis" not in around
+    assert "such as severe arthritis" in html_text(make_selection(target="joint", medications=("corticosteroid",)))
