@@ -162,6 +162,10 @@ def test_the_checklist_names_what_a_clinician_must_confirm(catalog: Catalog, pac
         assert word in checklist, word
     assert "`kp-driver`" in checklist and "`after-diary`" in checklist
     assert catalog.labels_for("en")["emergency_default"] in checklist
+    # Every id the checklist names in prose (the readers' questions, the aftercare notes) still exists.
+    named = set(re.findall(r"`([a-z]+(?:-[a-z0-9]+)+)`", checklist))
+    known = {i.id for i in catalog.items} | set(catalog.ledger.facts) | set(catalog.ledger.sources)
+    assert named and named <= known, sorted(named - known)
 
 
 def test_the_spanish_appendix_holds_every_items_spanish_wording(catalog: Catalog, packet: str) -> None:
