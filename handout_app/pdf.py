@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from . import resources
 from .sheet_check import SheetProblem, check_sheet
+from .weasyprint_import import import_weasyprint
 
 FONT_TIMESTAMP = "1767225600"  # 2026-01-01: the date written into every embedded font
 DEFAULT_VARIANT = "pdf/ua-1"  # tagged, for screen readers
@@ -369,7 +370,7 @@ def _roomier(html: str, document: Any) -> str | None:
 def _render(
     html: str, facts: SheetFacts, base_dir: Path | None, extra_roots: Iterable[Path], variant: str, *, write: bool
 ) -> tuple[bytes, Any]:
-    import weasyprint
+    weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
 
     # fontTools stamps the fallback font it cuts down with the current time unless this is set, so the

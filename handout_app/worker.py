@@ -431,7 +431,9 @@ def serve(
     a render runs cancels it (its reply says "cancelled"), and a request already followed by a newer one
     is not rendered at all. With `memory_limit` (bytes; where the system cannot cap this process), a
     watchdog stops a render past it, and the worker ends after a reply if the memory is not given back."""
-    import weasyprint  # noqa: F401  (loaded before "ready" so the first preview is fast)
+    from .weasyprint_import import import_weasyprint
+
+    import_weasyprint()  # loaded before "ready" so the first preview is fast
 
     _template_set(None, False)  # the built-in content is read at start-up, not on the first keystroke
     state = _Render()
