@@ -33,16 +33,16 @@ def import_weasyprint() -> ModuleType:
             standard = ctypes.util.find_library
             ctypes.util.find_library = _from_linker_cache
             try:
-                import weasyprint
+                import weasyprint  # noqa: F401 (returned from sys.modules below)
 
-                return weasyprint
+                return sys.modules["weasyprint"]
             except OSError:
                 pass  # a library the cache does not list: the standard lookup below may still find it
             finally:
                 ctypes.util.find_library = standard
-        import weasyprint
+        import weasyprint  # noqa: F401
 
-        return weasyprint
+        return sys.modules["weasyprint"]
 
 
 def _from_linker_cache(name: str) -> str | None:
