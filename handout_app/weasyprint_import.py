@@ -33,14 +33,14 @@ def import_weasyprint() -> ModuleType:
             standard = ctypes.util.find_library
             ctypes.util.find_library = _from_linker_cache
             try:
-                import weasyprint  # noqa: F401 (returned from sys.modules below)
+                import weasyprint  # returned from sys.modules below, typed as a module
 
                 return sys.modules["weasyprint"]
             except OSError:
                 pass  # a library the cache does not list: the standard lookup below may still find it
             finally:
                 ctypes.util.find_library = standard
-        import weasyprint  # noqa: F401
+        import weasyprint
 
         return sys.modules["weasyprint"]
 
