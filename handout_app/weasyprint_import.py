@@ -40,7 +40,7 @@ def import_weasyprint() -> ModuleType:
                 pass  # a library the cache does not list: the standard lookup below may still find it
             finally:
                 ctypes.util.find_library = standard
-        import weasyprint
+        import weasyprint  # noqa: F401 (returned from sys.modules below, typed as a module)
 
         return sys.modules["weasyprint"]
 
