@@ -146,6 +146,8 @@ import os, sys, time
 start = time.perf_counter()
 os.environ['QT_QPA_PLATFORM'] = 'offscreen'
 sys.path.insert(0, {str(ROOT)!r})
+from handout_app.window import start_render_worker
+worker = start_render_worker()  # before Qt loads, as window.launch does
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, '/tmp/handout-bench-settings')
@@ -154,7 +156,7 @@ from handout_app.gui.launch import open_main_window
 from handout_app.domain import Medication, Side
 dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
 app = QApplication([])
-w = open_main_window(); w.show(); app.processEvents()  # as `handout-app gui` opens it
+w = open_main_window(None, worker); w.show(); app.processEvents()  # as `handout-app gui` opens it
 if {wait_for_preview}:
     if {fill_after_s}:
         idle_until = time.perf_counter() + {fill_after_s}

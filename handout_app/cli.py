@@ -302,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load_clinic(clinic)
             except ClinicError as exc:
                 return _fail(EXIT_BAD_INPUT, f"--clinic: {exc}")
-        from .gui.launch import launch
+        from .window import launch
 
         return launch(clinic)
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -116,6 +117,33 @@ def _read_replies(stream: IO[bytes], replies: queue.SimpleQueue[Frames | None]) 
         replies.put((header, data))
 
 
+@dataclass(frozen=True)
+class SpawnedWorker:
+    """A worker child just started, with the temp folder of its own that goes when it stops."""
+
+    process: subprocess.Popen[bytes]
+    temp_dir: Path
+
+
+def spawn_worker(command: list[str] | None = None, extra_env: dict[str, str] | None = None) -> SpawnedWorker:
+    """Start a worker (`command`, or worker_command()) with pipes for frames on stdin and stdout and its own
+    temp folder; it announces itself with a "ready" reply. Raises WorkerUnavailable when it cannot start."""
+    temp_dir = new_temp_dir()
+    try:
+        process = subprocess.Popen(
+            command or worker_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # never read: a library's message could hold what was typed
+            env=worker_environment(temp_dir, extra_env),
+            creationflags=_CREATION_FLAGS,
+        )
+    except OSError as exc:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise WorkerUnavailable(f"the render process could not be started ({exc.strerror or exc})") from None
+    return SpawnedWorker(process, temp_dir)
+
+
 class WorkerProcess:
     """One render worker, used one request at a time."""
 
@@ -133,19 +161,8 @@ class WorkerProcess:
     def _start(self, wait: bool = True) -> None:
         self.stopped = False
         self._ready = False
-        self.temp_dir = new_temp_dir()
-        try:
-            self.process = subprocess.Popen(
-                self.command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=worker_environment(self.temp_dir, self.extra_env),
-                creationflags=_CREATION_FLAGS,
-            )
-        except OSError as exc:
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
-            raise WorkerUnavailable(f"the render process could not be started ({exc.strerror or exc})") from None
+        spawned = spawn_worker(self.command, self.extra_env)
+        self.process, self.temp_dir = spawned.process, spawned.temp_dir
         assert self.process.stdout is not None
         self._replies: queue.SimpleQueue[Frames | None] = queue.SimpleQueue()
         threading.Thread(target=_read_replies, args=(self.process.stdout, self._replies), daemon=True).start()

@@ -17,7 +17,7 @@ import pytest
 from handout_app import resources
 
 ROOT = Path(__file__).resolve().parent.parent
-WINDOW_SCRIPT = ("handout-app-window", "handout_app.gui.launch:main")
+WINDOW_SCRIPT = ("handout-app-window", "handout_app.window:main")
 
 
 def test_wheel_contains_data_and_renders_from_the_installed_copy(tmp_path: Path) -> None:

@@ -1,9 +1,8 @@
-"""Start the window: `handout-app`, `handout-app gui [--clinic DIR]`, `handout-app-window` (no console), or
-`make run`."""
+"""The window's Qt side of starting: the application, the main window with its render worker, and the hook
+that turns an unexpected error into a plain message. window.py starts the worker, then calls run_window."""
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ..output_files import clean_stale_temp_files
+from ..worker_client import SpawnedWorker
 from .render_client import RenderClient
 from .settings_file import APPLICATION, ORGANIZATION, use_settings_file
 
@@ -32,39 +31,14 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-NO_DISPLAY_MESSAGE = (
-    "error: no display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
-    "To make a handout without a window, use the command line, for example:\n"
-    "  handout-app render --target joint --medication corticosteroid --guidance ultrasound --side left "
-    '--patient-name "Jane Example" --output sheet.pdf\n'
-    "(`handout-app render --help` lists every option; `make sample` makes an example.) To open the window, "
-    "run it on the computer's desktop, or connect with a display (for example `ssh -X`).\n"
-)
-
-
-def display_problem() -> str | None:
-    """Why no window can open on this machine, or None. Checked before Qt starts: without a display,
-    Qt's X11 plugin aborts with a message that wrongly blames an installed library."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return None  # Windows and macOS always have a screen; an explicit Qt platform is the user's choice
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    return NO_DISPLAY_MESSAGE
-
-
-def launch(clinic_folder: Path | None = None) -> int:
-    """Show the main window and run until it closes (exit 2 when there is no display)."""
-    console = _has_console()
-    problem = display_problem()
-    if problem:
-        sys.stderr.write(problem)
-        return 2
-    clean_stale_temp_files()  # temporary files a killed earlier run left behind
+def run_window(clinic_folder: Path | None, worker: SpawnedWorker | None, console: bool) -> int:
+    """Show the main window, with the render worker window.py started (None: it starts one), and run until
+    it closes. `console`: whether errors can be written to one (else they are shown in dialogs only)."""
     app = make_application()
     from ..catalog import CatalogError
 
     try:
-        window = open_main_window(clinic_folder)
+        window = open_main_window(clinic_folder, worker)
     except CatalogError as exc:
         print(f"error: the handout content has a problem: {exc}", file=sys.stderr)
         if not console:
@@ -77,30 +51,13 @@ def launch(clinic_folder: Path | None = None) -> int:
     return app.exec()
 
 
-def main() -> int:
-    """Entry point of `handout-app-window` (pyproject's gui-scripts): the window, remembered clinic folder and
-    all, started without a console (pythonw on Windows; the bundle's windowed program runs `launch` too)."""
-    return launch()
-
-
-def _has_console() -> bool:
-    """Whether there is a console to write to. Where there is none (pythonw, a windowed bundle) Python sets
-    sys.stdout and sys.stderr to None; they are pointed at the null device, so that nothing written to them
-    (a library's warning, the error hook's note) can break the window, and errors are shown in dialogs."""
-    if sys.stdout is not None and sys.stderr is not None:
-        return True
-    sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (open for the life of the process)
-    sys.stdout = sys.stdout or sink
-    sys.stderr = sys.stderr or sink
-    return False
-
-
-def open_main_window(clinic_folder: Path | None = None) -> MainWindow:
-    """The main window, not yet shown, for the given or the remembered clinic folder (make bench opens
-    it this way too). Raises CatalogError when the built-in content cannot be read."""
-    # The worker starts before the window's own modules are imported, the content is read and the window
-    # is built, so its imports and start-up run on the other core meanwhile and the first preview comes sooner.
-    client = RenderClient()
+def open_main_window(clinic_folder: Path | None = None, worker: SpawnedWorker | None = None) -> MainWindow:
+    """The main window, not yet shown, for the given or the remembered clinic folder, with the render worker
+    window.py started (make bench opens it this way too). Raises CatalogError when the built-in content
+    cannot be read."""
+    # Without one started already, the worker starts before the window's own modules are imported, the
+    # content is read and the window is built, so its start-up runs on the other core meanwhile.
+    client = RenderClient(started=worker)
     client.start()
     from ..catalog import CatalogError, load_catalog
     from .main_window import MainWindow

@@ -9,23 +9,32 @@ is started for the next change.
 
 An idle worker can be asked to warm up (warm_up): it makes one built-in sheet whose reply is dropped,
 so that the first preview the nurse asks for finds its fonts loaded and its code warm.
+
+The worker is a plain child process (worker_client.spawn_worker), not a QProcess, so that the window can
+start it before Qt is even loaded (window.py) and take it over here: its pipes are read and written by two
+threads of this object's own, which hand what they read to the GUI thread as queued signals. Each
+started worker has a number; anything a thread reports of an earlier worker, one that was dropped or
+stopped, is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import queue
 import shutil
 import struct
+import subprocess
+import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from ..limits import RENDER_TIME_LIMIT_S
 from ..worker import HEADER, READY_ID, encode_request
-from ..worker_client import clean_stale_temp_dirs, new_temp_dir, worker_command, worker_environment
+from ..worker_client import SpawnedWorker, WorkerUnavailable, clean_stale_temp_dirs, spawn_worker, worker_command
 
 DEFAULT_TIMEOUT_MS = int(RENDER_TIME_LIMIT_S * 1000)
 # A worker that dies before it is ready this many times in a row is not restarted again until the
@@ -36,6 +45,43 @@ MAX_FAILED_STARTS = 3
 MAX_SENT = 2
 # The ids of warm-up requests begin with this: their replies, and their failures, reach nobody.
 WARM_UP_PREFIX = "warm-up-"
+# How long a worker told to stop (its input closed) may take to end before it is killed, in seconds.
+STOP_GRACE_S = 1.5
+READ_CHUNK = 1 << 16
+
+
+def _read_output(
+    stream: IO[bytes], generation: int, arrived: SignalInstance, ended: SignalInstance, process: subprocess.Popen[bytes]
+) -> None:
+    """Reader thread: pass on what the worker writes, as it comes; once its output closes, its exit code."""
+    with stream:
+        while True:
+            try:
+                chunk = stream.read1(READ_CHUNK)  # type: ignore[attr-defined]  # a BufferedReader: whatever is there
+            except (OSError, ValueError):
+                chunk = b""
+            try:
+                if not chunk:
+                    ended.emit(generation, process.wait())
+                    return
+                arrived.emit(generation, chunk)
+            except RuntimeError:  # the window, and this client with it, is gone
+                return
+
+
+def _write_input(stream: IO[bytes], writes: queue.SimpleQueue[bytes | None]) -> None:
+    """Writer thread: send each request as it is queued, so the window never waits on a full pipe; None
+    closes the worker's input (it then ends)."""
+    while True:
+        data = writes.get()
+        try:
+            if data is None:
+                stream.close()
+                return
+            stream.write(data)
+            stream.flush()
+        except (OSError, ValueError):  # the worker has gone: the reader reports its end
+            return
 
 
 @dataclass(frozen=True)
@@ -58,18 +104,31 @@ class RenderClient(QObject):
     failed = Signal(str, str)  # request id, plain message
     set_failed = Signal(str, str)  # request id, what is wrong in the clinic's template set (file, line)
     busy_changed = Signal(bool)
+    # From the reader thread (queued to the GUI thread): the worker's number, and what it wrote or its exit code.
+    _output_arrived = Signal(int, object)
+    _worker_ended = Signal(int, int)
 
     def __init__(
-        self, command: list[str] | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS, parent: QObject | None = None
+        self,
+        command: list[str] | None = None,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        parent: QObject | None = None,
+        started: SpawnedWorker | None = None,
     ) -> None:
+        """`started`: a worker already started for this client (window.py starts it before Qt loads); the
+        first start() takes it over instead of starting another."""
         super().__init__(parent)
         self._command = command or worker_command()
         self._timeout_ms = timeout_ms
         self._ids = itertools.count(1)
-        self._process: QProcess | None = None
+        self._process: SpawnedWorker | None = None
+        self._started = started
+        self._generation = 0
+        self._writes: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._output_arrived.connect(self._on_output)
+        self._worker_ended.connect(self._on_exit)
         self._buffer = bytearray()
         self._pending_header: dict[str, Any] | None = None
-        self._temp_dir: Path | None = None
         self._ready = False
         self._sent: list[str] = []  # requests with the worker, oldest first; their replies come in this order
         self._waiting: tuple[str, bytes] | None = None
@@ -86,40 +145,43 @@ class RenderClient(QObject):
         self._ready = False
         self._buffer.clear()
         self._pending_header = None
-        clean_stale_temp_dirs()  # folders of workers killed before they could tidy up
-        self._temp_dir = temp_dir = new_temp_dir()
-        process = QProcess(self)
-        environment = QProcessEnvironment()
-        for key, value in worker_environment(temp_dir).items():
-            environment.insert(key, value)
-        process.setProcessEnvironment(environment)
-        process.setProgram(self._command[0])
-        process.setArguments(self._command[1:])
-        process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
-        process.readyReadStandardOutput.connect(self._on_output)
-        process.readyReadStandardError.connect(lambda: process.readAllStandardError())  # drain, never log patient data
-        process.finished.connect(self._on_exit)
-        process.errorOccurred.connect(self._on_process_error)
-        self._process = process
-        process.start()
+        self._generation += 1
+        spawned, self._started = self._started, None
+        if spawned is None:
+            clean_stale_temp_dirs()  # folders of workers killed before they could tidy up
+            try:
+                spawned = spawn_worker(self._command)
+            except WorkerUnavailable:
+                self._process = None
+                # Said from the event loop, as a worker's other ends are: the window may still be connecting.
+                QTimer.singleShot(0, self._report_failed_start)
+                return
+        self._process = spawned
+        self._writes = queue.SimpleQueue()
+        process = spawned.process
+        assert process.stdin is not None and process.stdout is not None
+        reader_args = (process.stdout, self._generation, self._output_arrived, self._worker_ended, process)
+        threading.Thread(target=_read_output, args=reader_args, daemon=True).start()
+        threading.Thread(target=_write_input, args=(process.stdin, self._writes), daemon=True).start()
 
     def stop(self) -> None:
-        """Stop the worker for good (window closing)."""
+        """Stop the worker for good (window closing): its input is closed and it ends by itself, or is killed."""
         self._watchdog.stop()
-        process, self._process = self._process, None
-        if process is not None:
-            process.finished.disconnect(self._on_exit)
-            process.errorOccurred.disconnect(self._on_process_error)
-            process.closeWriteChannel()
-            if not process.waitForFinished(1500):
-                process.kill()
-                process.waitForFinished(1500)
-        self._remove_temp_dir()
-
-    def _remove_temp_dir(self) -> None:
-        temp_dir, self._temp_dir = getattr(self, "_temp_dir", None), None
-        if temp_dir is not None:
-            shutil.rmtree(temp_dir, ignore_errors=True)
+        self._generation += 1  # what its threads still report is ignored
+        spawned, self._process = self._process, None
+        if spawned is not None:
+            self._writes.put(None)
+            try:
+                spawned.process.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                _end(spawned)
+            shutil.rmtree(spawned.temp_dir, ignore_errors=True)
+        if self._started is not None:  # started for this client, never taken over: no thread has its pipes
+            _end(self._started)
+            for stream in (self._started.process.stdin, self._started.process.stdout):
+                if stream is not None:
+                    stream.close()
+            self._started = None
 
     @property
     def is_ready(self) -> bool:
@@ -183,7 +245,7 @@ class RenderClient(QObject):
         request_id, payload = self._waiting
         self._waiting = None
         self._sent.append(request_id)
-        self._process.write(HEADER.pack(len(payload)) + payload)
+        self._writes.put(HEADER.pack(len(payload)) + payload)
         self._watchdog.start(self._timeout_ms)
         if not _is_warm_up(request_id):
             self.busy_changed.emit(True)
@@ -199,10 +261,10 @@ class RenderClient(QObject):
         del self._buffer[: HEADER.size + size]
         return frame
 
-    def _on_output(self) -> None:
-        if self._process is None:
-            return
-        self._buffer.extend(bytes(self._process.readAllStandardOutput().data()))
+    def _on_output(self, generation: int, chunk: bytes) -> None:
+        if generation != self._generation or self._process is None:
+            return  # an earlier worker's last words
+        self._buffer.extend(chunk)
         while True:
             frame = self._take_frame()
             if frame is None:
@@ -254,14 +316,11 @@ class RenderClient(QObject):
         """Forget the current worker (killing it if it still runs) and any render in flight."""
         self._watchdog.stop()
         self._sent.clear()
-        process, self._process = self._process, None
-        if process is not None:
-            process.finished.disconnect(self._on_exit)
-            process.errorOccurred.disconnect(self._on_process_error)
-            process.kill()
-            process.waitForFinished(2000)
-            process.deleteLater()
-        self._remove_temp_dir()
+        self._generation += 1  # what its threads still report is ignored
+        spawned, self._process = self._process, None
+        if spawned is not None:
+            self._writes.put(None)  # its writer thread ends too
+            _end(spawned)
 
     def _restart(self, message: str) -> None:
         failed_id = self._sent[-1] if self._sent else self._latest or ""
@@ -279,7 +338,9 @@ class RenderClient(QObject):
             f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again."
         )
 
-    def _on_exit(self, *_: object) -> None:
+    def _on_exit(self, generation: int, _exit_code: int) -> None:
+        if generation != self._generation:
+            return  # a worker dropped or stopped on purpose
         self._waiting = None
         if not self._ready:
             self._failed_starts += 1
@@ -298,10 +359,17 @@ class RenderClient(QObject):
             "if it keeps happening, close the app and reinstall it.",
         )
 
-    def _on_process_error(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            self._process = None
-            self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")
+    def _report_failed_start(self) -> None:
+        self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")
+
+
+def _end(spawned: SpawnedWorker) -> None:
+    """Kill a worker, wait for it, and remove its temp folder."""
+    if spawned.process.poll() is None:
+        spawned.process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):  # killed, but not yet reaped by the system
+        spawned.process.wait(STOP_GRACE_S)
+    shutil.rmtree(spawned.temp_dir, ignore_errors=True)
 
 
 def _is_warm_up(request_id: str) -> bool:

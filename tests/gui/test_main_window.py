@@ -395,6 +395,60 @@ def test_save_dialog_can_choose_archival_pdfa(
     assert window.save_action.isEnabled() and f"Saved to {target}" in window.statusBar().currentMessage()
 
 
+def test_the_window_s_worker_starts_before_qt_loads_and_the_window_takes_it_over(
+    qtbot: QtBot, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`handout-app` starts the render worker before Qt is even loaded (window.py), so the first preview
+    comes a seventh of a second sooner; the window then uses that worker, and starts no second one."""
+    script = (
+        "import sys\n"
+        "from handout_app.window import start_render_worker\n"
+        "worker = start_render_worker()\n"
+        "print(worker is not None and worker.process.poll() is None, 'PySide6' in sys.modules)\n"
+        "worker.process.kill()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.split() == ["True", "False"], result.stderr  # started, and no Qt loaded for it
+    from handout_app.gui import launch, render_client
+    from handout_app.window import start_render_worker
+
+    make_application()
+    worker = start_render_worker()
+    assert worker is not None
+    started_here: list[object] = []
+    monkeypatch.setattr(render_client, "spawn_worker", lambda *args: started_here.append(args))
+    window = launch.open_main_window(None, worker)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.client.is_ready, timeout=30_000)
+    fill_valid(window, name="Early Worker")
+    wait_for_preview(qtbot, window)
+    assert "Early Worker" in pdf_text(window.preview.pdf_bytes) and not dialog_log
+    assert started_here == []  # the worker started before Qt made this sheet
+    window.close()
+    assert worker.process.poll() is not None and not worker.temp_dir.exists()  # closing the window ended it
+
+
+def test_a_worker_started_for_a_window_that_never_opened_is_ended(qtbot: QtBot) -> None:
+    from handout_app.window import start_render_worker
+
+    worker = start_render_worker()
+    assert worker is not None
+    client = RenderClient(started=worker)  # the content could not be read, say: the window stops its client
+    client.stop()
+    assert worker.process.poll() is not None and not worker.temp_dir.exists()
+
+
+def test_a_worker_program_that_is_missing_is_reported(qtbot: QtBot, tmp_path: Path) -> None:
+    make_application()
+    client = RenderClient([str(tmp_path / "no-such-program")])
+    with qtbot.waitSignal(client.failed, timeout=10_000) as failed:
+        client.start()
+    assert failed.args[1] == "The preview engine could not start. Reinstall the application."
+    assert not client.is_running
+    client.stop()
+
+
 def test_a_worker_that_cannot_start_is_not_restarted_forever(qtbot: QtBot, dialog_log: list) -> None:
     from handout_app.gui.render_client import MAX_FAILED_STARTS
 
