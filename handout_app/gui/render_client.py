@@ -72,16 +72,15 @@ def _read_output(
 def _write_input(stream: IO[bytes], writes: queue.SimpleQueue[bytes | None]) -> None:
     """Writer thread: send each request as it is queued, so the window never waits on a full pipe; None
     closes the worker's input (it then ends)."""
-    while True:
-        data = writes.get()
-        try:
-            if data is None:
-                stream.close()
-                return
+    try:
+        while (data := writes.get()) is not None:
             stream.write(data)
             stream.flush()
-        except (OSError, ValueError):  # the worker has gone: the reader reports its end
-            return
+    except (OSError, ValueError):
+        pass  # the worker has gone: the reader reports its end
+    finally:
+        with contextlib.suppress(OSError):  # closing flushes what a dead worker can no longer take
+            stream.close()
 
 
 @dataclass(frozen=True)
