@@ -54,8 +54,12 @@ def launch(clinic_folder: Path | None = None) -> int:
         return 2
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     worker = start_render_worker()
-    from .gui.launch import run_window  # Qt loads here, while the worker starts
-
+    try:
+        from .gui.launch import run_window  # Qt loads here, while the worker starts
+    except BaseException:  # Qt could not load (a system library missing): the worker is not left behind
+        if worker is not None:
+            worker.discard()
+        raise
     return run_window(clinic_folder, worker, console)
 
 

@@ -12,6 +12,7 @@ protocol through gui/render_client.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -29,6 +30,7 @@ from .limits import RENDER_TIME_LIMIT_S
 from .worker import HEADER, READY_ID, read_frame
 
 TEMP_PREFIX = "handout-worker-"
+KILL_WAIT_S = 1.5  # how long to wait for a killed worker to be gone, in seconds
 STARTUP_LIMIT_S = 120.0  # a cold start imports WeasyPrint and reads the content: seconds, not minutes
 # The argument that makes a frozen bundle's program serve as a render worker (cli.main answers it).
 WORKER_ARGUMENT = "worker"
@@ -124,11 +126,30 @@ class SpawnedWorker:
     process: subprocess.Popen[bytes]
     temp_dir: Path
 
+    def kill(self) -> None:
+        """Kill it (if it still runs), wait for it and remove its temp folder. Its pipes are left to whoever
+        reads and writes them."""
+        if self.process.poll() is None:
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # killed, but not yet reaped by the system
+            self.process.wait(KILL_WAIT_S)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Kill a worker nobody has taken over, and close its pipes too."""
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
 
 def spawn_worker(command: list[str] | None = None, extra_env: dict[str, str] | None = None) -> SpawnedWorker:
     """Start a worker (`command`, or worker_command()) with pipes for frames on stdin and stdout and its own
     temp folder; it announces itself with a "ready" reply. Raises WorkerUnavailable when it cannot start."""
-    temp_dir = new_temp_dir()
+    try:
+        temp_dir = new_temp_dir()
+    except OSError as exc:  # the temp folder is full or not writable
+        raise WorkerUnavailable(f"the render process has no temp folder ({exc.strerror or exc})") from None
     try:
         process = subprocess.Popen(
             command or worker_command(),

@@ -34,7 +34,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_window(clinic_folder: Path | None, worker: SpawnedWorker | None, console: bool) -> int:
     """Show the main window, with the render worker window.py started (None: it starts one), and run until
     it closes. `console`: whether errors can be written to one (else they are shown in dialogs only)."""
-    app = make_application()
+    try:
+        app = make_application()
+    except BaseException:
+        if worker is not None:
+            worker.discard()  # nobody took it over yet
+        raise
     from ..catalog import CatalogError
 
     try:
@@ -59,19 +64,19 @@ def open_main_window(clinic_folder: Path | None = None, worker: SpawnedWorker | 
     # content is read and the window is built, so its start-up runs on the other core meanwhile.
     client = RenderClient(started=worker)
     client.start()
-    from ..catalog import CatalogError, load_catalog
+    from ..catalog import load_catalog
     from .main_window import MainWindow
 
     try:
         catalog = load_catalog()
-    except CatalogError:
+        if clinic_folder is not None:
+            QSettings().setValue("clinic_folder", str(clinic_folder.resolve()))
+        remembered = QSettings().value("clinic_folder")
+        folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else None
+        return MainWindow(catalog, clinic_folder=folder, client=client)
+    except BaseException:  # CatalogError, or any failure to build the window: no worker is left behind
         client.stop()
         raise
-    if clinic_folder is not None:
-        QSettings().setValue("clinic_folder", str(clinic_folder.resolve()))
-    remembered = QSettings().value("clinic_folder")
-    folder = Path(str(remembered)) if remembered and Path(str(remembered)).is_dir() else None
-    return MainWindow(catalog, clinic_folder=folder, client=client)
 
 
 def _unexpected_error_hook(

@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane()
         self.client = client or RenderClient(parent=self)
         self.client.setParent(self)
-        if not self.client.is_running:
+        if not self.client.has_started:
             # First, so the worker imports WeasyPrint on the other core while the window is built; its
             # "ready" arrives through the event loop, after the signals below are connected.
             self.client.start()

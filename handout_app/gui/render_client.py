@@ -23,7 +23,6 @@ import contextlib
 import itertools
 import json
 import queue
-import shutil
 import struct
 import subprocess
 import threading
@@ -122,6 +121,7 @@ class RenderClient(QObject):
         self._ids = itertools.count(1)
         self._process: SpawnedWorker | None = None
         self._started = started
+        self._start_tried = False  # start() was called, whether or not the worker could start
         self._generation = 0
         self._writes: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._output_arrived.connect(self._on_output)
@@ -141,6 +141,7 @@ class RenderClient(QObject):
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Start the worker process (it announces itself with `ready`)."""
+        self._start_tried = True
         self._ready = False
         self._buffer.clear()
         self._pending_header = None
@@ -170,17 +171,19 @@ class RenderClient(QObject):
         spawned, self._process = self._process, None
         if spawned is not None:
             self._writes.put(None)
-            try:
-                spawned.process.wait(STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                _end(spawned)
-            shutil.rmtree(spawned.temp_dir, ignore_errors=True)
+            if self._ready:  # it may be making a sheet: it ends once that is done, or is killed
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    spawned.process.wait(STOP_GRACE_S)
+            spawned.kill()  # still loading, it would not read its closed input before the grace ran out
         if self._started is not None:  # started for this client, never taken over: no thread has its pipes
-            _end(self._started)
-            for stream in (self._started.process.stdin, self._started.process.stdout):
-                if stream is not None:
-                    stream.close()
+            self._started.discard()
             self._started = None
+
+    @property
+    def has_started(self) -> bool:
+        """Whether start() was called, whether or not the worker could start (a failed start is reported
+        once, and tried again on the next request)."""
+        return self._start_tried
 
     @property
     def is_ready(self) -> bool:
@@ -319,7 +322,7 @@ class RenderClient(QObject):
         spawned, self._process = self._process, None
         if spawned is not None:
             self._writes.put(None)  # its writer thread ends too
-            _end(spawned)
+            spawned.kill()
 
     def _restart(self, message: str) -> None:
         failed_id = self._sent[-1] if self._sent else self._latest or ""
@@ -360,15 +363,6 @@ class RenderClient(QObject):
 
     def _report_failed_start(self) -> None:
         self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")
-
-
-def _end(spawned: SpawnedWorker) -> None:
-    """Kill a worker, wait for it, and remove its temp folder."""
-    if spawned.process.poll() is None:
-        spawned.process.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):  # killed, but not yet reaped by the system
-        spawned.process.wait(STOP_GRACE_S)
-    shutil.rmtree(spawned.temp_dir, ignore_errors=True)
 
 
 def _is_warm_up(request_id: str) -> bool:

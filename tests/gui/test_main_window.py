@@ -429,6 +429,24 @@ def test_the_window_s_worker_starts_before_qt_loads_and_the_window_takes_it_over
     assert worker.process.poll() is not None and not worker.temp_dir.exists()  # closing the window ended it
 
 
+def test_when_qt_cannot_load_the_worker_started_for_the_window_is_ended() -> None:
+    script = (
+        "import os, sys\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "sys.modules['handout_app.gui.launch'] = None  # its import fails, as when a Qt library is missing\n"
+        "from handout_app import window\n"
+        "started = []\n"
+        "real_start = window.start_render_worker\n"
+        "window.start_render_worker = lambda: started.append(real_start()) or started[-1]\n"
+        "try:\n"
+        "    window.launch()\n"
+        "except ImportError:\n"
+        "    print(started[0].process.poll() is not None, started[0].temp_dir.exists())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.split() == ["True", "False"], result.stderr  # ended, and its temp folder gone
+
+
 def test_a_worker_started_for_a_window_that_never_opened_is_ended(qtbot: QtBot) -> None:
     from handout_app.window import start_render_worker
 
@@ -437,6 +455,32 @@ def test_a_worker_started_for_a_window_that_never_opened_is_ended(qtbot: QtBot) 
     client = RenderClient(started=worker)  # the content could not be read, say: the window stops its client
     client.stop()
     assert worker.process.poll() is not None and not worker.temp_dir.exists()
+
+
+def test_a_worker_that_cannot_start_is_tried_once_and_reported_once(
+    qtbot: QtBot, dialog_log: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `handout-app` opens the window when the worker cannot start (window.py's own start failed too)."""
+    from handout_app.gui import launch, render_client
+    from handout_app.worker_client import WorkerUnavailable
+
+    tries: list[object] = []
+
+    def cannot_start(*args: object) -> None:
+        tries.append(args)
+        raise WorkerUnavailable("the render process could not be started (no such file)")
+
+    monkeypatch.setattr(render_client, "spawn_worker", cannot_start)
+    make_application()
+    window = launch.open_main_window(None, None)
+    qtbot.addWidget(window)
+    messages: list[str] = []
+    window.client.failed.connect(lambda request_id, message: messages.append(message))
+    qtbot.waitUntil(lambda: bool(messages), timeout=10_000)
+    qtbot.wait(200)  # a second report would have come by now: it is queued for the next turn of the loop
+    assert messages == ["The preview engine could not start. Reinstall the application."] and len(tries) == 1
+    assert not window.client.is_running
+    window.close()
 
 
 def test_a_worker_program_that_is_missing_is_reported(qtbot: QtBot, tmp_path: Path) -> None:
