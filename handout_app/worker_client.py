@@ -182,8 +182,8 @@ class WorkerProcess:
     def _start(self, wait: bool = True) -> None:
         self.stopped = False
         self._ready = False
-        spawned = spawn_worker(self.command, self.extra_env)
-        self.process, self.temp_dir = spawned.process, spawned.temp_dir
+        self._spawned = spawn_worker(self.command, self.extra_env)
+        self.process, self.temp_dir = self._spawned.process, self._spawned.temp_dir
         assert self.process.stdout is not None
         self._replies: queue.SimpleQueue[Frames | None] = queue.SimpleQueue()
         threading.Thread(target=_read_replies, args=(self.process.stdout, self._replies), daemon=True).start()
@@ -251,13 +251,7 @@ class WorkerProcess:
         """Kill the worker and remove its temp folder; the next send() starts a new one."""
         self.stopped = True
         self.job, self.outstanding = None, 0
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
-        shutil.rmtree(self.temp_dir, ignore_errors=True)
+        self._spawned.discard()  # closing its output also ends the reader thread, if it still waits
 
     def _read(self, timeout: float) -> Frames | None:
         """Two frames (header and data) within `timeout` seconds, or None if the worker died or hung."""

@@ -170,11 +170,11 @@ class RenderClient(QObject):
         self._generation += 1  # what its threads still report is ignored
         spawned, self._process = self._process, None
         if spawned is not None:
-            self._writes.put(None)
-            if self._ready:  # it may be making a sheet: it ends once that is done, or is killed
+            self._writes.put(None)  # a ready worker ends once its input closes (after the sheet it is making)
+            if self._ready:  # one still loading would not read its input before the grace ran out
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     spawned.process.wait(STOP_GRACE_S)
-            spawned.kill()  # still loading, it would not read its closed input before the grace ran out
+            spawned.kill()  # if it has not ended by now; its temp folder goes either way
         if self._started is not None:  # started for this client, never taken over: no thread has its pipes
             self._started.discard()
             self._started = None
