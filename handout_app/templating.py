@@ -186,8 +186,23 @@ def _wording_names(env: HandoutSandbox, wording: str) -> tuple[str, ...] | None:
     return tuple(sorted(jinja2.meta.find_undeclared_variables(tree)))
 
 
+def is_plain_wording(env: HandoutSandbox, wording: str) -> bool:
+    """True when `wording` holds nothing Jinja would read: no tag, expression or comment opens in it and it
+    has no line break (the only thing Jinja changes in plain text, at its end). Jinja renders such a
+    wording to exactly its text, so it need not be compiled. Nearly all item wording is plain: compiling
+    the hundred items of one sheet cost each worker's first sheet about 40 ms (make bench: first preview)."""
+    if "\n" in wording or "\r" in wording:
+        return False
+    openers = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+    prefixes = (env.line_statement_prefix, env.line_comment_prefix)
+    return not any(opener in wording for opener in openers) and not any(prefixes)
+
+
 def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any], kept: _KeptWording) -> Markup:
-    """The wording rendered with `context`: kept from an earlier render with the same values where it can be."""
+    """The wording rendered with `context`: its own text when it is plain, kept from an earlier render with
+    the same values where it can be."""
+    if is_plain_wording(env, wording):
+        return Markup(wording)
     names = _wording_names(env, wording)  # a syntax error is raised here, as _compile_wording would
     key: tuple[Any, ...] | None = None
     if names is not None:

@@ -1,15 +1,18 @@
 """Item wording is rendered once per set and per values of the names it reads, and reused for later sheets
 (check-templates renders thousands that share it): every sheet still prints what a fresh render would,
 a wording that fails fails on every sheet, and one that includes a template (which sees every name) is
-rendered every time."""
+rendered every time. Plain wording (no tag, expression or comment) is printed as written, never compiled."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from handout_app import templating
+from handout_app.catalog import load_catalog
+from handout_app.domain import Selection
 from handout_app.template_set import load_template_set
 from handout_app.templating import TemplateProblem
 
@@ -56,7 +59,7 @@ def test_wording_is_rendered_once_for_sheets_that_differ_only_in_what_it_does_no
 
 
 def test_a_set_loaded_again_renders_its_wording_again(clinic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    wording = "Ice for REUSED-ICE minutes."
+    wording = "Ice the {{ side }} hip for REUSED-ICE minutes."
     with_item_text(clinic, wording)
     renders = count_renders(monkeypatch, wording)
     for _ in range(2):
@@ -120,3 +123,48 @@ def test_unusually_long_wording_is_rendered_every_time_and_never_kept(
         for key, item in templating._kept_for(template_set.catalog).items()
         if key[0] == "item"
     )
+
+
+def test_plain_wording_prints_exactly_what_jinja_would_print_for_it() -> None:
+    env = templating.make_environment()
+    texts = {text for item in load_catalog().items for table in (item.text, item.title) for text in table.values()}
+    # Text Jinja reads as plain although it looks close to a template, and text it changes or reads.
+    texts |= {"50% } of {you}", "a }} b %} c #} d", "<b>Bold</b> & 'quoted' \"text\"", "Ends with a line break\n"}
+    texts |= {"Two\r\nlines", "The {{ side }} hip", "{% if side %}Side{% endif %}", "No {# note #}comment"}
+    plain = [text for text in texts if templating.is_plain_wording(env, text)]
+    assert len(plain) > 100  # the built-in wording is nearly all plain: the shortcut is what sheets use
+    for text in texts:
+        if templating.is_plain_wording(env, text):
+            assert env.from_string(text).render(side="RIGHT") == text
+    assert not any(templating.is_plain_wording(env, text) for text in ("The {{ side }} hip", "Two\r\nlines"))
+    assert not templating.is_plain_wording(env, "Ends with a line break\n")  # Jinja drops that line break
+    assert not templating.is_plain_wording(env, "No {# note #}comment")
+
+
+def test_plain_wording_is_printed_as_written_without_being_compiled(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wording = "Ice for REUSED-ICE minutes &amp; rest <b>the hip</b>."
+    with_item_text(clinic, wording)
+    renders = count_renders(monkeypatch, wording)
+    html = load_template_set(clinic).render_html(make_selection(), GENERATED_AT).html
+    assert wording in html
+    assert renders == []
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        make_selection(),
+        replace(make_selection(side="left", contrast=True, guidance="fluoroscopy"), language="es", large_print=True),
+        make_selection("iliopsoas", ("prp",), "landmark", "bilateral", diabetes=True),
+    ],
+    ids=["right-joint", "left-es-large", "both-iliopsoas-prp"],
+)
+def test_a_sheet_is_the_same_with_plain_wording_printed_as_written_or_compiled(
+    selection: Selection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shortcut = load_template_set(None).render_html(selection, GENERATED_AT).html
+    monkeypatch.setattr(templating, "is_plain_wording", lambda env, wording: False)
+    compiled = load_template_set(None).render_html(selection, GENERATED_AT).html
+    assert shortcut == compiled
