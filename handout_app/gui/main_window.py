@@ -292,8 +292,11 @@ class MainWindow(QMainWindow):
         values = load_procedure(settings)
         if values is not None:
             self.form.apply_procedure_settings(values)
+            # The procedure is the one used last: the patient comes next, as after New patient (Ctrl+N).
+            self.form.patient_name.setFocus()
         else:
             self._on_form_changed()
+            self.form.target.setFocus()  # a first start: the form is filled from the top
 
     def save_settings(self) -> None:
         """Remember the procedure and the window; never the patient or the side."""

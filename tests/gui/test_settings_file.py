@@ -177,3 +177,20 @@ def test_an_upgrade_keeps_the_clinic_folder_an_earlier_version_remembered(tmp_pa
     QSettings().sync()
     use_settings_file()
     assert QSettings().value("clinic_folder") == ""
+
+
+def test_the_first_window_starts_at_the_target_and_a_later_one_at_the_patients_name(
+    qtbot: QtBot, dialog_log: list
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    first = open_quiet_window(qtbot)
+    first.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first.form.target)  # nothing remembered yet
+    first.close()
+    second = open_quiet_window(qtbot)  # the procedure is remembered: the patient is what comes next
+    second.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is second.form.patient_name)
+    qtbot.keyClicks(QApplication.focusWidget(), "Jane Example")  # typing at once fills in the name
+    assert second.form.patient_name.text() == "Jane Example"
+    second.close()
