@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -178,9 +180,29 @@ def test_a_sheet_with_a_cyrillic_name_is_the_same_bytes_a_second_later(tmp_path)
     assert outputs[0] == outputs[1]
 
 
-def test_every_printable_ascii_character_is_in_both_bundled_families() -> None:
-    """unprintable() answers text of printable ASCII alone without reading the fonts: that holds only while
-    every one of those characters is in the fonts (a font swapped for one without, say, '~' fails here)."""
-    assert {ord(char) for char in glyphs.PRINTABLE_ASCII} - {ord(" ")} <= glyphs.covered()
+def test_every_character_answered_without_the_fonts_is_in_both_bundled_families() -> None:
+    """unprintable() answers text of printable ASCII, Latin-1 and common punctuation alone without reading the
+    fonts: that holds only while every one of those characters is in the fonts (a font swapped for one
+    without, say, '~' or 'ñ' fails here)."""
+    assert glyphs.PRINTABLE_ASCII <= glyphs.PRINTED_WITHOUT_LOOKUP
+    assert {ord(char) for char in glyphs.PRINTED_WITHOUT_LOOKUP} - {ord(" ")} <= glyphs.covered()
     assert glyphs.unprintable("Ann O'Brien-Smith (MRN 4821) ~ {x} ^_^") == []
+    assert glyphs.unprintable("Muñoz · ¿Peña? • “Zoë” – José…") == []
     assert glyphs.unprintable("Ann\u202eO") == ["U+202E (RIGHT-TO-LEFT OVERRIDE)"]
+    assert glyphs.unprintable("Ann\u00adO") == ["U+00AD (SOFT HYPHEN)"]  # Latin-1, but invisible: still refused
+
+
+def test_a_standard_sheet_is_checked_without_reading_the_fonts_character_maps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # English and Spanish sheets print bullets, the footer's '·' and Spanish letters, all answered at once:
+    # reading the fonts' maps cost each worker's first sheet (the CLI's, the window's first preview) ~50 ms.
+    read: list[Path] = []
+    monkeypatch.setattr(glyphs, "_family_cmap", lambda folder: read.append(folder) or set())
+    glyphs.covered.cache_clear()
+    try:
+        for language in ("en", "es"):
+            assert pdf_text(pdf_bytes(replace(make_selection(), language=language)))
+    finally:
+        glyphs.covered.cache_clear()
+    assert read == []
