@@ -188,9 +188,10 @@ def _wording_names(env: HandoutSandbox, wording: str) -> tuple[str, ...] | None:
 
 def is_plain_wording(env: HandoutSandbox, wording: str) -> bool:
     """True when `wording` holds nothing Jinja would read: no tag, expression or comment opens in it and it
-    has no line break (the one thing Jinja changes in plain text: it turns \r\n into \n and drops a final
-    one). Jinja renders such a wording to exactly its text, so it need not be compiled. Nearly all item wording is plain: compiling
-    the hundred items of one sheet cost each worker's first sheet about 40 ms (make bench: first preview)."""
+    has no line break (the one thing Jinja changes in plain text: it makes every line break a newline and
+    drops a final one). Jinja renders such a wording to exactly its text, so it need not be compiled. Nearly all item
+    wording is plain: compiling the hundred items of one sheet cost each worker's first sheet about 40 ms
+    (make bench: first preview)."""
     if "\n" in wording or "\r" in wording:
         return False
     openers = (env.block_start_string, env.variable_start_string, env.comment_start_string)
