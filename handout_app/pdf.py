@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import resources
+from .font_reuse import render_with_kept_fonts
 from .sheet_check import SheetProblem, check_sheet
 from .weasyprint_import import import_weasyprint
 
@@ -367,6 +368,15 @@ def _roomier(html: str, document: Any) -> str | None:
     return None
 
 
+def _lay_out_once(html_document: Any, user_sheets: list[Any], variant: str) -> Any:
+    """WeasyPrint's layout of one HTML document, with the font configuration kept from the last sheet."""
+    return render_with_kept_fonts(
+        lambda fonts: html_document.render(
+            stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False, font_config=fonts
+        )
+    )
+
+
 def _render(
     html: str, facts: SheetFacts, base_dir: Path | None, extra_roots: Iterable[Path], variant: str, *, write: bool
 ) -> tuple[bytes, Any]:
@@ -388,13 +398,13 @@ def _render(
         user_sheets = [weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)]
         if facts.document_number:
             user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
-        document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
+        document = _lay_out_once(html_document, user_sheets, variant)
         while (roomier := _roomier(html, document)) is not None:
             # The template chose the margins from the header's and footer's lengths; one needs more lines.
             html = roomier
             html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
             _replace_alt_texts(html_document, facts)
-            document = html_document.render(stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False)
+            document = _lay_out_once(html_document, user_sheets, variant)
         # The app writes the metadata, links and outline itself: a template's <meta name=author>,
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import pytest
 
+from handout_app.catalog import Catalog, load_catalog
 from handout_app.check_plan import FACTOR_SETS, procedures
 from handout_app.choices import LANGUAGES
 from handout_app.domain import Intent, Medication, Paper
@@ -47,8 +48,13 @@ class Measured:
     role_pages: tuple[frozenset[int], ...]  # each signing role (doctor, interpreter, patient, witness)
 
 
+@lru_cache(maxsize=1)
+def _catalog() -> Catalog:
+    """The built-in content, read once in each process that lays sheets out (30 ms, 4% of a sheet)."""
+    return load_catalog()
+
+
 def _measure(job: tuple[str, str, bool, str, bool]) -> Measured:
-    from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
     from handout_app.layout_stats import page_fills, pages_holding, pages_of_each
     from handout_app.pdf import lay_out
@@ -65,7 +71,7 @@ def _measure(job: tuple[str, str, bool, str, bool]) -> Measured:
         language=language,
         factors=FACTOR_SETS[-1 if every_factor else 0][1],
     )
-    rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
+    rendered = render_html(selection, _catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC))
     document = lay_out(rendered.html, facts=rendered.facts)
     return Measured(
         label,

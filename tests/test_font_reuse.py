@@ -1,0 +1,218 @@
+"""One font configuration kept from sheet to sheet (font_reuse.py): every sheet is byte for byte the sheet a
+fresh configuration makes, whatever was made before it (a clinic's own @font-face, a render stopped in the
+middle of registering a font), and no folder of font copies outlives the process."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from handout_app import font_reuse, resources
+from handout_app.catalog import load_catalog
+from handout_app.clinic import ClinicProfile
+from handout_app.domain import Paper
+from handout_app.pdf import render_pdf
+from handout_app.template_set import load_template_set
+from handout_app.templating import render_html
+
+from .helpers import GENERATED_AT, make_selection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Other alphabets print in the fallback font, so both families' faces are used.
+SHEETS = [
+    dataclasses.replace(make_selection(name="Ann Lee", side="left"), paper=Paper.LETTER),
+    dataclasses.replace(make_selection(name="Γιώργος Παπαδόπουλος", medications=("prp",)), language="es"),
+    dataclasses.replace(make_selection(name="Алексей Смирнов", side="bilateral", target="iliopsoas"), large_print=True),
+    make_selection(name="Nguyễn Văn Ánh", medications=("hyaluronic-acid",), guidance="fluoroscopy", contrast=True),
+]
+
+
+def built_in(selection: object) -> bytes:
+    rendered = render_html(selection, load_catalog(), ClinicProfile(), GENERATED_AT)  # type: ignore[arg-type]
+    return render_pdf(rendered.html, facts=rendered.facts)
+
+
+def from_clinic(clinic: Path, selection: object) -> bytes:
+    template_set = load_template_set(clinic)
+    rendered = template_set.render_html(selection, GENERATED_AT)  # type: ignore[arg-type]
+    return render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
+
+
+def fresh(make: object, *args: object) -> bytes:
+    """The sheet made with a fresh font configuration, as WeasyPrint makes one for every render by itself."""
+    font_reuse.remove_kept_fonts()
+    data: bytes = make(*args)  # type: ignore[operator]
+    font_reuse.remove_kept_fonts()
+    return data
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_sheets_made_one_after_another_are_the_sheets_a_fresh_configuration_makes() -> None:
+    expected = [digest(fresh(built_in, selection)) for selection in SHEETS]
+    font_reuse.remove_kept_fonts()
+    made = {index: digest(built_in(SHEETS[index])) for index in (2, 0, 3, 1, 0)}
+    assert made == {index: expected[index] for index in made}
+
+
+def test_the_configuration_is_kept_from_one_sheet_to_the_next() -> None:
+    font_reuse.remove_kept_fonts()
+    built_in(SHEETS[0])
+    first = font_reuse._kept
+    built_in(SHEETS[1])
+    assert first is not None and font_reuse._kept is first
+
+
+BOLD_AS_REGULAR = '@font-face { font-family: "Handout Sans"; font-weight: 400; font-style: normal; src: url("%s"); }'
+
+
+@pytest.mark.parametrize("where", ["clinic.css, before the handout's faces", "a <style> after them"])
+def test_a_clinic_font_face_never_reaches_another_sheet_nor_theirs_it(clinic: Path, where: str) -> None:
+    """A clinic may declare a face of the handout's own font files: here the regular weight is drawn with
+    the bold file. The sheet without it, made before or after it, is unchanged, and it is drawn as it says."""
+    selection = SHEETS[0]
+    plain = fresh(built_in, selection)
+    style = clinic / "templates" / "clinic.css"
+    clinic_style = style.read_text()
+
+    def declare(font_file: str) -> None:
+        if where.startswith("clinic.css"):
+            style.write_text(BOLD_AS_REGULAR % (resources.font_dir() / font_file).as_uri() + "\n" + clinic_style)
+        else:
+            (clinic / "templates" / "partials" / "header.html.j2").write_text(
+                '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}{{ super() }}<style>'
+                + BOLD_AS_REGULAR % (resources.font_dir() / font_file).as_uri()
+                + "</style>{% endblock %}\n"
+            )
+
+    declare("AtkinsonHyperlegible-Regular.ttf")
+    regular_as_regular = fresh(from_clinic, clinic, selection)
+    declare("AtkinsonHyperlegible-Bold.ttf")
+    with_face = fresh(from_clinic, clinic, selection)
+    assert with_face != regular_as_regular  # the face shows: a sheet that caught it would differ
+    font_reuse.remove_kept_fonts()
+    made, faces = [], []
+    makers: tuple[Callable[[], bytes], ...] = (lambda: from_clinic(clinic, selection), lambda: built_in(selection))
+    for make in makers * 2:
+        made.append(digest(make()))
+        faces.append(len(font_reuse._kept.faces))
+    assert made == [digest(with_face), digest(plain)] * 2
+    assert faces == [6, 5, 6, 5]  # no sheet was left with a configuration holding a face it did not ask for
+
+
+def test_a_render_stopped_while_a_font_was_being_registered_leaves_the_next_sheet_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A newer keystroke cancels the render in progress at any point: here just after WeasyPrint wrote a
+    font's copy and before it registered it. Kept, that configuration would skip the font from then on."""
+    expected = fresh(built_in, SHEETS[0])
+
+    class Cancelled(BaseException):
+        pass
+
+    original = Path.write_bytes
+
+    def write_then_stop(path: Path, data: bytes) -> int:
+        written = original(path, data)
+        if path.parent.name.startswith("weasyprint-"):
+            raise Cancelled
+        return written
+
+    font_reuse.remove_kept_fonts()
+    built_in(SHEETS[1])  # a configuration is kept; the sheet below asks for its faces again
+    font_reuse.remove_kept_fonts()
+    monkeypatch.setattr(Path, "write_bytes", write_then_stop)
+    with pytest.raises(Cancelled):
+        built_in(SHEETS[0])
+    monkeypatch.undo()
+    assert digest(built_in(SHEETS[0])) == digest(expected)
+
+
+LEFT_BEHIND = textwrap.dedent(
+    """
+    import os
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    sys.path.insert(0, {root!r})
+    from handout_app import font_reuse, resources
+    from handout_app.catalog import load_catalog
+    from handout_app.clinic import ClinicProfile
+    from handout_app.pdf import render_pdf
+    from handout_app.templating import render_html
+    from tests.helpers import GENERATED_AT, make_selection
+
+    def make(_: object = None) -> str:
+        rendered = render_html(make_selection(), load_catalog(), ClinicProfile(), GENERATED_AT)
+        return render_pdf(rendered.html, facts=rendered.facts).hex()
+
+    if __name__ == "__main__":
+        before = make()
+        folder = font_reuse._kept._folder
+        with ProcessPoolExecutor(2) as pool:  # forked with the parent's configuration kept
+            children = list(pool.map(make, range(2)))
+        if hasattr(os, "fork"):  # a plain forked child that ends normally runs the parent's atexit hooks
+            child = os.fork()
+            if child == 0:
+                sys.exit(0)
+            os.waitpid(child, 0)
+        assert folder.is_dir(), "a child removed the parent's font copies"
+        assert children == [before, before] and make() == before
+        print(font_reuse._kept is not None)
+    """
+)
+
+
+def test_no_folder_of_font_copies_outlives_a_process_nor_its_pool_children(tmp_path: Path) -> None:
+    script = tmp_path / "make.py"
+    script.write_text(LEFT_BEHIND.format(root=str(ROOT)))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "TMPDIR": str(temp)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"  # the parent kept one
+    assert list(temp.iterdir()) == []
+
+
+def test_a_failure_stands_only_if_a_fresh_configuration_would_have_held_the_same_faces() -> None:
+    """A WeasyPrint error raised with the kept configuration is the user's answer only when that configuration
+    held exactly the faces the render asked for; otherwise the sheet is tried again with a fresh one."""
+    used: list[object] = []
+
+    def fails_with_the_kept_one(config: object) -> str:
+        used.append(config)
+        if len(used) == 1:
+            raise ValueError("made with the kept configuration")
+        return "made fresh"
+
+    font_reuse.remove_kept_fonts()
+    built_in(SHEETS[0])  # kept, with the handout's five faces; the render below asks for none
+    kept = font_reuse._kept
+    assert font_reuse.render_with_kept_fonts(fails_with_the_kept_one) == "made fresh"
+    assert used[0] is kept and used[1] is not kept
+
+    used.clear()
+    font_reuse.remove_kept_fonts()
+    font_reuse.render_with_kept_fonts(lambda config: None)  # kept, holding no face, as the render below asks
+    with pytest.raises(ValueError, match="kept configuration"):
+        font_reuse.render_with_kept_fonts(fails_with_the_kept_one)
+    assert len(used) == 1
