@@ -6,16 +6,24 @@ the handout's five font files (4.5 MB with the fallback) into a new temp folder,
 Pango's caches (open font files, glyph metrics) empty. Keeping one saves 7% of a warm render's instructions
 (callgrind), and the PDFs are byte for byte the same (tests/test_font_reuse.py).
 
-A sheet must never depend on the sheets made before it, so what a kept configuration makes stands only
-when a fresh one would have been the same:
+A sheet must never depend on the sheets made before it, so the kept configuration is used only by a sheet
+that asks for exactly the faces it holds, in the order they were registered, and no other (its @font-face
+rules, which WeasyPrint registers as it reads the style sheets, before it lays out any text). A sheet with
+a clinic's own face, before or after the handout's, or without a face the sheet before it had, is made
+again with a fresh configuration, which is then kept instead. A kept configuration must never gain a face:
+WeasyPrint keeps line heights on it (`strut_layouts`) keyed by the style alone, worked out with the faces
+it held then, so a face added later (one that maps a weight to a taller font) would get the old ones. Nor
+is one kept that was asked for a face after text was laid out (an SVG picture's own @font-face, read when
+the picture is placed): a fresh configuration lays out the text before the picture without that face.
 
-- the faces the sheet asked for (its @font-face rules, which WeasyPrint registers as it reads the style
-  sheets) must be, at the end of the render, exactly the faces the configuration holds, in the order they
-  were registered. A sheet with a clinic's own face, or without a face the sheet before it had, is made
-  again with a fresh configuration, which is then kept instead (the render a fresh one makes anyway).
-- it is kept after a render only when every face it holds was registered to the end without a warning:
-  a render cancelled by a newer keystroke may stop inside a registration (WeasyPrint would then find the
-  font's copy and never register it again), and a face that warned was not loaded.
+It is kept after a render only when every face it holds was registered to the end without a warning: a
+render cancelled by a newer keystroke may stop inside a registration (WeasyPrint would then find the
+font's copy and never register it again), and a face that warned was not loaded.
+
+Every configuration's temp folder is removed at exit, also in a multiprocessing child (which ends in
+os._exit and never collects the reference cycles that hold given-up configurations); a process that
+calls os._exit itself, or is killed, leaves them, as WeasyPrint alone would (the worker's folders are in
+its own temp folder, which the app removes).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import os
 import shutil
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -35,6 +44,7 @@ T = TypeVar("T")
 # The main thread's configuration between renders, or None. Renders run on a process's main thread (the
 # worker's, a test's); one on another thread always starts fresh, as WeasyPrint would.
 _kept: Any = None
+_made: weakref.WeakSet[Any] = weakref.WeakSet()  # every configuration of this process not yet freed
 _cleanup_registered_in = 0  # the process id that has registered its clean-up at exit
 
 
@@ -58,13 +68,27 @@ def _configuration_class() -> type:
 
         def __init__(self) -> None:
             super().__init__()
+            self.shaped = False  # whether the current render has laid out text (set by the font map's use)
+            self.late = False  # whether a face was asked for after that: an SVG picture's own @font-face
             self.faces: list[str] = []  # every face asked for, in the order first asked
             self.settled: set[str] = set()  # the faces whose registration ran to its end without a warning
             self.asked: list[str] = []  # the faces the current render has asked for
 
+        @property
+        def font_map(self) -> Any:
+            # WeasyPrint reaches Pango's font map to lay out every piece of text, and for nothing else
+            # but a face's registration (below, which restores the flag).
+            self.shaped = True
+            return self._font_map
+
+        @font_map.setter
+        def font_map(self, value: Any) -> None:
+            self._font_map = value
+
         def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> None:
             # str(descriptors) is WeasyPrint's own key for a face: its copied file is named by that text's hash.
             face = str(rule_descriptors)
+            self.late = self.late or self.shaped
             if face not in self.asked:
                 self.asked.append(face)
             if face not in self.faces:
@@ -72,10 +96,12 @@ def _configuration_class() -> type:
             watcher = _WarningSeen()
             logger = logging.getLogger("weasyprint")
             logger.addHandler(watcher)
+            shaped = self.shaped
             try:
                 super().add_font_face(rule_descriptors, url_fetcher)
             finally:
                 logger.removeHandler(watcher)
+                self.shaped = shaped
             if not watcher.seen:
                 self.settled.add(face)
 
@@ -87,9 +113,9 @@ def _on_main_thread() -> bool:
 
 
 def _keep_if_settled(config: Any) -> None:
-    """Keep `config` for the next render if every face it holds was registered cleanly."""
+    """Keep `config` for the next render if every face it holds was registered cleanly, before any text."""
     global _kept
-    if _on_main_thread() and set(config.faces) <= config.settled:
+    if _on_main_thread() and set(config.faces) <= config.settled and not config.late:
         _kept = config
 
 
@@ -103,40 +129,47 @@ def _take_kept() -> Any:
 
 
 def _fresh() -> Any:
-    """A new configuration, with its folder's removal at exit registered once in this process."""
+    """A new configuration, with the removal of its folder at exit registered once in this process."""
     global _cleanup_registered_in
-    if _on_main_thread() and _cleanup_registered_in != os.getpid():
+    if _cleanup_registered_in != os.getpid():
         _cleanup_registered_in = os.getpid()
         if "multiprocessing" in sys.modules:
             # A multiprocessing child (a ProcessPoolExecutor's) ends with os._exit, which skips atexit; it
             # runs these finalisers instead, and only those registered in the child itself.
             from multiprocessing import util
 
-            util.Finalize(None, remove_kept_fonts, exitpriority=0)
-    return _configuration_class()()
+            util.Finalize(None, remove_font_copies, exitpriority=0)
+    config = _configuration_class()()
+    _made.add(config)
+    return config
 
 
 def render_with_kept_fonts(render: Callable[[Any], T]) -> T:
     """`render(font_config)` (a WeasyPrint render given `font_config=`), with the kept configuration
-    when the render asks for exactly its faces, otherwise (and the first time) with a fresh one, kept after.
+    when the render asks for exactly the faces it holds, in their order, and no other; otherwise (and the
+    first time) with a fresh one, kept after.
 
-    Its result, or the exception it raises, is the one a fresh configuration gives. A BaseException that
-    is not an Exception (a cancel, the memory limit) passes through at once, never starting a second render.
+    A cancel (a BaseException) or running out of memory (MemoryError, the worker's limit on Linux) passes
+    through at once and never starts a second render.
     """
     kept = _take_kept()
     if kept is not None:
-        kept.asked = []
+        held = list(kept.faces)
+        kept.asked, kept.shaped = [], False
         try:
             result = render(kept)
+        except MemoryError:
+            raise  # the worker's memory limit: reported as such, never a second render
         except Exception:
-            if kept.asked == kept.faces:
+            if kept.asked == held == kept.faces and not kept.late:
                 _keep_if_settled(kept)
                 raise  # a fresh configuration would have held the same faces: the same failure
         except BaseException:
-            _keep_if_settled(kept)
+            if kept.faces == held:  # a face added before the cancel would meet line heights kept without it
+                _keep_if_settled(kept)
             raise
         else:
-            if kept.asked == kept.faces:
+            if kept.asked == held == kept.faces and not kept.late:
                 _keep_if_settled(kept)
                 return result
     fresh = _fresh()
@@ -146,26 +179,30 @@ def render_with_kept_fonts(render: Callable[[Any], T]) -> T:
         _keep_if_settled(fresh)
 
 
-def remove_kept_fonts() -> None:
-    """Drop the kept configuration and remove its temp folder of font copies (at exit). The styles of every
-    sheet laid out with it refer to it in reference cycles, so without this the folder would outlive a
-    process that ends in os._exit (a multiprocessing child does), which never collects them."""
+def remove_font_copies() -> None:
+    """Drop the kept configuration and remove the temp folder of font copies of every configuration this
+    process made: at exit, or between renders (tests). The styles of the sheets laid out with one refer to
+    it in reference cycles, so a given-up configuration waits for the garbage collector, which a process
+    ending in os._exit never runs."""
     global _kept
-    config, _kept = _kept, None
-    if config is not None and config._folder:
-        shutil.rmtree(config._folder, ignore_errors=True)
-        config._folder = None  # FontConfiguration.__del__ removes the folder it names
+    _kept = None
+    for config in list(_made):
+        if config._folder:
+            shutil.rmtree(config._folder, ignore_errors=True)
+            config._folder = None  # FontConfiguration.__del__ removes the folder it names
 
 
 def _disown_after_fork() -> None:
-    """In a forked child: the copied configuration's folder is the parent's, so the child must not remove it."""
+    """In a forked child: the copied configurations' folders are the parent's, so the child must not remove
+    them, nor use the kept one."""
     global _kept, _cleanup_registered_in
-    if _kept is not None:
-        _kept._folder = None
-        _kept = None
+    for config in list(_made):
+        config._folder = None
+    _made.clear()
+    _kept = None
     _cleanup_registered_in = 0
 
 
-atexit.register(remove_kept_fonts)  # the folder goes with the process (a worker's, with its own TMPDIR too)
+atexit.register(remove_font_copies)
 if hasattr(os, "register_at_fork"):  # not on Windows, where a child process starts afresh
     os.register_at_fork(after_in_child=_disown_after_fork)

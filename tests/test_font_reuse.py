@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -51,9 +52,9 @@ def from_clinic(clinic: Path, selection: object) -> bytes:
 
 def fresh(make: object, *args: object) -> bytes:
     """The sheet made with a fresh font configuration, as WeasyPrint makes one for every render by itself."""
-    font_reuse.remove_kept_fonts()
+    font_reuse.remove_font_copies()
     data: bytes = make(*args)  # type: ignore[operator]
-    font_reuse.remove_kept_fonts()
+    font_reuse.remove_font_copies()
     return data
 
 
@@ -63,81 +64,96 @@ def digest(data: bytes) -> str:
 
 def test_sheets_made_one_after_another_are_the_sheets_a_fresh_configuration_makes() -> None:
     expected = [digest(fresh(built_in, selection)) for selection in SHEETS]
-    font_reuse.remove_kept_fonts()
+    font_reuse.remove_font_copies()
     made = {index: digest(built_in(SHEETS[index])) for index in (2, 0, 3, 1, 0)}
     assert made == {index: expected[index] for index in made}
 
 
 def test_the_configuration_is_kept_from_one_sheet_to_the_next() -> None:
-    font_reuse.remove_kept_fonts()
+    font_reuse.remove_font_copies()
     built_in(SHEETS[0])
     first = font_reuse._kept
     built_in(SHEETS[1])
     assert first is not None and font_reuse._kept is first
 
 
-BOLD_AS_REGULAR = '@font-face { font-family: "Handout Sans"; font-weight: 400; font-style: normal; src: url("%s"); }'
+def regular_from(font: Path) -> str:
+    """A clinic's face for the handout's regular text, from one of the handout's own font files."""
+    descriptors = 'font-family: "Handout Sans"; font-weight: 400; font-style: normal'
+    return f'@font-face {{ {descriptors}; src: url("{font.as_uri()}"); }}'
 
 
-@pytest.mark.parametrize("where", ["clinic.css, before the handout's faces", "a <style> after them"])
+PLACES = ["clinic.css, before the handout's faces", "a <style> after them", "the logo, an SVG, read during layout"]
+
+
+def declare(clinic: Path, where: str, rule: str) -> None:
+    if where == PLACES[0]:
+        style = clinic / "templates" / "clinic.css"
+        style.write_text(rule + "\n" + (clinic / "clinic.css.orig").read_text())
+    elif where == PLACES[1]:
+        (clinic / "templates" / "partials" / "header.html.j2").write_text(
+            '{% extends "builtin/partials/header.html.j2" %}\n'
+            "{% block title %}{{ super() }}<style>" + rule + "</style>{% endblock %}\n"
+        )
+    else:
+        logo = clinic / "assets" / "logo.svg"
+        svg = (clinic / "logo.svg.orig").read_text()
+        opened = svg.index(">", svg.index("<svg")) + 1
+        logo.write_text(svg[:opened] + "<style>" + rule + "</style>" + svg[opened:])
+
+
+@pytest.mark.parametrize("where", PLACES)
 def test_a_clinic_font_face_never_reaches_another_sheet_nor_theirs_it(clinic: Path, where: str) -> None:
-    """A clinic may declare a face of the handout's own font files: here the regular weight is drawn with
-    the bold file. The sheet without it, made before or after it, is unchanged, and it is drawn as it says."""
+    """A clinic may declare a face of the handout's own font files: here the regular text in Noto Sans, whose
+    lines are taller than Atkinson's. The sheet without it, made before or after it, is unchanged, and the
+    clinic's sheet is the one a fresh configuration makes, however often it is made."""
+    shutil.copy(clinic / "templates" / "clinic.css", clinic / "clinic.css.orig")
+    shutil.copy(clinic / "assets" / "logo.svg", clinic / "logo.svg.orig")
     selection = SHEETS[0]
     plain = fresh(built_in, selection)
-    style = clinic / "templates" / "clinic.css"
-    clinic_style = style.read_text()
-
-    def declare(font_file: str) -> None:
-        if where.startswith("clinic.css"):
-            style.write_text(BOLD_AS_REGULAR % (resources.font_dir() / font_file).as_uri() + "\n" + clinic_style)
-        else:
-            (clinic / "templates" / "partials" / "header.html.j2").write_text(
-                '{% extends "builtin/partials/header.html.j2" %}\n{% block title %}{{ super() }}<style>'
-                + BOLD_AS_REGULAR % (resources.font_dir() / font_file).as_uri()
-                + "</style>{% endblock %}\n"
-            )
-
-    declare("AtkinsonHyperlegible-Regular.ttf")
+    declare(clinic, where, regular_from(resources.font_dir() / "AtkinsonHyperlegible-Regular.ttf"))
     regular_as_regular = fresh(from_clinic, clinic, selection)
-    declare("AtkinsonHyperlegible-Bold.ttf")
+    declare(clinic, where, regular_from(resources.fallback_font_dir() / "NotoSans[wdth,wght].ttf"))
     with_face = fresh(from_clinic, clinic, selection)
     assert with_face != regular_as_regular  # the face shows: a sheet that caught it would differ
-    font_reuse.remove_kept_fonts()
-    made, faces = [], []
-    makers: tuple[Callable[[], bytes], ...] = (lambda: from_clinic(clinic, selection), lambda: built_in(selection))
-    for make in makers * 2:
-        made.append(digest(make()))
-        faces.append(len(font_reuse._kept.faces))
-    assert made == [digest(with_face), digest(plain)] * 2
-    assert faces == [6, 5, 6, 5]  # no sheet was left with a configuration holding a face it did not ask for
+    font_reuse.remove_font_copies()
+    makers: tuple[Callable[[], bytes], ...] = (lambda: built_in(selection), lambda: from_clinic(clinic, selection))
+    made = [digest(make()) for make in (*makers, *makers, makers[1], makers[0])]
+    assert made == [digest(plain), digest(with_face)] * 2 + [digest(with_face), digest(plain)]
 
 
+@pytest.mark.parametrize("cut", ["first", "last"])
 def test_a_render_stopped_while_a_font_was_being_registered_leaves_the_next_sheet_whole(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, cut: str
 ) -> None:
     """A newer keystroke cancels the render in progress at any point: here just after WeasyPrint wrote a
-    font's copy and before it registered it. Kept, that configuration would skip the font from then on."""
+    font's copy and before it registered it. Kept, that configuration would skip the font from then on:
+    after the last face, the next sheet would ask for exactly the faces it holds and use it as it is."""
     expected = fresh(built_in, SHEETS[0])
+    font_reuse.remove_font_copies()
+    built_in(SHEETS[0])
+    faces = len(font_reuse._kept.faces)
+    font_reuse.remove_font_copies()
 
     class Cancelled(BaseException):
         pass
 
     original = Path.write_bytes
+    copies: list[Path] = []
 
     def write_then_stop(path: Path, data: bytes) -> int:
         written = original(path, data)
         if path.parent.name.startswith("weasyprint-"):
-            raise Cancelled
+            copies.append(path)
+            if len(copies) == (1 if cut == "first" else faces):
+                raise Cancelled
         return written
 
-    font_reuse.remove_kept_fonts()
-    built_in(SHEETS[1])  # a configuration is kept; the sheet below asks for its faces again
-    font_reuse.remove_kept_fonts()
     monkeypatch.setattr(Path, "write_bytes", write_then_stop)
     with pytest.raises(Cancelled):
         built_in(SHEETS[0])
     monkeypatch.undo()
+    assert font_reuse._kept is None  # the configuration cut short is given up
     assert digest(built_in(SHEETS[0])) == digest(expected)
 
 
@@ -145,6 +161,7 @@ LEFT_BEHIND = textwrap.dedent(
     """
     import os
     import sys
+    import threading
     from concurrent.futures import ProcessPoolExecutor
     sys.path.insert(0, {root!r})
     from handout_app import font_reuse, resources
@@ -158,11 +175,18 @@ LEFT_BEHIND = textwrap.dedent(
         rendered = render_html(make_selection(), load_catalog(), ClinicProfile(), GENERATED_AT)
         return render_pdf(rendered.html, facts=rendered.facts).hex()
 
+    def make_on_a_thread_too(_: object = None) -> str:
+        on_thread = []  # a configuration made on another thread is never kept: it waits for the collector
+        thread = threading.Thread(target=lambda: on_thread.append(make()))
+        thread.start()
+        thread.join()
+        return make() if on_thread == [make()] else "differs"
+
     if __name__ == "__main__":
         before = make()
         folder = font_reuse._kept._folder
         with ProcessPoolExecutor(2) as pool:  # forked with the parent's configuration kept
-            children = list(pool.map(make, range(2)))
+            children = list(pool.map(make_on_a_thread_too, range(2)))
         if hasattr(os, "fork"):  # a plain forked child that ends normally runs the parent's atexit hooks
             child = os.fork()
             if child == 0:
@@ -204,14 +228,25 @@ def test_a_failure_stands_only_if_a_fresh_configuration_would_have_held_the_same
             raise ValueError("made with the kept configuration")
         return "made fresh"
 
-    font_reuse.remove_kept_fonts()
+    font_reuse.remove_font_copies()
     built_in(SHEETS[0])  # kept, with the handout's five faces; the render below asks for none
     kept = font_reuse._kept
     assert font_reuse.render_with_kept_fonts(fails_with_the_kept_one) == "made fresh"
     assert used[0] is kept and used[1] is not kept
 
     used.clear()
-    font_reuse.remove_kept_fonts()
+
+    def runs_out_of_memory(config: object) -> str:
+        used.append(config)
+        raise MemoryError
+
+    built_in(SHEETS[0])
+    with pytest.raises(MemoryError):  # the worker's limit: reported at once, never a second render
+        font_reuse.render_with_kept_fonts(runs_out_of_memory)
+    assert len(used) == 1
+
+    used.clear()
+    font_reuse.remove_font_copies()
     font_reuse.render_with_kept_fonts(lambda config: None)  # kept, holding no face, as the render below asks
     with pytest.raises(ValueError, match="kept configuration"):
         font_reuse.render_with_kept_fonts(fails_with_the_kept_one)
