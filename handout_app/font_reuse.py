@@ -1,29 +1,38 @@
 """One WeasyPrint font configuration kept from sheet to sheet (on a process's main thread, where the worker
-renders), and given up whenever it would not be exactly what a fresh one is.
+renders), and given up whenever it would not be what a fresh one is.
 
 Left to itself, every WeasyPrint render builds a new FontConfiguration: it loads fontconfig's setup, copies
 the handout's five font files (4.5 MB with the fallback) into a new temp folder, registers them, and starts
 Pango's caches (open font files, glyph metrics) empty. Keeping one saves 7% of a warm render's instructions
-(callgrind), and the PDFs are byte for byte the same (tests/test_font_reuse.py).
+(callgrind); the PDFs are byte for byte those of a fresh configuration in every case tests/test_font_reuse.py
+and two independent reviews tried, with the one exception at the end.
 
-A sheet must never depend on the sheets made before it, so the kept configuration is used only by a sheet
-that asks for exactly the faces it holds, in the order they were registered, and no other (its @font-face
-rules, which WeasyPrint registers as it reads the style sheets, before it lays out any text). A sheet with
-a clinic's own face, before or after the handout's, or without a face the sheet before it had, is made
-again with a fresh configuration, which is then kept instead. A kept configuration must never gain a face:
-WeasyPrint keeps line heights on it (`strut_layouts`) keyed by the style alone, worked out with the faces
-it held then, so a face added later (one that maps a weight to a taller font) would get the old ones. Nor
-is one kept that was asked for a face after text was laid out (an SVG picture's own @font-face, read when
-the picture is placed): a fresh configuration lays out the text before the picture without that face.
+A sheet must never depend on the sheets made before it, so:
 
-It is kept after a render only when every face it holds was registered to the end without a warning: a
-render cancelled by a newer keystroke may stop inside a registration (WeasyPrint would then find the
-font's copy and never register it again), and a face that warned was not loaded.
+- The kept configuration is used only by a sheet that asks for exactly the faces it holds, in the order
+  they were registered, and no other: its @font-face rules, which WeasyPrint registers as it reads the
+  style sheets, before it lays out any text. At the first face that differs, or at the first text when
+  the sheet asked for fewer, that try stops (before a page is made) and the sheet is made with a fresh
+  configuration, which is then kept instead. A kept configuration never gains a face: WeasyPrint keeps
+  line heights on it (`strut_layouts`) worked out with the faces it held then.
+- Those line heights are keyed by the style alone, and a line-height WeasyPrint leaves unresolved (a
+  calc() with a percentage) has the same key whatever it holds, so they are cleared before each sheet.
+- One is not kept, or not used again, once a face came after text was laid out (an SVG picture's own
+  @font-face, read when the picture is placed or when the PDF is written): a fresh configuration would lay
+  out the text before the picture without that face.
+- It is kept only when every face it holds was registered to the end without a warning: a render
+  cancelled by a newer keystroke may stop inside a registration (WeasyPrint would then find the font's
+  copy and never register it again), and a face that warned was not loaded.
 
 Every configuration's temp folder is removed at exit, also in a multiprocessing child (which ends in
 os._exit and never collects the reference cycles that hold given-up configurations); a process that
 calls os._exit itself, or is killed, leaves them, as WeasyPrint alone would (the worker's folders are in
 its own temp folder, which the app removes).
+
+The exception: fontconfig's list of the computer's own fonts is read when a configuration is made, so a
+font installed while the app runs is used from the next fresh configuration (at the latest when the app
+starts again). Only a clinic picture's SVG text can use such a font: the sheet's own text may use the
+handout's bundled fonts only (sheet_check.py refuses any other).
 """
 
 from __future__ import annotations
@@ -48,6 +57,12 @@ _made: weakref.WeakSet[Any] = weakref.WeakSet()  # every configuration of this p
 _cleanup_registered_in = 0  # the process id that has registered its clean-up at exit
 
 
+class _NotFresh(BaseException):
+    """Raised in a render that reuses a configuration as soon as its faces differ, before any text is laid
+    out; the sheet is then made with a fresh one. A BaseException, so no handler in WeasyPrint (some turn
+    an Exception into a warning) can swallow it."""
+
+
 class _WarningSeen(logging.Handler):
     """Notes whether WeasyPrint warned while one face was registered (the face was then not loaded)."""
 
@@ -67,18 +82,31 @@ def _configuration_class() -> type:
         """A FontConfiguration that records which faces it holds, in order, and which registered cleanly."""
 
         def __init__(self) -> None:
-            super().__init__()
-            self.shaped = False  # whether the current render has laid out text (set by the font map's use)
-            self.late = False  # whether a face was asked for after that: an SVG picture's own @font-face
             self.faces: list[str] = []  # every face asked for, in the order first asked
             self.settled: set[str] = set()  # the faces whose registration ran to its end without a warning
             self.asked: list[str] = []  # the faces the current render has asked for
+            self.held: list[str] | None = None  # when the render reuses this configuration: the faces it held
+            self.shaped = False  # whether the current render has laid out text (set by the font map's use)
+            self.late = False  # whether a face was asked for after that: an SVG picture's own @font-face
+            self._registering = True  # WeasyPrint's own set-up and registrations reach the font map too
+            super().__init__()
+            self._registering = False
+
+        def reuse(self) -> None:
+            """Start a render with this configuration as the sheet before it left it."""
+            self.held, self.asked, self.shaped = list(self.faces), [], False
+            # Line heights are kept keyed by the style alone; one whose line-height WeasyPrint leaves
+            # unresolved (a calc() with a percentage) would get another sheet's value.
+            self.strut_layouts.clear()
 
         @property
         def font_map(self) -> Any:
-            # WeasyPrint reaches Pango's font map to lay out every piece of text, and for nothing else
-            # but a face's registration (below, which restores the flag).
-            self.shaped = True
+            # WeasyPrint reaches Pango's font map to lay out every piece of text, and otherwise only to
+            # set it up and to register a face. By the first text, every style sheet has been read.
+            if not (self.shaped or self._registering):
+                if self.held is not None and self.asked != self.held:
+                    raise _NotFresh  # the sheet asked for fewer faces than the configuration holds
+                self.shaped = True
             return self._font_map
 
         @font_map.setter
@@ -88,6 +116,9 @@ def _configuration_class() -> type:
         def add_font_face(self, rule_descriptors: Any, url_fetcher: Any) -> None:
             # str(descriptors) is WeasyPrint's own key for a face: its copied file is named by that text's hash.
             face = str(rule_descriptors)
+            next_held = self.held[len(self.asked) : len(self.asked) + 1] if self.held is not None else [face]
+            if face not in self.asked and next_held != [face]:
+                raise _NotFresh  # another face, or one more: a kept configuration never gains a face
             self.late = self.late or self.shaped
             if face not in self.asked:
                 self.asked.append(face)
@@ -96,12 +127,12 @@ def _configuration_class() -> type:
             watcher = _WarningSeen()
             logger = logging.getLogger("weasyprint")
             logger.addHandler(watcher)
-            shaped = self.shaped
+            self._registering = True
             try:
                 super().add_font_face(rule_descriptors, url_fetcher)
             finally:
                 logger.removeHandler(watcher)
-                self.shaped = shaped
+                self._registering = False
             if not watcher.seen:
                 self.settled.add(face)
 
@@ -115,6 +146,7 @@ def _on_main_thread() -> bool:
 def _keep_if_settled(config: Any) -> None:
     """Keep `config` for the next render if every face it holds was registered cleanly, before any text."""
     global _kept
+    config.held = None  # its render is over: a face its PDF's writing adds is judged when it is taken again
     if _on_main_thread() and set(config.faces) <= config.settled and not config.late:
         _kept = config
 
@@ -125,6 +157,8 @@ def _take_kept() -> Any:
     if not _on_main_thread():
         return None
     config, _kept = _kept, None
+    if config is not None and (config.late or not set(config.faces) <= config.settled):
+        return None  # a face came while the last sheet's PDF was written (a picture's own SVG @font-face)
     return config
 
 
@@ -154,24 +188,26 @@ def render_with_kept_fonts(render: Callable[[Any], T]) -> T:
     """
     kept = _take_kept()
     if kept is not None:
-        held = list(kept.faces)
-        kept.asked, kept.shaped = [], False
+        kept.reuse()
         try:
             result = render(kept)
+        except _NotFresh:
+            pass  # found before any text was laid out: the sheet is made below, fresh
         except MemoryError:
             raise  # the worker's memory limit: reported as such, never a second render
         except Exception:
-            if kept.asked == held == kept.faces and not kept.late:
+            if kept.asked == kept.held == kept.faces and not kept.late:
                 _keep_if_settled(kept)
                 raise  # a fresh configuration would have held the same faces: the same failure
         except BaseException:
-            if kept.faces == held:  # a face added before the cancel would meet line heights kept without it
+            if kept.faces == kept.held:  # a face added before the cancel would meet line heights kept without it
                 _keep_if_settled(kept)
             raise
         else:
-            if kept.asked == held == kept.faces and not kept.late:
+            if kept.asked == kept.held == kept.faces and not kept.late:
                 _keep_if_settled(kept)
                 return result
+            del result  # not held in memory while the sheet is made again
     fresh = _fresh()
     try:
         return render(fresh)

@@ -368,13 +368,17 @@ def _roomier(html: str, document: Any) -> str | None:
     return None
 
 
-def _lay_out_once(html_document: Any, user_sheets: list[Any], variant: str) -> Any:
+def _lay_out_once(html_document: Any, user_sheets: list[Any], variant: str, collector: _WarningCollector) -> Any:
     """WeasyPrint's layout of one HTML document, with the font configuration kept from the last sheet."""
-    return render_with_kept_fonts(
-        lambda fonts: html_document.render(
+    before = len(collector.messages)
+
+    def lay_out(fonts: Any) -> Any:
+        del collector.messages[before:]  # a try given up for a fresh configuration leaves no warning behind
+        return html_document.render(
             stylesheets=user_sheets, pdf_variant=variant, uncompressed_pdf=False, font_config=fonts
         )
-    )
+
+    return render_with_kept_fonts(lay_out)
 
 
 def _render(
@@ -398,13 +402,13 @@ def _render(
         user_sheets = [weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)]
         if facts.document_number:
             user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
-        document = _lay_out_once(html_document, user_sheets, variant)
+        document = _lay_out_once(html_document, user_sheets, variant, collector)
         while (roomier := _roomier(html, document)) is not None:
             # The template chose the margins from the header's and footer's lengths; one needs more lines.
             html = roomier
             html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
             _replace_alt_texts(html_document, facts)
-            document = _lay_out_once(html_document, user_sheets, variant)
+            document = _lay_out_once(html_document, user_sheets, variant, collector)
         # The app writes the metadata, links and outline itself: a template's <meta name=author>,
         # a heading holding the patient's name or a link carrying it never reach the PDF, and no
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).

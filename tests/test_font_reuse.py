@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from handout_app import font_reuse, resources
 from handout_app.catalog import load_catalog
 from handout_app.clinic import ClinicProfile
 from handout_app.domain import Paper
-from handout_app.pdf import render_pdf
+from handout_app.pdf import RenderFailed, render_pdf
 from handout_app.template_set import load_template_set
 from handout_app.templating import render_html
 
@@ -103,10 +103,13 @@ def declare(clinic: Path, where: str, rule: str) -> None:
 
 
 @pytest.mark.parametrize("where", PLACES)
-def test_a_clinic_font_face_never_reaches_another_sheet_nor_theirs_it(clinic: Path, where: str) -> None:
+def test_a_clinic_font_face_never_reaches_another_sheet_nor_theirs_it(
+    clinic: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A clinic may declare a face of the handout's own font files: here the regular text in Noto Sans, whose
     lines are taller than Atkinson's. The sheet without it, made before or after it, is unchanged, and the
-    clinic's sheet is the one a fresh configuration makes, however often it is made."""
+    clinic's sheet is the one a fresh configuration makes, however often it is made; each is laid out to
+    the end once (a misfit is found by the first text, before a page is made)."""
     shutil.copy(clinic / "templates" / "clinic.css", clinic / "clinic.css.orig")
     shutil.copy(clinic / "assets" / "logo.svg", clinic / "logo.svg.orig")
     selection = SHEETS[0]
@@ -117,9 +120,80 @@ def test_a_clinic_font_face_never_reaches_another_sheet_nor_theirs_it(clinic: Pa
     with_face = fresh(from_clinic, clinic, selection)
     assert with_face != regular_as_regular  # the face shows: a sheet that caught it would differ
     font_reuse.remove_font_copies()
+    import weasyprint.document
+
+    layouts = []
+    lay_out = weasyprint.document.layout_document
+
+    def counted(*args: object, **kwargs: object) -> Iterator[object]:
+        yield from lay_out(*args, **kwargs)
+        layouts.append(1)  # to the end: a misfit stops its try at the first text, before a page is made
+
+    monkeypatch.setattr(weasyprint.document, "layout_document", counted)
     makers: tuple[Callable[[], bytes], ...] = (lambda: built_in(selection), lambda: from_clinic(clinic, selection))
     made = [digest(make()) for make in (*makers, *makers, makers[1], makers[0])]
     assert made == [digest(plain), digest(with_face)] * 2 + [digest(with_face), digest(plain)]
+    assert len(layouts) == len(made)
+
+
+def test_a_clinic_style_edited_while_the_app_runs_prints_as_edited(clinic: Path) -> None:
+    """WeasyPrint keeps line heights on the configuration keyed by the style alone, and leaves a calc() with
+    a percentage unresolved in that key: the edited spacing (and its extra page) must still print."""
+    style = clinic / "templates" / "clinic.css"
+    original = style.read_text()
+    style.write_text(original + "\np, li { line-height: calc(170% + 0px) !important; }\n")
+    expected = fresh(from_clinic, clinic, SHEETS[0])
+    style.write_text(original + "\np, li { line-height: calc(100% + 0px) !important; }\n")
+    font_reuse.remove_font_copies()
+    from_clinic(clinic, SHEETS[0])
+    style.write_text(original + "\np, li { line-height: calc(170% + 0px) !important; }\n")
+    assert digest(from_clinic(clinic, SHEETS[0])) == digest(expected)
+
+
+def test_a_warning_is_reported_once_as_in_a_fresh_process(clinic: Path) -> None:
+    """The clinic's style sheet warns, and a face after the handout's makes the kept configuration a misfit
+    only once that sheet has been read: the try given up leaves no second copy of the warning."""
+    style = clinic / "templates" / "clinic.css"
+    style.write_text("p { colour: red; }\n" + style.read_text())
+    declare(clinic, PLACES[1], regular_from(resources.fallback_font_dir() / "NotoSans[wdth,wght].ttf"))
+    font_reuse.remove_font_copies()
+    with pytest.raises(RenderFailed) as fresh_failure:
+        from_clinic(clinic, SHEETS[0])
+    font_reuse.remove_font_copies()
+    built_in(SHEETS[0])  # leaves a configuration with the handout's faces
+    with pytest.raises(RenderFailed) as failure:
+        from_clinic(clinic, SHEETS[0])
+    assert str(failure.value) == str(fresh_failure.value) and str(failure.value).count("colour") == 1
+
+
+def test_a_picture_whose_svg_declares_a_face_while_the_pdf_is_written_is_laid_out_once(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picture nested in the logo is read while the PDF is written, after the sheet's configuration was
+    kept: its face must not make every later sheet of that clinic laid out twice (time and memory limits)."""
+    face = regular_from(resources.fallback_font_dir() / "NotoSans[wdth,wght].ttf")
+    picture = clinic / "assets" / "face.svg"
+    picture.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20" width="100" height="20"><style>'
+        + face
+        + '</style><text x="0" y="15" font-family="Handout Sans" font-size="12">Riverside</text></svg>'
+    )
+    logo = clinic / "assets" / "logo.svg"
+    nested = f'<image x="150" y="0" width="80" height="20" href="{picture.as_uri()}"/></svg>'
+    logo.write_text(logo.read_text().replace("</svg>", nested))
+    expected = fresh(from_clinic, clinic, SHEETS[0])
+    import weasyprint
+
+    layouts = []
+    original = weasyprint.HTML.render
+
+    def counted(document: object, *args: object, **kwargs: object) -> object:
+        layouts.append(1)
+        return original(document, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "render", counted)
+    made = [digest(from_clinic(clinic, SHEETS[0])) for _ in range(3)]
+    assert made == [digest(expected)] * 3 and len(layouts) == 3
 
 
 @pytest.mark.parametrize("cut", ["first", "last"])
@@ -167,7 +241,7 @@ LEFT_BEHIND = textwrap.dedent(
     from handout_app import font_reuse, resources
     from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
-    from handout_app.pdf import render_pdf
+    from handout_app.pdf import RenderFailed, render_pdf
     from handout_app.templating import render_html
     from tests.helpers import GENERATED_AT, make_selection
 
