@@ -15,6 +15,7 @@ from typing import Any
 
 from . import resources
 from .domain import Side, Target
+from .naming import side_heading
 
 HIGHLIGHT_MARKER = "/*HIGHLIGHT*/"
 HIGHLIGHT_STYLE = (
@@ -60,7 +61,7 @@ def hip_figures(target: Target, side: Side, labels: dict[str, Any]) -> list[Pict
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         side_phrase = labels["side_phrases"][one.value]
         alt = labels["diagram_alt"].format(side=side_phrase, place=labels["diagram_places"][target.value])
-        figures.append(Picture(uri=uri, alt=alt, title=side_phrase[:1].upper() + side_phrase[1:]))
+        figures.append(Picture(uri=uri, alt=alt, title=side_heading(side_phrase)))
     return figures
 
 

@@ -27,6 +27,12 @@ def procedure_name(selection: Selection, labels: dict[str, Any], language: str) 
     )
 
 
+def side_heading(side_phrase: str) -> str:
+    """The banner at the top of page 1: the side phrase with a capital first letter, the rest as written
+    ('your LEFT hip' -> 'Your LEFT hip'; 'BOTH hips (LEFT and RIGHT)' stays as it is)."""
+    return side_phrase[:1].upper() + side_phrase[1:]
+
+
 def suggested_file_name(
     procedure: str,
     side: str,

@@ -58,6 +58,9 @@ class SheetFacts:
     required_text: tuple[str, ...] = ()
     forbidden_words: tuple[str, ...] = ()
     forbidden_phrases: tuple[str, ...] = ()
+    # The side banner ("Your LEFT hip") page 1 must show in large type, its side word ("LEFT") in capitals.
+    side_heading: str = ""
+    side_word: str = ""
     # Alternative texts pictures may carry (the drawing's, the aftercare pictures', the logo's).
     alt_texts: frozenset[str] = frozenset()
     neutral_alt: str = "Picture"
@@ -421,6 +424,8 @@ def _render(
             facts.forbidden_phrases,
             every_page=number_shown,
             only_number=facts.document_number,
+            side_heading=facts.side_heading,
+            side_word=facts.side_word,
         )
         pdf = b""
         with warnings.catch_warnings():

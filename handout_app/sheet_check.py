@@ -5,6 +5,8 @@ risk table, cut the consent off with an unclosed comment, add "Your RIGHT hip" w
 on a LEFT sheet, or draw words in a font of its own. So every render, in every caller, checks the
 text WeasyPrint actually laid out, before any byte is written:
 - the side the nurse chose, the consent and every selected risk are on the pages;
+- page 1 shows the side banner ("Your LEFT hip") in large type: a clinic's style may restyle it, but not
+  hide it (display, ::first-line, a white ::first-letter), shrink it, or make the side word small letters;
 - the opposite side's word (RIGHT on a LEFT sheet, in any of the handout's languages) is not, not
   even hidden, split across elements or written with look-alike letters;
 - every piece of text is set in the handout's own fonts, so no font of the clinic's can draw
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +25,8 @@ from typing import Any
 HANDOUT_FONT_FAMILIES = frozenset({"Handout Sans", "Handout Sans Fallback"})
 # Below this size (in CSS px; 8 px = 6 pt) text is not something a patient can read.
 MIN_READABLE_PX = 8.0
+# The side banner is large: at least this many times the sheet's body text (18 pt on 12 pt; 28 on 18 in large print).
+SIDE_HEADING_SCALE = 1.4
 
 # Greek and Cyrillic capitals that look like Latin ones: "RІGHT" with a Cyrillic І is still RIGHT.
 _LOOK_ALIKES = str.maketrans(
@@ -168,16 +173,22 @@ def check_sheet(
     forbidden_phrases: Iterable[str] = (),
     every_page: Iterable[str] = (),
     only_number: str = "",
+    side_heading: str = "",
+    side_word: str = "",
 ) -> None:
     """Raise SheetProblem unless the laid-out `document` shows every required text (and each of
     `every_page` on every page), no forbidden side word or phrase anywhere, only characters the
     handout's fonts print, and only those fonts. With `only_number`, no other document number may
-    appear anywhere (a style could print a second, false one)."""
+    appear anywhere (a style could print a second, false one). With `side_heading`, page 1 must show
+    it in large type, with `side_word` in capitals."""
     from .glyphs import unprintable
 
     readable: list[str] = []
     everything: list[str] = []
     per_page: list[list[str]] = [[] for _ in document.pages]
+    # How much readable text each font size holds (the commonest is the body text), and page 1's text by size.
+    characters_by_size: Counter[float] = Counter()
+    first_page: list[tuple[str, float]] = []
     for page_index, box, can_read in _text_boxes(document):
         odd_characters = unprintable(box.text)
         if odd_characters:
@@ -199,6 +210,12 @@ def check_sheet(
         if can_read:
             readable.append(box.text)
             per_page[page_index].append(box.text)
+            size = float(box.style["font_size"])
+            characters_by_size[size] += len(box.text.strip())
+            if page_index == 0:
+                first_page.append((box.text, size))
+    if side_heading:
+        _check_side_heading(side_heading, side_word, first_page, characters_by_size)
     for text in every_page:
         for number, page_texts in enumerate(per_page, start=1):
             if text and _squash(text) not in _squash("".join(page_texts)):
@@ -245,6 +262,20 @@ def check_sheet(
                 f'the sheet says "{phrase}", the other side. A clinic template, wording or style adds it; '
                 "a sheet names only the side the nurse chose."
             )
+
+
+def _check_side_heading(
+    heading: str, side_word: str, first_page: list[tuple[str, float]], characters_by_size: Counter[float]
+) -> None:
+    """Raise SheetProblem unless page 1's large readable text holds `heading` (any case) with `side_word`
+    in capitals. Large means SIDE_HEADING_SCALE times the size most of the sheet's text is set in."""
+    body_size = characters_by_size.most_common(1)[0][0] if characters_by_size else 0.0
+    large = _squash("".join(text for text, size in first_page if size >= SIDE_HEADING_SCALE * body_size))
+    if _squash(heading).casefold() not in large.casefold() or _squash(side_word) not in large:
+        raise SheetProblem(
+            f'page 1 does not show "{heading}" in large type. A clinic template or style hides, shrinks or '
+            "removes the side banner; page 1 must show the side large, the side word in capitals."
+        )
 
 
 def _shows_word(texts: list[str], word: str) -> bool:

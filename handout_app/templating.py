@@ -34,7 +34,7 @@ from .domain import AllergyKind, Intent, Selection, Side, default_intent
 from .errors import SetError
 from .formats import format_count, format_date
 from .limits import MAX_HTML_CHARS
-from .naming import procedure_name
+from .naming import procedure_name, side_heading
 from .pdf import SheetFacts, css_quoted, heading_key
 from .sandbox import HandoutSandbox
 from .template_cache import compiled_templates
@@ -447,6 +447,8 @@ def build_context(
         "procedure": procedure,
         "side": item_context["side"],
         "side_phrase": item_context["side_phrase"],
+        # The banner at the top of page 1 ("Your LEFT hip"); sheet_check holds it there, in large type.
+        "side_heading": side_heading(item_context["side_phrase"]),
         "intent": selection.effective_intent.value,
         "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
         # Both hips: the diary takes a score for each hip, so the doctor can read each side's result.
@@ -616,6 +618,8 @@ def sheet_facts(
             *(_plain(item["text"]) for item in context["sections"]["consent"]),
         ),
         forbidden_words=tuple(forbidden),
+        side_heading=context["side_heading"],
+        side_word=labels["sides"][selection.side.value],
         document_number=document_number,
         number_label=labels["document_number"],
         page_label=labels["page"],

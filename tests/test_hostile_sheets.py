@@ -191,6 +191,48 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
 
 
 @pytest.mark.parametrize(
+    "css",
+    [
+        # The side is still on the sheet elsewhere ("your LEFT hip" in the key points); only the banner goes.
+        ".banner-side::first-line { visibility: hidden }",
+        ".banner-side::first-line { color: white }",
+        ".banner-side::first-line { font-size: 1px }",
+        ".banner-side::first-letter { color: white }",
+        ".banner-side { display: none }",
+        ".procedure-banner { display: none }",
+        ".banner-side, .large-print .banner-side { font-size: 12pt }",
+        ".banner-side { text-transform: lowercase }",
+    ],
+)
+@pytest.mark.parametrize(("language", "large_print"), [("en", False), ("es", True)])
+def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
+    clinic: Path, css: str, language: str, large_print: bool
+) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    template_set = load_template_set(clinic)
+    selection = dataclasses.replace(make_selection(side="left"), language=language, large_print=large_print)
+    rendered = template_set.render_html(selection, GENERATED_AT)
+    heading = "Su cadera IZQUIERDA" if language == "es" else "Your LEFT hip"
+    with pytest.raises(RenderFailed, match=f'page 1 does not show "{heading}" in large type'):
+        render_pdf(
+            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+        )
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        ".banner-side { color: #0b4f6c; text-transform: uppercase; font-size: 22pt }",
+        ".banner-side::first-letter { color: #8a1c1c }",
+        ".procedure-banner { border-color: #0b4f6c }",
+    ],
+)
+def test_a_style_that_only_restyles_the_side_banner_prints(clinic: Path, css: str) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    assert render(clinic, side="left").startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
     "wording",
     [
         "This is about your RI\u200bGHT hip.",
