@@ -37,6 +37,7 @@ class Spec:
     list_locale: str = ""  # languages: the Babel locale for 'a, b and c' when not the language's own
     group_symbol: str = ""  # languages: the thousands separator when not CLDR's
     placeholder: str = ""  # languages: the words a template expression reads as in readability checks
+    page_mm: tuple[float, float] | None = None  # papers: width and height in millimetres, portrait
 
 
 class Choice(str, Enum):  # noqa: UP042 (its own __new__ and __str__ do what StrEnum would)
@@ -194,8 +195,8 @@ class AllergyKind(Choice):
 class Paper(Choice):
     """The paper size."""
 
-    A4 = Spec("a4", "A4 paper (210 x 297 mm)", form="A4")
-    LETTER = Spec("letter", "US Letter paper (8.5 x 11 in)", form="US Letter")
+    A4 = Spec("a4", "A4 paper (210 x 297 mm)", form="A4", page_mm=(210.0, 297.0))
+    LETTER = Spec("letter", "US Letter paper (8.5 x 11 in)", form="US Letter", page_mm=(215.9, 279.4))
 
 
 class OutputFormat(Choice):

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from . import resources
 from .font_reuse import render_with_kept_fonts
-from .sheet_check import SheetProblem, check_sheet
+from .sheet_check import CSS_PX_PER_MM, PRINTER_INSET_MM, SheetProblem, check_picture_text, check_sheet, svg_text
 from .weasyprint_import import import_weasyprint
 
 FONT_TIMESTAMP = "1767225600"  # 2026-01-01: the date written into every embedded font
@@ -61,6 +61,9 @@ class SheetFacts:
     # The side banner ("Your LEFT hip") page 1 must show in large type, its side word ("LEFT") in capitals.
     side_heading: str = ""
     side_word: str = ""
+    large_print: bool = False
+    # The paper chosen (width, height in mm): every page must be that size. None: not checked.
+    page_mm: tuple[float, float] | None = None
     # Alternative texts pictures may carry (the drawing's, the aftercare pictures', the logo's).
     alt_texts: frozenset[str] = frozenset()
     neutral_alt: str = "Picture"
@@ -88,7 +91,10 @@ def footer_number_css(facts: SheetFacts) -> str:
     number = css_quoted(f"{facts.number_label} {facts.document_number}")
     return (
         "@page { @bottom-right { content: " + page + ' "\\A " ' + number + " !important; white-space: pre !important;"
-        " text-align: right !important; vertical-align: middle !important; color: #000 !important;"
+        # At the top of the margin, level with the footer beside it (1.5 mm down): centred, its second line
+        # fell within PRINTER_INSET_MM; 1 mm leaves two large-print lines room in the lowest margin.
+        " text-align: right !important; vertical-align: top !important; padding-top: 1mm !important;"
+        " color: #000 !important;"
         " transform: none !important; letter-spacing: normal !important; word-spacing: normal !important;"
         " opacity: 1 !important; visibility: visible !important; background: none !important;"
         " font-variant: normal !important; font-feature-settings: normal !important; } }"
@@ -205,7 +211,10 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
 
     # WeasyPrint ships no types, so URLFetcher is Any to mypy; subclassing it is the documented way to fetch.
     class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
-        """Serves files from the allowed folders only; anything else stops the render."""
+        """Serves files from the allowed folders only; anything else stops the render. Keeps the text of
+        every SVG picture it serves, for the other-side check (sheet_check.check_picture_text)."""
+
+        picture_texts: list[str]
 
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url.startswith("data:"):
@@ -214,6 +223,7 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                 except ValueError as exc:
                     raise FatalURLFetchingError(str(exc)) from None
                 _check_picture(data, content_type, "an embedded picture")
+                self._keep_text(data, content_type)
                 return URLFetcherResponse(url[:64], data, headers={"Content-Type": content_type})
             try:
                 path = resolve_allowed(url, roots)
@@ -235,7 +245,12 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             data = path.read_bytes()
             if content_type.startswith("image/"):
                 _check_picture(data, content_type, f"'{path.name}'")
+                self._keep_text(data, content_type)
             return URLFetcherResponse(path.as_uri(), data, headers={"Content-Type": content_type})
+
+        def _keep_text(self, data: bytes, content_type: str) -> None:
+            if content_type == "image/svg+xml":
+                self.picture_texts.append(svg_text(data))
 
     def _check_picture(data: bytes, content_type: str, name: str) -> None:
         from .logo import PICTURE_TYPES, LogoError, check_picture
@@ -247,7 +262,9 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
         except LogoError as exc:
             raise FatalURLFetchingError(f"Refused to load {name}: it {exc}") from None
 
-    return RestrictedFetcher()
+    fetcher = RestrictedFetcher()
+    fetcher.picture_texts = []
+    return fetcher
 
 
 class _WarningCollector(logging.Handler):
@@ -311,17 +328,13 @@ def lay_out(
     return document
 
 
-# Printers leave the outer 4 to 5 mm of a sheet blank (laser printers 4.2 mm, many inkjets 5 mm at the
-# foot): no line of the running header or footer, the patient's name among them, may reach into it.
-PRINTER_INSET_MM = 5.0
-_CSS_PX_PER_MM = 96 / 25.4
-
 # handout.html.j2's body classes that size a page margin for its running text, each from the smallest
-# margin to the tallest, with the margin box they size. The template estimates which one the text needs;
+# margin to the tallest, with the margin boxes they size. The template estimates which one the text needs;
 # a laid-out header or footer that still leaves its margin takes the next.
 _MARGIN_CLASSES = (
-    ("@top-left", "header", ("short", "tall", "taller")),  # the header: patient, date of birth, procedure
-    ("@bottom-left", "footer", ("short", "long", "longer")),  # the footer: clinic, wording, sign-off, time
+    (("@top-left",), "header", ("short", "tall", "taller")),  # the header: patient, date of birth, procedure
+    # the footer: clinic, wording, sign-off, time; beside it "Page X of Y" and the document number
+    (("@bottom-left", "@bottom-right"), "footer", ("short", "long", "longer")),
 )
 # What to shorten when even the tallest margin cannot hold a header or footer (a very long clinic name).
 _TOO_LONG = {
@@ -333,8 +346,8 @@ _TOO_LONG = {
 }
 
 
-def _leaves_its_margin(document: Any, keyword: str) -> bool:
-    """True when a line of a page's margin box (`@top-left`: the running header, `@bottom-left`: the footer)
+def _leaves_its_margin(document: Any, keywords: tuple[str, ...]) -> bool:
+    """True when a line of a page's margin boxes (`@top-left`: the running header, `@bottom-left`: the footer)
     lies outside that box or within PRINTER_INSET_MM of the paper's edge: a header's first line, the
     patient's name, where the printer cannot print it, or a footer's lines over the text or off the print."""
     from weasyprint.formatting_structure.boxes import LineBox, MarginBox
@@ -346,13 +359,13 @@ def _leaves_its_margin(document: Any, keyword: str) -> bool:
             yield from lines(child)
 
     slack = 0.5  # CSS px: rounding, not overflow
-    inset = PRINTER_INSET_MM * _CSS_PX_PER_MM
+    inset = PRINTER_INSET_MM * CSS_PX_PER_MM  # no line of the header or footer, the patient's name among them
     return any(
         line.position_y < max(margin.position_y, inset) - slack
         or line.position_y + line.height > min(margin.position_y + margin.margin_height(), page.height - inset) + slack
         for page in document.pages
         for margin in page._page_box.children  # WeasyPrint exposes no public box tree
-        if isinstance(margin, MarginBox) and margin.at_keyword == keyword
+        if isinstance(margin, MarginBox) and margin.at_keyword in keywords
         for line in lines(margin)
     )
 
@@ -361,9 +374,9 @@ def _roomier(html: str, document: Any) -> str | None:
     """The same HTML with the next taller margin for the first header or footer that leaves its margin, or
     None when none does (or the page template has none of these classes). Raises RenderFailed when one
     leaves even the tallest: a sheet whose header or footer the printer would cut is not made."""
-    for keyword, name, sizes in _MARGIN_CLASSES:
+    for keywords, name, sizes in _MARGIN_CLASSES:
         match = re.search(rf'(<body class="[^"]*\b{name}-)({"|".join(sizes)})\b', html)
-        if match is not None and _leaves_its_margin(document, keyword):
+        if match is not None and _leaves_its_margin(document, keywords):
             if match.group(2) == sizes[-1]:
                 raise RenderFailed(f"The sheet was not made: {_TOO_LONG[name]}.")
             following = sizes[sizes.index(match.group(2)) + 1]
@@ -426,6 +439,8 @@ def _render(
             only_number=facts.document_number,
             side_heading=facts.side_heading,
             side_word=facts.side_word,
+            large_print=facts.large_print,
+            page_mm=facts.page_mm,
         )
         pdf = b""
         with warnings.catch_warnings():
@@ -436,6 +451,8 @@ def _render(
                 pdf = document.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
             if write and variant.startswith("pdf/a"):
                 gc.collect()  # only PDF/A opens the profile; other sheets leave collecting to the worker's idle time
+        # After writing: a picture nested in an SVG is read only while the PDF is written.
+        check_picture_text(fetcher.picture_texts, facts.forbidden_words, facts.forbidden_phrases)
     except FatalURLFetchingError as exc:
         raise RenderFailed(str(exc)) from None
     except SheetProblem as exc:

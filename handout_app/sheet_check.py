@@ -5,8 +5,11 @@ risk table, cut the consent off with an unclosed comment, add "Your RIGHT hip" w
 on a LEFT sheet, or draw words in a font of its own. So every render, in every caller, checks the
 text WeasyPrint actually laid out, before any byte is written:
 - the side the nurse chose, the consent and every selected risk are on the pages;
-- page 1 shows the side banner ("Your LEFT hip") in large type: a clinic's style may restyle it, but not
-  hide it (display, ::first-line, a white ::first-letter), shrink it, or make the side word small letters;
+- page 1 shows the side banner ("Your LEFT hip") whole and large: a clinic's style may restyle it, but not
+  hide it (display, ::first-line, a white ::first-letter), shrink it, break it up or set the side word in
+  small letters; and every page is the paper the nurse chose;
+- "readable" takes in what is painted behind and over the text: backgrounds (an ancestor's or another
+  box's, half-transparent ones blended), pictures and other text, and the strip a printer cannot print;
 - the opposite side's word (RIGHT on a LEFT sheet, in any of the handout's languages) is not, not
   even hidden, split across elements or written with look-alike letters;
 - every piece of text is set in the handout's own fonts, so no font of the clinic's can draw
@@ -15,18 +18,23 @@ text WeasyPrint actually laid out, before any byte is written:
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 # The only font families the handout prints with (templates/handout.css, @font-face in handout.html.j2).
 HANDOUT_FONT_FAMILIES = frozenset({"Handout Sans", "Handout Sans Fallback"})
 # Below this size (in CSS px; 8 px = 6 pt) text is not something a patient can read.
 MIN_READABLE_PX = 8.0
-# The side banner is large: at least this many times the sheet's body text (18 pt on 12 pt; 28 on 18 in large print).
-SIDE_HEADING_SCALE = 1.4
+# The side banner on page 1 is large: at least this size in points in the standard and the large-print
+# edition (the handout sets it in 18 and 28 pt), and this many times the size most of the sheet is set in.
+SIDE_HEADING_MIN_PT = {False: 16.0, True: 24.0}
+SIDE_HEADING_SCALE = 1.25
+_CSS_PX_PER_PT = 96 / 72
 
 # Greek and Cyrillic capitals that look like Latin ones: "RІGHT" with a Cyrillic І is still RIGHT.
 _LOOK_ALIKES = str.maketrans(
@@ -98,6 +106,13 @@ _DOCUMENT_NUMBER = re.compile(
 # Text on the page must stand out from what is behind it (WCAG's large-text minimum).
 MIN_CONTRAST = 3.0
 
+# Printers leave the outer 4 to 5 mm of a sheet blank (laser printers 4.2 mm, many inkjets 5 mm at the foot):
+# text there may not be printed at all.
+PRINTER_INSET_MM = 5.0
+CSS_PX_PER_MM = 96 / 25.4
+# Two pieces of text overlapping by more than this share of the smaller one print over each other.
+MAX_TEXT_OVERLAP = 0.2
+
 
 class SheetProblem(ValueError):
     """The laid-out sheet does not say what the selection says; the message names what is wrong."""
@@ -115,54 +130,141 @@ def _skeleton(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def _luminance(color: Any) -> float:
+_Rgb = tuple[float, float, float]
+_Rect = tuple[float, float, float, float]  # left, top, right, bottom in CSS px
+_WHITE: _Rgb = (1.0, 1.0, 1.0)
+
+
+def _over(color: Any, backdrop: _Rgb) -> _Rgb:
+    """`color`, a tinycss2 colour in any colour space, painted with its alpha over `backdrop`."""
+    alpha = float(color.alpha)
+
+    def mix(top: float, bottom: float) -> float:
+        return alpha * min(1.0, max(0.0, float(top))) + (1 - alpha) * bottom
+
+    red, green, blue = color.to("srgb").coordinates[:3]
+    return mix(red, backdrop[0]), mix(green, backdrop[1]), mix(blue, backdrop[2])
+
+
+def _luminance(rgb: _Rgb) -> float:
     def channel(value: float) -> float:
-        value = min(1.0, max(0.0, float(value)))
         return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
 
-    red, green, blue = color.to("srgb").coordinates[:3]  # a tinycss2 colour, in any colour space
+    red, green, blue = rgb
     return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
 
 
-def _contrast(one: Any, other: Any) -> float:
+def _contrast(one: _Rgb, other: _Rgb) -> float:
     light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
-def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
-    """Every text box on every page, with its page's index and whether a reader could see it: big
-    enough, visible, opaque enough, standing out from the background painted behind it, and on the page."""
-    from weasyprint.css.computed_values import parse_color
-    from weasyprint.formatting_structure.boxes import TextBox
+def _overlap(one: _Rect, other: _Rect) -> float:
+    """The area two rectangles share."""
+    width = min(one[2], other[2]) - max(one[0], other[0])
+    height = min(one[3], other[3]) - max(one[1], other[1])
+    return width * height if width > 0 and height > 0 else 0.0
 
-    white = parse_color("white")
 
-    def walk(box: Any, opacity: float, background: Any, page: Any) -> Iterable[tuple[Any, bool]]:
+def _area(rect: _Rect) -> float:
+    return max(0.0, rect[2] - rect[0]) * max(0.0, rect[3] - rect[1])
+
+
+@dataclass(frozen=True)
+class _Paint:
+    """A background or a picture on the page: where it is painted in the page's painting order."""
+
+    order: int  # the box's place in the box tree (the painting order within each layer)
+    rect: _Rect
+    color: Any  # the background colour; None for a picture
+    inline: bool  # painted with the text, in tree order (an inline box), not before all of it (a block)
+
+
+def _page_text(page: Any) -> Iterable[tuple[Any, bool]]:
+    """Every text box on one page, with whether a reader could see it: big enough, visible, opaque enough,
+    standing out from what is painted behind it, with nothing painted over it (a later inline background,
+    a picture, other text), and inside the area a printer prints."""
+    from weasyprint.formatting_structure.boxes import InlineLevelBox, ReplacedBox, TextBox
+
+    texts: list[tuple[int, Any, bool, _Rect]] = []  # tree order, box, opaque and not struck out, where
+    paints: list[_Paint] = []
+
+    def walk(box: Any, opacity: float, struck: bool) -> None:
         opacity *= float(box.style["opacity"])
-        own = box.style["background_color"]
-        if own is not None and own.alpha > 0.5:
-            background = own
+        # Struck-out text reads as withdrawn ("Your ~~LEFT~~ hip"); a line-through drawn on a box crosses
+        # the text of every box inside it.
+        struck = struck or "line-through" in box.style["text_decoration_line"]
+        order = len(texts) + len(paints)
         if isinstance(box, TextBox):
-            color = box.style["color"]
             x, y = box.position_x, box.position_y
-            readable = (
-                opacity > 0.5
+            texts.append((order, box, opacity > 0.5 and not struck, (x, y, x + box.width, y + box.height)))
+            return
+        x, y = box.border_box_x(), box.border_box_y()
+        rect = (x, y, x + box.border_width(), y + box.border_height())
+        inline = isinstance(box, InlineLevelBox)
+        if isinstance(box, ReplacedBox):
+            paints.append(_Paint(order, rect, None, inline))
+        elif (color := box.style["background_color"]) is not None and color.alpha > 0 and _area(rect) > 0:
+            paints.append(_Paint(order, rect, color, inline))
+        for child in box.all_children():
+            walk(child, opacity, struck)
+
+    walk(page._page_box, 1.0, False)  # WeasyPrint exposes no public box tree
+    # Blocks' backgrounds are all painted before any text, in tree order; inline boxes' with the text.
+    layers = sorted((p for p in paints if p.color is not None), key=lambda p: (p.inline, p.order))
+    pictures = [p.rect for p in paints if p.color is None]
+    inset = PRINTER_INSET_MM * CSS_PX_PER_MM - 0.5  # half a pixel: rounding, not overflow
+    overprinted = _overprinted([rect for _, box, _, rect in texts if box.text.strip()])
+    solid = iter(overprinted)
+    for order, box, clear, rect in texts:
+        hidden = bool(box.text.strip()) and next(solid)
+        centre_x, centre_y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+        backdrop = _WHITE
+        for paint in layers:
+            left, top, right, bottom = paint.rect
+            if left <= centre_x <= right and top <= centre_y <= bottom:
+                if paint.inline and paint.order > order:
+                    hidden = hidden or paint.color.alpha > 0.5  # painted over the text
+                else:
+                    backdrop = _over(paint.color, backdrop)
+        color = box.style["color"]
+        yield (
+            box,
+            (
+                clear
+                and not hidden
                 and box.style["visibility"] == "visible"
                 and float(box.style["font_size"]) >= MIN_READABLE_PX
                 and color.alpha > 0.5
-                and _contrast(color, background) >= MIN_CONTRAST
-                and x >= -1
-                and x + box.width <= page.width + 1
-                and y >= -1
-                and y + box.height <= page.height + 1
-            )
-            yield box, readable
-            return
-        for child in box.all_children():
-            yield from walk(child, opacity, background, page)
+                and _contrast(_over(color, backdrop), backdrop) >= MIN_CONTRAST
+                and not any(_overlap(rect, picture) > MAX_TEXT_OVERLAP * _area(rect) for picture in pictures)
+                and rect[0] >= inset
+                and rect[1] >= inset
+                and rect[2] <= page.width - inset
+                and rect[3] <= page.height - inset
+            ),
+        )
 
+
+def _overprinted(rects: list[_Rect]) -> list[bool]:
+    """For each rectangle of text, whether other text is printed over it (they share more than
+    MAX_TEXT_OVERLAP of the smaller one's area)."""
+    hit = [False] * len(rects)
+    by_top = sorted(range(len(rects)), key=lambda index: rects[index][1])
+    for place, one in enumerate(by_top):
+        for other in by_top[place + 1 :]:
+            if rects[other][1] >= rects[one][3]:
+                break  # this and every later one start below it
+            shared = _overlap(rects[one], rects[other])
+            if shared and shared > MAX_TEXT_OVERLAP * min(_area(rects[one]), _area(rects[other])):
+                hit[one] = hit[other] = True
+    return hit
+
+
+def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
+    """Every text box on every page, with its page's index and whether a reader could see it (_page_text)."""
     for index, page in enumerate(document.pages):
-        for box, readable in walk(page._page_box, 1.0, white, page):  # no public box tree
+        for box, readable in _page_text(page):
             yield index, box, readable
 
 
@@ -175,20 +277,24 @@ def check_sheet(
     only_number: str = "",
     side_heading: str = "",
     side_word: str = "",
+    large_print: bool = False,
+    page_mm: tuple[float, float] | None = None,
 ) -> None:
     """Raise SheetProblem unless the laid-out `document` shows every required text (and each of
     `every_page` on every page), no forbidden side word or phrase anywhere, only characters the
     handout's fonts print, and only those fonts. With `only_number`, no other document number may
     appear anywhere (a style could print a second, false one). With `side_heading`, page 1 must show
-    it in large type, with `side_word` in capitals."""
+    it whole and large (_check_side_heading), with `side_word` in capitals; with `page_mm`, every page
+    must be that paper (width, height)."""
+    if page_mm is not None:
+        _check_paper(document, page_mm)
     from .glyphs import unprintable
 
     readable: list[str] = []
     everything: list[str] = []
     per_page: list[list[str]] = [[] for _ in document.pages]
-    # How much readable text each font size holds (the commonest is the body text), and page 1's text by size.
-    characters_by_size: Counter[float] = Counter()
-    first_page: list[tuple[str, float]] = []
+    first_page: list[Any] = []  # page 1's readable text boxes, for the side banner
+    characters_by_size: Counter[float] = Counter()  # readable characters by font size (the commonest: body text)
     for page_index, box, can_read in _text_boxes(document):
         odd_characters = unprintable(box.text)
         if odd_characters:
@@ -210,12 +316,11 @@ def check_sheet(
         if can_read:
             readable.append(box.text)
             per_page[page_index].append(box.text)
-            size = float(box.style["font_size"])
-            characters_by_size[size] += len(box.text.strip())
+            characters_by_size[float(box.style["font_size"])] += len(box.text.strip())
             if page_index == 0:
-                first_page.append((box.text, size))
+                first_page.append(box)
     if side_heading:
-        _check_side_heading(side_heading, side_word, first_page, characters_by_size)
+        _check_side_heading(side_heading, side_word, first_page, characters_by_size, large_print)
     for text in every_page:
         for number, page_texts in enumerate(per_page, start=1):
             if text and _squash(text) not in _squash("".join(page_texts)):
@@ -234,13 +339,38 @@ def check_sheet(
                 f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
                 "template or style adds it; a sheet shows only its own number."
             )
-    shown = _squash("".join(readable))
+    shown = _squash("".join(readable)).casefold()  # in any case: a style may set a heading in capitals
     for text in required_text:
-        if text and _squash(text) not in shown:
+        if text and _squash(text).casefold() not in shown:
             raise SheetProblem(
                 f'the printed sheet does not show "{text}". A clinic template or style hides or cuts it; '
                 "every sheet must show the side, every risk and the consent."
             )
+    _check_other_side(everything, readable, forbidden_words, forbidden_phrases, "the sheet shows")
+
+
+def svg_text(data: bytes) -> str:
+    """The words an SVG picture holds: its elements' text (CDATA included) with the tags taken out and
+    character references read, comments left out."""
+    text = re.sub(r"<!--.*?-->", " ", data.decode("utf-8", errors="replace"), flags=re.DOTALL)
+    text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", r"\1", text, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]*>", " ", text))
+
+
+def check_picture_text(texts: Iterable[str], forbidden_words: Iterable[str], forbidden_phrases: Iterable[str]) -> None:
+    """Raise SheetProblem if the text inside the sheet's SVG pictures (the logo's, a clinic picture's) names
+    the other side: a picture saying "Your RIGHT hip" over a LEFT sheet is as wrong as the words."""
+    _check_other_side(list(texts), [], forbidden_words, forbidden_phrases, "a picture on the sheet shows")
+
+
+def _check_other_side(
+    everything: list[str],
+    readable: list[str],
+    forbidden_words: Iterable[str],
+    forbidden_phrases: Iterable[str],
+    where: str,
+) -> None:
+    """Raise SheetProblem if the texts (every one, seen or not, and the `readable` ones) name the other side."""
     spaced = _skeleton(" ".join(everything))
     for word in forbidden_words:
         letters = r"\s*".join(re.escape(letter) for letter in _skeleton(word))
@@ -251,7 +381,7 @@ def check_sheet(
             or re.search(rf"(?<![A-Z])(?<![A-Z] ){letters}(?![A-Z])(?! [A-Z])", spaced)
         ):
             raise SheetProblem(
-                f'the sheet shows the word "{word}", the other side. A clinic template or style adds it; '
+                f'{where} the word "{word}", the other side. A clinic template, style or picture adds it; '
                 "a sheet names only the side the nurse chose."
             )
     lowered = spaced.casefold()
@@ -259,23 +389,64 @@ def check_sheet(
         pattern = r"\s+".join(re.escape(_skeleton(part).casefold()) for part in phrase.split())
         if re.search(rf"(?<!\w){pattern}(?!\w)", lowered):
             raise SheetProblem(
-                f'the sheet says "{phrase}", the other side. A clinic template, wording or style adds it; '
+                f'{where} "{phrase}", the other side. A clinic template, wording, style or picture adds it; '
                 "a sheet names only the side the nurse chose."
             )
 
 
 def _check_side_heading(
-    heading: str, side_word: str, first_page: list[tuple[str, float]], characters_by_size: Counter[float]
+    heading: str, side_word: str, first_page: list[Any], characters_by_size: Counter[float], large_print: bool
 ) -> None:
-    """Raise SheetProblem unless page 1's large readable text holds `heading` (any case) with `side_word`
-    in capitals. Large means SIDE_HEADING_SCALE times the size most of the sheet's text is set in."""
+    """Raise SheetProblem unless page 1's readable text boxes show `heading` (in any case) whole and large:
+    in boxes of at least the banner's smallest size, `side_word` in capitals, no word broken over two lines.
+    `characters_by_size` counts the sheet's readable characters by size: the commonest is the body text."""
     body_size = characters_by_size.most_common(1)[0][0] if characters_by_size else 0.0
-    large = _squash("".join(text for text, size in first_page if size >= SIDE_HEADING_SCALE * body_size))
-    if _squash(heading).casefold() not in large.casefold() or _squash(side_word) not in large:
-        raise SheetProblem(
-            f'page 1 does not show "{heading}" in large type. A clinic template or style hides, shrinks or '
-            "removes the side banner; page 1 must show the side large, the side word in capitals."
-        )
+    smallest = max(SIDE_HEADING_MIN_PT[large_print] * _CSS_PX_PER_PT, SIDE_HEADING_SCALE * body_size)
+    large = [box for box in first_page if float(box.style["font_size"]) >= smallest - 0.01]
+    letters, owners = "", []  # page 1's large text without spaces or hyphens, and the box of each letter
+    for index, box in enumerate(large):
+        squashed = _squash(box.text)
+        letters += squashed
+        owners += [index] * len(squashed)
+    lowered = "".join(letter.lower() if len(letter.lower()) == 1 else letter for letter in letters)
+    wanted = _squash(heading)
+    words = [_squash(word) for word in heading.split() if _squash(word)]
+    for match in re.finditer(re.escape(wanted.lower()), lowered):
+        if _squash(side_word) not in letters[match.start() : match.end()]:
+            continue  # "your left hip": the side word in small letters
+        start, whole = match.start(), True
+        for word in words:
+            boxes = {large[owners[at]] for at in range(start, start + len(word))}
+            whole = whole and all(_one_line(one, other) for one in boxes for other in boxes)
+            start += len(word)
+        if whole:
+            return
+    raise SheetProblem(
+        f'page 1 does not show "{heading}" whole and large: at least {smallest / _CSS_PX_PER_PT:.0f} pt, '
+        f'"{side_word}" in capitals, no word broken over two lines. A clinic template or style hides, shrinks '
+        "or breaks up the side banner, or sets the rest of page 1 too large beside it."
+    )
+
+
+def _check_paper(document: Any, page_mm: tuple[float, float]) -> None:
+    """Raise SheetProblem unless every page is `page_mm` (width, height) in size, to half a millimetre."""
+    for number, page in enumerate(document.pages, start=1):
+        size = (page.width / CSS_PX_PER_MM, page.height / CSS_PX_PER_MM)
+        if any(abs(got - wanted) > 0.5 for got, wanted in zip(size, page_mm, strict=True)):
+            raise SheetProblem(
+                f"page {number} is {size[0]:.0f} x {size[1]:.0f} mm, not the {page_mm[0]:g} x {page_mm[1]:g} mm "
+                "paper chosen: printed, it would be cut or shrunk. A clinic style changes the paper size; "
+                "remove 'size' from its @page rules."
+            )
+
+
+def _one_line(one: Any, other: Any) -> bool:
+    """Whether two text boxes stand on one line: they share at least half the height of the shorter."""
+    top, bottom = (
+        max(one.position_y, other.position_y),
+        min(one.position_y + one.height, other.position_y + other.height),
+    )
+    return bool(bottom - top >= 0.5 * min(one.height, other.height))
 
 
 def _shows_word(texts: list[str], word: str) -> bool:

@@ -620,6 +620,8 @@ def sheet_facts(
         forbidden_words=tuple(forbidden),
         side_heading=context["side_heading"],
         side_word=labels["sides"][selection.side.value],
+        large_print=selection.large_print,
+        page_mm=selection.paper.spec.page_mm,
         document_number=document_number,
         number_label=labels["document_number"],
         page_label=labels["page"],

@@ -202,6 +202,16 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
         ".procedure-banner { display: none }",
         ".banner-side, .large-print .banner-side { font-size: 12pt }",
         ".banner-side { text-transform: lowercase }",
+        # Found by a fresh reviewer: what is painted behind or over the banner, and where it stands.
+        ".doc-header h1 { background: #000; padding-bottom: 230pt; margin-bottom: -230pt; }",  # a sibling's
+        "html, body, .doc-header, .procedure-banner, .banner-side { background-color: rgba(0, 0, 0, 0.5); }",
+        # the procedure's line printed over the banner's
+        ".banner-side, .large-print .banner-side { line-height: 1; margin-bottom: -1em; }",
+        ".procedure-banner { clear: none; margin-top: -173px; border: none; padding: 0; }",  # the printer's strip
+        "* { font-size: 6pt !important; } .banner-side { font-size: 8.5pt !important; }",
+        ".banner-side { text-transform: lowercase; } .banner-procedure { font-size: 28pt; }",
+        ".banner-side { width: 0.8em; word-break: break-all; line-height: 1; }",  # a letter or two per line
+        ".banner-side { text-decoration: line-through; }",
     ],
 )
 @pytest.mark.parametrize(("language", "large_print"), [("en", False), ("es", True)])
@@ -213,7 +223,7 @@ def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
     selection = dataclasses.replace(make_selection(side="left"), language=language, large_print=large_print)
     rendered = template_set.render_html(selection, GENERATED_AT)
     heading = "Su cadera IZQUIERDA" if language == "es" else "Your LEFT hip"
-    with pytest.raises(RenderFailed, match=f'page 1 does not show "{heading}" in large type'):
+    with pytest.raises(RenderFailed, match=f'page 1 does not show "{heading}" whole and large'):
         render_pdf(
             rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
         )
@@ -223,13 +233,75 @@ def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
     "css",
     [
         ".banner-side { color: #0b4f6c; text-transform: uppercase; font-size: 22pt }",
-        ".banner-side::first-letter { color: #8a1c1c }",
+        ".banner-side::first-letter { color: #8a1c1c; font-size: 150% }",
         ".procedure-banner { border-color: #0b4f6c }",
+        ".procedure-banner { background-color: rgba(0, 0, 0, 0.5); color: #fff; }",  # white on mid grey
+        "html { font-size: 13pt; }",
     ],
 )
-def test_a_style_that_only_restyles_the_side_banner_prints(clinic: Path, css: str) -> None:
+@pytest.mark.parametrize("side", ["left", "bilateral"])
+def test_a_style_that_only_restyles_the_side_banner_prints(clinic: Path, css: str, side: str) -> None:
     (clinic / "templates" / "clinic.css").write_text(css)
-    assert render(clinic, side="left").startswith(b"%PDF")
+    assert render(clinic, side=side).startswith(b"%PDF")
+
+
+def test_outlines_and_shadows_are_locked_away(clinic: Path) -> None:
+    """Painted over the text (an outline) or behind it (a shadow), where the sheet check does not look: a
+    white outline blanked the banner, an inset black shadow darkened it."""
+    from handout_app.pdf import lay_out
+
+    (clinic / "templates" / "clinic.css").write_text(
+        ".banner-procedure { outline: 36pt solid #fff; } .procedure-banner { box-shadow: inset 0 0 0 300pt #000; }"
+    )
+    template_set = load_template_set(clinic)
+    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
+    document = lay_out(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
+
+    def boxes(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in box.all_children():
+            yield from boxes(child)
+
+    banner = [
+        box
+        for box in boxes(document.pages[0]._page_box)
+        if box.element is not None and "banner" in (box.element.get("class") or "")
+    ]
+    assert banner and all(box.style["outline_style"] == "none" and not box.style["box_shadow"] for box in banner)
+
+
+def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
+    # A picture as wide as the page pulled up under the banner: its text stands on the picture, where no
+    # contrast can be told, or the picture covers it.
+    header(clinic, '<img class="under" src="{{ logo_uri }}" alt="">')
+    (clinic / "templates" / "clinic.css").write_text(
+        ".under { display: block; width: 170mm; height: 40mm; margin-bottom: -40mm; }"
+    )
+    with pytest.raises(RenderFailed, match='page 1 does not show "Your LEFT hip" whole and large'):
+        render(clinic, side="left")
+
+
+def test_a_page_of_another_paper_size_is_refused(clinic: Path) -> None:
+    # A2 on page 1 of an A4 sheet: printed to fit, everything on it (the banner too) came out at half size.
+    (clinic / "templates" / "clinic.css").write_text("@page :first { size: 420mm 594mm; }")
+    with pytest.raises(RenderFailed, match=r"page 1 is 420 x 594 mm, not the 210 x 297 mm paper chosen"):
+        render(clinic, side="left")
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Your RIGHT hip", "Your R&#73;GHT hip", "<![CDATA[Your RIGHT hip]]>", "your right hip"],
+)
+def test_a_picture_that_names_the_other_side_is_refused(clinic: Path, words: str) -> None:
+    # A logo drawn as a banner saying "Your RIGHT hip" at the top of a LEFT sheet.
+    (clinic / "assets" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 40" width="300" height="40">'
+        f'<text x="4" y="30" font-size="30">{words}</text></svg>'
+    )
+    with pytest.raises(RenderFailed, match=r"a picture on the sheet shows .*the other side"):
+        render(clinic, side="left")
 
 
 @pytest.mark.parametrize(

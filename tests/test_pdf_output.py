@@ -11,7 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from handout_app.domain import PatientDetails
-from handout_app.pdf import PRINTER_INSET_MM, RenderFailed, allowed_roots, render_pdf, resolve_allowed
+from handout_app.pdf import RenderFailed, allowed_roots, render_pdf, resolve_allowed
+from handout_app.sheet_check import PRINTER_INSET_MM
 
 from .helpers import make_selection, pdf_bytes, pdf_text
 
@@ -191,7 +192,7 @@ def test_every_page_s_header_shows_the_patient_and_the_side_whole(name: str, lar
         ("", False),  # no clinic: a blank, the built-in wording and the print time, in the low margin
         ("Valley Hip Clinic", True),  # a sign-off: the taller margin, chosen from the footer's length
         # Wide letters: the estimate from the length falls short; the measured footer takes the taller margin.
-        ("WMW MWM " * 7, False),
+        ("WMWMW MWMWM " * 5, False),
         # A long name and a sign-off: the deepest margin.
         ("St Bartholomew's Regional Musculoskeletal and Sports Medicine Centre", True),
     ],
@@ -205,6 +206,7 @@ def test_the_footer_stays_in_its_margin_on_every_page(clinic_name: str, signed_o
     from weasyprint.formatting_structure.boxes import LineBox, MarginBox
 
     from handout_app.clinic import Approval, ClinicProfile
+    from handout_app.document_numbers import EXAMPLE_NUMBER
     from handout_app.domain import Language, Paper
     from handout_app.pdf import lay_out
     from handout_app.templating import render_html
@@ -230,7 +232,12 @@ def test_the_footer_stays_in_its_margin_on_every_page(clinic_name: str, signed_o
                 paper=paper,
             )
             rendered = render_html(
-                selection, catalog(), ClinicProfile(name=clinic_name), GENERATED_AT, approval=approval
+                selection,
+                catalog(),
+                ClinicProfile(name=clinic_name),
+                GENERATED_AT,
+                approval=approval,
+                document_number=EXAMPLE_NUMBER,  # its own line under "Page X of Y", at the foot of every page
             )
             document = lay_out(rendered.html, facts=rendered.facts)
             for number, page in enumerate(document.pages, start=1):
