@@ -462,7 +462,14 @@ def _render(
     except RecursionError:
         raise RenderFailed("The PDF could not be made: the page's styles or elements nest too deeply.") from None
     except Exception as exc:  # WeasyPrint raises many types; the user needs one plain message.
-        raise RenderFailed(f"The PDF could not be made: {exc or type(exc).__name__}.") from exc
+        # Some carry no text (an AssertionError inside WeasyPrint's float layout, met with a floated
+        # ::first-letter): the message then names the kind of failure and where to look.
+        raise RenderFailed(
+            f"The PDF could not be made: {exc}."
+            if str(exc)
+            else f"The PDF could not be made: WeasyPrint stopped laying out the page ({type(exc).__name__}). "
+            "A clinic style (a float, a ::first-letter) can cause this: undo the latest style change."
+        ) from exc
     finally:
         logger.removeHandler(collector)
     if collector.messages:

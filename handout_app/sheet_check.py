@@ -180,16 +180,24 @@ class _Paint:
     inline: bool  # painted with the text, in tree order (an inline box), not before all of it (a block)
 
 
-def _page_text(page: Any) -> Iterable[tuple[Any, bool]]:
+def _page_text(page: Any) -> Iterable[tuple[Any, bool, bool]]:
     """Every text box on one page, with whether a reader could see it: big enough, visible, opaque enough,
-    standing out from what is painted behind it, with nothing painted over it (a later inline background,
-    a picture, other text), and inside the area a printer prints."""
-    from weasyprint.formatting_structure.boxes import InlineLevelBox, ReplacedBox, TextBox
+    standing out from what is painted behind it, with nothing painted over it (a later inline, floated or
+    inline-block background or border, a picture, other text), and inside the area a printer prints; and
+    whether it is in a page margin (the running header and footer)."""
+    from weasyprint.formatting_structure.boxes import (
+        AtomicInlineLevelBox,
+        InlineLevelBox,
+        MarginBox,
+        ReplacedBox,
+        TextBox,
+    )
 
     texts: list[tuple[int, Any, bool, _Rect]] = []  # tree order, box, opaque and not struck out, where
+    in_margins: set[int] = set()  # the orders of the text boxes in a page margin
     paints: list[_Paint] = []
 
-    def walk(box: Any, opacity: float, struck: bool) -> None:
+    def walk(box: Any, opacity: float, struck: bool, atomic: bool, margin: bool) -> None:
         opacity *= float(box.style["opacity"])
         # Struck-out text reads as withdrawn ("Your ~~LEFT~~ hip"); a line-through drawn on a box crosses
         # the text of every box inside it.
@@ -198,20 +206,34 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool]]:
         if isinstance(box, TextBox):
             x, y = box.position_x, box.position_y
             texts.append((order, box, opacity > 0.5 and not struck, (x, y, x + box.width, y + box.height)))
+            if margin:
+                in_margins.add(order)
             return
+        margin = margin or isinstance(box, MarginBox)
+        # A float or an inline-block is painted whole, background to text, in tree order among the text.
+        atomic = atomic or box.is_floated() or isinstance(box, AtomicInlineLevelBox)
+        inline = atomic or isinstance(box, InlineLevelBox)
         x, y = box.border_box_x(), box.border_box_y()
-        rect = (x, y, x + box.border_width(), y + box.border_height())
-        inline = isinstance(box, InlineLevelBox)
+        width, height = box.border_width(), box.border_height()
+        rect = (x, y, x + width, y + height)
         if isinstance(box, ReplacedBox):
             paints.append(_Paint(order, rect, None, inline))
         elif (color := box.style["background_color"]) is not None and color.alpha > 0 and _area(rect) > 0:
             paints.append(_Paint(order, rect, color, inline))
+        for side, strip in _border_strips(box, rect):
+            color = box.style[f"border_{side}_color"]
+            color = box.style["color"] if color == "currentcolor" else color
+            if color.alpha > 0:
+                paints.append(_Paint(order, strip, color, inline))
         for child in box.all_children():
-            walk(child, opacity, struck)
+            walk(child, opacity, struck, atomic, margin)
 
-    walk(page._page_box, 1.0, False)  # WeasyPrint exposes no public box tree
-    # Blocks' backgrounds are all painted before any text, in tree order; inline boxes' with the text.
-    layers = sorted((p for p in paints if p.color is not None), key=lambda p: (p.inline, p.order))
+    walk(page._page_box, 1.0, False, False, False)  # WeasyPrint exposes no public box tree
+    # Blocks' backgrounds and borders are all painted before any text, in tree order; the rest with the text.
+    bands: dict[int, list[_Paint]] = {}
+    for paint in sorted((p for p in paints if p.color is not None), key=lambda p: (p.inline, p.order)):
+        for band in range(int(paint.rect[1] // _BAND_PX), int(paint.rect[3] // _BAND_PX) + 1):
+            bands.setdefault(band, []).append(paint)
     pictures = [p.rect for p in paints if p.color is None]
     inset = PRINTER_INSET_MM * CSS_PX_PER_MM - 0.5  # half a pixel: rounding, not overflow
     overprinted = _overprinted([rect for _, box, _, rect in texts if box.text.strip()])
@@ -220,7 +242,7 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool]]:
         hidden = bool(box.text.strip()) and next(solid)
         centre_x, centre_y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
         backdrop = _WHITE
-        for paint in layers:
+        for paint in bands.get(int(centre_y // _BAND_PX), ()):
             left, top, right, bottom = paint.rect
             if left <= centre_x <= right and top <= centre_y <= bottom:
                 if paint.inline and paint.order > order:
@@ -243,7 +265,32 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool]]:
                 and rect[2] <= page.width - inset
                 and rect[3] <= page.height - inset
             ),
+            order in in_margins,
         )
+
+
+# Paints are looked up by the horizontal band of the page they reach into, this many CSS px high.
+_BAND_PX = 64
+
+
+def _border_strips(box: Any, rect: _Rect) -> Iterable[tuple[str, _Rect]]:
+    """Each drawn side of a box's border, with the strip of the page it covers."""
+    left, top, right, bottom = rect
+    widths = {
+        "top": box.border_top_width,
+        "bottom": box.border_bottom_width,
+        "left": box.border_left_width,
+        "right": box.border_right_width,
+    }
+    strips = {
+        "top": (left, top, right, top + widths["top"]),
+        "bottom": (left, bottom - widths["bottom"], right, bottom),
+        "left": (left, top, left + widths["left"], bottom),
+        "right": (right - widths["right"], top, right, bottom),
+    }
+    for side, width in widths.items():
+        if width and box.style[f"border_{side}_style"] not in ("none", "hidden"):
+            yield side, strips[side]
 
 
 def _overprinted(rects: list[_Rect]) -> list[bool]:
@@ -261,11 +308,12 @@ def _overprinted(rects: list[_Rect]) -> list[bool]:
     return hit
 
 
-def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool]]:
-    """Every text box on every page, with its page's index and whether a reader could see it (_page_text)."""
+def _text_boxes(document: Any) -> Iterable[tuple[int, Any, bool, bool]]:
+    """Every text box on every page, with its page's index, whether a reader could see it and whether it is
+    in a page margin (_page_text)."""
     for index, page in enumerate(document.pages):
-        for box, readable in _page_text(page):
-            yield index, box, readable
+        for box, readable, in_margin in _page_text(page):
+            yield index, box, readable, in_margin
 
 
 def check_sheet(
@@ -295,7 +343,8 @@ def check_sheet(
     per_page: list[list[str]] = [[] for _ in document.pages]
     first_page: list[Any] = []  # page 1's readable text boxes, for the side banner
     characters_by_size: Counter[float] = Counter()  # readable characters by font size (the commonest: body text)
-    for page_index, box, can_read in _text_boxes(document):
+    body: list[str] = []  # the readable text outside the page margins: a risk may run on over a page break
+    for page_index, box, can_read, in_margin in _text_boxes(document):
         odd_characters = unprintable(box.text)
         if odd_characters:
             # Invisible or direction characters ("RI" + zero-width space + "GHT") and letters the
@@ -315,6 +364,8 @@ def check_sheet(
         everything.append(box.text)
         if can_read:
             readable.append(box.text)
+            if not in_margin:
+                body.append(box.text)
             per_page[page_index].append(box.text)
             characters_by_size[float(box.style["font_size"])] += len(box.text.strip())
             if page_index == 0:
@@ -339,7 +390,7 @@ def check_sheet(
                 f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
                 "template or style adds it; a sheet shows only its own number."
             )
-    shown = _squash("".join(readable)).casefold()  # in any case: a style may set a heading in capitals
+    shown = _squash("".join(body)).casefold()  # in any case: a style may set a heading in capitals
     for text in required_text:
         if text and _squash(text).casefold() not in shown:
             raise SheetProblem(
@@ -386,7 +437,8 @@ def _check_other_side(
             )
     lowered = spaced.casefold()
     for phrase in forbidden_phrases:
-        pattern = r"\s+".join(re.escape(_skeleton(part).casefold()) for part in phrase.split())
+        # Parts apart by spaces or hyphens: "right hip", "right-hip".
+        pattern = r"[\s\-\u2010\u2011]+".join(re.escape(_skeleton(part).casefold()) for part in phrase.split())
         if re.search(rf"(?<!\w){pattern}(?!\w)", lowered):
             raise SheetProblem(
                 f'{where} "{phrase}", the other side. A clinic template, wording, style or picture adds it; '

@@ -212,6 +212,11 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
         ".banner-side { text-transform: lowercase; } .banner-procedure { font-size: 28pt; }",
         ".banner-side { width: 0.8em; word-break: break-all; line-height: 1; }",  # a letter or two per line
         ".banner-side { text-decoration: line-through; }",
+        # Found by a second reviewer: borders, floats and inline-blocks painted over the banner.
+        ".banner-procedure { border-top: 40px solid #000; margin-top: -40px; }",
+        ".banner-procedure, .large-print .banner-procedure { border-top: 60px solid #000; margin-top: -60px; }",
+        ".procedure-banner { display: flow-root; } .banner-side { float: left; width: 100%; } "
+        ".banner-procedure { float: left; width: 100%; background: #fff; margin-top: -80px; padding-top: 80px; }",
     ],
 )
 @pytest.mark.parametrize(("language", "large_print"), [("en", False), ("es", True)])
@@ -245,13 +250,22 @@ def test_a_style_that_only_restyles_the_side_banner_prints(clinic: Path, css: st
     assert render(clinic, side=side).startswith(b"%PDF")
 
 
-def test_outlines_and_shadows_are_locked_away(clinic: Path) -> None:
-    """Painted over the text (an outline) or behind it (a shadow), where the sheet check does not look: a
-    white outline blanked the banner, an inset black shadow darkened it."""
+def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -> None:
+    """Painted over the text or behind it, where the sheet check does not look, so the app's locks take it
+    away: a white outline and a white margin box blanked the banner, an inset shadow and a border-image
+    fill darkened it, a mask border blanked every page, a clipped background or a thick moved underline
+    hid its letters, and a bleed printed the page shrunk."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
     from handout_app.pdf import lay_out
 
     (clinic / "templates" / "clinic.css").write_text(
         ".banner-procedure { outline: 36pt solid #fff; } .procedure-banner { box-shadow: inset 0 0 0 300pt #000; }"
+        " .banner-side { border-image-source: linear-gradient(#000, #000);"
+        " mask-border-source: linear-gradient(transparent, transparent); background-clip: content-box;"
+        " text-decoration-thickness: 30px; text-underline-offset: -12px; }"
+        ' @page { bleed: 25mm; marks: crop cross; @top-right { content: "SAMPLE"; }'
+        " @bottom-left { background: #fff; } }"
     )
     template_set = load_template_set(clinic)
     rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
@@ -264,12 +278,19 @@ def test_outlines_and_shadows_are_locked_away(clinic: Path) -> None:
         for child in box.all_children():
             yield from boxes(child)
 
-    banner = [
-        box
-        for box in boxes(document.pages[0]._page_box)
-        if box.element is not None and "banner" in (box.element.get("class") or "")
-    ]
-    assert banner and all(box.style["outline_style"] == "none" and not box.style["box_shadow"] for box in banner)
+    page = document.pages[0]._page_box
+    banner = [box for box in boxes(page) if box.element is not None and "banner" in (box.element.get("class") or "")]
+    assert banner
+    for box in banner:
+        style = box.style
+        assert style["outline_style"] == "none" and not style["box_shadow"]
+        assert style["border_image_source"][0] == "none" and style["mask_border_source"][0] == "none"
+        assert style["background_clip"] == ("border-box",)
+        assert style["text_decoration_thickness"] == "auto" and style["text_underline_offset"] == "auto"
+    assert not page.style["marks"] and all(page.style[f"bleed_{side}"].value == 0 for side in ("top", "left"))
+    margins = [box for box in page.children if isinstance(box, MarginBox)]
+    assert "@top-right" not in [box.at_keyword for box in margins]  # its content is none: never made
+    assert all(box.style["background_color"].alpha == 0 for box in margins)
 
 
 def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
@@ -280,6 +301,60 @@ def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
         ".under { display: block; width: 170mm; height: 40mm; margin-bottom: -40mm; }"
     )
     with pytest.raises(RenderFailed, match='page 1 does not show "Your LEFT hip" whole and large'):
+        render(clinic, side="left")
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        # A transparent mask border: every page came out white but for the header and footer.
+        "html { mask-border-source: linear-gradient(transparent, transparent); mask-border-slice: 0 fill; "
+        "mask-border-width: 0; }",
+        # A black border-image fill behind the black banner.
+        ".banner-side { border-image-source: linear-gradient(#000, #000); border-image-slice: 0 fill; }",
+        # A white margin box as large as the page, painted after the content.
+        '@page { @top-right { content: ""; background: #fff; width: 190mm; height: 260mm; margin-bottom: -250mm; } }',
+        # An underline as thick as the letters, moved up over them.
+        ".banner-side { text-decoration: underline; text-decoration-thickness: 30px; text-underline-offset: -12px; }",
+        # The background under the padding only: the banner's white text on white.
+        ".procedure-banner { background: #0b3d6b; background-clip: content-box; padding: 40px 9pt 4pt; color: #fff; }"
+        " .banner-side { margin-top: -40px; margin-bottom: 16px; }",
+        # A bleed and crop marks: the PDF's page larger than the paper, printed shrunk to fit.
+        "@page { bleed: 25mm; marks: crop cross; }",
+    ],
+)
+def test_what_paints_over_the_page_is_locked_away_and_the_banner_still_reads(clinic: Path, css: str) -> None:
+    """Refused, or undone by the app's locks: the sheet prints with the banner readable on an A4 page."""
+    (clinic / "templates" / "clinic.css").write_text(css)
+    try:
+        data = render(clinic, side="left")
+    except RenderFailed as error:
+        assert "does not show" in str(error)
+        return
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    assert [round(float(side)) for side in page.mediabox[2:]] == [595, 842]  # A4 in points, no bleed
+    from .helpers import pdf_text
+
+    assert "Your LEFT hip" in pdf_text(data)
+
+
+def test_a_risk_running_on_over_a_page_break_prints(clinic: Path) -> None:
+    # The running footer and header fall between its two parts; the risk is whole to the reader.
+    (clinic / "templates" / "clinic.css").write_text(
+        "ul.risk-list li { break-inside: auto; orphans: 1; widows: 1; } .consent-sign { break-inside: auto; }"
+    )
+    template_set = load_template_set(clinic)
+    selection = dataclasses.replace(make_selection(medications=("corticosteroid",), side="left"), large_print=True)
+    rendered = template_set.render_html(selection, GENERATED_AT, "K7M-XH3-QTH")
+    data = render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
+    assert data.startswith(b"%PDF")
+
+
+def test_the_other_sides_phrase_with_a_hyphen_is_refused(clinic: Path) -> None:
+    header(clinic, '<p class="clinic-tagline">Your right-hip is checked first.</p>')
+    with pytest.raises(RenderFailed, match='the sheet shows "right hip", the other side'):
         render(clinic, side="left")
 
 
@@ -453,3 +528,18 @@ def test_odd_clinic_files_give_a_plain_message_naming_the_file(
         )
     )
     assert reply["error_kind"] == "set" and message in reply["error"] and data == b""
+
+
+def test_a_failure_inside_weasyprint_without_words_still_gets_a_message(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A floated ::first-letter in one layout stopped WeasyPrint with a bare AssertionError: the message was
+    # "The PDF could not be made: ." and said nothing.
+    from handout_app import pdf
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError
+
+    monkeypatch.setattr(pdf, "_lay_out_once", fail)
+    with pytest.raises(RenderFailed, match=r"stopped laying out the page \(AssertionError\)\. A clinic style"):
+        render(clinic)
