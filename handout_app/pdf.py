@@ -64,6 +64,9 @@ class SheetFacts:
     large_print: bool = False
     # The paper chosen (width, height in mm): every page must be that size. None: not checked.
     page_mm: tuple[float, float] | None = None
+    # The consent's heading, and what each page it starts on must show (the procedure, with the side).
+    consent_heading: str = ""
+    consent_shows: tuple[str, ...] = ()
     # Alternative texts pictures may carry (the drawing's, the aftercare pictures', the logo's).
     alt_texts: frozenset[str] = frozenset()
     neutral_alt: str = "Picture"
@@ -430,17 +433,20 @@ def _render(
         # file is ever embedded (<link rel=attachment> could otherwise attach any file it can name).
         _apply_facts(document, facts)
         number_shown = (f"{facts.number_label} {facts.document_number}",) if facts.document_number else ()
+        side_shown = (facts.side_word,) if facts.side_word else ()  # the banner on page 1, the header after
         check_sheet(
             document,
             facts.required_text,
             facts.forbidden_words,
             facts.forbidden_phrases,
-            every_page=number_shown,
+            every_page=side_shown + number_shown,
             only_number=facts.document_number,
             side_heading=facts.side_heading,
             side_word=facts.side_word,
             large_print=facts.large_print,
             page_mm=facts.page_mm,
+            consent_heading=facts.consent_heading,
+            consent_shows=facts.consent_shows,
         )
         pdf = b""
         with warnings.catch_warnings():

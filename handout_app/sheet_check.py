@@ -7,7 +7,8 @@ text WeasyPrint actually laid out, before any byte is written:
 - the side the nurse chose, the consent and every selected risk are on the pages;
 - page 1 shows the side banner ("Your LEFT hip") whole and large: a clinic's style may restyle it, but not
   hide it (display, ::first-line, a white ::first-letter), shrink it, break it up or set the side word in
-  small letters; and every page is the paper the nurse chose;
+  small letters; every page shows the side and is the paper the nurse chose; the page the consent starts
+  on shows the procedure with its side;
 - "readable" takes in what is painted behind and over the text: backgrounds (an ancestor's or another
   box's, half-transparent ones blended), pictures and other text, and the strip a printer cannot print;
 - the opposite side's word (RIGHT on a LEFT sheet, in any of the handout's languages) is not, not
@@ -327,13 +328,17 @@ def check_sheet(
     side_word: str = "",
     large_print: bool = False,
     page_mm: tuple[float, float] | None = None,
+    consent_heading: str = "",
+    consent_shows: Iterable[str] = (),
 ) -> None:
     """Raise SheetProblem unless the laid-out `document` shows every required text (and each of
     `every_page` on every page), no forbidden side word or phrase anywhere, only characters the
     handout's fonts print, and only those fonts. With `only_number`, no other document number may
     appear anywhere (a style could print a second, false one). With `side_heading`, page 1 must show
     it whole and large (_check_side_heading), with `side_word` in capitals; with `page_mm`, every page
-    must be that paper (width, height)."""
+    must be that paper (width, height). Every page that starts the consent (its heading, `consent_heading`)
+    must show each of `consent_shows` (the procedure, with the side) where the patient reads and signs.
+    Text counts as shown as written or in capitals (a style may set a heading in capitals)."""
     if page_mm is not None:
         _check_paper(document, page_mm)
     from .glyphs import unprintable
@@ -344,6 +349,8 @@ def check_sheet(
     first_page: list[Any] = []  # page 1's readable text boxes, for the side banner
     characters_by_size: Counter[float] = Counter()  # readable characters by font size (the commonest: body text)
     body: list[str] = []  # the readable text outside the page margins: a risk may run on over a page break
+    body_by_page: list[list[str]] = [[] for _ in document.pages]
+    consent_pages: list[int] = []  # the pages the consent's heading is on (the sheet's, and the patient's copy)
     for page_index, box, can_read, in_margin in _text_boxes(document):
         odd_characters = unprintable(box.text)
         if odd_characters:
@@ -366,6 +373,14 @@ def check_sheet(
             readable.append(box.text)
             if not in_margin:
                 body.append(box.text)
+                body_by_page[page_index].append(box.text)
+                heading = box.text.strip()
+                if (
+                    consent_heading
+                    and heading.startswith(consent_heading)
+                    and heading[len(consent_heading) :][:1] in ("", ":")
+                ):
+                    consent_pages.append(page_index)
             per_page[page_index].append(box.text)
             characters_by_size[float(box.style["font_size"])] += len(box.text.strip())
             if page_index == 0:
@@ -377,7 +392,7 @@ def check_sheet(
             if text and _squash(text) not in _squash("".join(page_texts)):
                 raise SheetProblem(
                     f'page {number} does not show "{text}". A clinic template or style hides or cuts it; '
-                    "every page must show its document number."
+                    "every page must show the side and its document number."
                 )
     if only_number:
         found = {
@@ -390,14 +405,33 @@ def check_sheet(
                 f"the sheet shows another document number ({', '.join(sorted(others))}). A clinic "
                 "template or style adds it; a sheet shows only its own number."
             )
-    shown = _squash("".join(body)).casefold()  # in any case: a style may set a heading in capitals
+    shown = _squash("".join(body))
     for text in required_text:
-        if text and _squash(text).casefold() not in shown:
+        if text and not _shows(shown, text):
             raise SheetProblem(
                 f'the printed sheet does not show "{text}". A clinic template or style hides or cuts it; '
                 "every sheet must show the side, every risk and the consent."
             )
+    if consent_heading and not consent_pages:
+        raise SheetProblem(
+            f'the printed sheet does not show the consent\'s heading "{consent_heading}". A clinic template or '
+            "style hides or changes it; the consent starts with its heading."
+        )
+    for page_index in consent_pages:
+        page_text = _squash("".join(body_by_page[page_index]))
+        for text in consent_shows:
+            if text and not _shows(page_text, text):
+                raise SheetProblem(
+                    f'the consent on page {page_index + 1} does not show "{text}". A clinic template or style '
+                    "hides or moves it; the consent names the procedure and the side where the patient signs."
+                )
     _check_other_side(everything, readable, forbidden_words, forbidden_phrases, "the sheet shows")
+
+
+def _shows(squashed_text: str, text: str) -> bool:
+    """Whether `text` is in the squashed text as written, or in capitals (a style may set it so)."""
+    wanted = _squash(text)
+    return wanted in squashed_text or wanted.upper() in squashed_text
 
 
 def svg_text(data: bytes) -> str:

@@ -622,6 +622,8 @@ def sheet_facts(
         side_word=labels["sides"][selection.side.value],
         large_print=selection.large_print,
         page_mm=selection.paper.spec.page_mm,
+        consent_heading=labels["consent"],
+        consent_shows=(context["procedure"],),
         document_number=document_number,
         number_label=labels["document_number"],
         page_label=labels["page"],

@@ -543,3 +543,23 @@ def test_a_failure_inside_weasyprint_without_words_still_gets_a_message(
     monkeypatch.setattr(pdf, "_lay_out_once", fail)
     with pytest.raises(RenderFailed, match=r"stopped laying out the page \(AssertionError\)\. A clinic style"):
         render(clinic)
+
+
+@pytest.mark.parametrize(
+    ("css", "message"),
+    [
+        # The consent without its facts still says "on the side named above": named nowhere near it.
+        (".consent-facts { display: none; }", 'the consent on page [0-9]+ does not show "LEFT hip joint injection'),
+        (".consent h2 { display: none; }", 'does not show the consent\'s heading "Consent"'),
+        # Without the running header, pages after the first never name the side.
+        ("@page { @top-left { content: none; } }", 'page [0-9]+ does not show "LEFT"'),
+    ],
+)
+def test_the_consent_and_every_page_keep_the_side(clinic: Path, css: str, message: str) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    template_set = load_template_set(clinic)
+    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT, "K7M-XH3-QTH")
+    with pytest.raises(RenderFailed, match=message):
+        render_pdf(
+            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+        )
