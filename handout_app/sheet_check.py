@@ -4,7 +4,7 @@ A clinic's template or style sheet can change what is printed without any templa
 risk table, cut the consent off with an unclosed comment, add "Your RIGHT hip" with CSS `::after`
 on a LEFT sheet, or draw words in a font of its own. So every render, in every caller, checks the
 text WeasyPrint actually laid out, before any byte is written:
-- the side the nurse chose, the consent and every selected risk are on the pages;
+- the side the nurse chose, the consent, every selected risk, the allergies and when to call are on the pages;
 - page 1 shows the side banner ("Your LEFT hip") whole and large: a clinic's style may restyle it, but not
   hide it (display, ::first-line, a white ::first-letter), shrink it, break it up or set the side word in
   small letters; every page shows the side and is the paper the nurse chose; the page the consent starts
@@ -410,7 +410,7 @@ def check_sheet(
         if text and not _shows(shown, text):
             raise SheetProblem(
                 f'the printed sheet does not show "{text}". A clinic template or style hides or cuts it; '
-                "every sheet must show the side, every risk and the consent."
+                "every sheet must show the side, every risk, the allergies, when to call and the consent."
             )
     if consent_heading and not consent_pages:
         raise SheetProblem(

@@ -616,6 +616,12 @@ def sheet_facts(
             # every risk, with what it says, and every statement the patient signs
             *(_plain(item[part]) for item in context["sections"]["risks"] for part in ("title", "text") if item[part]),
             *(_plain(item["text"]) for item in context["sections"]["consent"]),
+            # what the nurse knows of the patient's allergies, and when and whom to call: what to do in an
+            # emergency, the clinic's numbers where it gave them
+            *(context["allergies"] or [labels["no_allergies"]]),
+            *(_plain(item["text"]) for name in ("call", "emergency") for item in context["sections"][name]),
+            clinic.text_in("emergency_line", selection.language) or labels["emergency_default"],
+            *(number for number in (clinic.phone, clinic.after_hours_phone) if number),
         ),
         forbidden_words=tuple(forbidden),
         side_heading=context["side_heading"],

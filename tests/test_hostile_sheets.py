@@ -563,3 +563,17 @@ def test_the_consent_and_every_page_keep_the_side(clinic: Path, css: str, messag
         render_pdf(
             rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
         )
+
+
+@pytest.mark.parametrize(
+    ("css", "missing"),
+    [
+        (".call-list { display: none; }", "You have a fever"),
+        (".emergency { visibility: hidden; color: #fff; }", "Get emergency help at once"),
+        (".patient-more td { color: #fff; }", "None reported"),
+    ],
+)
+def test_a_style_that_hides_when_to_call_or_the_allergies_is_refused(clinic: Path, css: str, missing: str) -> None:
+    (clinic / "templates" / "clinic.css").write_text(css)
+    with pytest.raises(RenderFailed, match=f'does not show "{missing}'):
+        render(clinic, side="left")
