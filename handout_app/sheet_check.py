@@ -179,6 +179,7 @@ class _Paint:
     rect: _Rect
     color: Any  # the background colour; None for a picture
     inline: bool  # painted with the text, in tree order (an inline box), not before all of it (a block)
+    atomic: bool = False  # inside a float or an inline-block, painted whole before in-flow inline boxes
 
 
 def _page_text(page: Any) -> Iterable[tuple[Any, bool, bool]]:
@@ -188,48 +189,74 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool, bool]]:
     whether it is in a page margin (the running header and footer)."""
     from weasyprint.formatting_structure.boxes import (
         AtomicInlineLevelBox,
+        FootnoteAreaBox,
         InlineLevelBox,
         MarginBox,
+        PageBox,
         ReplacedBox,
+        TableBox,
+        TableColumnBox,
+        TableColumnGroupBox,
         TextBox,
     )
 
     texts: list[tuple[int, Any, bool, _Rect]] = []  # tree order, box, opaque and not struck out, where
     in_margins: set[int] = set()  # the orders of the text boxes in a page margin
+    in_atomic: set[int] = set()  # the orders of the text boxes in a float or an inline-block
+    whole_page = (0.0, 0.0, float(page.width), float(page.height))
+    page_area = whole_page  # inside the page margins: the page box's border box
+    root_has_background = False
     paints: list[_Paint] = []
 
-    def walk(box: Any, opacity: float, struck: bool, atomic: bool, margin: bool) -> None:
+    def walk(box: Any, opacity: float, struck: bool, atomic: bool, later: int, table: int) -> None:
+        nonlocal root_has_background, page_area
         opacity *= float(box.style["opacity"])
         # Struck-out text reads as withdrawn ("Your ~~LEFT~~ hip"); a line-through drawn on a box crosses
         # the text of every box inside it.
         struck = struck or "line-through" in box.style["text_decoration_line"]
-        order = len(texts) + len(paints)
+        # Page margins and the footnote area are painted after the page's content: over it.
+        later = _PAINTED_LATER if isinstance(box, (MarginBox, FootnoteAreaBox)) else later
+        order = later + len(texts) + len(paints)
         if isinstance(box, TextBox):
             x, y = box.position_x, box.position_y
             texts.append((order, box, opacity > 0.5 and not struck, (x, y, x + box.width, y + box.height)))
-            if margin:
+            if later:
                 in_margins.add(order)
+            if atomic:
+                in_atomic.add(order)
             return
-        margin = margin or isinstance(box, MarginBox)
         # A float or an inline-block is painted whole, background to text, in tree order among the text.
         atomic = atomic or box.is_floated() or isinstance(box, AtomicInlineLevelBox)
-        inline = atomic or isinstance(box, InlineLevelBox)
+        inline = atomic or isinstance(box, InlineLevelBox) or bool(later)
         x, y = box.border_box_x(), box.border_box_y()
         width, height = box.border_width(), box.border_height()
         rect = (x, y, x + width, y + height)
+        color = box.style["background_color"]
+        painted = color is not None and color.alpha > 0
+        # The page's background covers the whole paper (margins too); the root's, or the body's when the
+        # root has none, covers the page inside the margins, whatever the size of its own box.
+        if isinstance(box, PageBox):
+            page_area, rect = rect, whole_page
+        elif box.element_tag == "html" and not later:
+            rect, root_has_background = page_area, painted
+        elif box.element_tag == "body" and not later and not root_has_background:
+            rect = page_area
+        # A table's columns are painted under its rows and cells, though the box tree lists them after.
+        paint_order = table if isinstance(box, (TableColumnBox, TableColumnGroupBox)) else order
+        table = order if isinstance(box, TableBox) else table
         if isinstance(box, ReplacedBox):
-            paints.append(_Paint(order, rect, None, inline))
-        elif (color := box.style["background_color"]) is not None and color.alpha > 0 and _area(rect) > 0:
-            paints.append(_Paint(order, rect, color, inline))
+            paints.append(_Paint(order, rect, None, inline, atomic))
+        elif painted and _area(rect) > 0:
+            paints.append(_Paint(paint_order, rect, color, inline, atomic))
         for side, strip in _border_strips(box, rect):
             color = box.style[f"border_{side}_color"]
             color = box.style["color"] if color == "currentcolor" else color
             if color.alpha > 0:
-                paints.append(_Paint(order, strip, color, inline))
+                paints.append(_Paint(paint_order, strip, color, inline, atomic))
         for child in box.all_children():
-            walk(child, opacity, struck, atomic, margin)
+            walk(child, opacity, struck, atomic, later, table)
 
-    walk(page._page_box, 1.0, False, False, False)  # WeasyPrint exposes no public box tree
+    walk(page._page_box, 1.0, False, False, 0, 0)  # WeasyPrint exposes no public box tree
     # Blocks' backgrounds and borders are all painted before any text, in tree order; the rest with the text.
     bands: dict[int, list[_Paint]] = {}
     for paint in sorted((p for p in paints if p.color is not None), key=lambda p: (p.inline, p.order)):
@@ -246,8 +273,9 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool, bool]]:
         for paint in bands.get(int(centre_y // _BAND_PX), ()):
             left, top, right, bottom = paint.rect
             if left <= centre_x <= right and top <= centre_y <= bottom:
-                if paint.inline and paint.order > order:
-                    hidden = hidden or paint.color.alpha > 0.5  # painted over the text
+                # Painted over the text: a later inline box, or any in-flow inline box over a float's text.
+                if paint.inline and (paint.order > order or (order in in_atomic and not paint.atomic)):
+                    hidden = hidden or paint.color.alpha > 0.5
                 else:
                     backdrop = _over(paint.color, backdrop)
         color = box.style["color"]
@@ -272,6 +300,8 @@ def _page_text(page: Any) -> Iterable[tuple[Any, bool, bool]]:
 
 # Paints are looked up by the horizontal band of the page they reach into, this many CSS px high.
 _BAND_PX = 64
+# Added to the painting order of what is in the page margins and the footnote area: painted after the rest.
+_PAINTED_LATER = 1_000_000
 
 
 def _border_strips(box: Any, rect: _Rect) -> Iterable[tuple[str, _Rect]]:
@@ -375,11 +405,7 @@ def check_sheet(
                 body.append(box.text)
                 body_by_page[page_index].append(box.text)
                 heading = box.text.strip()
-                if (
-                    consent_heading
-                    and heading.startswith(consent_heading)
-                    and heading[len(consent_heading) :][:1] in ("", ":")
-                ):
+                if consent_heading and _is_heading(heading, consent_heading):
                     consent_pages.append(page_index)
             per_page[page_index].append(box.text)
             characters_by_size[float(box.style["font_size"])] += len(box.text.strip())
@@ -426,6 +452,11 @@ def check_sheet(
                     "hides or moves it; the consent names the procedure and the side where the patient signs."
                 )
     _check_other_side(everything, readable, forbidden_words, forbidden_phrases, "the sheet shows")
+
+
+def _is_heading(text: str, heading: str) -> bool:
+    """Whether a line of text is `heading` (as written or in capitals), alone or before a colon."""
+    return any(text.startswith(form) and text[len(form) :][:1] in ("", ":") for form in (heading, heading.upper()))
 
 
 def _shows(squashed_text: str, text: str) -> bool:

@@ -217,6 +217,13 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
         ".banner-procedure, .large-print .banner-procedure { border-top: 60px solid #000; margin-top: -60px; }",
         ".procedure-banner { display: flow-root; } .banner-side { float: left; width: 100%; } "
         ".banner-procedure { float: left; width: 100%; background: #fff; margin-top: -80px; padding-top: 80px; }",
+        # Found by a third reviewer: the root's background covers the page whatever its box's size; a table's
+        # columns are painted under its cells; floats are painted before in-flow inline backgrounds.
+        "html { background: #000; width: 4mm; } body { width: 180mm; }",
+        ".procedure-banner { display: table; width: 100%; } .banner-side, .banner-procedure { display: table-cell;"
+        " background: #000; } .banner-intent { display: table-column; background: #fff; }",
+        ".clinic-tagline { display: inline; background: #fff; padding-bottom: 200mm; }"
+        " .procedure-banner, .patient-table, .key-points { float: left; width: 100%; box-sizing: border-box; }",
     ],
 )
 @pytest.mark.parametrize(("language", "large_print"), [("en", False), ("es", True)])
@@ -242,6 +249,7 @@ def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
         ".procedure-banner { border-color: #0b4f6c }",
         ".procedure-banner { background-color: rgba(0, 0, 0, 0.5); color: #fff; }",  # white on mid grey
         "html { font-size: 13pt; }",
+        "h2 { text-transform: uppercase; }",
     ],
 )
 @pytest.mark.parametrize("side", ["left", "bilateral"])
@@ -265,7 +273,8 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         " mask-border-source: linear-gradient(transparent, transparent); background-clip: content-box;"
         " text-decoration-thickness: 30px; text-underline-offset: -12px; }"
         ' @page { bleed: 25mm; marks: crop cross; @top-right { content: "SAMPLE"; }'
-        " @bottom-left { background: #fff; } }"
+        " @bottom-left { background: #fff; border-top: 266mm solid #fff; } }"
+        " h1 { max-lines: 1; block-ellipsis: ' Your RIGHT hip'; continue: discard; }"
     )
     template_set = load_template_set(clinic)
     rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
@@ -287,10 +296,15 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         assert style["border_image_source"][0] == "none" and style["mask_border_source"][0] == "none"
         assert style["background_clip"] == ("border-box",)
         assert style["text_decoration_thickness"] == "auto" and style["text_underline_offset"] == "auto"
+    title = [box for box in boxes(page) if box.element_tag == "h1"]
+    assert title and all(
+        box.style["block_ellipsis"] == "none" and box.style["max_lines"] == "none" and box.style["continue"] == "auto"
+        for box in title
+    )
     assert not page.style["marks"] and all(page.style[f"bleed_{side}"].value == 0 for side in ("top", "left"))
     margins = [box for box in page.children if isinstance(box, MarginBox)]
     assert "@top-right" not in [box.at_keyword for box in margins]  # its content is none: never made
-    assert all(box.style["background_color"].alpha == 0 for box in margins)
+    assert all(box.style["background_color"].alpha == 0 and box.border_top_width == 0 for box in margins)
 
 
 def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
@@ -319,6 +333,9 @@ def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
         # The background under the padding only: the banner's white text on white.
         ".procedure-banner { background: #0b3d6b; background-clip: content-box; padding: 40px 9pt 4pt; color: #fff; }"
         " .banner-side { margin-top: -40px; margin-bottom: 16px; }",
+        # The footnote area, painted after the page's content, pulled up over it.
+        ".clinic-tagline { float: footnote; } @page { @footnote { margin-top: -230mm; border-top: 230mm solid #fff;"
+        " background: #fff; } }",
         # A bleed and crop marks: the PDF's page larger than the paper, printed shrunk to fit.
         "@page { bleed: 25mm; marks: crop cross; }",
     ],
@@ -576,4 +593,12 @@ def test_the_consent_and_every_page_keep_the_side(clinic: Path, css: str, messag
 def test_a_style_that_hides_when_to_call_or_the_allergies_is_refused(clinic: Path, css: str, missing: str) -> None:
     (clinic / "templates" / "clinic.css").write_text(css)
     with pytest.raises(RenderFailed, match=f'does not show "{missing}'):
+        render(clinic, side="left")
+
+
+def test_text_in_the_page_margins_on_the_pages_own_background_is_judged_against_it(clinic: Path) -> None:
+    # The page's background covers its margins; the root's only the page inside them. Black margins
+    # under the black running header: pages after the first never showed the side.
+    (clinic / "templates" / "clinic.css").write_text("@page { background: #000; } html { background: #fff; }")
+    with pytest.raises(RenderFailed, match=r'page [0-9]+ does not show "LEFT"'):
         render(clinic, side="left")
