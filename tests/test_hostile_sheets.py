@@ -31,10 +31,23 @@ def header(clinic: Path, body: str) -> None:
     )
 
 
-def render(clinic: Path, side: str = "left", language: str = "en") -> bytes:
+def render(
+    clinic: Path,
+    side: str = "left",
+    language: str = "en",
+    *,
+    large_print: bool = False,
+    number: str = "",
+    medications: tuple[str, ...] = ("anesthetic", "corticosteroid"),
+) -> bytes:
+    """The clinic's sheet as the app makes it, with the sheet check; `number` prints a document number."""
     template_set = load_template_set(clinic)
-    selection = dataclasses.replace(make_selection(name=NAME, mrn="MRN-998877", side=side), language=language)
-    rendered = template_set.render_html(selection, GENERATED_AT)
+    selection = dataclasses.replace(
+        make_selection(name=NAME, mrn="MRN-998877", side=side, medications=medications),
+        language=language,
+        large_print=large_print,
+    )
+    rendered = template_set.render_html(selection, GENERATED_AT, number)
     return render_pdf(
         rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
     )
@@ -231,14 +244,9 @@ def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
     clinic: Path, css: str, language: str, large_print: bool
 ) -> None:
     (clinic / "templates" / "clinic.css").write_text(css)
-    template_set = load_template_set(clinic)
-    selection = dataclasses.replace(make_selection(side="left"), language=language, large_print=large_print)
-    rendered = template_set.render_html(selection, GENERATED_AT)
     heading = "Su cadera IZQUIERDA" if language == "es" else "Your LEFT hip"
     with pytest.raises(RenderFailed, match=f'page 1 does not show "{heading}" whole and large'):
-        render_pdf(
-            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
-        )
+        render(clinic, side="left", language=language, large_print=large_print)
 
 
 @pytest.mark.parametrize(
@@ -360,12 +368,7 @@ def test_a_risk_running_on_over_a_page_break_prints(clinic: Path) -> None:
     (clinic / "templates" / "clinic.css").write_text(
         "ul.risk-list li { break-inside: auto; orphans: 1; widows: 1; } .consent-sign { break-inside: auto; }"
     )
-    template_set = load_template_set(clinic)
-    selection = dataclasses.replace(make_selection(medications=("corticosteroid",), side="left"), large_print=True)
-    rendered = template_set.render_html(selection, GENERATED_AT, "K7M-XH3-QTH")
-    data = render_pdf(
-        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
-    )
+    data = render(clinic, side="left", large_print=True, number="K7M-XH3-QTH", medications=("corticosteroid",))
     assert data.startswith(b"%PDF")
 
 
@@ -574,12 +577,8 @@ def test_a_failure_inside_weasyprint_without_words_still_gets_a_message(
 )
 def test_the_consent_and_every_page_keep_the_side(clinic: Path, css: str, message: str) -> None:
     (clinic / "templates" / "clinic.css").write_text(css)
-    template_set = load_template_set(clinic)
-    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT, "K7M-XH3-QTH")
     with pytest.raises(RenderFailed, match=message):
-        render_pdf(
-            rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
-        )
+        render(clinic, side="left", number="K7M-XH3-QTH")
 
 
 @pytest.mark.parametrize(
