@@ -1,7 +1,8 @@
 """Which sheets check-templates renders: every procedure (target x guidance x medicines) on every side, in
-every language, print size and paper as HTML, with the patient factors, purposes, consent copy and
-archival output in rotation; and a covering subset as PDF, chosen so that every item the set can print
-appears in at least one PDF in each print size (check_templates.py renders them and reports)."""
+every language, print size and paper as HTML (once for both papers when no template reads the paper), with
+the patient factors, purposes, consent copy and archival output in rotation; and a covering subset as PDF,
+chosen so that every item the set can print appears in at least one PDF in each print size
+(check_templates.py renders them and reports)."""
 
 from __future__ import annotations
 
@@ -97,8 +98,10 @@ def procedures() -> list[tuple[str, Selection]]:
 
 
 def _edition(
-    label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper
+    label: str, selection: Selection, index: int, side: Side, language: str, large: bool, paper: Paper | None
 ) -> tuple[str, Selection]:
+    """One HTML sheet of the procedure, with the patient factors, purpose, consent copy and archival output
+    chosen by `index` in rotation; `paper` None: a sheet whose HTML is the same on every paper."""
     factor_name, factors = FACTOR_SETS[index % len(FACTOR_SETS)]
     consent_copy, archival = index % 7 == 0, index % 11 == 0
     # Anesthetic with another medicine has no default purpose: each of the three is checked in rotation.
@@ -108,27 +111,30 @@ def _edition(
         side=side,
         language=language,
         large_print=large,
-        paper=paper,
+        paper=paper or selection.paper,
         factors=factors,
         consent_copy=consent_copy,
         archival=archival,
         intent=intent,
     )
-    return _describe(label, chosen, factor_name), chosen
+    return _describe(label, chosen, factor_name, paper_named=paper is not None), chosen
 
 
-def combinations(catalog: Catalog | None = None) -> list[Job]:
-    """Every sheet check-templates renders: all procedures x sides x languages x print sizes x papers as
+def combinations(catalog: Catalog | None = None, *, html_per_paper: bool = True) -> list[Job]:
+    """Every sheet check-templates renders: all procedures x sides x languages x print sizes (x papers) as
     HTML (cheap), and a covering subset as PDF: every item the set can print (on any side, with any factor
     set and purpose) appears in at least one PDF in standard and one in large print, and so does every
     side, language, paper, factor set, consent copy and archival output.
 
     The PDF layout is what costs (each PDF takes as much work as a few hundred HTML sheets); the HTML of
     every sheet already shows every template error, so the PDFs need only reach every item and every
-    edition once."""
+    edition once. `html_per_paper` False: the HTML once for both papers, for a set none of whose templates
+    reads `paper` (templating.templates_reading), whose HTML is then the same on each (the app sets the
+    paper's size itself, pdf.paper_css); the PDFs are still made on both."""
     every = procedures()
     jobs = _covering(every, catalog or load_template_set(None).catalog)
-    editions = list(itertools.product(Side, LANGUAGES, (False, True), Paper))
+    papers: tuple[Paper | None, ...] = tuple(Paper) if html_per_paper else (None,)
+    editions = list(itertools.product(Side, LANGUAGES, (False, True), papers))
     count = len(every)
     for label, selection in every:
         for side, language, large, paper in editions:
@@ -249,13 +255,14 @@ def _covering(every: list[tuple[str, Selection]], catalog: Catalog) -> list[Job]
     return sorted(jobs, key=lambda job: -sum(len(items) for items in select(catalog, job.selection).sections.values()))
 
 
-def _describe(label: str, selection: Selection, factor_name: str) -> str:
-    """The name of a sheet in the report: the procedure, then its edition."""
+def _describe(label: str, selection: Selection, factor_name: str, *, paper_named: bool = True) -> str:
+    """The name of a sheet in the report: the procedure, then its edition (`paper_named` False: an HTML
+    sheet that stands for both papers)."""
     extras = [
         selection.side.value.upper(),
         selection.language,
         "large print" if selection.large_print else "standard print",
-        selection.paper.value,
+        selection.paper.value if paper_named else "either paper",
         factor_name,
     ]
     extras += [f"purpose {selection.intent.value}"] if selection.intent else []

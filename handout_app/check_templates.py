@@ -10,6 +10,7 @@ limits.py, so a runaway template is reported instead of hanging the check.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import itertools
 import os
@@ -37,6 +38,7 @@ from .errors import SetError
 from .limits import RENDER_TIME_LIMIT_S
 from .readability import item_wording, reading_problem
 from .template_set import TemplateSet, load_template_set
+from .templating import templates_reading
 from .wording_approval import ApprovalCheck, ApprovalState, builtin_review, check_approval
 from .worker import encode_batch, encode_request
 from .worker_client import WorkerProcess
@@ -385,15 +387,24 @@ def _check(
         file=out,
     )
     print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
-    problems = (
+    # A set whose templates never read the paper makes the same HTML on A4 and Letter: it is made once.
+    jobs = combinations(template_set.catalog, html_per_paper=bool(templates_reading(template_set.env, "paper")))
+    # The wording is checked on a thread of its own while the sheets render: the workers need not wait for it.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as checking:
+        text_problems = checking.submit(_text_problems, template_set, approval)
+        replies = render_all(folder, jobs, timeout, len(pool), pool)
+        return text_problems.result(), jobs, replies
+
+
+def _text_problems(template_set: TemplateSet, approval: ApprovalCheck) -> list[Problem]:
+    """The problems found without rendering: texts, sign-off, figures, readability and repeated headings."""
+    return (
         clinic_text_problems(template_set)
         + approval_problems(template_set, approval)
         + claims_problems(template_set)
         + readability_problems(template_set)
         + duplicate_heading_problems(template_set)
     )
-    jobs = combinations(template_set.catalog)
-    return problems, jobs, render_all(folder, jobs, timeout, len(pool), pool)
 
 
 def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, workers: int | None = None) -> int:
@@ -428,10 +439,12 @@ def run_check(folder: Path, out: TextIO, timeout: float = DEFAULT_TIMEOUT_S, wor
     rendered = len(jobs) - skipped
     clean = sum(1 for _, reply in results if reply.get("ok"))
     pdfs = sum(1 for job in jobs if job.output_format == "pdf")
+    papers = {job.selection.paper for job in jobs if job.output_format == "html"}
     print(
         f"Rendered {rendered} of {len(jobs)} sheets: {clean} clean. Every target x guidance x medication "
-        f"on every side, language, print size and paper as HTML, with the patient factors, consent copy "
-        f"and archival in rotation; {pdfs} of them to PDF.",
+        f"on every side, language, print size and paper as HTML"
+        + ("" if len(papers) > 1 else " (once for both papers: no template reads the paper)")
+        + f", with the patient factors, consent copy and archival in rotation; {pdfs} of them to PDF.",
         file=out,
     )
     if skipped:

@@ -38,6 +38,7 @@ class Spec:
     group_symbol: str = ""  # languages: the thousands separator when not CLDR's
     placeholder: str = ""  # languages: the words a template expression reads as in readability checks
     page_mm: tuple[float, float] | None = None  # papers: width and height in millimetres, portrait
+    page_css: str = ""  # papers: the page's size as CSS names it (exactly page_mm; pdf.paper_css sets it)
 
 
 class Choice(str, Enum):  # noqa: UP042 (its own __new__ and __str__ do what StrEnum would)
@@ -195,8 +196,10 @@ class AllergyKind(Choice):
 class Paper(Choice):
     """The paper size."""
 
-    A4 = Spec("a4", "A4 paper (210 x 297 mm)", form="A4", page_mm=(210.0, 297.0))
-    LETTER = Spec("letter", "US Letter paper (8.5 x 11 in)", form="US Letter", page_mm=(215.9, 279.4))
+    A4 = Spec("a4", "A4 paper (210 x 297 mm)", form="A4", page_mm=(210.0, 297.0), page_css="A4")
+    LETTER = Spec(
+        "letter", "US Letter paper (8.5 x 11 in)", form="US Letter", page_mm=(215.9, 279.4), page_css="letter"
+    )
 
 
 class OutputFormat(Choice):

@@ -62,7 +62,9 @@ class SheetFacts:
     side_heading: str = ""
     side_word: str = ""
     large_print: bool = False
-    # The paper chosen (width, height in mm): every page must be that size. None: not checked.
+    # The paper chosen: its size as CSS names it, which every page is made (paper_css; "" for WeasyPrint's
+    # default, A4), and its width and height in mm, which every page must be (None: not checked).
+    page_size: str = ""
     page_mm: tuple[float, float] | None = None
     # The consent's heading, and what each page it starts on must show (the procedure, with the side).
     consent_heading: str = ""
@@ -102,6 +104,15 @@ def footer_number_css(facts: SheetFacts) -> str:
         " opacity: 1 !important; visibility: visible !important; background: none !important;"
         " font-variant: normal !important; font-feature-settings: normal !important; } }"
     )
+
+
+def paper_css(page_size: str) -> str:
+    """The user style sheet that sets every page to the chosen paper (its CSS size, "A4" or "letter").
+
+    The paper is the app's to set, not the template's: the HTML is then the same on both papers (so
+    check-templates need not make it twice, check_plan.py), and as a user !important rule no clinic
+    style can give a page another size (check_sheet still confirms every page's size)."""
+    return f"@page {{ size: {page_size} !important; }}"
 
 
 def heading_key(text: str) -> str:
@@ -419,6 +430,8 @@ def _render(
         html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
         _replace_alt_texts(html_document, facts)
         user_sheets = [weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)]
+        if facts.page_size:
+            user_sheets.append(weasyprint.CSS(string=paper_css(facts.page_size), url_fetcher=fetcher))
         if facts.document_number:
             user_sheets.append(weasyprint.CSS(string=footer_number_css(facts), url_fetcher=fetcher))
         document = _lay_out_once(html_document, user_sheets, variant, collector)

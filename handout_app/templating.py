@@ -199,6 +199,27 @@ def is_plain_wording(env: HandoutSandbox, wording: str) -> bool:
     return not any(opener in wording for opener in openers) and not any(prefixes)
 
 
+def templates_reading(env: HandoutSandbox, name: str) -> list[str]:
+    """The templates of `env` (built-in and clinic) that read the context name `name`, and any that cannot
+    be read or parsed (which might). A template reaches its context by name alone (the sandbox gives it no
+    other way in), so a name none of them reads cannot change a sheet's HTML. Item wording is rendered
+    with a context of its own (build_context's item_context), so it is not among them."""
+    assert env.loader is not None
+    found = []
+    for template in env.loader.list_templates():
+        try:
+            source, filename, _ = env.loader.get_source(env, template)
+            if name not in source:
+                continue  # a name is read only where it is written: no need to parse (most files)
+            tree = env.parse(source, template, filename)
+        except Exception:  # unreadable or broken: the check's render reports it; it might read the name
+            found.append(template)
+            continue
+        if any(node.name == name and node.ctx == "load" for node in tree.find_all(jinja2.nodes.Name)):
+            found.append(template)
+    return found
+
+
 def _render_wording(env: HandoutSandbox, wording: str, context: Mapping[str, Any], kept: _KeptWording) -> Markup:
     """The wording rendered with `context`: its own text when it is plain, kept from an earlier render with
     the same values where it can be."""
@@ -627,6 +648,7 @@ def sheet_facts(
         side_heading=context["side_heading"],
         side_word=labels["sides"][selection.side.value],
         large_print=selection.large_print,
+        page_size=selection.paper.spec.page_css,
         page_mm=selection.paper.spec.page_mm,
         consent_heading=labels["consent"],
         consent_shows=(context["procedure"],),

@@ -144,6 +144,43 @@ def test_the_sheets_cover_every_side_language_edition_paper_and_factor() -> None
     assert len(html) == 112 * 3 * 2 * 2 * 2  # every procedure on every side, language, print size and paper
 
 
+def test_a_set_whose_templates_never_read_the_paper_makes_each_html_once_and_both_papers_as_pdf() -> None:
+    from dataclasses import replace
+
+    from handout_app.check_plan import combinations
+    from handout_app.domain import Paper
+    from handout_app.templating import templates_reading
+
+    from .helpers import GENERATED_AT, make_selection
+
+    # What makes it sound: no template reads the paper (the app sets the page size, pdf.paper_css), so the
+    # HTML is the same on both papers; a Letter sheet could show no problem its A4 twin does not.
+    for folder in (None, EXAMPLE_CLINIC):
+        template_set = load_template_set(folder)
+        assert templates_reading(template_set.env, "paper") == []
+        for side, language, large_print in (("left", "en", False), ("bilateral", "es", True)):
+            selection = replace(make_selection(side=side), language=language, large_print=large_print)
+            a4, letter = (template_set.render_html(replace(selection, paper=p), GENERATED_AT).html for p in Paper)
+            assert a4 == letter
+    jobs = combinations(load_template_set(EXAMPLE_CLINIC).catalog, html_per_paper=False)
+    html = [job for job in jobs if job.output_format == "html"]
+    assert len(html) == 112 * 3 * 2 * 2 and all("either paper" in job.label for job in html)
+    pdfs = [job.selection for job in jobs if job.output_format == "pdf"]
+    assert {s.paper for s in pdfs} == set(Paper) and len(pdfs) == 8
+
+
+def test_any_clinic_file_that_reads_the_paper_or_cannot_be_parsed_counts_as_reading_it(clinic: Path) -> None:
+    from handout_app.templating import templates_reading
+
+    templates = clinic / "templates"
+    (templates / "partials" / "call.html.j2").write_text(
+        '{% extends "builtin/partials/call.html.j2" %}{% block x %}Print on paper.{% endblock %}'
+    )
+    (templates / "notes.html").write_text("{% set wide = paper == 'letter' %}")
+    (templates / "clinic.css").write_text("p { color: black } /* {% if paper */")
+    assert templates_reading(load_template_set(clinic).env, "paper") == ["clinic.css", "notes.html"]
+
+
 def test_a_set_that_fails_only_on_the_rarest_sheet_is_not_clean(clinic: Path) -> None:
     # Works on every sheet but a LEFT, Spanish, large-print Letter one with every factor: still reported.
     condition = "side == 'IZQUIERDA' and large_print and paper == 'letter' and allergies|length > 3"

@@ -156,8 +156,10 @@ def test_heading_drawing_and_caption_share_one_page(case: str, large_print: bool
         large_print=large_print,
         paper=Paper.LETTER if case == "joint-letter" else Paper.A4,
     )
-    html = template_set.render_html(selection, GENERATED_AT).html
-    data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    rendered = template_set.render_html(selection, GENERATED_AT)
+    data = render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
     pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
     heading = [i for i, t in enumerate(pages) if "What is this injection, and why is it done?" in t]
     caption_start = [i for i, t in enumerate(pages) if "The colored area is where the injection goes" in t]

@@ -12,13 +12,17 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from handout_app.choices import LANGUAGES
+from handout_app.choices import LANGUAGES, Paper
 from handout_app.clinic import ClinicError
 from handout_app.pdf import RenderFailed, render_pdf
+from handout_app.sheet_check import SheetProblem, check_sheet
 from handout_app.template_set import load_template_set
 from handout_app.templating import TemplateProblem
+from handout_app.weasyprint_import import import_weasyprint
 
 from .helpers import GENERATED_AT, make_selection
+
+MM_PER_PT = 25.4 / 72
 
 NAME = "Zebediah Quixotic"
 
@@ -39,6 +43,7 @@ def render(
     large_print: bool = False,
     number: str = "",
     medications: tuple[str, ...] = ("anesthetic", "corticosteroid"),
+    paper: Paper = Paper.A4,
 ) -> bytes:
     """The clinic's sheet as the app makes it, with the sheet check; `number` prints a document number."""
     template_set = load_template_set(clinic)
@@ -46,6 +51,7 @@ def render(
         make_selection(name=NAME, mrn="MRN-998877", side=side, medications=medications),
         language=language,
         large_print=large_print,
+        paper=paper,
     )
     rendered = template_set.render_html(selection, GENERATED_AT, number)
     return render_pdf(
@@ -378,11 +384,33 @@ def test_the_other_sides_phrase_with_a_hyphen_is_refused(clinic: Path) -> None:
         render(clinic, side="left")
 
 
-def test_a_page_of_another_paper_size_is_refused(clinic: Path) -> None:
-    # A2 on page 1 of an A4 sheet: printed to fit, everything on it (the banner too) came out at half size.
-    (clinic / "templates" / "clinic.css").write_text("@page :first { size: 420mm 594mm; }")
-    with pytest.raises(RenderFailed, match=r"page 1 is 420 x 594 mm, not the 210 x 297 mm paper chosen"):
-        render(clinic, side="left")
+@pytest.mark.parametrize(
+    ("style", "paper"),
+    [
+        # A2 on page 1 of an A4 sheet: printed to fit, everything on it (the banner too) came out at half size.
+        ("@page :first { size: 420mm 594mm; }", Paper.A4),
+        ("@page { size: A4 !important; }", Paper.LETTER),
+        ("@page :left { size: letter landscape; }", Paper.A4),
+    ],
+)
+def test_a_clinic_style_cannot_print_a_page_on_another_paper(clinic: Path, style: str, paper: Paper) -> None:
+    (clinic / "templates" / "clinic.css").write_text(style)
+    pages = PdfReader(io.BytesIO(render(clinic, side="left", paper=paper))).pages
+    assert len(pages) > 2  # a left and a right page
+    sizes = {
+        (round(float(p.mediabox.width) * MM_PER_PT, 1), round(float(p.mediabox.height) * MM_PER_PT, 1)) for p in pages
+    }
+    assert sizes == {paper.spec.page_mm}
+
+
+def test_a_laid_out_page_of_another_paper_size_is_refused() -> None:
+    # The check behind the lock (pdf.paper_css): a sheet with a page of another size is never made.
+    weasyprint = import_weasyprint()
+    document = weasyprint.HTML(string="<p>one</p><p style='break-before: page'>two</p>").render(
+        stylesheets=[weasyprint.CSS(string="@page :first { size: 420mm 594mm; }")]
+    )
+    with pytest.raises(SheetProblem, match=r"page 1 is 420 x 594 mm, not the 210 x 297 mm paper chosen"):
+        check_sheet(document, (), (), page_mm=(210.0, 297.0))
 
 
 @pytest.mark.parametrize(

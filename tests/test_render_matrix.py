@@ -184,8 +184,10 @@ def test_headings_and_introductions_stay_with_what_they_introduce(paper: str, gu
         ),
         paper=Paper(paper),
     )
-    html = template_set.render_html(selection, GENERATED_AT).html
-    data = render_pdf(html, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots)
+    rendered = template_set.render_html(selection, GENERATED_AT)
+    data = render_pdf(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
     pages = [normalise(p.extract_text() or "") for p in PdfReader(io.BytesIO(data)).pages]
     # (heading, its introduction, the first thing it introduces: the first risk, the example clinic's
     # first checklist line (it moves the infection check first), the first reason to call).
