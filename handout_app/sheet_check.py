@@ -136,6 +136,53 @@ _Rect = tuple[float, float, float, float]  # left, top, right, bottom in CSS px
 _WHITE: _Rgb = (1.0, 1.0, 1.0)
 
 
+# CSS Color 4's matrices: XYZ (D50) to XYZ (D65) by the Bradford transform, and XYZ (D65) to linear sRGB.
+_D50_TO_D65 = (
+    (0.955473421488075, -0.02309845494876471, 0.06325924320057072),
+    (-0.0283697093338637, 1.0099953980813041, 0.021041441191917323),
+    (0.012314014864481998, -0.020507649298898964, 1.330365926242124),
+)
+_XYZ_TO_LINEAR_SRGB = (
+    (3.2409699419045226, -1.537383177570094, -0.4986107602930034),
+    (-0.9692436362808796, 1.8759675015077202, 0.04155505740717559),
+    (0.05563007969699366, -0.20397695888897652, 1.0569715142428786),
+)
+
+
+def _times(matrix: tuple[_Rgb, _Rgb, _Rgb], vector: Iterable[float]) -> _Rgb:
+    x, y, z = vector
+    first, second, third = (row[0] * x + row[1] * y + row[2] * z for row in matrix)
+    return first, second, third
+
+
+def _srgb(color: Any) -> _Rgb:
+    """A tinycss2 colour's sRGB coordinates. tinycss2 turns only hsl() and hwb() into sRGB; lab(), lch(),
+    oklab() and oklch() (which WeasyPrint prints) are taken through XYZ here, as CSS Color 4 does. Raises
+    SheetProblem for a colour space the check cannot read (display-p3 and the like), rather than guessing."""
+    linear: Iterable[float]
+    if color.space in ("srgb", "hsl", "hwb"):
+        red, green, blue = color.to("srgb").coordinates[:3]
+        return red, green, blue
+    if color.space == "srgb-linear":
+        linear = color.coordinates[:3]
+    elif color.space in ("lab", "lch", "xyz-d50"):
+        linear = _times(_XYZ_TO_LINEAR_SRGB, _times(_D50_TO_D65, color.to("xyz-d50").coordinates[:3]))
+    elif color.space in ("oklab", "oklch", "xyz-d65"):
+        linear = _times(_XYZ_TO_LINEAR_SRGB, color.to("xyz-d65").coordinates[:3])
+    else:
+        raise SheetProblem(
+            f"a colour is given in the {color.space} colour space, which the check cannot compare; give it as "
+            "#rrggbb, rgb(), hsl(), lab() or oklch() in the clinic's styles"
+        )
+
+    def encoded(value: float) -> float:
+        value = min(1.0, max(0.0, value))  # out of the sRGB gamut: the nearest colour a printer can make
+        return 12.92 * value if value <= 0.0031308 else 1.055 * value ** (1 / 2.4) - 0.055
+
+    red, green, blue = (encoded(value) for value in linear)
+    return red, green, blue
+
+
 def _over(color: Any, backdrop: _Rgb) -> _Rgb:
     """`color`, a tinycss2 colour in any colour space, painted with its alpha over `backdrop`."""
     alpha = float(color.alpha)
@@ -143,7 +190,7 @@ def _over(color: Any, backdrop: _Rgb) -> _Rgb:
     def mix(top: float, bottom: float) -> float:
         return alpha * min(1.0, max(0.0, float(top))) + (1 - alpha) * bottom
 
-    red, green, blue = color.to("srgb").coordinates[:3]
+    red, green, blue = _srgb(color)
     return mix(red, backdrop[0]), mix(green, backdrop[1]), mix(blue, backdrop[2])
 
 

@@ -243,6 +243,9 @@ def test_a_style_that_hides_the_side_the_risks_or_the_consent_is_refused_or_undo
         " background: #000; } .banner-intent { display: table-column; background: #fff; }",
         ".clinic-tagline { display: inline; background: #fff; padding-bottom: 200mm; }"
         " .procedure-banner, .patient-table, .key-points { float: left; width: 100%; box-sizing: border-box; }",
+        # Found by a fourth reviewer: a colour in Lab as pale as the paper (the check now reads Lab and OKLCH).
+        ".banner-side { color: lab(98% 0 0); }",
+        ".banner-side { color: oklch(99% 0.01 250); }",
     ],
 )
 @pytest.mark.parametrize(("language", "large_print"), [("en", False), ("es", True)])
@@ -264,6 +267,8 @@ def test_a_style_that_hides_or_shrinks_the_side_banner_is_refused(
         ".procedure-banner { background-color: rgba(0, 0, 0, 0.5); color: #fff; }",  # white on mid grey
         "html { font-size: 13pt; }",
         "h2 { text-transform: uppercase; }",
+        # Colours in the spaces of CSS Color 4 that WeasyPrint prints (the check stopped on them before).
+        ".banner-side { color: lab(30% 20 -45); } h2 { color: oklch(40% 0.1 250); } p { color: lch(20% 10 90); }",
     ],
 )
 @pytest.mark.parametrize("side", ["left", "bilateral"])
@@ -276,7 +281,8 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
     """Painted over the text or behind it, where the sheet check does not look, so the app's locks take it
     away: a white outline and a white margin box blanked the banner, an inset shadow and a border-image
     fill darkened it, a mask border blanked every page, a clipped background or a thick moved underline
-    hid its letters, and a bleed printed the page shrunk."""
+    hid its letters, a column rule as wide as the page blacked it out, a rounded corner left its white
+    letters on white paper, and a bleed printed the page shrunk; hairline condensed letters weakened it."""
     from weasyprint.formatting_structure.boxes import MarginBox
 
     from handout_app.pdf import lay_out
@@ -285,7 +291,10 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         ".banner-procedure { outline: 36pt solid #fff; } .procedure-banner { box-shadow: inset 0 0 0 300pt #000; }"
         " .banner-side { border-image-source: linear-gradient(#000, #000);"
         " mask-border-source: linear-gradient(transparent, transparent); background-clip: content-box;"
-        " text-decoration-thickness: 30px; text-underline-offset: -12px; }"
+        " text-decoration-thickness: 30px; text-underline-offset: -12px; text-decoration-style: wavy;"
+        " font-family: 'Handout Sans Fallback'; font-stretch: ultra-condensed; font-variation-settings: 'wdth' 62.5; }"
+        " .procedure-banner { column-count: 2; column-gap: 0; column-rule: 800px solid #000;"
+        " border-top-left-radius: 100% 100%; }"
         ' @page { bleed: 25mm; marks: crop cross; @top-right { content: "SAMPLE"; }'
         " @bottom-left { background: #fff; border-top: 266mm solid #fff; } }"
         " h1 { max-lines: 1; block-ellipsis: ' Your RIGHT hip'; continue: discard; }"
@@ -309,7 +318,16 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         assert style["outline_style"] == "none" and not style["box_shadow"]
         assert style["border_image_source"][0] == "none" and style["mask_border_source"][0] == "none"
         assert style["background_clip"] == ("border-box",)
-        assert style["text_decoration_thickness"] == "auto" and style["text_underline_offset"] == "auto"
+        assert style["text_underline_offset"] == "auto" and style["text_decoration_style"] == "solid"
+        thickness = style["text_decoration_thickness"]
+        assert (thickness.value, thickness.unit) == (1, "px")
+        assert style["column_rule_style"] == "none" and style["font_stretch"] == "normal"
+        assert style["font_variation_settings"] == "normal"
+        assert all(
+            radius.value == 0
+            for corner in ("top_left", "top_right", "bottom_left", "bottom_right")
+            for radius in style[f"border_{corner}_radius"]
+        )
     title = [box for box in boxes(page) if box.element_tag == "h1"]
     assert title and all(
         box.style["block_ellipsis"] == "none" and box.style["max_lines"] == "none" and box.style["continue"] == "auto"
@@ -352,6 +370,10 @@ def test_a_banner_printed_over_a_picture_is_refused(clinic: Path) -> None:
         " background: #fff; } }",
         # A bleed and crop marks: the PDF's page larger than the paper, printed shrunk to fit.
         "@page { bleed: 25mm; marks: crop cross; }",
+        # A rule between two columns, as wide as the page, over the banner (and the risks, the consent).
+        ".procedure-banner { column-count: 2; column-gap: 0; column-rule: 800px solid #000; }",
+        # White letters in the unpainted rounded corner of a black banner.
+        ".procedure-banner { background: #000; color: #fff; border-top-left-radius: 100% 100%; }",
     ],
 )
 def test_what_paints_over_the_page_is_locked_away_and_the_banner_still_reads(clinic: Path, css: str) -> None:
@@ -367,6 +389,52 @@ def test_what_paints_over_the_page_is_locked_away_and_the_banner_still_reads(cli
     from .helpers import pdf_text
 
     assert "Your LEFT hip" in pdf_text(data)
+
+
+def test_a_colour_the_check_cannot_compare_is_refused_with_what_to_write_instead(clinic: Path) -> None:
+    (clinic / "templates" / "clinic.css").write_text(".banner-side { color: color(display-p3 0.1 0.2 0.5); }")
+    with pytest.raises(
+        RenderFailed, match=r"display-p3 colour space, which the check cannot compare; give it as #rrggbb"
+    ):
+        render(clinic, side="left")
+
+
+def test_a_line_through_a_huge_space_is_as_thin_as_any_other(clinic: Path) -> None:
+    # An element of three spaces in a 400 px font under the banner: its line-through, as thick as the
+    # font made it, lay over "Your LEFT hip" like a white bar, and no text of its own was there to check.
+    from handout_app import resources
+
+    builtin = (resources.templates_dir() / "partials" / "header.html.j2").read_text(encoding="utf-8")
+    banner = '<p class="banner-side">{{ side_heading }}</p>'
+    assert banner in builtin
+    (clinic / "templates" / "partials" / "header.html.j2").write_text(
+        builtin.replace(banner, banner + '<div class="veil">&nbsp;&nbsp;&nbsp;</div>')
+    )
+    (clinic / "templates" / "clinic.css").write_text(
+        ".veil { font-size: 400px; line-height: 0; height: 0; padding-top: 1px; margin: -44px 0 45.7px 0;"
+        " white-space: pre; text-decoration: line-through; text-decoration-color: #fff; }"
+    )
+    from handout_app.pdf import lay_out
+
+    template_set = load_template_set(clinic)
+    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
+    document = lay_out(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
+
+    def boxes(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in box.all_children():
+            yield from boxes(child)
+
+    veil = [
+        box
+        for box in boxes(document.pages[0]._page_box)
+        if box.element is not None and box.element_tag == "div" and box.element.get("class") == "veil"
+    ]
+    assert veil and all(
+        (box.style["text_decoration_thickness"].value, box.style["font_size"]) == (1, 400) for box in veil
+    )
 
 
 def test_a_risk_running_on_over_a_page_break_prints(clinic: Path) -> None:
