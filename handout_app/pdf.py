@@ -351,11 +351,16 @@ _MARGIN_CLASSES = (
     (("@bottom-left", "@bottom-right"), "footer", ("short", "long", "longer")),
 )
 # What to shorten when even the tallest margin cannot hold a header or footer (a very long clinic name).
+# A clinic style that narrows the page's margins (@page { margin: 0 }) ends here too: the message says so.
 _TOO_LONG = {
-    "header": "the patient's name is too long for the header every page prints; shorten it",
+    "header": (
+        "the patient's name is too long for the header every page prints; shorten it (or, where the clinic's "
+        "styles set the pages' top margin, @page margin, take that out)"
+    ),
     "footer": (
         "the clinic's name and the wording's sign-off are too long for the footer every page prints; "
-        "shorten the name in clinic.toml"
+        "shorten the name in clinic.toml (or, where the clinic's styles set the pages' bottom margin, "
+        "@page margin, take that out)"
     ),
 }
 

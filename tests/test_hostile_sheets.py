@@ -697,3 +697,11 @@ def test_text_in_the_page_margins_on_the_pages_own_background_is_judged_against_
     (clinic / "templates" / "clinic.css").write_text("@page { background: #000; } html { background: #fff; }")
     with pytest.raises(RenderFailed, match=r'page [0-9]+ does not show "LEFT"'):
         render(clinic, side="left")
+
+
+def test_a_clinic_style_that_takes_the_page_margins_away_is_told_so(clinic: Path) -> None:
+    # Found by a fourth reviewer: the footer no longer fits its margin, and the message only said to
+    # shorten the clinic's name.
+    (clinic / "templates" / "clinic.css").write_text("@page { margin-bottom: 2mm !important; }")
+    with pytest.raises(RenderFailed, match=r"too long for the \w+ every page prints.*@page margin, take that out"):
+        render(clinic, side="left")
