@@ -388,7 +388,10 @@ def _check(
     )
     print(f"Built-in wording {template_set.catalog.version}: {builtin_review()}", file=out)
     # A set whose templates never read the paper makes the same HTML on A4 and Letter: it is made once.
-    jobs = combinations(template_set.catalog, html_per_paper=bool(templates_reading(template_set.env, "paper")))
+    paper_readers = templates_reading(template_set.env, "paper")
+    if paper_readers:
+        print(f"HTML on each paper: {', '.join(paper_readers)} may read the paper.", file=out)
+    jobs = combinations(template_set.catalog, html_per_paper=bool(paper_readers))
     # The wording is checked on a thread of its own while the sheets render: the workers need not wait for it.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as checking:
         text_problems = checking.submit(_text_problems, template_set, approval)

@@ -90,14 +90,32 @@ class TemplateSet:
 MAX_TEMPLATE_BYTES = 256 * 1024  # the largest built-in template is under 4 KB
 
 
+def _every_path(folder: Path) -> list[Path]:
+    """Every file, folder and link inside `folder`, sorted. Raises ClinicError for a folder inside it that
+    cannot be listed: a plain walk passes over it in silence, yet a template there can still be included
+    by name, unseen by the set's hashes and by check-templates' reading of the templates."""
+    found: list[Path] = []
+
+    def refuse(error: OSError) -> None:
+        raise ClinicError(
+            Path(error.filename or folder),
+            "cannot be listed (its permissions keep the app out). Make it readable, or take it out of the "
+            "clinic folder.",
+        )
+
+    for place, folders, files in os.walk(folder, onerror=refuse):
+        found += [Path(place, name) for name in (*folders, *files)]
+    return sorted(found)
+
+
 def check_folder_files(folder: Path) -> None:
-    """Refuse a clinic folder holding anything but plain files and folders inside it.
+    """Refuse a clinic folder holding anything but plain files and folders inside it, each of them listable.
 
     A link to a file elsewhere would let a content file or a hashed asset read text from outside the
     folder; a pipe or device would block loading; a huge template would take the loader's memory.
     """
     root = Path(os.path.realpath(folder))
-    for path in sorted(Path(folder).rglob("*")):
+    for path in _every_path(Path(folder)):
         if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root):
             raise ClinicError(
                 path, "is a link to something outside the clinic folder. Put a copy of the file in the folder instead."

@@ -203,16 +203,24 @@ def templates_reading(env: HandoutSandbox, name: str) -> list[str]:
     """The templates of `env` (built-in and clinic) that read the context name `name`, and any that cannot
     be read or parsed (which might). A template reaches its context by name alone (the sandbox gives it no
     other way in), so a name none of them reads cannot change a sheet's HTML. Item wording is rendered
-    with a context of its own (build_context's item_context), so it is not among them."""
+    with a context of its own (build_context's item_context), so it is not among them. Every file the
+    loaders can reach is listed: a clinic folder with a folder that cannot be listed does not load
+    (template_set.check_folder_files)."""
     assert env.loader is not None
     found = []
     for template in env.loader.list_templates():
         try:
             source, filename, _ = env.loader.get_source(env, template)
-            if name not in source:
-                continue  # a name is read only where it is written: no need to parse (most files)
+        except UnicodeDecodeError:
+            continue  # not text (a picture): it cannot be rendered as a template on any paper
+        except Exception:  # unreadable: the check's render reports it if a sheet uses it; it might read the name
+            found.append(template)
+            continue
+        if name not in source:
+            continue  # a name is read only where it is written: no need to parse (most files)
+        try:
             tree = env.parse(source, template, filename)
-        except Exception:  # unreadable or broken: the check's render reports it; it might read the name
+        except Exception:  # broken: the check's render reports it; it might read the name
             found.append(template)
             continue
         if any(node.name == name and node.ctx == "load" for node in tree.find_all(jinja2.nodes.Name)):

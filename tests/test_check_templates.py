@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from handout_app.check_templates import readability_problems
 from handout_app.template_set import load_template_set
 
@@ -178,7 +180,40 @@ def test_any_clinic_file_that_reads_the_paper_or_cannot_be_parsed_counts_as_read
     )
     (templates / "notes.html").write_text("{% set wide = paper == 'letter' %}")
     (templates / "clinic.css").write_text("p { color: black } /* {% if paper */")
+    # A picture is no template on any paper, whatever its bytes hold.
+    (templates / "band.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe paper")
     assert templates_reading(load_template_set(clinic).env, "paper") == ["clinic.css", "notes.html"]
+
+
+def test_a_clinic_folder_with_a_folder_that_cannot_be_listed_does_not_load(clinic: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A template in a folder that can be entered but not listed could still be included by name, unseen by
+    the set's hashes and by check-templates (which then made one HTML for both papers of a set reading the
+    paper). Tests run as root, whom permissions do not stop, so the listing itself is refused here."""
+    import os
+
+    from handout_app.clinic import ClinicError
+
+    hidden = clinic / "templates" / "h"
+    hidden.mkdir()
+    (hidden / "p.inc").write_text("{% if paper == 'letter' %}{{ 1 // 0 }}{% endif %}")
+    scandir = os.scandir
+
+    def refusing(path=".", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.fspath(path) == os.fspath(hidden):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(ClinicError, match=r"templates/h.* cannot be listed .* Make it readable"):
+        load_template_set(clinic)
+
+
+def test_the_report_names_the_templates_that_read_the_paper(clinic: Path) -> None:
+    (clinic / "templates" / "notes.html").write_text("{{ paper }}")
+    result = check(str(clinic))
+    assert result.returncode == 0, result.stdout
+    assert "HTML on each paper: notes.html may read the paper." in result.stdout
+    assert "Rendered 2696 of 2696 sheets" in result.stdout and "(once for both papers" not in result.stdout
 
 
 def test_a_set_that_fails_only_on_the_rarest_sheet_is_not_clean(clinic: Path) -> None:
