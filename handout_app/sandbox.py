@@ -376,9 +376,30 @@ class CheckedConcatGenerator(CodeGenerator):
         super().visit_Concat(node, frame)
         self.write(")")
 
+    def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> str:
+        # Jinja escapes an output it can work out while compiling before it finalises it, so a function
+        # worked out then (''|attr('join')) would reach the sheet as text: left to run time, where
+        # _printable refuses it. as_const raises Impossible for what only run time knows, as Jinja expects.
+        if callable(node.as_const(frame.eval_ctx)):
+            raise nodes.Impossible()
+        result: str = super()._output_child_to_const(node, frame, finalize)
+        return result
+
 
 # Every name a FrozenMap has as an attribute (its methods, its slots, object's own).
 _FROZEN_MAP_NAMES = frozenset(dir(FrozenMap))
+
+
+def _printable(value: Any) -> Any:
+    """What `{{ ... }}` prints: anything but a function, method, macro or class, which would print as
+    "<built-in method upper of str object at 0x7f...>" on a patient's sheet (a name written without its
+    brackets), different on every run."""
+    if callable(value) and not isinstance(value, jinja2.Undefined):  # an Undefined fails or prints as before
+        raise SecurityError(
+            f"a template prints {_describe(value)} itself, not its result; add the brackets, as in "
+            "clinic.name.upper(), or leave it out"
+        )
+    return value
 
 
 class HandoutSandbox(ImmutableSandboxedEnvironment):
@@ -389,7 +410,7 @@ class HandoutSandbox(ImmutableSandboxedEnvironment):
     code_generator_class = CheckedConcatGenerator
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, finalize=_printable, **kwargs)
         self.globals.clear()
         self.globals.update(TEMPLATE_GLOBALS)
         # Every filter's text result is measured; those that can multiply text are checked first too.

@@ -12,20 +12,41 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import weakref
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
 
+from . import __version__
 from .resources import APP_NAME
+
+# A template that uses what the sandbox compiles in its own way: printing (finalize, and what is worked out
+# while compiling), joining with ~, the intercepted operators, attributes, calls, filters and loops.
+_PROBE = "{{ a ~ b }}{{ a.b(1) * 2 }}{% for i in c %}{{ i|e }}{{ loop.index }}{% endfor %}{{ ''|e }}x"
+_stamps: weakref.WeakKeyDictionary[jinja2.Environment, str] = weakref.WeakKeyDictionary()
+
+
+def compiler_stamp(environment: jinja2.Environment) -> str:
+    """What the compiled code depends on besides a template's source: the app's version, Jinja's, and the
+    code this environment makes of a probe template. Kept code is used only under the same stamp, so a
+    release (or a change to the sandbox) that compiles templates differently never runs code compiled
+    the old way: checks it adds to the compiled code would be missing from every template compiled before."""
+    stamp = _stamps.get(environment)
+    if stamp is None:
+        probe = environment.compile(_PROBE, raw=True)
+        stamp = _stamps[environment] = hashlib.sha256(
+            f"{__version__}\0{jinja2.__version__}\0{probe}".encode()
+        ).hexdigest()
+    return stamp
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Jinja's file cache, keyed by the template's name and source (not its path, which differs for every
-    reprint's temporary copy), and silent when the folder cannot be used."""
+    reprint's temporary copy) and the environment's compiler_stamp, and silent when the folder cannot be used."""
 
     def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None, source: str) -> Bucket:
-        key = hashlib.sha256(f"{name}\0{source}".encode()).hexdigest()
+        key = hashlib.sha256(f"{compiler_stamp(environment)}\0{name}\0{source}".encode()).hexdigest()
         bucket = Bucket(environment, key, self.get_source_checksum(source))
         self.load_bytecode(bucket)
         return bucket

@@ -43,6 +43,19 @@ def test_a_changed_template_is_compiled_afresh(tmp_path: Path) -> None:
     assert "Second wording" in html and "First wording" not in html
 
 
+def test_code_compiled_by_another_release_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release may compile templates differently (a check added to the compiled code): code another
+    release kept for the same template source is compiled afresh, not run."""
+    from handout_app import template_cache
+
+    first = _sheet(make_environment())
+    kept = set(_cache_folder().iterdir())
+    monkeypatch.setattr(template_cache, "__version__", "0.0.0-another-release")
+    assert _sheet(make_environment()) == first
+    added = set(_cache_folder().iterdir()) - kept
+    assert len(added) == len(kept)  # every template compiled again, under the other release's own key
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
 def test_a_folder_that_cannot_be_written_only_costs_speed() -> None:
     expected = _sheet(make_environment())

@@ -249,6 +249,11 @@ def test_a_maps_values_are_read_by_name_as_jinja_reads_them() -> None:
         ("{{ range(20000)|list|tojson(indent='x' * 10000) }}", "indent must be"),
         ("{{ ('&' * 190000)|escape|escape }}", "filter"),
         ("{{ ([[0] * 20000] * 2000)|sum(start=[]) }}", "adding lists"),
+        # A name printed without its brackets: "<built-in method upper of str object at 0x7f...>" on the sheet.
+        ("{{ clinic.name.upper }}", "prints 'upper' of a str itself, not its result; add the brackets"),
+        ("{{ ''|attr('join') }}", "prints 'join' of a str itself"),  # worked out while compiling
+        ("{% macro box() %}x{% endmacro %}{{ box }}", "prints a Macro itself"),
+        ("{{ range }}", "itself, not its result"),
     ],
 )
 def test_calls_and_filters_off_the_allowlist_are_refused_with_the_line(clinic: Path, probe: str, message: str) -> None:
