@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from . import resources
 from .font_reuse import render_with_kept_fonts
+from .picture_clip import clipped_svg
 from .sheet_check import CSS_PX_PER_MM, PRINTER_INSET_MM, SheetProblem, check_picture_text, check_sheet, svg_text
 from .weasyprint_import import import_weasyprint
 
@@ -118,6 +119,23 @@ def paper_css(page_size: str) -> str:
 def heading_key(text: str) -> str:
     """A heading as the outline check compares it: runs of white space made one space."""
     return " ".join(text.split())
+
+
+# Elements that draw a picture of their own, with no URL for the fetcher to check or clip: an inline <svg>
+# printed "Your RIGHT hip" (or a white box over the banner) where no laid-out text showed it. A sheet's
+# pictures are <img> elements, which the fetcher serves checked and clipped (picture_clip.py).
+_DRAWING_ELEMENTS = ("svg", "object", "embed", "canvas", "video", "audio", "iframe")
+
+
+def _refuse_drawing_elements(html_document: Any) -> None:
+    """Raise RenderFailed when the page holds an element that draws a picture of its own."""
+    for element in html_document.etree_element.iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
+        if tag in _DRAWING_ELEMENTS:
+            raise RenderFailed(
+                f"The sheet was not made: a template puts a <{tag}> element on the page. Show a picture with "
+                '<img src="assets/..."> instead (PNG, JPEG or SVG).'
+            )
 
 
 def _replace_alt_texts(html_document: Any, facts: SheetFacts) -> None:
@@ -238,7 +256,7 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                     raise FatalURLFetchingError(str(exc)) from None
                 _check_picture(data, content_type, "an embedded picture")
                 self._keep_text(data, content_type)
-                return URLFetcherResponse(url[:64], data, headers={"Content-Type": content_type})
+                return URLFetcherResponse(url[:64], _served(data, content_type), headers={"Content-Type": content_type})
             try:
                 path = resolve_allowed(url, roots)
             except ValueError as exc:
@@ -260,11 +278,17 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             if content_type.startswith("image/"):
                 _check_picture(data, content_type, f"'{path.name}'")
                 self._keep_text(data, content_type)
-            return URLFetcherResponse(path.as_uri(), data, headers={"Content-Type": content_type})
+            return URLFetcherResponse(
+                path.as_uri(), _served(data, content_type), headers={"Content-Type": content_type}
+            )
 
         def _keep_text(self, data: bytes, content_type: str) -> None:
             if content_type == "image/svg+xml":
                 self.picture_texts.append(svg_text(data))
+
+    def _served(data: bytes, content_type: str) -> bytes:
+        # An SVG paints only inside its own box (picture_clip.py): the sheet check reads no further.
+        return clipped_svg(data) if content_type == "image/svg+xml" else data
 
     def _check_picture(data: bytes, content_type: str, name: str) -> None:
         from .logo import PICTURE_TYPES, LogoError, check_picture
@@ -433,6 +457,7 @@ def _render(
     try:
         fetcher = _make_fetcher(roots)
         html_document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+        _refuse_drawing_elements(html_document)
         _replace_alt_texts(html_document, facts)
         user_sheets = [weasyprint.CSS(filename=str(resources.templates_dir() / "locks.css"), url_fetcher=fetcher)]
         if facts.page_size:

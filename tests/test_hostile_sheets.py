@@ -705,3 +705,55 @@ def test_a_clinic_style_that_takes_the_page_margins_away_is_told_so(clinic: Path
     (clinic / "templates" / "clinic.css").write_text("@page { margin-bottom: 2mm !important; }")
     with pytest.raises(RenderFailed, match=r"too long for the \w+ every page prints.*@page margin, take that out"):
         render(clinic, side="left")
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="44"><text x="0" y="32" font-size="30">'
+        "Your RIGHT hip</text></svg>",
+        '<object data="assets/logo.svg" type="image/svg+xml"></object>',
+        '<embed src="assets/logo.svg" type="image/svg+xml">',
+    ],
+)
+def test_an_element_that_draws_a_picture_of_its_own_is_refused(clinic: Path, element: str) -> None:
+    # Found by a fifth reviewer: an inline SVG printed a red "Your RIGHT hip" under the LEFT banner, and one
+    # 2 px wide painted a white box with "Your RIGHT hip" over it; no laid-out text showed either.
+    header(clinic, element)
+    with pytest.raises(
+        RenderFailed, match=r"puts a <(svg|object|embed)> element on the page\. Show a picture with <img"
+    ):
+        render(clinic, side="left")
+
+
+@pytest.mark.parametrize(
+    "size", ['width="2" height="2" viewBox="0 0 2 2"', 'width="2" height="2"', 'viewBox="0 0 2 2"']
+)
+def test_a_picture_paints_nothing_outside_its_own_box(clinic: Path, tmp_path: Path, size: str) -> None:
+    """A 2 px SVG whose drawing reaches far beyond it (black over the banner and the risks) while the page's
+    boxes show a 2 px picture: it is drawn clipped to its box, so the pages come out as with an empty picture
+    (all but the footer, whose wording hash names the set's files)."""
+    import subprocess
+
+    from PIL import Image
+
+    outside = (
+        '<rect x="3" y="-400" width="1600" height="2400" fill="#000"/>'
+        '<rect x="-1600" y="-400" width="1598" height="2400" fill="#000"/>'
+    )
+    pages = {}
+    for name, drawing in (("veil", outside), ("blank", "")):
+        (clinic / "assets" / f"{name}.svg").write_text(
+            f'<svg xmlns="http://www.w3.org/2000/svg" {size}>{drawing}</svg>'
+        )
+        header(clinic, f'<img src="assets/{name}.svg" alt="" style="width: 2px; height: 2px">')
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(render(clinic, side="left"))
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-f", "1", "-l", "3", "-png", str(pdf), str(tmp_path / name)], check=True
+        )
+        pages[name] = []
+        for path in sorted(tmp_path.glob(f"{name}-*.png")):
+            with Image.open(path) as page:
+                pages[name].append(page.crop((0, 0, page.width, page.height - 40)).tobytes())  # 40 px: 25 mm
+    assert len(pages["veil"]) == 3 and pages["veil"] == pages["blank"]
