@@ -72,6 +72,18 @@ _LOOK_ALIKES = str.maketrans(
         "Τ": "T",
         "Υ": "Y",
         "Χ": "X",
+        # Signs and letters read as the capital beside them in a word in capitals: "R1GHT", "RlGHT", "R|GHT",
+        # "RIGĦT" (NFKD leaves these whole).
+        "1": "I",
+        "l": "I",
+        "|": "I",
+        "ǀ": "I",
+        "ı": "I",
+        "Ɩ": "I",
+        "Ɨ": "I",
+        "Ħ": "H",
+        "Ŧ": "T",
+        "Ʀ": "R",
         # Latin small capitals look like capitals too.
         "ᴀ": "A",
         "ʙ": "B",
@@ -113,6 +125,11 @@ PRINTER_INSET_MM = 5.0
 CSS_PX_PER_MM = 96 / 25.4
 # Two pieces of text overlapping by more than this share of the smaller one print over each other.
 MAX_TEXT_OVERLAP = 0.2
+
+
+_SPACES = r"\s*"
+# What may stand between the letters of a word spelled out one by one ("R.I.G.H.T", "R - I - G - H - T").
+_LETTER_GAP = r"[\s.,·•*_/:;'’\-\u2010\u2011\u2013\u2014]+"
 
 
 class SheetProblem(ValueError):
@@ -536,12 +553,15 @@ def _check_other_side(
     """Raise SheetProblem if the texts (every one, seen or not, and the `readable` ones) name the other side."""
     spaced = _skeleton(" ".join(everything))
     for word in forbidden_words:
-        letters = r"\s*".join(re.escape(letter) for letter in _skeleton(word))
-        # All text, and the readable text alone (a tiny or hidden box between "RI" and "GHT" splits nothing).
+        letters = [re.escape(letter) for letter in _skeleton(word)]
+        # All text, and the readable text alone (a tiny or hidden box between "RI" and "GHT" splits nothing);
+        # letters with spaces in between, apart from capitals around them ("BRIGHT" is no side); and each
+        # letter on its own, set apart by spaces or dots whatever follows ("R.I.G.H.T hip", "R I G H T HIP").
         if word and (
             _shows_word(everything, _skeleton(word))
             or _shows_word(readable, _skeleton(word))
-            or re.search(rf"(?<![A-Z])(?<![A-Z] ){letters}(?![A-Z])(?! [A-Z])", spaced)
+            or re.search(rf"(?<![A-Z])(?<![A-Z] ){_SPACES.join(letters)}(?![A-Z])(?! [A-Z])", spaced)
+            or re.search(rf"(?<![A-Za-z]){_LETTER_GAP.join(letters)}(?![A-Za-z])", spaced)
         ):
             raise SheetProblem(
                 f'{where} the word "{word}", the other side. A clinic template, style or picture adds it; '

@@ -757,3 +757,14 @@ def test_a_picture_paints_nothing_outside_its_own_box(clinic: Path, tmp_path: Pa
             with Image.open(path) as page:
                 pages[name].append(page.crop((0, 0, page.width, page.height - 40)).tobytes())  # 40 px: 25 mm
     assert len(pages["veil"]) == 3 and pages["veil"] == pages["blank"]
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["R1GHT", "RlGHT", "R|GHT", "RIG&#x126;T", "R.I.G.H.T hip", "Your R I G H T HIP", "R - I - G - H - T"],
+)
+def test_the_other_side_spelled_with_look_alike_signs_or_letter_by_letter_is_refused(clinic: Path, words: str) -> None:
+    # Found by a fifth reviewer: each read as RIGHT at a glance under the LEFT banner, in 24 pt bold red.
+    header(clinic, f'<p class="clinic-tagline">{words}</p>')
+    with pytest.raises(RenderFailed, match='the sheet shows the word "RIGHT", the other side'):
+        render(clinic, side="left")
