@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from . import resources
 from .font_reuse import render_with_kept_fonts
-from .picture_clip import clipped_svg
+from .picture_clip import clip_pictures_to_their_boxes
 from .sheet_check import CSS_PX_PER_MM, PRINTER_INSET_MM, SheetProblem, check_picture_text, check_sheet, svg_text
 from .weasyprint_import import import_weasyprint
 
@@ -256,7 +256,7 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
                     raise FatalURLFetchingError(str(exc)) from None
                 _check_picture(data, content_type, "an embedded picture")
                 self._keep_text(data, content_type)
-                return URLFetcherResponse(url[:64], _served(data, content_type), headers={"Content-Type": content_type})
+                return URLFetcherResponse(url[:64], data, headers={"Content-Type": content_type})
             try:
                 path = resolve_allowed(url, roots)
             except ValueError as exc:
@@ -278,17 +278,11 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             if content_type.startswith("image/"):
                 _check_picture(data, content_type, f"'{path.name}'")
                 self._keep_text(data, content_type)
-            return URLFetcherResponse(
-                path.as_uri(), _served(data, content_type), headers={"Content-Type": content_type}
-            )
+            return URLFetcherResponse(path.as_uri(), data, headers={"Content-Type": content_type})
 
         def _keep_text(self, data: bytes, content_type: str) -> None:
             if content_type == "image/svg+xml":
                 self.picture_texts.append(svg_text(data))
-
-    def _served(data: bytes, content_type: str) -> bytes:
-        # An SVG paints only inside its own box (picture_clip.py): the sheet check reads no further.
-        return clipped_svg(data) if content_type == "image/svg+xml" else data
 
     def _check_picture(data: bytes, content_type: str, name: str) -> None:
         from .logo import PICTURE_TYPES, LogoError, check_picture
@@ -445,6 +439,8 @@ def _render(
 ) -> tuple[bytes, Any]:
     weasyprint = import_weasyprint()
     from weasyprint.urls import FatalURLFetchingError
+
+    clip_pictures_to_their_boxes()  # a picture paints only inside its box, where the sheet check sees it
 
     # fontTools stamps the fallback font it cuts down with the current time unless this is set, so the
     # same sheet would differ byte for byte from one second to the next (Greek or Cyrillic names).

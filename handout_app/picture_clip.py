@@ -1,53 +1,45 @@
-"""SVG pictures drawn only inside their own box.
+"""Pictures drawn only inside their own box on the page.
 
-WeasyPrint clips a nested <svg> to its viewport but not the outermost one, and nothing clips a picture to
-the box it has on the page. So a clinic's SVG shown 2 px wide could paint a white rectangle over the side
-banner or the risks, or draw "Your RIGHT hip" above them, while the laid-out page the sheet check reads
-(sheet_check.py) shows only a 2 px picture. Every SVG the sheet loads (the logo, a template's pictures,
-nested pictures, the built-in hip drawings) is therefore served with its content moved into a nested
-<svg> that covers exactly the outer one's viewport, which WeasyPrint clips: the drawing is unchanged
-inside the viewport and nothing outside it is painted. The outer element keeps its size attributes, so
-the picture takes the same room on the page.
+WeasyPrint draws a picture (an <img>, a replaced box) with no clip at all, and it clips an SVG only at its
+nested <svg> elements, never at the outer one. So a clinic's SVG shown 2 px wide could paint a white
+rectangle over the side banner or the risks, or draw "Your RIGHT hip" above them, while the laid-out page
+the sheet check reads (sheet_check.py) shows a 2 px picture: through coordinates outside its viewBox, a
+transform on its root, its own style sheet, preserveAspectRatio="slice", or no SVG namespace (reviewers
+found each). Clipping the SVG's own markup cannot hold against the SVG's own styles; clipping where
+WeasyPrint draws the box holds whatever the picture holds. WeasyPrint has no option for it, so its
+draw_replacedbox is wrapped, once per process, to draw inside a clip to the box's content rectangle.
 """
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
 
-SVG_NS = "http://www.w3.org/2000/svg"
-# Kept as the usual prefixes when the picture is written out again (WeasyPrint reads either way).
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+_lock = threading.Lock()
 
 
-def clipped_svg(data: bytes) -> bytes:
-    """The SVG picture `data` with everything it draws clipped to its viewport; `data` itself when it is not
-    an SVG document (WeasyPrint then reports it, as before)."""
-    try:
-        root = ET.fromstring(data)  # logo.check_picture has refused DOCTYPEs and entities already
-    except ET.ParseError:
-        return data
-    if root.tag != f"{{{SVG_NS}}}svg":
-        return data
-    frame = {"overflow": "hidden"}
-    viewbox = re.split(r"[\s,]+", (root.get("viewBox") or "").strip())
-    if len(viewbox) == 4:
-        # The outer user space is the viewBox's: the frame covers it, and its own equal viewBox keeps the
-        # coordinates as they were (WeasyPrint moves a nested <svg>'s content to its x and y).
-        x, y, width, height = viewbox
-        frame |= {"x": x, "y": y, "width": width, "height": height, "viewBox": " ".join(viewbox)}
-    else:
-        # No viewBox: the outer user space spans its width and height (or the box, for percentages or
-        # none), which WeasyPrint resolves for the frame as it does for the outer element.
-        for name in ("width", "height"):
-            value = (root.get(name) or "").strip()
-            frame[name] = value if value and not value.endswith("%") else "100%"
-    inner = ET.Element(f"{{{SVG_NS}}}svg", frame)
-    inner.extend(list(root))
-    for child in list(root):
-        root.remove(child)
-    inner.text, root.text = root.text, None
-    root.append(inner)
-    clipped: bytes = ET.tostring(root, encoding="utf-8")
-    return clipped
+def clip_pictures_to_their_boxes() -> None:
+    """Make WeasyPrint draw every picture clipped to its box's content rectangle (at most once; the module
+    must be imported already). Raises RuntimeError when this WeasyPrint draws pictures elsewhere, so no
+    sheet is made with pictures that could paint outside their boxes."""
+    from weasyprint import draw
+
+    with _lock:
+        original: Callable[[Any, Any], None] | None = getattr(draw, "draw_replacedbox", None)
+        if original is None or not callable(original):
+            raise RuntimeError("this WeasyPrint has no draw_replacedbox: pictures could not be kept in their boxes")
+        if getattr(original, "clipped_to_box", False):
+            return
+
+        @functools.wraps(original)
+        def draw_clipped(stream: Any, box: Any) -> None:
+            with stream.stacked():
+                stream.rectangle(box.content_box_x(), box.content_box_y(), box.width, box.height)
+                stream.clip()
+                stream.end()
+                original(stream, box)
+
+        draw_clipped.clipped_to_box = True  # type: ignore[attr-defined]
+        draw.draw_replacedbox = draw_clipped

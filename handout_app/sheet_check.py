@@ -81,9 +81,15 @@ _LOOK_ALIKES = str.maketrans(
         "ı": "I",
         "Ɩ": "I",
         "Ɨ": "I",
+        "ӏ": "I",
+        "Ɪ": "I",
+        "ɩ": "I",
         "Ħ": "H",
+        "Ң": "H",
         "Ŧ": "T",
         "Ʀ": "R",
+        "Ɍ": "R",
+        "ꟻ": "F",
         # Latin small capitals look like capitals too.
         "ᴀ": "A",
         "ʙ": "B",
@@ -128,8 +134,11 @@ MAX_TEXT_OVERLAP = 0.2
 
 
 _SPACES = r"\s*"
-# What may stand between the letters of a word spelled out one by one ("R.I.G.H.T", "R - I - G - H - T").
-_LETTER_GAP = r"[\s.,·•*_/:;'’\-\u2010\u2011\u2013\u2014]+"
+# Spaces narrower than a word space: "RI" + a hair space + "GHT" reads as RIGHT.
+_NARROW_SPACES = re.compile("[\u2006\u2008\u2009\u200a\u202f\u205f]")
+# A word spelled out one letter at a time, apart by spaces or signs ("R.I.G.H.T", "R − I − G − H − T").
+_LETTER_GAP = r"[\s.,·•*_/:;'’~+=\-\u2010-\u2015\u2212]+"
+_LETTER_RUN = re.compile(rf"(?<![A-Za-z])[A-Za-z](?![A-Za-z])(?:{_LETTER_GAP}[A-Za-z](?![A-Za-z]))+")
 
 
 class SheetProblem(ValueError):
@@ -143,9 +152,11 @@ def _squash(text: str) -> str:
 
 
 def _skeleton(text: str) -> str:
-    """Capital letters as the forbidden-word check compares them: look-alikes made Latin, accents off."""
+    """Capital letters as the forbidden-word check compares them: look-alikes made Latin (also those an
+    accent hid: Cyrillic Ї), accents off, and the narrow spaces that split a word in capitals taken out."""
+    text = _NARROW_SPACES.sub("", text)  # before NFKC, which makes them word spaces
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_LOOK_ALIKES))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LOOK_ALIKES)
 
 
 _Rgb = tuple[float, float, float]
@@ -531,8 +542,10 @@ def _shows(squashed_text: str, text: str) -> bool:
 
 def svg_text(data: bytes) -> str:
     """The words an SVG picture holds: its elements' text (CDATA included) with the tags taken out and
-    character references read, comments left out."""
+    character references read, comments and style sheets left out."""
     text = re.sub(r"<!--.*?-->", " ", data.decode("utf-8", errors="replace"), flags=re.DOTALL)
+    # A style sheet is not drawn: its class names (".right-side") are no words on the page.
+    text = re.sub(r"<(\w+:)?style\b[^>]*>.*?</(\w+:)?style\s*>", " ", text, flags=re.DOTALL | re.IGNORECASE)
     text = re.sub(r"<!\[CDATA\[(.*?)\]\]>", r"\1", text, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]*>", " ", text))
 
@@ -555,13 +568,16 @@ def _check_other_side(
     for word in forbidden_words:
         letters = [re.escape(letter) for letter in _skeleton(word)]
         # All text, and the readable text alone (a tiny or hidden box between "RI" and "GHT" splits nothing);
-        # letters with spaces in between, apart from capitals around them ("BRIGHT" is no side); and each
-        # letter on its own, set apart by spaces or dots whatever follows ("R.I.G.H.T hip", "R I G H T HIP").
+        # letters with spaces in between, apart from capitals around them ("BRIGHT" is no side); and a word
+        # spelled one letter at a time, read whole ("R.I.G.H.T hip", "R I G H T HIP"; "B R I G H T" is BRIGHT).
         if word and (
             _shows_word(everything, _skeleton(word))
             or _shows_word(readable, _skeleton(word))
             or re.search(rf"(?<![A-Z])(?<![A-Z] ){_SPACES.join(letters)}(?![A-Z])(?! [A-Z])", spaced)
-            or re.search(rf"(?<![A-Za-z]){_LETTER_GAP.join(letters)}(?![A-Za-z])", spaced)
+            or any(
+                re.search(rf"(?<![A-Z]){''.join(letters)}(?![A-Z])", re.sub(r"[^A-Za-z]", "", run.group()))
+                for run in _LETTER_RUN.finditer(spaced)
+            )
         ):
             raise SheetProblem(
                 f'{where} the word "{word}", the other side. A clinic template, style or picture adds it; '

@@ -294,7 +294,7 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         " text-decoration-thickness: 30px; text-underline-offset: -12px; text-decoration-style: wavy;"
         " font-family: 'Handout Sans Fallback'; font-stretch: ultra-condensed; font-variation-settings: 'wdth' 62.5; }"
         " .procedure-banner { column-count: 2; column-gap: 0; column-rule: 800px solid #000;"
-        " border-top-left-radius: 100% 100%; }"
+        " border-top-left-radius: 100% 100%; grid-column: 2 / 3; grid-row: 1; }"
         ' @page { bleed: 25mm; marks: crop cross; @top-right { content: "SAMPLE"; }'
         " @bottom-left { background: #fff; border-top: 266mm solid #fff; } }"
         " h1 { max-lines: 1; block-ellipsis: ' Your RIGHT hip'; continue: discard; }"
@@ -323,6 +323,7 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         assert (thickness.value, thickness.unit) == (1, "px")
         assert style["column_rule_style"] == "none" and style["font_stretch"] == "normal"
         assert style["font_variation_settings"] == "normal"
+        assert {style[f"grid_{line}"] for line in ("row_start", "row_end", "column_start", "column_end")} == {"auto"}
         assert all(
             radius.value == 0
             for corner in ("top_left", "top_right", "bottom_left", "bottom_right")
@@ -726,26 +727,40 @@ def test_an_element_that_draws_a_picture_of_its_own_is_refused(clinic: Path, ele
         render(clinic, side="left")
 
 
-@pytest.mark.parametrize(
-    "size", ['width="2" height="2" viewBox="0 0 2 2"', 'width="2" height="2"', 'viewBox="0 0 2 2"']
+_BLACK_OUTSIDE = (
+    '<rect x="3" y="-400" width="1600" height="2400" fill="#000"/>'
+    '<rect x="-1600" y="-400" width="1598" height="2400" fill="#000"/>'
 )
-def test_a_picture_paints_nothing_outside_its_own_box(clinic: Path, tmp_path: Path, size: str) -> None:
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2">{_BLACK_OUTSIDE}</svg>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2">{_BLACK_OUTSIDE}</svg>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2">{_BLACK_OUTSIDE}</svg>',
+        # Found by a sixth reviewer, past the first clip (which wrapped the SVG's content in a nested <svg>):
+        f'<svg width="2" height="2" viewBox="0 0 2 2">{_BLACK_OUTSIDE}</svg>',  # no namespace
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" transform="translate(-10 -45) scale(100)">'
+        f"{_BLACK_OUTSIDE}</svg>",
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2">'
+        f"<style>svg {{ overflow: visible }} svg svg {{ width: 5000px; height: 5000px }}</style>{_BLACK_OUTSIDE}</svg>",
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 600 6"'
+        ' preserveAspectRatio="xMinYMid slice"><rect x="7" width="593" height="6" fill="#000"/></svg>',
+    ],
+)
+def test_a_picture_paints_nothing_outside_its_own_box(clinic: Path, tmp_path: Path, picture: str) -> None:
     """A 2 px SVG whose drawing reaches far beyond it (black over the banner and the risks) while the page's
-    boxes show a 2 px picture: it is drawn clipped to its box, so the pages come out as with an empty picture
-    (all but the footer, whose wording hash names the set's files)."""
+    boxes show a 2 px picture: it is drawn clipped to its box, so the pages come out as with a picture that
+    draws nothing there (all but the footer, whose wording hash names the set's files). The pictures below
+    only stay inside their 2 px, where the page is not compared."""
     import subprocess
 
     from PIL import Image
 
-    outside = (
-        '<rect x="3" y="-400" width="1600" height="2400" fill="#000"/>'
-        '<rect x="-1600" y="-400" width="1598" height="2400" fill="#000"/>'
-    )
     pages = {}
-    for name, drawing in (("veil", outside), ("blank", "")):
-        (clinic / "assets" / f"{name}.svg").write_text(
-            f'<svg xmlns="http://www.w3.org/2000/svg" {size}>{drawing}</svg>'
-        )
+    for name, svg in (("veil", picture), ("blank", '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>')):
+        (clinic / "assets" / f"{name}.svg").write_text(svg)
         header(clinic, f'<img src="assets/{name}.svg" alt="" style="width: 2px; height: 2px">')
         pdf = tmp_path / f"{name}.pdf"
         pdf.write_bytes(render(clinic, side="left"))
@@ -761,10 +776,44 @@ def test_a_picture_paints_nothing_outside_its_own_box(clinic: Path, tmp_path: Pa
 
 @pytest.mark.parametrize(
     "words",
-    ["R1GHT", "RlGHT", "R|GHT", "RIG&#x126;T", "R.I.G.H.T hip", "Your R I G H T HIP", "R - I - G - H - T"],
+    [
+        "R1GHT",
+        "RlGHT",
+        "R|GHT",
+        "RIG&#x126;T",
+        "R.I.G.H.T hip",
+        "Your R I G H T HIP",
+        "R - I - G - H - T",
+        # Found by a sixth reviewer, past the first version of this rule:
+        "Your R&#x4CF;GHT hip",
+        "YOUR R&#xA7AE;GHT HIP",
+        "YOUR RI&#x200A;GHT HIP",
+        "R&#x2212;I&#x2212;G&#x2212;H&#x2212;T",
+        "Your R&#x407;GHT hip",
+    ],
 )
 def test_the_other_side_spelled_with_look_alike_signs_or_letter_by_letter_is_refused(clinic: Path, words: str) -> None:
     # Found by a fifth reviewer: each read as RIGHT at a glance under the LEFT banner, in 24 pt bold red.
     header(clinic, f'<p class="clinic-tagline">{words}</p>')
     with pytest.raises(RenderFailed, match='the sheet shows the word "RIGHT", the other side'):
         render(clinic, side="left")
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["B R I G H T   S M I L E   D E N T A L", "W R I G H T  O R T H O", "R. I. G. Hart, MD", "Points: 1 | 2 | 3"],
+)
+def test_letter_spaced_capitals_and_initials_that_spell_no_side_print(clinic: Path, words: str) -> None:
+    header(clinic, f'<p class="clinic-tagline">{words}</p>')
+    assert render(clinic, side="left").startswith(b"%PDF")
+
+
+def test_a_logo_whose_style_sheet_names_a_side_prints(clinic: Path) -> None:
+    # Its class names are no words on the page (a sixth reviewer's logo was refused on every sheet).
+    (clinic / "assets" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 60" width="240" height="60">'
+        "<style>.right-side { fill: #0b4f6c } .left-side { fill: #333 }</style>"
+        '<text x="10" y="40" class="right-side">Riverside</text></svg>'
+    )
+    assert render(clinic, side="left").startswith(b"%PDF")
+    assert render(clinic, side="right").startswith(b"%PDF")
