@@ -247,7 +247,7 @@ def test_typed_settings_that_change_the_wording_drop_the_footer_approval(clinic:
 ALL_SHEETS = check_templates.combinations
 
 
-def few_sheets(catalog: object = None) -> list[Job]:
+def few_sheets(catalog: object = None, **_: object) -> list[Job]:
     """Two sheets instead of 2,800: the report's own lines are what these tests read."""
     return [job for job in ALL_SHEETS() if job.output_format == "html"][:2]
 

@@ -136,7 +136,9 @@ def test_check_templates_starts_its_workers_before_the_text_checks(
 
     monkeypatch.setattr(WorkerProcess, "__init__", init)
     monkeypatch.setattr(check_templates, "readability_problems", readability)
-    monkeypatch.setattr(check_templates, "combinations", lambda catalog=None: [Job("one", make_selection(), "html")])
+    monkeypatch.setattr(
+        check_templates, "combinations", lambda catalog=None, **_: [Job("one", make_selection(), "html")]
+    )
     out = io.StringIO()
     assert run_check(clinic, out, workers=2) == 0, out.getvalue()
     assert order == ["worker", "worker", "text checks"]  # their start-up overlaps the text checks
