@@ -133,6 +133,7 @@ CSS_PX_PER_MM = 96 / 25.4
 MAX_TEXT_OVERLAP = 0.2
 
 
+# Between the letters of a word in capitals: any white space, or none ("RI GHT").
 _SPACES = r"\s*"
 # Spaces narrower than a word space: "RI" + a hair space + "GHT" reads as RIGHT.
 _NARROW_SPACES = re.compile("[\u2006\u2008\u2009\u200a\u202f\u205f]")
