@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -57,6 +59,24 @@ def render(
     return render_pdf(
         rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
     )
+
+
+def page_one_boxes(clinic: Path) -> list[Any]:
+    """Every box of page 1 of the clinic's LEFT sheet, laid out as render() makes it (no PDF written)."""
+    from handout_app.pdf import lay_out
+
+    template_set = load_template_set(clinic)
+    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
+    document = lay_out(
+        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
+    )
+
+    def walk(box: Any) -> Iterator[Any]:
+        yield box
+        for child in box.all_children():
+            yield from walk(child)
+
+    return list(walk(document.pages[0]._page_box))
 
 
 def annotations(data: bytes) -> str:
@@ -285,8 +305,6 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
     letters on white paper, and a bleed printed the page shrunk; hairline condensed letters weakened it."""
     from weasyprint.formatting_structure.boxes import MarginBox
 
-    from handout_app.pdf import lay_out
-
     (clinic / "templates" / "clinic.css").write_text(
         ".banner-procedure { outline: 36pt solid #fff; } .procedure-banner { box-shadow: inset 0 0 0 300pt #000; }"
         " .banner-side { border-image-source: linear-gradient(#000, #000);"
@@ -299,19 +317,9 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
         " @bottom-left { background: #fff; border-top: 266mm solid #fff; } }"
         " h1 { max-lines: 1; block-ellipsis: ' Your RIGHT hip'; continue: discard; }"
     )
-    template_set = load_template_set(clinic)
-    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
-    document = lay_out(
-        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
-    )
-
-    def boxes(box):  # type: ignore[no-untyped-def]
-        yield box
-        for child in box.all_children():
-            yield from boxes(child)
-
-    page = document.pages[0]._page_box
-    banner = [box for box in boxes(page) if box.element is not None and "banner" in (box.element.get("class") or "")]
+    boxes = page_one_boxes(clinic)
+    page = boxes[0]
+    banner = [box for box in boxes if box.element is not None and "banner" in (box.element.get("class") or "")]
     assert banner
     for box in banner:
         style = box.style
@@ -329,7 +337,7 @@ def test_what_would_paint_over_or_behind_the_text_is_locked_away(clinic: Path) -
             for corner in ("top_left", "top_right", "bottom_left", "bottom_right")
             for radius in style[f"border_{corner}_radius"]
         )
-    title = [box for box in boxes(page) if box.element_tag == "h1"]
+    title = [box for box in boxes if box.element_tag == "h1"]
     assert title and all(
         box.style["block_ellipsis"] == "none" and box.style["max_lines"] == "none" and box.style["continue"] == "auto"
         for box in title
@@ -415,22 +423,9 @@ def test_a_line_through_a_huge_space_is_as_thin_as_any_other(clinic: Path) -> No
         ".veil { font-size: 400px; line-height: 0; height: 0; padding-top: 1px; margin: -44px 0 45.7px 0;"
         " white-space: pre; text-decoration: line-through; text-decoration-color: #fff; }"
     )
-    from handout_app.pdf import lay_out
-
-    template_set = load_template_set(clinic)
-    rendered = template_set.render_html(make_selection(side="left"), GENERATED_AT)
-    document = lay_out(
-        rendered.html, facts=rendered.facts, base_dir=template_set.base_dir, extra_roots=template_set.extra_roots
-    )
-
-    def boxes(box):  # type: ignore[no-untyped-def]
-        yield box
-        for child in box.all_children():
-            yield from boxes(child)
-
     veil = [
         box
-        for box in boxes(document.pages[0]._page_box)
+        for box in page_one_boxes(clinic)
         if box.element is not None and box.element_tag == "div" and box.element.get("class") == "veil"
     ]
     assert veil and all(
