@@ -121,9 +121,9 @@ def heading_key(text: str) -> str:
     return " ".join(text.split())
 
 
-# Elements that draw a picture of their own, with no URL for the fetcher to check or clip: an inline <svg>
-# printed "Your RIGHT hip" (or a white box over the banner) where no laid-out text showed it. A sheet's
-# pictures are <img> elements, which the fetcher serves checked and clipped (picture_clip.py).
+# Elements that draw a picture of their own, with no URL for the fetcher to check: an inline <svg> printed
+# "Your RIGHT hip" under the banner where no laid-out text showed it. A sheet's pictures are <img> elements,
+# whose files the fetcher checks (their SVG text too) and which are drawn clipped to their box (picture_clip.py).
 _DRAWING_ELEMENTS = ("svg", "object", "embed", "canvas", "video", "audio", "iframe")
 
 
