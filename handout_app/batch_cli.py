@@ -20,7 +20,7 @@ from .records.recorder import Recorder, recorder_for, store_choice
 if TYPE_CHECKING:
     from .template_set import TemplateSet
 
-from .cli_parser import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
 def _error(message: str) -> None:

@@ -14,17 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_parser import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, build_parser, options_text, selection_from_args
-from .domain import (
-    OutputFormat,
-    Selection,
-    SelectionError,
-    selection_to_dict,
-)
-from .errors import SetError
-from .output_files import clean_stale_temp_files
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
+# Only the exit codes are loaded with this module: `handout-app render` starts its render worker first, and the
+# grammar and the commands load while the worker loads WeasyPrint (main).
 if TYPE_CHECKING:  # the record store (SQLAlchemy) is imported only by commands that hand a sheet out
+    from .domain import Selection
     from .records.entry import SheetRequest
     from .records.recorder import RecordOutcome
     from .worker_client import WorkerProcess
@@ -92,14 +87,16 @@ def _render_failure(reply: dict[str, Any], clinic: Path | None) -> int:
     return _fail(EXIT_FAILED, f"{error}.")
 
 
-def run_render(args: argparse.Namespace) -> int:
-    """Render one handout; return the exit code."""
+def run_render(args: argparse.Namespace, worker: WorkerProcess | None = None) -> int:
+    """Render one handout; return the exit code. `worker`: one main() started already (it stops it)."""
     output: Path | None = args.output
     problem = _output_problem(output, args.force) if output is not None else None
     if problem is None and args.print_it:
         problem = _printer_problem(args.printer)
     if problem is not None:
         return _fail(EXIT_BAD_INPUT, problem)
+    if worker is not None:
+        return _render_with(worker, args, output)
     # The worker imports WeasyPrint and reads the content on the other core while this process reads the
     # clinic, checks the choices and opens the record store (make bench: CLI render against Chromium).
     worker = start_worker()
@@ -111,7 +108,9 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def _render_with(worker: WorkerProcess | None, args: argparse.Namespace, output: Path | None) -> int:
+    from .cli_parser import selection_from_args
     from .clinic import ClinicError, load_clinic
+    from .domain import OutputFormat, SelectionError, selection_to_dict
     from .output_files import OutputExists, OutputNotRegular, write_atomically
     from .records.entry import SheetRequest
     from .records.recorder import recorder_for, store_choice
@@ -236,6 +235,7 @@ def _print(data: bytes, args: argparse.Namespace, selection: Selection, procedur
 
 def _check_templates(args: argparse.Namespace) -> int:
     from .check_templates import list_items, run_check
+    from .errors import SetError
 
     if not args.folder.is_dir():
         return _fail(EXIT_BAD_INPUT, f"'{args.folder}' is not a folder. Give the clinic folder that holds clinic.toml.")
@@ -268,17 +268,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `handout-app` and `python -m handout_app`."""
     from .worker_client import WORKER_ARGUMENT
 
-    if list(sys.argv[1:] if argv is None else argv) == [WORKER_ARGUMENT]:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == [WORKER_ARGUMENT]:
         # Not a command for people: a frozen bundle starts its render workers this way (worker_command).
         from .worker import main as serve_as_worker
 
         serve_as_worker()
         return EXIT_OK
-    args = build_parser().parse_args(argv)
+    # A render waits longest for its worker's start (Python, WeasyPrint, the content): the worker starts
+    # first, and the grammar and the commands load meanwhile, on the other core (make bench: CLI render
+    # against Chromium). Bad options stop it again unused.
+    worker = start_worker() if arguments[:1] == ["render"] else None
+    try:
+        return _run_command(arguments, worker)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _run_command(arguments: list[str], worker: WorkerProcess | None) -> int:
+    """Parse the command line and run its command (`worker`: the render's, started by main)."""
+    from .cli_parser import build_parser, options_text
+    from .output_files import clean_stale_temp_files
+
+    args = build_parser().parse_args(arguments)
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
     try:
         if args.command == "render":
-            return run_render(args)
+            return run_render(args, worker)
         if args.command == "options":
             sys.stdout.write(options_text())
             return EXIT_OK

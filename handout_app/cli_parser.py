@@ -29,6 +29,7 @@ from .domain import (
     Side,
     Target,
 )
+from .exit_codes import EXIT_BAD_INPUT
 from .patient_input import (
     MAX_ALLERGIES,
     STDIN,
@@ -47,8 +48,6 @@ from .patient_input import (
 )
 from .print_queue import MAX_COPIES
 
-# The exit codes of every command: 0 done (warnings go to stderr), 1 the work failed, 2 bad input.
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 T = TypeVar("T")
 
 

@@ -20,7 +20,7 @@ from .document_numbers import NUMBER_HELP, normalize
 if TYPE_CHECKING:
     from .records.recorder import Recorder
 
-from .cli_parser import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 
 def _error(message: str) -> None:

@@ -117,6 +117,30 @@ def test_bad_values_exit_2_naming_option_value_and_choices(
     assert not output.exists()
 
 
+def test_bad_options_stop_the_render_worker_started_before_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `render` starts its worker before the options are read: options refused by the grammar (argparse exits)
+    # or by the checks after it must not leave that worker running, nor its temp folder behind.
+    import tempfile
+
+    from handout_app import cli
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started = []
+    real_start = cli.start_worker
+    monkeypatch.setattr(cli, "start_worker", lambda: started.append(real_start()) or started[-1])
+    with pytest.raises(SystemExit):
+        main([*BASE, "--side", "middle", "--output", str(tmp_path / "x.pdf")])
+    (tmp_path / "x.pdf").write_bytes(b"kept")
+    code, _, err = run([*BASE, "--output", str(tmp_path / "x.pdf")], capsys)
+    assert code == 2 and "already exists" in err
+    assert len(started) == 2 and all(worker is not None for worker in started)
+    assert all(worker.process.poll() is not None for worker in started)  # type: ignore[union-attr]
+    assert not list(tmp_path.glob("handout-worker-*"))
+    assert (tmp_path / "x.pdf").read_bytes() == b"kept"
+
+
 @pytest.mark.parametrize("missing", ["--side", "--patient-name"])
 def test_missing_side_or_name_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str) -> None:
     args = list(BASE)
