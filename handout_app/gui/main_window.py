@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -270,6 +269,8 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """Help > About: the versions of the program, its content, Qt and WeasyPrint."""
+        from importlib import metadata  # here, not at the top: 20 ms of every start-up, for a dialog seldom opened
+
         try:
             weasyprint_version = metadata.version("weasyprint")
         except metadata.PackageNotFoundError:
