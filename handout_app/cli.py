@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -264,8 +265,20 @@ def _new_clinic(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def program() -> int:
+    """The program `handout-app` and `python -m handout_app`: main() on the command line's arguments, then a
+    quick way out."""
+    code = main()
+    # Everything the command made is written whole, closed and committed by now, its temp folders removed and
+    # its worker stopped; what remains are Python's own objects. Frozen, the interpreter's teardown no longer
+    # searches all of them for reference cycles on the way out: a tenth of a second of every command, measured
+    # side by side (make bench: cold CLI render). Exit handlers still run, and standard output is still flushed.
+    gc.freeze()
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for `handout-app` and `python -m handout_app`."""
+    """Run one command (`argv`, or the command line's) and return its exit code; tests call it directly."""
     from .worker_client import WORKER_ARGUMENT
 
     arguments = list(sys.argv[1:] if argv is None else argv)
