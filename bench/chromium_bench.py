@@ -40,12 +40,14 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 
-# The least any cold WeasyPrint program does: start Python, load WeasyPrint, render the HTML, write the PDF.
+# The least any cold WeasyPrint program does: start Python, load WeasyPrint, render the HTML, write the PDF,
+# and end without the interpreter's search for reference cycles on the way out (gc.freeze, as the CLI ends).
 FLOOR = f"""
-import sys
+import gc, sys
 sys.path.insert(0, {str(ROOT)!r})
 from handout_app.weasyprint_import import import_weasyprint
 import_weasyprint().HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])
+gc.freeze()
 """
 
 
