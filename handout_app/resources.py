@@ -73,3 +73,11 @@ def fallback_font_dir() -> Path:
 def font_files() -> tuple[Path, ...]:
     """Every bundled font file the handout may print with: the main family first, then the fallback."""
     return (*sorted(font_dir().glob("*.ttf")), *sorted(fallback_font_dir().glob("*.ttf")))
+
+
+def user_cache_folder() -> Path:
+    """This user's cache folder for the app (compiled templates, WeasyPrint's declarations): kept between runs,
+    never holding anything about a patient, and safe to delete (it is made again)."""
+    import platformdirs  # here, not at the top: most callers of this module never need it
+
+    return Path(platformdirs.user_cache_path(APP_NAME, appauthor=False))

@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import weakref
-from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
 
 from . import __version__
-from .resources import APP_NAME
+from .resources import user_cache_folder
 
 # A template that uses what the sandbox compiles in its own way: printing (finalize, and what is worked out
 # while compiling), joining with ~, the intercepted operators, attributes, calls, filters and loops.
@@ -62,9 +61,7 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
 def compiled_templates() -> CompiledTemplates | None:
     """The cache in this user's cache folder, made if missing; None when it cannot be made."""
-    import platformdirs
-
-    folder = Path(platformdirs.user_cache_path(APP_NAME, appauthor=False)) / "templates"
+    folder = user_cache_folder() / "templates"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:

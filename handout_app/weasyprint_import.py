@@ -8,6 +8,8 @@ Kozea/WeasyPrint#1125, "Why is weasyprint exec'ing gcc?"). While WeasyPrint load
 linker's cache once instead, which is the first place ctypes.util looks anyway; the Linux names
 (libpango-1.0.so.0 and so on) load directly, from LD_LIBRARY_PATH too. Should the import fail that
 way, it is tried once more with the standard lookup, so nothing that loaded before fails to load now.
+Once WeasyPrint's C declarations are kept (ffi_declarations.py), cffi opens the libraries by the names
+WeasyPrint gives and looks nothing up; the quick lookup serves the start that keeps them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
+
+from .ffi_declarations import forget_package, import_with_kept_declarations
+from .resources import user_cache_folder
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -27,22 +33,35 @@ _IMPORT_LOCK = threading.Lock()
 def import_weasyprint() -> ModuleType:
     """The weasyprint module, imported now if it was not (quickly on Linux, plainly elsewhere)."""
     with _IMPORT_LOCK:
-        if "weasyprint" in sys.modules:
-            return sys.modules["weasyprint"]
-        if sys.platform.startswith("linux"):
-            standard = ctypes.util.find_library
-            ctypes.util.find_library = _from_linker_cache
-            try:
-                import weasyprint  # returned from sys.modules below, typed as a module
-
-                return sys.modules["weasyprint"]
-            except OSError:
-                pass  # a library the cache does not list: the standard lookup below may still find it
-            finally:
-                ctypes.util.find_library = standard
-        import weasyprint  # noqa: F401 (returned from sys.modules below, typed as a module)
-
+        if "weasyprint" not in sys.modules:
+            # Its C declarations come from the table kept in the cache folder when it holds them
+            # (ffi_declarations.py), so cffi does not parse them again.
+            import_with_kept_declarations(_import, _declarations_folder())
         return sys.modules["weasyprint"]
+
+
+def _import() -> None:
+    """Import WeasyPrint: on Linux through the linker's cache, and the standard way should that fail."""
+    if sys.platform.startswith("linux"):
+        standard = ctypes.util.find_library
+        ctypes.util.find_library = _from_linker_cache
+        try:
+            import weasyprint  # the caller takes it from sys.modules
+
+            return
+        except OSError:
+            forget_package("weasyprint")  # a library the cache does not list: the standard lookup may find it
+        finally:
+            ctypes.util.find_library = standard
+    import weasyprint  # noqa: F401 (the caller takes it from sys.modules)
+
+
+def _declarations_folder() -> Path | None:
+    """Where WeasyPrint's C declarations are kept: this user's cache folder (None if there is none to be had)."""
+    try:
+        return user_cache_folder()
+    except Exception:  # no home folder, say: WeasyPrint still loads, parsing its declarations
+        return None
 
 
 def _from_linker_cache(name: str) -> str | None:

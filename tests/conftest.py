@@ -4,23 +4,51 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from handout_app.ffi_declarations import FILE_NAME as KEPT_DECLARATIONS
 
 from .pg_fixture import postgres_server, postgres_url  # noqa: F401 (fixtures for the record store tests)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session")
+def _kept_declarations(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """WeasyPrint's C declarations as the first start in a cache folder keeps them (ffi_declarations.py), made
+    once per test process. Every test's cache folder starts with them, as a user's does after the first start,
+    so that the hundreds of render workers the tests start do not each parse and keep them again
+    (test_ffi_declarations.py starts from empty folders)."""
+    cache = tmp_path_factory.mktemp("declarations")
+    subprocess.run(
+        [sys.executable, "-c", "from handout_app.weasyprint_import import import_weasyprint; import_weasyprint()"],
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+        timeout=120,
+    )
+    kept = cache / "handout-app" / KEPT_DECLARATIONS
+    return kept if kept.is_file() else None
+
+
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _kept_declarations: Path | None
+) -> None:
     """Keep QSettings and any user files out of the real home folder."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))  # the default record store
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))  # compiled templates (template_cache.py)
+    # Compiled templates (template_cache.py) and WeasyPrint's declarations (ffi_declarations.py).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    if _kept_declarations is not None:
+        (home / ".cache" / "handout-app").mkdir(parents=True)
+        shutil.copy2(_kept_declarations, home / ".cache" / "handout-app" / KEPT_DECLARATIONS)
 
 
 EXAMPLE_CLINIC = Path(__file__).resolve().parents[1] / "examples" / "clinic"
@@ -48,6 +76,7 @@ SLOW_FILES = frozenset(
         "test_wording_approval.py",
         "test_editions.py",
         "test_template_sandbox.py",
+        "test_ffi_declarations.py",
         "test_diagram.py",
         "test_cli.py",
         "gui/test_main_window.py",
