@@ -57,10 +57,10 @@ def import_with_kept_declarations(import_module: Callable[[], Result], folder: P
     if folder is None or not sys.platform.startswith("linux"):
         return import_module()
     path = folder / FILE_NAME
-    kept_ffi = _kept_ffi(path)
-    if kept_ffi is not None:
+    kept = _read(path)
+    if kept is not None:
         try:
-            with _weasyprint_ffi(lambda: kept_ffi):
+            with _weasyprint_ffi(lambda: _KeptFFI(kept)):
                 return import_module()
         except (DeclarationsChanged, OSError):
             # A newer WeasyPrint, or a library found only by the standard lookup: the usual way below.
@@ -112,6 +112,7 @@ class _RecordingFFI(_ORIGINAL_FFI):  # type: ignore[misc,valid-type]  # cffi is 
 
     def __init__(self, declared: list[tuple[str, dict[str, Any]]]) -> None:
         super().__init__()
+        declared.clear()  # a second attempt at the import declares everything again, to this FFI
         self._declared = declared
 
     def cdef(self, csource: str, override: bool = False, packed: bool = False, pack: int | None = None) -> None:
@@ -122,15 +123,11 @@ class _RecordingFFI(_ORIGINAL_FFI):  # type: ignore[misc,valid-type]  # cffi is 
 
 @contextlib.contextmanager
 def _weasyprint_ffi(make: Callable[[], Any]) -> Iterator[None]:
-    """While WeasyPrint loads, its module DECLARING_MODULE gets `make()` for `cffi.FFI()`; any other caller (none
-    is known) still gets cffi's own FFI."""
-    handed_out = False
+    """While WeasyPrint loads, its module DECLARING_MODULE gets a new `make()` for each `cffi.FFI()` (once per
+    attempt at the import); any other caller (none is known) still gets cffi's own FFI."""
 
     def ffi_for_caller(*args: Any, **kwargs: Any) -> Any:
-        nonlocal handed_out
-        caller = sys._getframe(1).f_globals.get("__name__")
-        if caller == DECLARING_MODULE and not handed_out and not args and not kwargs:
-            handed_out = True
+        if sys._getframe(1).f_globals.get("__name__") == DECLARING_MODULE and not args and not kwargs:
             return make()
         return _ORIGINAL_FFI(*args, **kwargs)
 
@@ -141,19 +138,9 @@ def _weasyprint_ffi(make: Callable[[], Any]) -> Iterator[None]:
         cffi.FFI = _ORIGINAL_FFI
 
 
-def _kept_ffi(path: Path) -> _KeptFFI | None:
-    """An FFI made from the table kept at `path`, or None (no usable table there)."""
-    kept = _read(path)
-    if kept is None:
-        return None
-    try:
-        return _KeptFFI(kept)
-    except Exception:  # a table cffi does not accept (checked and stamped, yet not cffi's): parsed afresh instead
-        return None
-
-
 def _read(path: Path) -> dict[str, Any] | None:
-    """The table kept at `path` for this cffi, Python and machine, or None (missing, damaged, another stamp)."""
+    """The table kept at `path` for this cffi, Python and machine, or None (missing, damaged, another stamp, or
+    not one cffi takes)."""
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeError):
@@ -173,6 +160,10 @@ def _read(path: Path) -> dict[str, Any] | None:
         and isinstance(kept.get("table"), dict)
         and all(isinstance(name, str) and name.startswith("_") for name in kept["table"])
     ):
+        return None
+    try:
+        _KeptFFI(kept)  # once here, so that a table cffi refuses is found out before WeasyPrint loads
+    except Exception:  # checked and stamped, yet not a table this cffi takes: the declarations are parsed instead
         return None
     return kept
 

@@ -166,3 +166,43 @@ def test_a_cache_folder_that_cannot_be_written_only_means_the_declarations_are_p
     assert first["ffi"] == second["ffi"] == "_RecordingFFI"
     assert first["pdfs"] == second["pdfs"]
     assert len(first["pdfs"]) == 1  # type: ignore[arg-type]
+
+
+def test_a_library_the_kept_declarations_cannot_open_by_name_is_still_found_the_usual_way(
+    tmp_path: Path, kept_table: str
+) -> None:
+    """Where a library loads only through the standard lookup, the import is made again the usual way, from
+    scratch, and WeasyPrint is whole."""
+    cache = tmp_path / "cache"
+    kept = _kept_file(cache)
+    kept.parent.mkdir(parents=True)
+    kept.write_text(kept_table, encoding="ascii")
+    code = textwrap.dedent(
+        """
+        import json
+        from handout_app import ffi_declarations
+        attempts = []
+        def dlopen(self, name, flags=0):
+            attempts.append(name)
+            raise OSError("cannot load library " + name)
+        ffi_declarations._KeptFFI.dlopen = dlopen
+        from handout_app.weasyprint_import import import_weasyprint
+        weasyprint = import_weasyprint()
+        pdf = weasyprint.HTML(string="<p>Your <b>RIGHT</b> hip</p>").write_pdf()
+        print(json.dumps({"attempts": len(attempts), "ffi": type(weasyprint.text.ffi.ffi).__name__,
+                          "pdf": pdf[:5].decode()}))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["attempts"] > 0
+    assert result["ffi"] == "_RecordingFFI"
+    assert result["pdf"] == "%PDF-"
