@@ -7,15 +7,19 @@ the first preview's and every CLI render's). Each C type WeasyPrint then names i
 first time each is met: about 80 ms of a first sheet. cffi's out-of-line form of the same declarations
 (`FFI.emit_python_code`) is a compact type table that cffi's C part loads in a few milliseconds and in
 which it looks type names up in C. Under callgrind, the worker's cold path to its first PDF went from 5.05
-to 4.43 billion instructions (-12%); every PDF the tests compared is byte for byte the same either way.
+to 4.45 billion instructions (-12%); every PDF the tests compared is byte for byte the same either way.
 
 The first load with a given cache folder parses the declarations as before and keeps the table there
 (`weasyprint-declarations.txt`); later loads hand WeasyPrint an FFI built from it. The table is used only
 for exactly the declarations it was made from: the SHA-256 of each piece of C source WeasyPrint passes to
-`cdef` is checked as WeasyPrint passes it, under the same cffi, Python and machine. Anything else (a new
-WeasyPrint, a damaged or unreadable file, a library that loads only through the standard lookup) means the
-declarations are parsed afresh, as before, and the table is made anew. The file holds Python literals only,
-read with ast.literal_eval (never run), behind a checksum, and nothing about a patient.
+`cdef` is checked as WeasyPrint passes it, under the same cffi, Python and machine, and WeasyPrint must
+open as many libraries as it did then (an optional one, such as HarfBuzz's subsetter, found then but not
+now would change the PDFs). Anything else (a new WeasyPrint, a damaged or unreadable file, a library that
+loads only through the standard lookup, any error) means WeasyPrint is loaded afresh the usual way, and
+the table is made anew. The file holds Python literals only, read with ast.literal_eval behind a
+checksum, never run, and nothing about a patient. A table made on purpose to mislead cffi could still
+crash the worker: the cache folder is trusted as the user's own, as it is for the compiled templates
+kept beside it (template_cache.py), which are code.
 
 Linux only, as weasyprint_import.py's quick lookup is: with a table, cffi opens each library by the names
 WeasyPrint tries, without ctypes.util.find_library, which on Windows and macOS is how some are found.
@@ -29,7 +33,9 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +48,10 @@ DECLARING_MODULE = "weasyprint.text.ffi"
 # The name cffi writes into the out-of-line table (it names the FFI in cffi's own messages).
 _TABLE_NAME = "_handout_weasyprint_ffi"
 _ORIGINAL_FFI = cffi.FFI
+# A table is written to a file of this prefix first, then renamed; one older than this (seconds) was left by
+# a process that was killed while writing it.
+_PARTIAL_PREFIX = ".declarations-"
+STALE_PARTIAL_S = 3600
 
 Result = TypeVar("Result")
 
@@ -59,17 +69,29 @@ def import_with_kept_declarations(import_module: Callable[[], Result], folder: P
     path = folder / FILE_NAME
     kept = _read(path)
     if kept is not None:
+        made: list[_KeptFFI] = []
+
+        def kept_ffi() -> _KeptFFI:
+            made.append(_KeptFFI(kept))
+            return made[-1]
+
         try:
-            with _weasyprint_ffi(lambda: _KeptFFI(kept)):
-                return import_module()
-        except (DeclarationsChanged, OSError):
-            # A newer WeasyPrint, or a library found only by the standard lookup: the usual way below.
-            forget_package(DECLARING_MODULE.partition(".")[0])
-    declared: list[tuple[str, dict[str, Any]]] = []
-    with _weasyprint_ffi(lambda: _RecordingFFI(declared)):
+            with _weasyprint_ffi(kept_ffi):
+                result = import_module()
+            # An optional library (HarfBuzz's subsetter, say) that WeasyPrint opened when the table was made
+            # but not now, opening by the names it gives alone, would change the PDFs: not this way, then.
+            if made and made[-1].libraries_opened == kept["libraries"]:
+                return result
+        except Exception:
+            # Whatever went wrong (a newer WeasyPrint, a library found only by the standard lookup, a table cffi
+            # takes but WeasyPrint cannot use), the usual way below decides, as it did before tables were kept.
+            pass
+        forget_package(DECLARING_MODULE.partition(".")[0])
+    notes = _Notes()
+    with _weasyprint_ffi(lambda: _RecordingFFI(notes)):
         result = import_module()
-    if declared:
-        _keep(path, declared)
+    if notes.declared:
+        _keep(path, notes)
     return result
 
 
@@ -99,6 +121,7 @@ class _KeptFFI(_cffi_backend.FFI):  # type: ignore[misc]  # cffi's C type, untyp
     def __init__(self, kept: dict[str, Any]) -> None:
         super().__init__(_TABLE_NAME, **kept["table"])
         self._expected_cdefs = list(kept["cdefs"])
+        self.libraries_opened = 0
 
     def cdef(self, csource: str, override: bool = False, packed: bool = False, pack: int | None = None) -> None:
         """Check that `csource` is the next declaration the table holds (the table already declares it)."""
@@ -106,19 +129,41 @@ class _KeptFFI(_cffi_backend.FFI):  # type: ignore[misc]  # cffi's C type, untyp
         if not self._expected_cdefs or self._expected_cdefs.pop(0) != key:
             raise DeclarationsChanged
 
+    def dlopen(self, name: str, flags: int = 0) -> Any:
+        """Open a library as cffi does, counting the ones that open."""
+        library = super().dlopen(name, flags)
+        self.libraries_opened += 1
+        return library
+
+
+@dataclass
+class _Notes:
+    """What WeasyPrint declared, in order, and how many libraries it opened, as it loaded the usual way."""
+
+    declared: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    libraries_opened: int = 0
+
 
 class _RecordingFFI(_ORIGINAL_FFI):  # type: ignore[misc,valid-type]  # cffi is untyped
-    """cffi's usual FFI, which also notes each declaration it is given, so that a table can be made of them."""
+    """cffi's usual FFI, which also notes each declaration it is given and each library it opens, so that a
+    table can be made of them."""
 
-    def __init__(self, declared: list[tuple[str, dict[str, Any]]]) -> None:
+    def __init__(self, notes: _Notes) -> None:
         super().__init__()
-        declared.clear()  # a second attempt at the import declares everything again, to this FFI
-        self._declared = declared
+        notes.declared.clear()  # a second attempt at the import declares and opens everything again
+        notes.libraries_opened = 0
+        self._notes = notes
 
     def cdef(self, csource: str, override: bool = False, packed: bool = False, pack: int | None = None) -> None:
         """Declare as cffi does, and note the declaration."""
         super().cdef(csource, override=override, packed=packed, pack=pack)
-        self._declared.append((csource, {"override": override, "packed": packed, "pack": pack}))
+        self._notes.declared.append((csource, {"override": override, "packed": packed, "pack": pack}))
+
+    def dlopen(self, name: str, flags: int = 0) -> Any:
+        """Open a library as cffi does, and count it."""
+        library = super().dlopen(name, flags)
+        self._notes.libraries_opened += 1
+        return library
 
 
 @contextlib.contextmanager
@@ -157,6 +202,7 @@ def _read(path: Path) -> dict[str, Any] | None:
         and kept.get("stamp") == _stamp()
         and isinstance(kept.get("cdefs"), list)
         and all(isinstance(key, str) for key in kept["cdefs"])
+        and type(kept.get("libraries")) is int
         and isinstance(kept.get("table"), dict)
         and all(isinstance(name, str) and name.startswith("_") for name in kept["table"])
     ):
@@ -168,12 +214,12 @@ def _read(path: Path) -> dict[str, Any] | None:
     return kept
 
 
-def _keep(path: Path, declared: list[tuple[str, dict[str, Any]]]) -> None:
+def _keep(path: Path, notes: _Notes) -> None:
     """Make the out-of-line table of `declared` and write it to `path` (whole or not at all). Nothing that goes
     wrong here is the user's concern: WeasyPrint has loaded, and the next start parses the declarations again."""
     try:
         builder = _ORIGINAL_FFI()
-        for csource, options in declared:
+        for csource, options in notes.declared:
             builder.cdef(csource, **options)
         builder.set_source(_TABLE_NAME, None, compiler_verbose=False)
         with tempfile.TemporaryDirectory() as scratch:
@@ -184,16 +230,27 @@ def _keep(path: Path, declared: list[tuple[str, dict[str, Any]]]) -> None:
         table = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
         kept = {
             "stamp": _stamp(),
-            "cdefs": [_cdef_key(csource, options) for csource, options in declared],
+            "cdefs": [_cdef_key(csource, options) for csource, options in notes.declared],
+            "libraries": notes.libraries_opened,
             "table": table,
         }
         body = repr(kept)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _remove_stale_partials(path.parent)
         with tempfile.NamedTemporaryFile(
-            "w", encoding="ascii", dir=path.parent, prefix=".declarations-", delete=False
+            "w", encoding="ascii", dir=path.parent, prefix=_PARTIAL_PREFIX, delete=False
         ) as partial:
             partial.write(hashlib.sha256(body.encode("ascii")).hexdigest() + "\n" + body)
         os.replace(partial.name, path)
     except Exception:  # see the docstring: the table is only ever a shortcut
         with contextlib.suppress(NameError, OSError):
             os.unlink(partial.name)
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Remove the half-written tables of processes killed while writing one (older than STALE_PARTIAL_S: one
+    being written now by another process is left alone)."""
+    for partial in folder.glob(f"{_PARTIAL_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - partial.stat().st_mtime > STALE_PARTIAL_S:
+                partial.unlink()

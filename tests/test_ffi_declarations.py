@@ -138,7 +138,8 @@ def test_a_damaged_or_foreign_file_is_never_used_and_is_replaced(tmp_path: Path,
     if damage == "cut short":
         kept.write_text(kept_table[: len(kept_table) // 2], encoding="ascii")
     elif damage == "changed without its checksum":
-        kept.write_text(checksum + "\n" + body.replace("'_version': ", "'_version': 1 + "), encoding="ascii")
+        # A change that nothing but the checksum can tell: an entry the table does not use.
+        kept.write_text(checksum + "\n" + body[:-1] + ", 'note': 1}", encoding="ascii")
     elif damage == "code instead of a table":
         _write(kept, f"__import__('pathlib').Path({str(marker)!r}).touch()")
     elif damage == "another cffi":
@@ -206,3 +207,40 @@ def test_a_library_the_kept_declarations_cannot_open_by_name_is_still_found_the_
     assert result["attempts"] > 0
     assert result["ffi"] == "_RecordingFFI"
     assert result["pdf"] == "%PDF-"
+
+
+def test_an_optional_library_the_kept_declarations_miss_sends_the_import_the_usual_way(
+    tmp_path: Path, kept_table: str
+) -> None:
+    """HarfBuzz's subsetter is optional to WeasyPrint: missing, it makes other PDFs, and no error says so. Where
+    it was found when the table was made but is not found by name now, WeasyPrint is loaded the usual way."""
+    cache = tmp_path / "cache"
+    kept = _kept_file(cache)
+    kept.parent.mkdir(parents=True)
+    kept.write_text(kept_table, encoding="ascii")
+    code = textwrap.dedent(
+        """
+        import json
+        from handout_app import ffi_declarations
+        opened = ffi_declarations._KeptFFI.dlopen
+        def dlopen(self, name, flags=0):
+            if "subset" in name:
+                raise OSError("cannot load library " + name)
+            return opened(self, name, flags)
+        ffi_declarations._KeptFFI.dlopen = dlopen
+        from handout_app.weasyprint_import import import_weasyprint
+        weasyprint = import_weasyprint()
+        import weasyprint.text.ffi as declared
+        print(json.dumps({"ffi": type(declared.ffi).__name__, "subsetter": declared.harfbuzz_subset is not None}))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"ffi": "_RecordingFFI", "subsetter": True}
