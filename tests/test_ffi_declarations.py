@@ -57,19 +57,31 @@ START = textwrap.dedent(
 )
 
 
-def _start(cache: Path, sheets: bool = False) -> dict[str, object]:
-    """A fresh Python whose cache folder is `cache` loads WeasyPrint and makes PDFs (START)."""
-    environment = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+def _python(code: str, cache: Path, *arguments: str) -> dict[str, object]:
+    """What a fresh Python, whose cache folder is `cache`, prints last (JSON) after running `code`."""
     out = subprocess.run(
-        [sys.executable, "-c", START, *(["sheets"] if sheets else [])],
+        [sys.executable, "-c", code, *arguments],
         capture_output=True,
         text=True,
         timeout=180,
-        env=environment,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
         cwd=Path(__file__).resolve().parents[1],
     )
     assert out.returncode == 0, out.stderr
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _start(cache: Path, sheets: bool = False) -> dict[str, object]:
+    """A fresh Python whose cache folder is `cache` loads WeasyPrint and makes PDFs (START)."""
+    return _python(START, cache, *(["sheets"] if sheets else []))
+
+
+def _cache_holding(tmp_path: Path, kept_table: str) -> Path:
+    """A cache folder that holds `kept_table` as the kept file."""
+    cache = tmp_path / "cache"
+    _kept_file(cache).parent.mkdir(parents=True)
+    _kept_file(cache).write_text(kept_table, encoding="ascii")
+    return cache
 
 
 def _kept_file(cache: Path) -> Path:
@@ -174,10 +186,7 @@ def test_a_library_the_kept_declarations_cannot_open_by_name_is_still_found_the_
 ) -> None:
     """Where a library loads only through the standard lookup, the import is made again the usual way, from
     scratch, and WeasyPrint is whole."""
-    cache = tmp_path / "cache"
-    kept = _kept_file(cache)
-    kept.parent.mkdir(parents=True)
-    kept.write_text(kept_table, encoding="ascii")
+    cache = _cache_holding(tmp_path, kept_table)
     code = textwrap.dedent(
         """
         import json
@@ -194,16 +203,7 @@ def test_a_library_the_kept_declarations_cannot_open_by_name_is_still_found_the_
                           "pdf": pdf[:5].decode()}))
         """
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _python(code, cache)
     assert result["attempts"] > 0
     assert result["ffi"] == "_RecordingFFI"
     assert result["pdf"] == "%PDF-"
@@ -214,10 +214,7 @@ def test_an_optional_library_the_kept_declarations_miss_sends_the_import_the_usu
 ) -> None:
     """HarfBuzz's subsetter is optional to WeasyPrint: missing, it makes other PDFs, and no error says so. Where
     it was found when the table was made but is not found by name now, WeasyPrint is loaded the usual way."""
-    cache = tmp_path / "cache"
-    kept = _kept_file(cache)
-    kept.parent.mkdir(parents=True)
-    kept.write_text(kept_table, encoding="ascii")
+    cache = _cache_holding(tmp_path, kept_table)
     code = textwrap.dedent(
         """
         import json
@@ -234,13 +231,5 @@ def test_an_optional_library_the_kept_declarations_miss_sends_the_import_the_usu
         print(json.dumps({"ffi": type(declared.ffi).__name__, "subsetter": declared.harfbuzz_subset is not None}))
         """
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"ffi": "_RecordingFFI", "subsetter": True}
+    result = _python(code, cache)
+    assert result == {"ffi": "_RecordingFFI", "subsetter": True}
