@@ -146,17 +146,15 @@ import os, sys, time
 start = time.perf_counter()
 os.environ['QT_QPA_PLATFORM'] = 'offscreen'
 sys.path.insert(0, {str(ROOT)!r})
-from handout_app.window import start_render_worker
-worker = start_render_worker()  # before Qt loads, as window.launch does
-from PySide6.QtCore import QSettings
+os.environ['XDG_CONFIG_HOME'] = '/tmp/handout-bench-settings'  # its own settings file, kept between runs
+from handout_app.window import show_window
+w = show_window(None, True)  # as `handout-app gui` opens it: the worker starts first, then Qt loads
 from PySide6.QtWidgets import QApplication
-QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, '/tmp/handout-bench-settings')
+QApplication.processEvents()
 from handout_app.gui import dialogs
-from handout_app.gui.launch import open_main_window
 from handout_app.domain import Medication, Side
 dialogs.confirm_discard = lambda parent: True  # closing with an unsent sheet asks; nobody is here to answer
-app = QApplication([])
-w = open_main_window(None, worker); w.show(); app.processEvents()  # as `handout-app gui` opens it
+app = QApplication.instance()
 if {wait_for_preview}:
     if {fill_after_s}:
         idle_until = time.perf_counter() + {fill_after_s}

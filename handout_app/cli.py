@@ -8,6 +8,7 @@ lines), 2 bad input, 1 render failure. No traceback is ever shown to the user.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import sys
@@ -268,7 +269,12 @@ def _new_clinic(args: argparse.Namespace) -> int:
 def program() -> int:
     """The program `handout-app` and `python -m handout_app`: main() on the command line's arguments, then a
     quick way out."""
-    code = main()
+    from .start_up import collector_paused
+
+    # A render makes one sheet, which leaves little garbage in this process: no collection runs at all on its
+    # way to the sheet (start_up.py). Other commands (a day's list, check-templates) run long and keep theirs.
+    with collector_paused(keep_for_life=True) if sys.argv[1:2] == ["render"] else contextlib.nullcontext():
+        code = main()
     # Everything the command made is written whole, closed and committed by now, its temp folders removed and
     # its worker stopped; what remains are Python's own objects. Frozen, the interpreter's teardown no longer
     # searches all of them for reference cycles on the way out: a tenth of a second of every command, measured

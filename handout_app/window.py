@@ -11,9 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .output_files import clean_stale_temp_files
+from .start_up import collector_paused
 from .worker_client import SpawnedWorker, WorkerUnavailable, clean_stale_temp_dirs, spawn_worker
+
+if TYPE_CHECKING:  # Qt loads only once the worker is starting
+    from .gui.main_window import MainWindow
 
 NO_DISPLAY_MESSAGE = (
     "error: no display was found, so the window cannot open (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
@@ -52,15 +57,31 @@ def launch(clinic_folder: Path | None = None) -> int:
     if problem:
         sys.stderr.write(problem)
         return 2
+    window = show_window(clinic_folder, console)  # held here: the window lasts as long as this reference
+    if window is None:
+        return 1
+    from .gui.launch import run_application
+
+    return run_application()
+
+
+def show_window(clinic_folder: Path | None, console: bool) -> MainWindow | None:
+    """The main window, shown, its render worker starting; None when the built-in content cannot be read
+    (said already, on the console or in a dialog). make bench opens the window this way too.
+
+    `console`: whether errors can be written to one."""
     clean_stale_temp_files()  # temporary files a killed earlier run left behind
-    worker = start_render_worker()
-    try:
-        from .gui.launch import run_window  # Qt loads here, while the worker starts
-    except BaseException:  # Qt could not load (a system library missing): the worker is not left behind
-        if worker is not None:
-            worker.discard()
-        raise
-    return run_window(clinic_folder, worker, console)
+    # Qt's bindings, the window's modules, the content and the window itself last as long as the program: no
+    # collection walks them while they load, and they are frozen once the window shows (start_up.py).
+    with collector_paused(keep_for_life=True):
+        worker = start_render_worker()
+        try:
+            from .gui.launch import show_main_window  # Qt loads here, while the worker starts
+        except BaseException:  # Qt could not load (a system library missing): the worker is not left behind
+            if worker is not None:
+                worker.discard()
+            raise
+        return show_main_window(clinic_folder, worker, console)
 
 
 def main() -> int:

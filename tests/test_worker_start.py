@@ -1,35 +1,51 @@
 """The render worker's start: it says "ready" once WeasyPrint and the built-in content are loaded, and keeps
 what it loaded out of the garbage collector's way, so that no collection during a render walks it again
-(a render is about a tenth faster; `make bench` measures it)."""
+(a render is about a tenth faster; `make bench` measures it). The collector, paused while these load, runs
+again for the renders: a day of previews must not pile up their garbage."""
 
 from __future__ import annotations
 
 import gc
-import io
 import json
+import os
 import sys
 import threading
-from typing import Any
+from typing import Any, BinaryIO
 
 from handout_app import worker
 
 
-def _never_called(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    raise AssertionError("no request was sent")
+def _collector_state(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    return {"id": request["id"], "ok": True, "collecting": gc.isenabled()}, b""
 
 
-def test_the_worker_is_ready_with_what_it_loaded_frozen_out_of_garbage_collection() -> None:
-    stdout = io.BytesIO()
-    frozen_before = gc.get_freeze_count()
-    # A thread, not this test's main thread, so the worker installs no signal handler here.
-    serving = threading.Thread(target=worker.serve, args=(io.BytesIO(b""), stdout, _never_called))
+def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     try:
-        serving.start()
-        serving.join(120)
-        assert not serving.is_alive()  # its input closed at once, so it ended after saying ready
-        assert gc.get_freeze_count() > frozen_before
-        assert "weasyprint" in sys.modules
-        stdout.seek(0)
-        assert json.loads(worker.read_frame(stdout) or b"") == {"id": worker.READY_ID, "ok": True}
+        worker.serve(stdin, stdout, _collector_state)
     finally:
-        gc.unfreeze()
+        stdout.close()  # a worker that fails to start ends its replies: the test fails rather than waits
+
+
+def test_the_worker_is_ready_with_what_it_loaded_frozen_and_renders_with_the_collector_running() -> None:
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    frozen_before = gc.get_freeze_count()
+    with open(request_read, "rb") as stdin, open(reply_write, "wb") as stdout, open(reply_read, "rb") as replies:
+        # A thread, not this test's main thread, so the worker installs no signal handler here.
+        serving = threading.Thread(target=_serve, args=(stdin, stdout))
+        try:
+            serving.start()
+            assert json.loads(worker.read_frame(replies) or b"") == {"id": worker.READY_ID, "ok": True}
+            assert worker.read_frame(replies) == b""
+            assert gc.get_freeze_count() > frozen_before
+            assert "weasyprint" in sys.modules
+            with open(request_write, "wb") as requests:
+                worker.write_frame(requests, worker.encode_request("first", {}, None, "2026-12-07T09:00:00+00:00"))
+                requests.flush()
+                reply = json.loads(worker.read_frame(replies) or b"")
+            assert reply == {"id": "first", "ok": True, "collecting": True}
+            serving.join(120)
+            assert not serving.is_alive()  # its input closed, so it ended
+            assert gc.isenabled()
+        finally:
+            gc.unfreeze()

@@ -1,5 +1,6 @@
 """The window's Qt side of starting: the application, the main window with its render worker, and the hook
-that turns an unexpected error into a plain message. window.py starts the worker, then calls run_window."""
+that turns an unexpected error into a plain message. window.py starts the worker, then calls show_main_window
+and runs the application."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_window(clinic_folder: Path | None, worker: SpawnedWorker | None, console: bool) -> int:
-    """Show the main window, with the render worker window.py started (None: it starts one), and run until
-    it closes. `console`: whether errors can be written to one (else they are shown in dialogs only)."""
+def show_main_window(clinic_folder: Path | None, worker: SpawnedWorker | None, console: bool) -> MainWindow | None:
+    """Show the main window, with the render worker window.py started (None: it starts one); None when the
+    built-in content cannot be read (said on the console, and in a dialog when there is none). The caller
+    runs the application. `console`: whether errors can be written to one."""
     try:
-        app = make_application()
+        make_application()
     except BaseException:
         if worker is not None:
             worker.discard()  # nobody took it over yet
@@ -50,10 +52,15 @@ def run_window(clinic_folder: Path | None, worker: SpawnedWorker | None, console
             from . import dialogs
 
             dialogs.show_error(None, "The handout content has a problem", f"{exc} Reinstall the application.")
-        return 1
+        return None
     sys.excepthook = _unexpected_error_hook(window)
     window.show()
-    return app.exec()
+    return window
+
+
+def run_application() -> int:
+    """Run the application until its last window closes; its exit code."""
+    return QApplication.exec()
 
 
 def open_main_window(clinic_folder: Path | None = None, worker: SpawnedWorker | None = None) -> MainWindow:

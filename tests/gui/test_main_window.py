@@ -447,6 +447,44 @@ def test_when_qt_cannot_load_the_worker_started_for_the_window_is_ended() -> Non
     assert result.stdout.split() == ["True", "False"], result.stderr  # ended, and its temp folder gone
 
 
+def test_the_window_opens_with_the_collector_running_and_its_start_up_frozen(tmp_path: Path) -> None:
+    """As `handout-app gui` opens it (window.show_window): shown, with the preview's worker starting. The garbage
+    collector rests while Qt, the window and the content load (start_up.py), and runs again once the window
+    shows: hours of typing must not pile up garbage."""
+    script = (
+        "import gc\n"
+        "from handout_app import window\n"
+        "from handout_app.gui import dialogs\n"
+        "dialogs.confirm_discard = lambda parent: True\n"
+        "main = window.show_window(None, True)\n"
+        "print(main.isVisible(), main.client.is_running, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "main.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, env=env
+    )
+    assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
+
+
+def test_when_the_content_cannot_be_read_the_window_says_so_and_the_program_ends(tmp_path: Path) -> None:
+    script = (
+        "from pathlib import Path\n"
+        "from handout_app import catalog, window\n"
+        "def unreadable():\n"
+        "    raise catalog.CatalogError(Path('risks.toml'), 'a risk without words.', line=3)\n"
+        "catalog.load_catalog = unreadable\n"
+        "raise SystemExit(window.launch())\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, env=env
+    )
+    assert result.returncode == 1
+    assert "the handout content has a problem: risks.toml, line 3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_worker_started_for_a_window_that_never_opened_is_ended(qtbot: QtBot) -> None:
     from handout_app.window import start_render_worker
 
