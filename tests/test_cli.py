@@ -141,6 +141,27 @@ def test_bad_options_stop_the_render_worker_started_before_them(
     assert (tmp_path / "x.pdf").read_bytes() == b"kept"
 
 
+def test_a_render_leaves_no_worker_running_once_its_sheet_is_saved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `render` starts its worker first (main), and the sheet is made in it: when the command ends, neither
+    # the worker nor its temp folder (WeasyPrint's copies of the fonts) is left behind.
+    import tempfile
+
+    from handout_app import cli
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started = []
+    real_start = cli.start_worker
+    monkeypatch.setattr(cli, "start_worker", lambda: started.append(real_start()) or started[-1])
+    code, out, _ = run([*BASE, "--output", str(tmp_path / "sheet.pdf")], capsys)
+    assert code == 0 and "Saved" in out
+    assert (tmp_path / "sheet.pdf").read_bytes().startswith(b"%PDF")
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].process.poll() is not None
+    assert not list(tmp_path.glob("handout-worker-*"))
+
+
 @pytest.mark.parametrize("missing", ["--side", "--patient-name"])
 def test_missing_side_or_name_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str) -> None:
     args = list(BASE)
