@@ -271,8 +271,10 @@ def program() -> int:
     quick way out."""
     from .start_up import collector_paused
 
-    # A render makes one sheet, which leaves little garbage in this process: no collection runs at all on its
-    # way to the sheet (start_up.py). Other commands (a day's list, check-templates) run long and keep theirs.
+    # A render makes one sheet and ends, which leaves little garbage in this process (a few thousand objects,
+    # measured): no collection runs at all during the command (start_up.py), and what remains is frozen at its
+    # end before the collector could resume. Other commands (a day's list, check-templates) run long and
+    # keep the collector running.
     with collector_paused(keep_for_life=True) if sys.argv[1:2] == ["render"] else contextlib.nullcontext():
         code = main()
     # Everything the command made is written whole, closed and committed by now, its temp folders removed and

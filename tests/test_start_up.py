@@ -15,10 +15,13 @@ from handout_app.start_up import collector_paused
 @pytest.fixture(autouse=True)
 def _collector_as_found() -> Iterator[None]:
     running = gc.isenabled()
+    gc.unfreeze()  # whatever an earlier test in this process froze
     yield
     gc.unfreeze()
     if running:
         gc.enable()
+    else:
+        gc.disable()
 
 
 class _Loaded:

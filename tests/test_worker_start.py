@@ -30,20 +30,26 @@ def test_the_worker_is_ready_with_what_it_loaded_frozen_and_renders_with_the_col
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()
     frozen_before = gc.get_freeze_count()
-    with open(request_read, "rb") as stdin, open(reply_write, "wb") as stdout, open(reply_read, "rb") as replies:
+    # The request pipe is closed first on the way out, whatever failed: the worker's reader then sees its input
+    # end, and nothing waits for ever.
+    with (
+        open(request_read, "rb") as stdin,
+        open(reply_write, "wb") as stdout,
+        open(reply_read, "rb") as replies,
+        open(request_write, "wb") as requests,
+    ):
         # A thread, not this test's main thread, so the worker installs no signal handler here.
-        serving = threading.Thread(target=_serve, args=(stdin, stdout))
+        serving = threading.Thread(target=_serve, args=(stdin, stdout), daemon=True)
         try:
             serving.start()
             assert json.loads(worker.read_frame(replies) or b"") == {"id": worker.READY_ID, "ok": True}
             assert worker.read_frame(replies) == b""
             assert gc.get_freeze_count() > frozen_before
             assert "weasyprint" in sys.modules
-            with open(request_write, "wb") as requests:
-                worker.write_frame(requests, worker.encode_request("first", {}, None, "2026-12-07T09:00:00+00:00"))
-                requests.flush()
-                reply = json.loads(worker.read_frame(replies) or b"")
-            assert reply == {"id": "first", "ok": True, "collecting": True}
+            worker.write_frame(requests, worker.encode_request("first", {}, None, "2026-12-07T09:00:00+00:00"))
+            requests.flush()
+            assert json.loads(worker.read_frame(replies) or b"") == {"id": "first", "ok": True, "collecting": True}
+            requests.close()
             serving.join(120)
             assert not serving.is_alive()  # its input closed, so it ended
             assert gc.isenabled()
