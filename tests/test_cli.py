@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from handout_app.cli import main
+from handout_app.worker_client import WorkerProcess
 
 from .helpers import pdf_text
 
@@ -117,48 +118,46 @@ def test_bad_values_exit_2_naming_option_value_and_choices(
     assert not output.exists()
 
 
-def test_bad_options_stop_the_render_worker_started_before_them(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # `render` starts its worker before the options are read: options refused by the grammar (argparse exits)
-    # or by the checks after it must not leave that worker running, nor its temp folder behind.
+@pytest.fixture
+def started_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[WorkerProcess | None]:
+    """Every render worker the CLI starts in a test, with their temp folders in `tmp_path`."""
     import tempfile
 
     from handout_app import cli
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    started = []
+    started: list[WorkerProcess | None] = []
     real_start = cli.start_worker
     monkeypatch.setattr(cli, "start_worker", lambda: started.append(real_start()) or started[-1])
+    return started
+
+
+def test_bad_options_stop_the_render_worker_started_before_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], started_workers: list[WorkerProcess | None]
+) -> None:
+    # `render` starts its worker before the options are read: options refused by the grammar (argparse exits)
+    # or by the checks after it must not leave that worker running, nor its temp folder behind.
     with pytest.raises(SystemExit):
         main([*BASE, "--side", "middle", "--output", str(tmp_path / "x.pdf")])
     (tmp_path / "x.pdf").write_bytes(b"kept")
     code, _, err = run([*BASE, "--output", str(tmp_path / "x.pdf")], capsys)
     assert code == 2 and "already exists" in err
-    assert len(started) == 2 and all(worker is not None for worker in started)
-    assert all(worker.process.poll() is not None for worker in started)  # type: ignore[union-attr]
+    assert len(started_workers) == 2 and all(worker is not None for worker in started_workers)
+    assert all(worker.process.poll() is not None for worker in started_workers)  # type: ignore[union-attr]
     assert not list(tmp_path.glob("handout-worker-*"))
     assert (tmp_path / "x.pdf").read_bytes() == b"kept"
 
 
 def test_a_render_leaves_no_worker_running_once_its_sheet_is_saved(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], started_workers: list[WorkerProcess | None]
 ) -> None:
     # `render` starts its worker first (main), and the sheet is made in it: when the command ends, neither
     # the worker nor its temp folder (WeasyPrint's copies of the fonts) is left behind.
-    import tempfile
-
-    from handout_app import cli
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    started = []
-    real_start = cli.start_worker
-    monkeypatch.setattr(cli, "start_worker", lambda: started.append(real_start()) or started[-1])
     code, out, _ = run([*BASE, "--output", str(tmp_path / "sheet.pdf")], capsys)
     assert code == 0 and "Saved" in out
     assert (tmp_path / "sheet.pdf").read_bytes().startswith(b"%PDF")
-    assert len(started) == 1 and started[0] is not None
-    assert started[0].process.poll() is not None
+    assert len(started_workers) == 1 and started_workers[0] is not None
+    assert started_workers[0].process.poll() is not None
     assert not list(tmp_path.glob("handout-worker-*"))
 
 

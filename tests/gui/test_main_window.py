@@ -447,6 +447,12 @@ def test_when_qt_cannot_load_the_worker_started_for_the_window_is_ended() -> Non
     assert result.stdout.split() == ["True", "False"], result.stderr  # ended, and its temp folder gone
 
 
+def _run_program(script: str, config_folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run `script` as a program of its own, with Qt offscreen and its settings in `config_folder`."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(config_folder)}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, env=env)
+
+
 def test_the_window_opens_with_the_collector_running_and_its_start_up_frozen(tmp_path: Path) -> None:
     """As `handout-app gui` opens it (window.show_window): shown, with the preview's worker starting. The garbage
     collector rests while Qt, the window and the content load (start_up.py), and runs again once the window
@@ -460,10 +466,7 @@ def test_the_window_opens_with_the_collector_running_and_its_start_up_frozen(tmp
         "print(main.isVisible(), main.client.is_running, gc.isenabled(), gc.get_freeze_count() > 0)\n"
         "main.close()\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, env=env
-    )
+    result = _run_program(script, config_folder=tmp_path)
     assert result.stdout.split() == ["True", "True", "True", "True"], result.stderr
 
 
@@ -476,10 +479,7 @@ def test_when_the_content_cannot_be_read_the_window_says_so_and_the_program_ends
         "catalog.load_catalog = unreadable\n"
         "raise SystemExit(window.launch())\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, env=env
-    )
+    result = _run_program(script, config_folder=tmp_path)
     assert result.returncode == 1
     assert "the handout content has a problem: risks.toml, line 3" in result.stderr
     assert "Traceback" not in result.stderr
