@@ -45,7 +45,7 @@ FRESH_PREVIEW_S = 60
 # How long Save and Print wait for a sheet made again before giving up.
 REMAKE_WAIT_MS = 60_000
 # What an idle worker makes, and drops, to warm up while the nurse fills in the form (render_client.warm_up):
-# an ordinary built-in sheet with a made-up name, never shown, saved, numbered or recorded.
+# an ordinary sheet with a made-up name, in the clinic's wording, never shown, saved, numbered or recorded.
 WARM_UP_SHEET = selection_to_dict(
     Selection(
         target=Target.JOINT,
@@ -157,6 +157,11 @@ class PreviewController(QObject):
         self.shown = None
         self.requested = None
 
+    @property
+    def _clinic(self) -> str | None:
+        """The clinic folder every sheet is made with, as the worker is told it (None: built-in wording)."""
+        return str(self.clinic_folder) if self.clinic_folder else None
+
     def _send(self, selection: dict[str, Any]) -> str:
         """Ask the worker for `selection` made now, with a fresh document number; returns the request id.
 
@@ -164,7 +169,7 @@ class PreviewController(QObject):
         """
         sheet = SheetRequest(
             selection,
-            str(self.clinic_folder) if self.clinic_folder else None,
+            self._clinic,
             dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
             new_number(),
             self.builtin_only,
@@ -187,7 +192,8 @@ class PreviewController(QObject):
         if self.wanted is not None:
             self.request_preview()
         else:  # the form is not complete yet: the worker makes its slow first sheet while the nurse types
-            self.client.warm_up(WARM_UP_SHEET, dt.datetime.now().astimezone().replace(microsecond=0).isoformat())
+            made_at = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+            self.client.warm_up(WARM_UP_SHEET, made_at, self._clinic, self.builtin_only)
 
     def _on_rendered(self, result: RenderResult) -> None:
         if result.request_id != self._current_request:

@@ -7,8 +7,11 @@ waiting one. A reply for an older request is dropped, so a stale preview never r
 A render that runs past the time limit, or a worker that dies, is reported, and a fresh worker
 is started for the next change.
 
-An idle worker can be asked to warm up (warm_up): it makes one built-in sheet whose reply is dropped,
-so that the first preview the nurse asks for finds its fonts loaded and its code warm.
+An idle worker can be asked to warm up (warm_up): it makes one sheet, with the wording the nurse's sheets
+use (the clinic's set or the built-in one), whose reply is dropped, so that the first preview the nurse asks
+for finds the set loaded, its fonts and pictures read and its code warm. A warm-up that hangs or ends its
+worker never costs the nurse her sheet: the request she sent behind it goes to the fresh worker, nothing is
+said, and that client warms up no more.
 
 The worker is a plain child process (worker_client.spawn_worker), not a QProcess, so that the window can
 start it before Qt is even loaded (window.py) and take it over here: its pipes are read and written by two
@@ -129,7 +132,8 @@ class RenderClient(QObject):
         self._buffer = bytearray()
         self._pending_header: dict[str, Any] | None = None
         self._ready = False
-        self._sent: list[str] = []  # requests with the worker, oldest first; their replies come in this order
+        # Requests with the worker (id and frame), oldest first; their replies come in this order.
+        self._sent: list[tuple[str, bytes]] = []
         self._waiting: tuple[str, bytes] | None = None
         self._latest: str | None = None
         self._watchdog = QTimer(self)
@@ -137,6 +141,7 @@ class RenderClient(QObject):
         self._watchdog.timeout.connect(self._on_timeout)
         self.restarts = 0
         self._failed_starts = 0
+        self._warm_up_failed = False  # a warm-up hung or ended its worker: it would again, so none is sent
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -198,24 +203,28 @@ class RenderClient(QObject):
     def has_requests_out(self) -> bool:
         """Whether a request is with the worker or waiting to be sent: a reply is still to come (a warm-up
         is not a request: no reply of it is ever given)."""
-        return any(not _is_warm_up(request_id) for request_id in self._sent) or (
+        return any(not _is_warm_up(request_id) for request_id, _ in self._sent) or (
             self._waiting is not None and not _is_warm_up(self._waiting[0])
         )
 
     @property
     def warming_up(self) -> bool:
         """Whether a warm-up sheet is with the worker or waiting to be sent."""
-        return any(map(_is_warm_up, self._sent)) or (self._waiting is not None and _is_warm_up(self._waiting[0]))
+        return any(_is_warm_up(request_id) for request_id, _ in self._sent) or (
+            self._waiting is not None and _is_warm_up(self._waiting[0])
+        )
 
-    def warm_up(self, selection: dict[str, Any], generated_at: str) -> None:
-        """Have an idle worker make `selection` with the built-in wording and drop the sheet: a worker's first
-        sheet takes about a third longer than the next (fonts, compiled templates, the layout code), and the
-        nurse's first preview is then the next. Nothing is shown or reported; a preview request replaces the
-        warm-up before it is sent, and cancels it once it is with the worker."""
-        if self._waiting is not None or self._sent or self._process is None:
+    def warm_up(self, selection: dict[str, Any], generated_at: str, clinic: str | None, builtin_only: bool) -> None:
+        """Have an idle worker make `selection` and drop the sheet: a worker's first sheet takes about a third
+        longer than the next (fonts, compiled templates, the layout code), and a clinic's first sheet after a
+        built-in one a sixth to a quarter longer (its set, styles, logo). So the warm-up uses the wording the
+        nurse's sheets will (`clinic`, `builtin_only`, as for `request`), and her first preview is the next.
+        Nothing is shown or reported; a preview request replaces the warm-up before it is sent, and cancels
+        it once it is with the worker."""
+        if self._waiting is not None or self._sent or self._process is None or self._warm_up_failed:
             return
         request_id = f"{WARM_UP_PREFIX}{next(self._ids)}"
-        self._waiting = (request_id, encode_request(request_id, selection, None, generated_at, builtin_only=True))
+        self._waiting = (request_id, encode_request(request_id, selection, clinic, generated_at, builtin_only))
         self._send_next()
 
     # -- requests --------------------------------------------------------------------------
@@ -246,7 +255,7 @@ class RenderClient(QObject):
             return
         request_id, payload = self._waiting
         self._waiting = None
-        self._sent.append(request_id)
+        self._sent.append((request_id, payload))
         self._writes.put(HEADER.pack(len(payload)) + payload)
         self._watchdog.start(self._timeout_ms)
         if not _is_warm_up(request_id):
@@ -285,8 +294,7 @@ class RenderClient(QObject):
             self._send_next()
             return
         request_id = str(header.get("id"))
-        if request_id in self._sent:
-            self._sent.remove(request_id)
+        self._sent = [(sent_id, payload) for sent_id, payload in self._sent if sent_id != request_id]
         if self._sent:
             self._watchdog.start(self._timeout_ms)  # the next request's render starts now
         else:
@@ -324,18 +332,34 @@ class RenderClient(QObject):
             self._writes.put(None)  # its writer thread ends too
             spawned.kill()
 
+    @property
+    def _rendering_warm_up(self) -> bool:
+        """Whether the render the worker is on (the oldest sent) is a warm-up."""
+        return bool(self._sent) and _is_warm_up(self._sent[0][0])
+
     def _restart(self, message: str) -> None:
-        failed_id = self._sent[-1] if self._sent else self._latest or ""
+        """Start a fresh worker after the one rendering `_sent[0]` hung or ended. Its fault is reported only
+        if that render was the nurse's: after a warm-up, her newest request goes to the fresh worker."""
+        failed_id = self._sent[-1][0] if self._sent else self._latest or ""
+        after_warm_up = self._rendering_warm_up
+        if after_warm_up:
+            # The same sheet would hang again: no more warm-ups. The nurse's requests behind it never
+            # started: her newest goes to the fresh worker (one waiting to be sent is newer still).
+            self._warm_up_failed = True
+            nurse_sent = [entry for entry in self._sent if not _is_warm_up(entry[0])]
+            if self._waiting is None and nurse_sent:
+                self._waiting = nurse_sent[-1]
         self._drop_process()
         self.restarts += 1
-        self.busy_changed.emit(False)
-        if not _is_warm_up(failed_id):  # nobody asked for a warm-up: its end is nobody's news
+        self.busy_changed.emit(self.has_requests_out)
+        if not after_warm_up:  # a warm-up's end is nobody's news
             self.failed.emit(failed_id, message)
         self.start()
 
     def _on_timeout(self) -> None:
         seconds = self._timeout_ms / 1000
-        self._waiting = None  # do not re-send the request that hung; the next change renders again
+        if not self._rendering_warm_up:
+            self._waiting = None  # do not re-send the request that hung; the next change renders again
         self._restart(
             f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again."
         )
@@ -343,7 +367,8 @@ class RenderClient(QObject):
     def _on_exit(self, generation: int, _exit_code: int) -> None:
         if generation != self._generation:
             return  # a worker dropped or stopped on purpose
-        self._waiting = None
+        if not self._rendering_warm_up:
+            self._waiting = None
         if not self._ready:
             self._failed_starts += 1
             if self._failed_starts >= MAX_FAILED_STARTS:

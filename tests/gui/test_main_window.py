@@ -20,6 +20,7 @@ from handout_app.gui.launch import make_application
 from handout_app.gui.main_window import MainWindow
 from handout_app.gui.render_client import RenderClient
 
+from ..conftest import EXAMPLE_CLINIC
 from ..helpers import pdf_text
 from .conftest import fill_valid, open_window, wait_for_preview
 
@@ -124,14 +125,22 @@ def test_new_patient_during_a_render_never_shows_the_previous_patients_sheet(qtb
     assert not window.save_action.isEnabled()
 
 
+def _faulty_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[RenderClient, Path, Path]:
+    """A client of tests/gui/faulty_worker.py with a 3 s time limit; the file that sets the worker's fault
+    for its next request, and the file listing the requests it received."""
+    mode, seen = tmp_path / "mode", tmp_path / "seen"
+    monkeypatch.setenv("FAULTY_WORKER_MODE_FILE", str(mode))
+    monkeypatch.setenv("FAULTY_WORKER_SEEN", str(seen))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=3000)
+    return client, mode, seen
+
+
 @pytest.mark.parametrize("fault", ["hang", "crash"])
 def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    mode = tmp_path / "mode"
-    monkeypatch.setenv("FAULTY_WORKER_MODE_FILE", str(mode))
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=3000)
+    client, mode, _ = _faulty_client(tmp_path, monkeypatch)
     window = open_window(qtbot, client)
     qtbot.waitUntil(
         lambda: not client.warming_up, timeout=30_000
@@ -171,6 +180,51 @@ def test_an_idle_worker_warms_up_unseen_and_the_nurse_s_sheet_comes_first(qtbot:
     wait_for_preview(qtbot, window)
     assert "During The Warm Up" in pdf_text(window.preview.pdf_bytes) and not dialog_log
     assert [message for message in heard if not message.isdigit()] == []
+    window.close()
+
+
+def test_the_warm_up_is_made_with_the_clinic_s_wording(
+    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker warms up on the clinic's own set (a clinic's first sheet after a built-in one takes a sixth
+    to a quarter longer), and the nurse's first sheet uses the same set."""
+    client, _, seen = _faulty_client(tmp_path, monkeypatch)
+    window = open_window(qtbot, client, EXAMPLE_CLINIC)
+    qtbot.waitUntil(lambda: seen.exists() and not client.warming_up, timeout=30_000)
+    fill_valid(window, name="After The Warm Up")
+    wait_for_preview(qtbot, window)
+    warm_up, first = (json.loads(line) for line in seen.read_text().splitlines())
+    assert warm_up["id"].startswith("warm-up-") and not first["id"].startswith("warm-up-")
+    assert warm_up["clinic"] == first["clinic"] == str(EXAMPLE_CLINIC)
+    assert warm_up["builtin_only"] is first["builtin_only"] is False
+    window.close()
+
+
+@pytest.mark.parametrize("fault", ["stuck", "crash-on-cancel"])
+def test_a_warm_up_that_hangs_or_ends_its_worker_never_costs_the_nurse_her_sheet(
+    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """The warm-up sleeps through the cancel the nurse's request sends (as a render stuck in C code does) until
+    the time limit, or its worker ends when her request arrives: her sheet comes from the fresh worker, nothing
+    is said, and no warm-up is tried again (it would hang again)."""
+    client, mode, seen = _faulty_client(tmp_path, monkeypatch)
+    failures: list[str] = []
+    client.failed.connect(lambda request_id, message: failures.append(message))
+    mode.write_text(fault)
+    window = open_window(qtbot, client)
+    qtbot.waitUntil(lambda: seen.exists(), timeout=30_000)  # the worker is on the warm-up
+    fill_valid(window, name="Behind The Warm Up")
+    wait_for_preview(qtbot, window, timeout=60_000)
+    assert "Behind The Warm Up" in pdf_text(window.preview.pdf_bytes)
+    assert failures == [] and not dialog_log and client.restarts == 1
+    received = [json.loads(line)["id"] for line in seen.read_text().splitlines()]
+    # The stuck worker never got to her request; the fresh one made it, and no warm-up first.
+    assert len(received) == 2 and received[0].startswith("warm-up-") and not received[1].startswith("warm-up-")
+    window.form.patient_name.clear()  # the form is incomplete again: an idle worker would warm up now
+    client.stop()
+    client.start()
+    qtbot.waitUntil(lambda: client.is_ready, timeout=30_000)
+    assert not client.warming_up
     window.close()
 
 
