@@ -9,9 +9,9 @@ is started for the next change.
 
 An idle worker can be asked to warm up (warm_up): it makes one sheet, with the wording the nurse's sheets
 use (the clinic's set or the built-in one), whose reply is dropped, so that the first preview the nurse asks
-for finds the set loaded, its fonts and pictures read and its code warm. A warm-up that hangs or ends its
-worker never costs the nurse her sheet: the request she sent behind it goes to the fresh worker, nothing is
-said, and that client warms up no more.
+for finds the set loaded, its fonts and pictures read and its code warm. A warm-up that hangs, ends its
+worker or runs out of memory never costs the nurse her sheet: a request she sent behind it goes to the
+fresh worker, nothing is said, and that client warms up no more (the same sheet would fail again).
 
 The worker is a plain child process (worker_client.spawn_worker), not a QProcess, so that the window can
 start it before Qt is even loaded (window.py) and take it over here: its pipes are read and written by two
@@ -141,7 +141,12 @@ class RenderClient(QObject):
         self._watchdog.timeout.connect(self._on_timeout)
         self.restarts = 0
         self._failed_starts = 0
-        self._warm_up_failed = False  # a warm-up hung or ended its worker: it would again, so none is sent
+        self._warm_up_failed = False  # a warm-up hung, ended its worker or ran out of memory: none is sent again
+        # The worker's last reply was a warm-up's that ran out of memory: where the system cannot cap a
+        # process's memory (Windows), the worker then ends itself (worker.serve), and that end is the warm-up's.
+        # (Elsewhere the worker goes on; should it end during the nurse's next render, that one render is
+        # put down to the warm-up and made again by a fresh worker, once.)
+        self._warm_up_over_memory = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -150,6 +155,7 @@ class RenderClient(QObject):
         self._ready = False
         self._buffer.clear()
         self._pending_header = None
+        self._warm_up_over_memory = False
         self._generation += 1
         spawned, self._started = self._started, None
         if spawned is None:
@@ -170,8 +176,11 @@ class RenderClient(QObject):
         threading.Thread(target=_write_input, args=(process.stdin, self._writes), daemon=True).start()
 
     def stop(self) -> None:
-        """Stop the worker for good (window closing): its input is closed and it ends by itself, or is killed."""
+        """Stop the worker for good (window closing): its input is closed and it ends by itself, or is killed.
+        What was sent to it or waited for it gets no reply."""
         self._watchdog.stop()
+        self._sent.clear()
+        self._waiting = None
         self._generation += 1  # what its threads still report is ignored
         spawned, self._process = self._process, None
         if spawned is not None:
@@ -295,6 +304,9 @@ class RenderClient(QObject):
             return
         request_id = str(header.get("id"))
         self._sent = [(sent_id, payload) for sent_id, payload in self._sent if sent_id != request_id]
+        self._warm_up_over_memory = _is_warm_up(request_id) and header.get("error_kind") == "limit"
+        if self._warm_up_over_memory:
+            self._warm_up_failed = True
         if self._sent:
             self._watchdog.start(self._timeout_ms)  # the next request's render starts now
         else:
@@ -334,16 +346,17 @@ class RenderClient(QObject):
 
     @property
     def _rendering_warm_up(self) -> bool:
-        """Whether the render the worker is on (the oldest sent) is a warm-up."""
+        """Whether the render the worker is on (the oldest sent) is a warm-up: nothing of the nurse's has
+        started."""
         return bool(self._sent) and _is_warm_up(self._sent[0][0])
 
-    def _restart(self, message: str) -> None:
-        """Start a fresh worker after the one rendering `_sent[0]` hung or ended. Its fault is reported only
-        if that render was the nurse's: after a warm-up, her newest request goes to the fresh worker."""
+    def _restart(self, message: str, after_warm_up: bool) -> None:
+        """Start a fresh worker after the current one hung or ended. Its fault is reported only if it was
+        the nurse's render's; `after_warm_up`: it was a warm-up's, and her newest request goes to the fresh
+        worker."""
         failed_id = self._sent[-1][0] if self._sent else self._latest or ""
-        after_warm_up = self._rendering_warm_up
         if after_warm_up:
-            # The same sheet would hang again: no more warm-ups. The nurse's requests behind it never
+            # The same sheet would fail again: no more warm-ups. The nurse's requests behind it never
             # started: her newest goes to the fresh worker (one waiting to be sent is newer still).
             self._warm_up_failed = True
             nurse_sent = [entry for entry in self._sent if not _is_warm_up(entry[0])]
@@ -358,23 +371,29 @@ class RenderClient(QObject):
 
     def _on_timeout(self) -> None:
         seconds = self._timeout_ms / 1000
-        if not self._rendering_warm_up:
+        after_warm_up = self._rendering_warm_up
+        if not after_warm_up:
             self._waiting = None  # do not re-send the request that hung; the next change renders again
         self._restart(
-            f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again."
+            f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again.",
+            after_warm_up,
         )
 
     def _on_exit(self, generation: int, _exit_code: int) -> None:
         if generation != self._generation:
             return  # a worker dropped or stopped on purpose
-        if not self._rendering_warm_up:
+        after_warm_up = self._rendering_warm_up or self._warm_up_over_memory
+        if not after_warm_up:
             self._waiting = None
         if not self._ready:
             self._failed_starts += 1
             if self._failed_starts >= MAX_FAILED_STARTS:
                 self._give_up()
                 return
-        self._restart("The preview engine stopped unexpectedly and has been restarted. Change anything to try again.")
+        self._restart(
+            "The preview engine stopped unexpectedly and has been restarted. Change anything to try again.",
+            after_warm_up,
+        )
 
     def _give_up(self) -> None:
         """Stop restarting; the next request tries once more."""
@@ -387,6 +406,8 @@ class RenderClient(QObject):
         )
 
     def _report_failed_start(self) -> None:
+        self._waiting = None  # no worker will take it
+        self.busy_changed.emit(False)
         self.failed.emit(self._latest or "", "The preview engine could not start. Reinstall the application.")
 
 

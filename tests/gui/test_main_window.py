@@ -125,14 +125,16 @@ def test_new_patient_during_a_render_never_shows_the_previous_patients_sheet(qtb
     assert not window.save_action.isEnabled()
 
 
-def _faulty_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[RenderClient, Path, Path]:
-    """A client of tests/gui/faulty_worker.py with a 3 s time limit; the file that sets the worker's fault
+def _faulty_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timeout_ms: int = 3000
+) -> tuple[RenderClient, Path, Path]:
+    """A client of tests/gui/faulty_worker.py with a short time limit; the file that sets the worker's fault
     for its next request, and the file listing the requests it received."""
     mode, seen = tmp_path / "mode", tmp_path / "seen"
     monkeypatch.setenv("FAULTY_WORKER_MODE_FILE", str(mode))
     monkeypatch.setenv("FAULTY_WORKER_SEEN", str(seen))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=3000)
+    client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=timeout_ms)
     return client, mode, seen
 
 
@@ -160,7 +162,7 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
 
 
 def test_an_idle_worker_warms_up_unseen_and_the_nurse_s_sheet_comes_first(qtbot: QtBot, dialog_log: list) -> None:
-    """With the form not yet complete, the ready worker makes one built-in sheet and drops it, so the first
+    """With the form not yet complete, the ready worker makes one sheet and drops it, so the first
     preview is not a cold one. Nothing of it shows: no preview, no busy state, no message; a sheet asked for
     while it is made replaces it."""
     client = RenderClient()
@@ -187,7 +189,8 @@ def test_the_warm_up_is_made_with_the_clinic_s_wording(
     qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The worker warms up on the clinic's own set (a clinic's first sheet after a built-in one takes a sixth
-    to a quarter longer), and the nurse's first sheet uses the same set."""
+    to a quarter longer), and the nurse's first sheet uses the same set; once she has switched to the built-in
+    wording, a fresh worker warms up on that."""
     client, _, seen = _faulty_client(tmp_path, monkeypatch)
     window = open_window(qtbot, client, EXAMPLE_CLINIC)
     qtbot.waitUntil(lambda: seen.exists() and not client.warming_up, timeout=30_000)
@@ -197,17 +200,26 @@ def test_the_warm_up_is_made_with_the_clinic_s_wording(
     assert warm_up["id"].startswith("warm-up-") and not first["id"].startswith("warm-up-")
     assert warm_up["clinic"] == first["clinic"] == str(EXAMPLE_CLINIC)
     assert warm_up["builtin_only"] is first["builtin_only"] is False
+    window.form.patient_name.clear()  # the form is incomplete: the next worker warms up
+    window.builtin_action.trigger()  # Clinic > Use built-in wording for now
+    client.stop()
+    client.start()
+    qtbot.waitUntil(lambda: len(seen.read_text().splitlines()) == 3 and not client.warming_up, timeout=30_000)
+    second_warm_up = json.loads(seen.read_text().splitlines()[2])
+    assert second_warm_up["id"].startswith("warm-up-") and second_warm_up["builtin_only"] is True
     window.close()
 
 
-@pytest.mark.parametrize("fault", ["stuck", "crash-on-cancel"])
+@pytest.mark.parametrize("fault", ["stuck", "crash-on-cancel", "limit-and-end"])
 def test_a_warm_up_that_hangs_or_ends_its_worker_never_costs_the_nurse_her_sheet(
     qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     """The warm-up sleeps through the cancel the nurse's request sends (as a render stuck in C code does) until
-    the time limit, or its worker ends when her request arrives: her sheet comes from the fresh worker, nothing
-    is said, and no warm-up is tried again (it would hang again)."""
-    client, mode, seen = _faulty_client(tmp_path, monkeypatch)
+    the time limit; or its worker ends when her request arrives; or it runs out of memory then, and the worker
+    ends after saying so (where the system cannot cap its memory): her sheet comes from the fresh worker,
+    nothing is said, and no warm-up is tried again (it would fail again)."""
+    # The time limit also covers her sheet's cold render by the fresh worker: room for a loaded machine.
+    client, mode, seen = _faulty_client(tmp_path, monkeypatch, timeout_ms=6000)
     failures: list[str] = []
     client.failed.connect(lambda request_id, message: failures.append(message))
     mode.write_text(fault)
