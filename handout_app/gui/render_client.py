@@ -10,8 +10,9 @@ is started for the next change.
 An idle worker can be asked to warm up (warm_up): it makes one sheet, with the wording the nurse's sheets
 use (the clinic's set or the built-in one), whose reply is dropped, so that the first preview the nurse asks
 for finds the set loaded, its fonts and pictures read and its code warm. A warm-up that hangs, ends its
-worker or runs out of memory never costs the nurse her sheet: a request she sent behind it goes to the
-fresh worker, nothing is said, and that client warms up no more (the same sheet would fail again).
+worker or runs out of memory never costs the nurse her sheet: a request she sent behind it is made all the
+same (by a fresh worker where the old one had to go), nothing is said, and that client warms up no more (the
+same sheet would fail again).
 
 The worker is a plain child process (worker_client.spawn_worker), not a QProcess, so that the window can
 start it before Qt is even loaded (window.py) and take it over here: its pipes are read and written by two
@@ -142,11 +143,11 @@ class RenderClient(QObject):
         self.restarts = 0
         self._failed_starts = 0
         self._warm_up_failed = False  # a warm-up hung, ended its worker or ran out of memory: none is sent again
-        # The worker's last reply was a warm-up's that ran out of memory: where the system cannot cap a
-        # process's memory (Windows), the worker then ends itself (worker.serve), and that end is the warm-up's.
-        # (Elsewhere the worker goes on; should it end during the nurse's next render, that one render is
-        # put down to the warm-up and made again by a fresh worker, once.)
-        self._warm_up_over_memory = False
+        # The id of the worker's last reply if it said the memory ran out. Where the system cannot cap a
+        # process's memory (Windows), the worker then ends itself (worker.serve): an end the reply has said
+        # already, with nothing sent after it started. (Elsewhere the worker goes on; should it end during
+        # the next render, that render is made again by a fresh worker, once, before it is reported.)
+        self._last_limit_reply: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -155,7 +156,7 @@ class RenderClient(QObject):
         self._ready = False
         self._buffer.clear()
         self._pending_header = None
-        self._warm_up_over_memory = False
+        self._last_limit_reply = None
         self._generation += 1
         spawned, self._started = self._started, None
         if spawned is None:
@@ -164,6 +165,7 @@ class RenderClient(QObject):
                 spawned = spawn_worker(self._command)
             except WorkerUnavailable:
                 self._process = None
+                self._failed_starts = MAX_FAILED_STARTS  # the next request tries once more (request)
                 # Said from the event loop, as a worker's other ends are: the window may still be connecting.
                 QTimer.singleShot(0, self._report_failed_start)
                 return
@@ -304,9 +306,9 @@ class RenderClient(QObject):
             return
         request_id = str(header.get("id"))
         self._sent = [(sent_id, payload) for sent_id, payload in self._sent if sent_id != request_id]
-        self._warm_up_over_memory = _is_warm_up(request_id) and header.get("error_kind") == "limit"
-        if self._warm_up_over_memory:
-            self._warm_up_failed = True
+        self._last_limit_reply = request_id if header.get("error_kind") == "limit" else None
+        if self._last_limit_reply is not None and _is_warm_up(request_id):
+            self._warm_up_failed = True  # the same sheet would run out of memory again
         if self._sent:
             self._watchdog.start(self._timeout_ms)  # the next request's render starts now
         else:
@@ -350,40 +352,41 @@ class RenderClient(QObject):
         started."""
         return bool(self._sent) and _is_warm_up(self._sent[0][0])
 
-    def _restart(self, message: str, after_warm_up: bool) -> None:
-        """Start a fresh worker after the current one hung or ended. Its fault is reported only if it was
-        the nurse's render's; `after_warm_up`: it was a warm-up's, and her newest request goes to the fresh
-        worker."""
+    def _restart(self, message: str, hers: bool) -> None:
+        """Start a fresh worker after the current one hung or ended. `hers`: the fault was the nurse's render's,
+        and `message` says so. Otherwise (a warm-up's, or an end the worker's last reply announced) nothing is
+        said: none of her requests had started, and her newest goes to the fresh worker."""
         failed_id = self._sent[-1][0] if self._sent else self._latest or ""
-        if after_warm_up:
-            # The same sheet would fail again: no more warm-ups. The nurse's requests behind it never
-            # started: her newest goes to the fresh worker (one waiting to be sent is newer still).
-            self._warm_up_failed = True
+        if not hers:
             nurse_sent = [entry for entry in self._sent if not _is_warm_up(entry[0])]
-            if self._waiting is None and nurse_sent:
+            if self._waiting is None and nurse_sent:  # one waiting to be sent is newer still
                 self._waiting = nurse_sent[-1]
         self._drop_process()
         self.restarts += 1
         self.busy_changed.emit(self.has_requests_out)
-        if not after_warm_up:  # a warm-up's end is nobody's news
+        if hers:
             self.failed.emit(failed_id, message)
         self.start()
 
     def _on_timeout(self) -> None:
         seconds = self._timeout_ms / 1000
-        after_warm_up = self._rendering_warm_up
-        if not after_warm_up:
+        hers = not self._rendering_warm_up
+        if hers:
             self._waiting = None  # do not re-send the request that hung; the next change renders again
+        else:
+            self._warm_up_failed = True  # the same sheet would hang again
         self._restart(
             f"The preview took longer than {seconds:g} seconds and was stopped. Change anything to try again.",
-            after_warm_up,
+            hers,
         )
 
     def _on_exit(self, generation: int, _exit_code: int) -> None:
         if generation != self._generation:
             return  # a worker dropped or stopped on purpose
-        after_warm_up = self._rendering_warm_up or self._warm_up_over_memory
-        if not after_warm_up:
+        if self._rendering_warm_up:
+            self._warm_up_failed = True  # the same sheet would end its worker again
+        hers = not (self._rendering_warm_up or self._last_limit_reply is not None)
+        if hers:
             self._waiting = None
         if not self._ready:
             self._failed_starts += 1
@@ -392,7 +395,7 @@ class RenderClient(QObject):
                 return
         self._restart(
             "The preview engine stopped unexpectedly and has been restarted. Change anything to try again.",
-            after_warm_up,
+            hers,
         )
 
     def _give_up(self) -> None:

@@ -1,12 +1,17 @@
 """A render worker that misbehaves on demand, for testing recovery: reads its mode from a file.
 
-Modes (each for the first request after it is written): "hang" sleeps ten minutes in one call (the worker's
-cancel is taken between two Python steps, so none reaches it), "stuck" sleeps in short steps and swallows
-every cancel (as a render stuck in C code ignores them) until it is killed, "crash" ends the process,
-"crash-on-cancel" ends it when a newer request arrives, "limit-and-end" answers that the memory ran out when
-a newer request arrives and ends after the reply (as the memory watchdog makes a worker do where the system
-cannot cap its memory, worker.serve). With FAULTY_WORKER_SEEN set, each request's id and wording (clinic
-folder, built-in switch) are added to that file, one JSON line each.
+Modes (each for the first request after it is written):
+- "hang" sleeps ten minutes in one call (the worker's cancel is taken between two Python steps, so none
+  reaches it);
+- "stuck" sleeps in short steps and swallows every cancel (as a render stuck in C code ignores them) until
+  it is killed;
+- "crash" ends the process; "crash-on-cancel" ends it when a newer request arrives;
+- "limit-then-end" answers that the memory ran out and ends after the reply (as the memory watchdog makes a
+  worker do where the system cannot cap its memory, worker.serve); "limit-and-end" does so when a newer
+  request arrives.
+With FAULTY_WORKER_SEEN set, each request's id and wording (clinic folder, built-in switch) are added to
+that file, one JSON line each; with FAULTY_WORKER_EVENTS set, the lines "waiting" (a mode sleeps until a
+cancel, from now on) and "cancel reached" go to that file.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from handout_app import worker
 
 MODE_FILE = Path(os.environ["FAULTY_WORKER_MODE_FILE"])
 SEEN_FILE = os.environ.get("FAULTY_WORKER_SEEN")
+EVENTS_FILE = os.environ.get("FAULTY_WORKER_EVENTS")
+
+
+def _event(line: str) -> None:
+    if EVENTS_FILE:
+        with open(EVENTS_FILE, "a", encoding="utf-8") as events:
+            events.write(line + "\n")
 
 
 class _EndsAfterReply:
@@ -45,10 +57,16 @@ OUTPUT = _EndsAfterReply(sys.stdout.buffer)
 
 
 def _sleep_until_cancelled() -> None:
-    """Sleep in short steps: the worker's cancel (worker._interrupt_until_stopped) is taken between two
-    Python steps, and one long sleep would hold it off to its end."""
-    while True:
-        time.sleep(0.01)
+    """Sleep in short steps until the worker's cancel arrives, and raise it: the cancel
+    (worker._interrupt_until_stopped) is taken between two Python steps, and one long sleep would hold it
+    off to its end."""
+    _event("waiting")
+    try:
+        while True:
+            time.sleep(0.01)
+    except BaseException:
+        _event("cancel reached")
+        raise
 
 
 def handler(request: dict) -> tuple[dict, bytes]:
@@ -72,13 +90,14 @@ def handler(request: dict) -> tuple[dict, bytes]:
             _sleep_until_cancelled()
         except BaseException:
             os._exit(3)
-    if mode == "limit-and-end":
+    if mode in ("limit-and-end", "limit-then-end"):
         # All made before the sleep: the cancel is delivered again every 10 ms until the render returns, and
         # one taken after the sleep would turn this reply into "cancelled".
         limit = {"id": request.get("id"), "ok": False, "error_kind": "limit", "error": worker.memory_limit_message()}
         OUTPUT.ending = True
-        with contextlib.suppress(BaseException):
-            _sleep_until_cancelled()
+        if mode == "limit-and-end":
+            with contextlib.suppress(BaseException):
+                _sleep_until_cancelled()
         return limit, b""
     return worker.handle(request)
 

@@ -129,10 +129,12 @@ def _faulty_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timeout_ms: int = 3000
 ) -> tuple[RenderClient, Path, Path]:
     """A client of tests/gui/faulty_worker.py with a short time limit; the file that sets the worker's fault
-    for its next request, and the file listing the requests it received."""
+    for its next request, and the file listing the requests it received (its events go to tmp_path /
+    "events")."""
     mode, seen = tmp_path / "mode", tmp_path / "seen"
     monkeypatch.setenv("FAULTY_WORKER_MODE_FILE", str(mode))
     monkeypatch.setenv("FAULTY_WORKER_SEEN", str(seen))
+    monkeypatch.setenv("FAULTY_WORKER_EVENTS", str(tmp_path / "events"))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     client = RenderClient([sys.executable, str(ROOT / "tests" / "gui" / "faulty_worker.py")], timeout_ms=timeout_ms)
     return client, mode, seen
@@ -158,6 +160,23 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     window.form.patient_name.setText("After The Fault")
     wait_for_preview(qtbot, window)
     assert "After The Fault" in pdf_text(window.preview.pdf_bytes)
+    window.close()
+
+
+def test_a_worker_that_ends_after_running_out_of_memory_says_only_that(
+    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system cannot cap a process's memory, the worker stops a render past the limit, says so and
+    ends (worker.serve): the nurse reads what ran out, not that the preview engine stopped unexpectedly."""
+    client, mode, _ = _faulty_client(tmp_path, monkeypatch)
+    failures: list[str] = []
+    client.failed.connect(lambda request_id, message: failures.append(message))
+    window = open_window(qtbot, client)
+    qtbot.waitUntil(lambda: not client.warming_up, timeout=30_000)
+    mode.write_text("limit-then-end")
+    fill_valid(window, name="Out Of Memory")
+    qtbot.waitUntil(lambda: client.restarts == 1 and client.is_ready, timeout=30_000)
+    assert len(failures) == 1 and "of memory and was stopped" in failures[0]
     window.close()
 
 
@@ -224,10 +243,12 @@ def test_a_warm_up_that_hangs_or_ends_its_worker_never_costs_the_nurse_her_sheet
     client.failed.connect(lambda request_id, message: failures.append(message))
     mode.write_text(fault)
     window = open_window(qtbot, client)
-    qtbot.waitUntil(lambda: seen.exists(), timeout=30_000)  # the worker is on the warm-up
+    events = tmp_path / "events"
+    qtbot.waitUntil(lambda: events.exists(), timeout=30_000)  # the worker is on the warm-up, waiting for a cancel
     fill_valid(window, name="Behind The Warm Up")
     wait_for_preview(qtbot, window, timeout=60_000)
     assert "Behind The Warm Up" in pdf_text(window.preview.pdf_bytes)
+    assert events.read_text().splitlines()[:2] == ["waiting", "cancel reached"]  # her request arrived behind it
     assert failures == [] and not dialog_log and client.restarts == 1
     received = [json.loads(line)["id"] for line in seen.read_text().splitlines()]
     # The stuck worker never got to her request; the fresh one made it, and no warm-up first.
@@ -584,6 +605,9 @@ def test_a_worker_that_cannot_start_is_tried_once_and_reported_once(
     qtbot.wait(200)  # a second report would have come by now: it is queued for the next turn of the loop
     assert messages == ["The preview engine could not start. Reinstall the application."] and len(tries) == 1
     assert not window.client.is_running
+    fill_valid(window)  # the next change tries once more, and says so again
+    qtbot.waitUntil(lambda: len(messages) == 2, timeout=10_000)
+    assert len(tries) == 2 and not window.client.has_requests_out
     window.close()
 
 
