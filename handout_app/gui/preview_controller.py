@@ -81,6 +81,10 @@ class PreviewController(QObject):
         self.requested: dict[str, Any] | None = None  # the selection of the newest request sent
         self.shown: dict[str, Any] | None = None  # the selection of the sheet on screen
         self.handed_out: dict[str, Any] | None = None  # the selection last saved or printed
+        # The selection whose sheet last failed: a worker started afresh after that failure does not make it
+        # again by itself (a sheet that hangs or ends its worker would do so with every new worker); the
+        # message asks for a change, and any change, or a reload, asks again.
+        self.failed_selection: dict[str, Any] | None = None
         self.awaiting_reply = False
         self.shown_at = 0.0  # time.monotonic() when the sheet on screen was made
         self._current_request: str | None = None
@@ -190,7 +194,8 @@ class PreviewController(QObject):
     def _on_worker_ready(self) -> None:
         self.status.emit("Ready.")
         if self.wanted is not None:
-            self.request_preview()
+            if self.wanted != self.failed_selection:
+                self.request_preview()
         else:  # the form is not complete yet: the worker makes its slow first sheet while the nurse types
             made_at = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
             self.client.warm_up(WARM_UP_SHEET, made_at, self._clinic, self.builtin_only)
@@ -215,6 +220,7 @@ class PreviewController(QObject):
 
     def _on_render_failed(self, request_id: str, message: str) -> None:
         self.awaiting_reply = False
+        self.failed_selection = self.requested
         self.forget_shown()  # the next change, or the same one again, renders anew
         self.render_failed.emit(message)
 
