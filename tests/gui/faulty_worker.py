@@ -1,8 +1,8 @@
 """A render worker that misbehaves on demand, for testing recovery: reads its mode from a file.
 
-Modes (each for the first request after it is written, but "hang-always"):
+Modes (each for the first request after it is written):
 - "hang" sleeps ten minutes in one call (the worker's cancel is taken between two Python steps, so none
-  reaches it); "hang-always" does so for every request, until the mode file changes;
+  reaches it);
 - "stuck" sleeps in short steps and swallows every cancel (as a render stuck in C code ignores them) until
   it is killed;
 - "crash" ends the process; "crash-on-cancel" ends it when a newer request arrives;
@@ -75,9 +75,9 @@ def handler(request: dict) -> tuple[dict, bytes]:
             wording = {key: request.get(key) for key in ("id", "clinic", "builtin_only")}
             seen.write(json.dumps(wording) + "\n")
     mode = MODE_FILE.read_text().strip() if MODE_FILE.exists() else ""
-    if mode and mode != "hang-always":
+    if mode:
         MODE_FILE.write_text("")  # only the first request misbehaves
-    if mode in ("hang", "hang-always"):
+    if mode == "hang":
         time.sleep(600)
     if mode == "stuck":
         while True:

@@ -157,31 +157,12 @@ def test_hanging_or_crashing_render_is_reported_and_the_worker_restarts(
     assert message in window.preview.message.text()
     assert client.restarts == 1
     qtbot.waitUntil(lambda: client.is_ready, timeout=30_000)
+    # The fresh worker does not make the failed sheet again by itself (one that always hangs would hang every
+    # worker): it waits for a change, as the message asks.
+    assert not client.has_requests_out
     window.form.patient_name.setText("After The Fault")
     wait_for_preview(qtbot, window)
     assert "After The Fault" in pdf_text(window.preview.pdf_bytes)
-    window.close()
-
-
-def test_a_sheet_that_hangs_is_not_made_again_by_each_fresh_worker(
-    qtbot: QtBot, dialog_log: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The sheet that ran past the time limit would hang every worker started after it: the fresh one waits
-    for a change, as the message asks, and then makes the changed sheet."""
-    client, mode, seen = _faulty_client(tmp_path, monkeypatch)
-    window = open_window(qtbot, client)
-    qtbot.waitUntil(lambda: seen.exists() and not client.warming_up, timeout=30_000)
-    mode.write_text("hang-always")
-    with qtbot.waitSignal(client.failed, timeout=20_000):
-        fill_valid(window, name="Hangs Every Time")
-    qtbot.waitUntil(lambda: client.is_ready, timeout=30_000)
-    qtbot.wait(300)  # a request made on "ready" would have been sent by now
-    assert not client.has_requests_out and client.restarts == 1
-    assert "took longer than 3 seconds" in window.preview.message.text()
-    mode.write_text("")
-    window.form.patient_name.setText("Changed After The Hang")
-    wait_for_preview(qtbot, window)
-    assert "Changed After The Hang" in pdf_text(window.preview.pdf_bytes)
     window.close()
 
 
