@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -256,6 +259,31 @@ def test_a_new_store_is_made_at_the_current_schema_and_a_newer_one_is_refused(tm
     store.close()
     with pytest.raises(StoreUnavailable, match="newer version of handout-app"):
         open_store(url)
+
+
+def test_the_store_file_alone_holds_every_record_and_nothing_is_left_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """records.sqlite3 is the file a clinic backs up or hands an auditor. It holds each sheet as soon as it is
+    recorded, with the program still open; once the program ends, no -wal or -shm file is left beside it."""
+    _, number = render(tmp_path, capsys)  # in this process, which keeps its store open
+    backup = tmp_path / "backup.sqlite3"
+    shutil.copyfile(data_folder() / "records.sqlite3", backup)  # the file alone, as a backup copies it
+    with contextlib.closing(sqlite3.connect(backup)) as copy:
+        assert [row[0] for row in copy.execute("SELECT number FROM deliveries")] == [number]
+    recorder_for(store_choice(None)).close()
+    done = subprocess.run(
+        [sys.executable, "-m", "handout_app", *RENDER, "--output", str(tmp_path / "second.pdf")],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(path.name for path in data_folder().iterdir() if path.name.startswith("records")) == [
+        "records.sqlite3"
+    ]
+    assert len(recorder_for(store_choice(None)).store().deliveries()) == 2
 
 
 def test_a_store_address_with_a_password_is_never_shown(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ the caller's save or print.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import hashlib
@@ -148,6 +149,13 @@ class Recorder:
         """The open store, tried now whatever happened before (someone asked for it). Raises StoreUnavailable."""
         return self._open(wait=False)
 
+    def close(self) -> None:
+        """Close the store's connections; the next entry opens it again."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store = None
+
     def fresh_number(self) -> str:
         """A document number claimed in the store for a sheet about to be made. Without the store, a
         random one (drawn from 78 billion), claimed when its entry is sent from the queue."""
@@ -173,9 +181,7 @@ class Recorder:
 
     def _note_failure(self) -> None:
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-            self._store = None
+            self.close()
             self._failed_at = time.monotonic()
 
     def record(
@@ -320,6 +326,15 @@ def recorder_for(choice: StoreChoice) -> Recorder:
         if key not in _RECORDERS:
             _RECORDERS[key] = Recorder(choice)
         return _RECORDERS[key]
+
+
+@atexit.register
+def _close_recorders() -> None:
+    """Close every store as the program ends. The connections were kept open for the process's life, and
+    left so, SQLite kept its records.sqlite3-wal and -shm files beside the store after the window closed."""
+    with _RECORDERS_LOCK:
+        for recorder in _RECORDERS.values():
+            recorder.close()
 
 
 def now_for_sheet() -> str:
