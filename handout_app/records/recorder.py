@@ -330,8 +330,8 @@ def recorder_for(choice: StoreChoice) -> Recorder:
 
 @atexit.register
 def _close_recorders() -> None:
-    """Close every store as the program ends. The connections were kept open for the process's life, and
-    left so, SQLite kept its records.sqlite3-wal and -shm files beside the store after the window closed."""
+    """Close every store as the program ends normally. The connections are kept open for the process's life;
+    left open at exit, they left SQLite's records.sqlite3-wal and -shm files beside the store."""
     with _RECORDERS_LOCK:
         for recorder in _RECORDERS.values():
             recorder.close()

@@ -73,6 +73,11 @@ def _engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")  # readers (History) never block a nurse's save
+            # Every commit is then copied from the write-ahead log into the store's file (a checkpoint that
+            # never waits for readers), so the file alone, which is what a backup or an auditor copies, holds
+            # each record even while the program is open: with SQLite's default of 1000 pages, a day's
+            # records lived only in records.sqlite3-wal and a copy of records.sqlite3 held none of them.
+            cursor.execute("PRAGMA wal_autocheckpoint=1")
             cursor.close()
 
         return engine
@@ -146,27 +151,11 @@ class RecordStore:
         with self._lock, self.engine.begin() as connection:
             yield connection
 
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """One write transaction. A SQLite store's is then copied from its write-ahead log into the store's
-        file (a checkpoint): that file alone, which is what a backup or an auditor copies, then holds every
-        record even while the program is still open. Without it, a day's records lived in records.sqlite3-wal
-        and a copy of records.sqlite3 held none of them."""
-        with self._connect() as connection:
-            yield connection
-        if self.engine.dialect.name != "sqlite":
-            return
-        try:
-            with self._lock, self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except (sa.exc.SQLAlchemyError, OSError):
-            pass  # the write is committed and safe in the log; the next checkpoint, or closing the store, copies it
-
     # -- writing ------------------------------------------------------------------------------------
     def claim(self, number: str, workstation: str) -> bool:
         """Claim `number` for a sheet about to be handed out; False when it was claimed already."""
         try:
-            with self._writing() as connection:
+            with self._connect() as connection:
                 connection.execute(
                     schema.numbers.insert().values(number=number, claimed_at=utc_now(), workstation=workstation)
                 )
@@ -192,7 +181,7 @@ class RecordStore:
         hold a value, StoreUnavailable when it cannot be reached or written.
         """
         try:
-            with self._writing() as connection:
+            with self._connect() as connection:
                 self._add_wording(connection, manifest, files, archive_hash)
                 # A sheet made while the store was away claims its number when it arrives; one claimed
                 # by another workstation meanwhile is refused (NumberTaken, kept in the queue).
@@ -307,7 +296,7 @@ class RecordStore:
 
     def forget(self, number: str) -> None:
         """Remove a sheet, its deliveries and any archived files no other sheet uses (the queue, once sent)."""
-        with self._writing() as connection:
+        with self._connect() as connection:
             connection.execute(schema.deliveries.delete().where(schema.deliveries.c.number == number))
             connection.execute(schema.documents.delete().where(schema.documents.c.number == number))
             used = set(connection.execute(sa.select(schema.documents.c.archive_hash)).scalars())
