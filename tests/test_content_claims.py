@@ -454,6 +454,25 @@ def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(tar
     assert "Infection. Germs can get in where the needle goes." in text
 
 
+def test_the_consent_for_both_hips_agrees_to_both_and_for_one_hip_to_the_side_named() -> None:
+    """A fresh reader found the consent for both hips agreeing to "the side named above"."""
+    from handout_app.domain import Side
+
+    base = make_selection("joint", ["corticosteroid"], "ultrasound")
+    for language, both, one in (
+        ("en", "I agree to have this procedure on both hips, as named above.", "on the side named above"),
+        (
+            "es",
+            "Acepto que me hagan este procedimiento en ambas caderas, que se nombran arriba.",
+            "en el lado que se nombra arriba",
+        ),
+    ):
+        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+        single = html_text(replace(base, side=Side.RIGHT, language=language))
+        assert both in bilateral and one not in bilateral
+        assert one in single and both not in single
+
+
 def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_leg() -> None:
     from handout_app.domain import Side
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .helpers import handout_text
+from dataclasses import replace
+
+from .helpers import handout_text, make_selection, pdf_bytes, pdf_text
 
 STEROID = ("anesthetic", "corticosteroid")
 
@@ -33,11 +35,14 @@ def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
 
 def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
     text = handout_text(guidance="fluoroscopy", may_be_pregnant=True)
-    # The checklist states the possible pregnancy (not just "if I am"); the X-ray risk asks to be told first,
-    # and the other options name the guidance without X-rays (said once, not in the risk as well).
+    # The checklist states the possible pregnancy (not just "if I am"); the X-ray risk asks to be told first and
+    # says what may follow (a fresh reader found it did not: source 003 defers it where radiation is a concern);
+    # the other options name the guidance without X-rays (said once, not in the risk as well).
     assert "I may be pregnant, and I have told the doctor" in text
     assert "I have told the team if I am or could be pregnant" not in text
-    assert "If you are or could be pregnant, tell us first." in text
+    assert "If you are or could be pregnant, tell us first: we may delay the injection." in text
+    spanish = pdf_text(pdf_bytes(replace(make_selection(guidance="fluoroscopy", may_be_pregnant=True), language="es")))
+    assert "díganoslo antes: podemos aplazar la inyección." in spanish
     assert text.count("Ultrasound can guide the needle without radiation") == 1
 
 
