@@ -422,7 +422,12 @@ def _reader_questions() -> list[str]:
         "`after-steroid-no-relief`) and the stay and rest times (`how-inject`, `how-rest`) come from one clinic's "
         "page on joint injections and print for bursa and soft-tissue sheets too;",
         "  - the cost answers (`faq-cost`, `faq-cost-prp`) warn that insurance may not pay for PRP, not for "
-        "hyaluronic acid in the hip; say so if it is true for your patients.",
+        "hyaluronic acid in the hip; say so if it is true for your patients;",
+        "  - the return to activity over 1 to 2 weeks (`after-activity`) comes from the same page and prints for PRP "
+        "and hyaluronic acid too, where the overview says the advice depends on the medicine and the clinic's plan.",
+        "- [ ] **An allergy the sources do not cover.** A typed allergy (latex, for example) prints with the patient's "
+        "details and in the checklist, but no item says what the team does about it. Add your clinic's line if "
+        "patients should read one.",
         "- [ ] **A patient allergic to a medicine the injection contains.** The window warns the nurse (`rules.toml`); "
         "the sheet still describes that medicine, and the checklist says the doctor knows and a plan was made. "
         "Confirm the plan is settled before the sheet is signed.",
