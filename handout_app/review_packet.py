@@ -426,8 +426,8 @@ def _reader_questions() -> list[str]:
         "  - the return to activity over 1 to 2 weeks (`after-activity`) comes from the same page and prints for PRP "
         "and hyaluronic acid too, where the overview says the advice depends on the medicine and the clinic's plan.",
         "- [ ] **An allergy the sources do not cover.** A typed allergy (latex, for example) prints with the patient's "
-        "details and in the checklist, but no item says what the team does about it. Add your clinic's line if "
-        "patients should read one.",
+        'details only; the checklist says "I have told the team about all my allergies", and no item says what '
+        "the team does about it. Add your clinic's line if patients should read one.",
         "- [ ] **A patient allergic to a medicine the injection contains.** The window warns the nurse (`rules.toml`); "
         "the sheet still describes that medicine, and the checklist says the doctor knows and a plan was made. "
         "Confirm the plan is settled before the sheet is signed.",
