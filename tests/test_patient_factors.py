@@ -35,15 +35,20 @@ def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
 
 def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
     text = handout_text(guidance="fluoroscopy", may_be_pregnant=True)
-    # The checklist states the possible pregnancy (not just "if I am"); the X-ray risk asks to be told first and
-    # says what may follow (a fresh reader found it did not: source 003 defers it where radiation is a concern);
-    # the other options name the guidance without X-rays (said once, not in the risk as well).
+    # The checklist states the possible pregnancy (not just "if I am"). The X-ray risk says why it matters and what
+    # may follow, for this patient: two fresh readers found the sheet asked her to "tell us" and stopped there
+    # (source 003 avoids or defers the injection where radiation is a concern, or guides it by ultrasound).
+    # Without the factor, the risk asks to be told first; the other options name ultrasound once either way.
     assert "I may be pregnant, and I have told the doctor" in text
     assert "I have told the team if I am or could be pregnant" not in text
-    assert "If you are or could be pregnant, tell us first: we may delay the injection." in text
+    assert "As you may be pregnant, we may delay the injection or use ultrasound." in text
+    assert "tell us first" not in text
     spanish = pdf_text(pdf_bytes(replace(make_selection(guidance="fluoroscopy", may_be_pregnant=True), language="es")))
-    assert "díganoslo antes: podemos aplazar la inyección." in spanish
+    assert "Como podría estar embarazada, podemos aplazar la inyección o usar ultrasonido." in spanish
     assert text.count("Ultrasound can guide the needle without radiation") == 1
+    without = handout_text(guidance="fluoroscopy")
+    assert "If you are or could be pregnant, tell us first: we may delay the injection." in without
+    assert "As you may be pregnant" not in without
 
 
 def test_pregnancy_without_fluoroscopy_keeps_a_checklist_line_but_no_xray_warning() -> None:
