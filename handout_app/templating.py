@@ -478,6 +478,7 @@ def build_context(
         "side_phrase": item_context["side_phrase"],
         # The banner at the top of page 1 ("Your LEFT hip"); sheet_check holds it there, in large type.
         "side_heading": side_heading(item_context["side_phrase"]),
+        "both_hips": selection.side is Side.BILATERAL,
         "intent": selection.effective_intent.value,
         "is_diagnostic": selection.effective_intent.value in ("diagnostic", "both"),
         # Both hips: the diary takes a score for each hip, so the doctor can read each side's result.

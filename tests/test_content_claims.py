@@ -473,6 +473,52 @@ def test_the_consent_for_both_hips_agrees_to_both_and_for_one_hip_to_the_side_na
         assert one in single and both not in single
 
 
+def test_the_consent_names_the_sides_to_be_injected_for_both_hips_and_the_side_for_one() -> None:
+    """The Spanish consent for both hips read "Cadera que se inyecta AMBAS" (one hip, then both)."""
+    from handout_app.domain import Side
+
+    base = make_selection("joint", ["corticosteroid"], "ultrasound")
+    for language, both_label, one_label, one_side in (
+        ("en", "Sides to be injected", "Side to be injected", "RIGHT"),
+        ("es", "Caderas que se inyectan", "Cadera que se inyecta", "DERECHA"),
+    ):
+        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+        single = html_text(replace(base, side=Side.RIGHT, language=language))
+        assert f"{both_label} {'BOTH' if language == 'en' else 'AMBAS'}" in bilateral and one_label not in bilateral
+        assert f"{one_label} {one_side}" in single and both_label not in single
+
+
+def test_a_diagnostic_sheet_for_both_hips_points_to_the_numbed_place_not_the_whole_hip() -> None:
+    """A fresh reader: relief while a bursa or a tendon is numb points to that place, not to "that hip"."""
+    from handout_app.domain import Side
+
+    base = make_selection("trochanteric", ["anesthetic"], "landmark", intent="diagnostic")
+    for language, wording, old in (
+        ("en", "while the place in that hip is numb, that place is likely part of the cause", "that hip is likely"),
+        ("es", "mientras el lugar de esa cadera está dormido, es probable que ese lugar sea", "esa cadera sea parte"),
+    ):
+        text = html_text(replace(base, side=Side.BILATERAL, language=language))
+        assert wording in text and old not in text
+
+
+def test_the_checklist_asks_to_tell_the_team_about_an_infection_not_to_call_before_coming() -> None:
+    """The checklist is ticked with the nurse, often on the day: "I will call before I come" came too late then."""
+    for language, wording in (
+        (
+            "en",
+            "the skin where the needle goes has no cut, sore or rash. "
+            "If I do, I will tell the team before the injection.",
+        ),
+        (
+            "es",
+            "la piel donde entra la aguja no tiene cortes, llagas ni ronchas. "
+            "Si los tengo, se lo diré al equipo antes de la inyección.",
+        ),
+    ):
+        text = html_text(replace(make_selection("joint", ["corticosteroid"], "ultrasound"), language=language))
+        assert wording in text
+
+
 def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_leg() -> None:
     from handout_app.domain import Side
 

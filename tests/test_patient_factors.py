@@ -31,6 +31,13 @@ def test_blood_thinners_change_the_bleeding_risk_and_checklist() -> None:
         and "I have told the team if I take a blood thinner" not in text
     )
     assert "restart it when your doctor said to" in text and "restart it when your doctor said to" not in without
+    # A fresh reader found nothing under "When to call us" for bleeding that goes on, which the raised bleeding
+    # risk makes the line to look for: it is there, between the call list's heading and the emergency line.
+    bleeding = "The spot keeps bleeding, or a bruise keeps getting bigger."
+    assert bleeding not in without
+    assert text.index("Call the clinic if:") < text.index(bleeding) < text.index("Get emergency help at once")
+    spanish = pdf_text(pdf_bytes(replace(make_selection(blood_thinners=True), language="es")))
+    assert "El lugar de la inyección sigue sangrando, o un moretón se hace cada vez más grande." in spanish
 
 
 def test_pregnancy_with_fluoroscopy_explains_xray_and_other_guidance() -> None:
