@@ -389,7 +389,7 @@ def test_the_purpose_decides_the_diary_and_the_consent_risks() -> None:
 # --- 5. The consent ---------------------------------------------------------------------------
 
 
-def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start() -> None:
+def test_the_consent_names_who_injects_the_date_and_withdrawal_at_any_time() -> None:
     text = html_text(make_selection(clinician="Dr A. Osei", procedure_date=dt.date(2026, 11, 23)))
     consent = text.split("Consent Clinic")[1]
     assert "Who gives the injection Dr A. Osei" in consent
@@ -397,7 +397,10 @@ def test_the_consent_names_who_injects_the_date_and_withdrawal_until_the_start()
     nurse = html_text(replace(make_selection(clinician="NP Kim Lee"), language="es"))
     assert "Quién pone la inyección NP Kim Lee" in nurse and "Médico que pone" not in nurse
     assert "Procedure date 23 Nov 2026" in consent
-    assert "I can change my mind at any time before the injection starts." in consent
+    # Consent may be withdrawn during the procedure too (the ledger's consent-withdraw); the sheet had said
+    # "before the injection starts", which a fresh reader found narrower than the patient's right.
+    assert "I can change my mind at any time, even during the injection." in consent
+    assert "Puedo cambiar de idea en cualquier momento, incluso durante la inyección." in nurse
     assert "the risks listed on this sheet" in consent
 
 
@@ -416,7 +419,7 @@ def _item(item_id: str) -> ContentItem:
 def test_the_consent_claims_no_more_than_the_sheet_shows() -> None:
     statement = _item("consent-explained").text["en"]
     assert "how likely" not in statement and "the risks listed on this sheet" in statement
-    assert replace(_item("consent-withdraw")).text["en"].endswith("before the injection starts.")
+    assert replace(_item("consent-withdraw")).text["en"].endswith("even during the injection.")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -501,19 +504,22 @@ def test_a_diagnostic_sheet_for_both_hips_points_to_the_numbed_place_not_the_who
         assert wording in text and old not in text
 
 
+def test_saying_no_to_an_injection_only_to_treat_leaves_no_cause_unfound() -> None:
+    """A fresh reader: a sheet only to ease the pain said that saying no leaves the cause unclear."""
+    for language, cause in (("en", "its cause may stay unclear"), ("es", "su causa puede seguir sin saberse")):
+        treat = html_text(replace(make_selection("joint", ["hyaluronic-acid"], "ultrasound"), language=language))
+        find = html_text(replace(make_selection("joint", ["anesthetic"], "ultrasound"), language=language))
+        both = html_text(replace(make_selection(intent="both"), language=language))
+        assert cause not in treat and cause in find and cause in both
+        assert ("Your pain may stay the same, but your care goes on." in treat) == (language == "en")
+
+
 def test_the_checklist_asks_to_tell_the_team_about_an_infection_not_to_call_before_coming() -> None:
-    """The checklist is ticked with the nurse, often on the day: "I will call before I come" came too late then."""
+    """The checklist is ticked with the nurse, often on the day: "I will call before I come" came too late then.
+    It names the skin where the needle goes (both hips too), not "the skin on my hip"."""
     for language, wording in (
-        (
-            "en",
-            "the skin where the needle goes has no cut, sore or rash. "
-            "If I do, I will tell the team before the injection.",
-        ),
-        (
-            "es",
-            "la piel donde entra la aguja no tiene cortes, llagas ni ronchas. "
-            "Si los tengo, se lo diré al equipo antes de la inyección.",
-        ),
+        ("en", "no cut, sore or rash where the needle goes. If I do, I will tell the team."),
+        ("es", "ni cortes, llagas o ronchas donde entra la aguja. Si los tengo, se lo diré al equipo."),
     ):
         text = html_text(replace(make_selection("joint", ["corticosteroid"], "ultrasound"), language=language))
         assert wording in text
