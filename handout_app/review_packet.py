@@ -431,6 +431,12 @@ def _reader_questions() -> list[str]:
         "- [ ] **A patient allergic to a medicine the injection contains.** The window warns the nurse (`rules.toml`); "
         "the sheet still describes that medicine, and the checklist says the doctor knows and a plan was made. "
         "Confirm the plan is settled before the sheet is signed.",
+        "- [ ] **Both hips at one visit.** The steps describe one injection. Nothing says both hips are done at the "
+        "same visit, in which order, or that the patient may stop after the first (the consent says they can change "
+        "their mind at any time, even during the injection). Add your clinic's line if patients should read one.",
+        '- [ ] **The soft tissue is not named.** A sheet for other soft tissue says the needle goes "close to a tendon '
+        'or muscle" and "Your doctor will show you the spot" (`about-periarticular`); a fresh reader asked for the '
+        "structure's name. The form has no field for it: say whether the clinician should name it when explaining.",
     ]
 
 
