@@ -504,6 +504,24 @@ def test_a_diagnostic_sheet_for_both_hips_points_to_the_numbed_place_not_the_who
         assert wording in text and old not in text
 
 
+def test_the_steps_for_both_hips_never_speak_of_one_hip() -> None:
+    """Two fresh readers: on a sheet for both hips the steps said "We mark the spot", "the skin over your hip" and
+    "move your hip". The steps now read right for one hip and for two."""
+    from handout_app.domain import Side
+
+    base = make_selection("joint", ["anesthetic"], "landmark", side="bilateral")
+    assert base.side is Side.BILATERAL
+    for language, (start, end), singular in (
+        ("en", ("How is it done?", "What are the possible benefits?"), ("your hip", "the spot by", "mark the spot")),
+        ("es", ("¿Cómo se hace?", "¿Cuáles son los posibles beneficios?"), ("de la cadera", "mueve la cadera")),
+    ):
+        steps = html_text(replace(base, language=language)).split(start, 1)[1].split(end, 1)[0]
+        assert all(phrase not in steps for phrase in singular), steps
+        assert ("We mark your skin." in steps) == (language == "en") and ("Marcamos la piel." in steps) == (
+            language == "es"
+        )
+
+
 def test_saying_no_to_an_injection_only_to_treat_leaves_no_cause_unfound() -> None:
     """A fresh reader: a sheet only to ease the pain said that saying no leaves the cause unclear."""
     for language, cause in (("en", "its cause may stay unclear"), ("es", "su causa puede seguir sin saberse")):
@@ -698,7 +716,7 @@ def test_a_patient_allergic_to_numbing_medicine_is_not_told_the_skin_may_be_numb
     """A fresh reader found "We may numb the skin first" on the sheet of a patient listed as allergic to it."""
     allergic = html_text(make_selection(medications=("hyaluronic-acid",), allergies=("lidocaine",)))
     assert "numb the skin" not in allergic
-    assert "You lie on a table, and we clean the skin over your hip." in allergic
+    assert "You lie on a table, and we clean your skin." in allergic
     assert "adormecer la piel" not in html_text(
         spanish(make_selection(medications=("hyaluronic-acid",), allergies=("lidocaine",)))
     )
