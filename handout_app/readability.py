@@ -9,6 +9,7 @@ so the estimate errs on the side of a harder (higher) grade.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -82,8 +83,9 @@ def reading_problem(wording: str, language: str) -> str | None:
         score = szigriszt_pazos(wording)
         if score < MIN_SPANISH_PERSPICUITY:
             return (
-                f"scores {score:.0f} on the Spanish (Szigriszt-Pazos) "
-                f"scale; it needs at least {MIN_SPANISH_PERSPICUITY:.0f}."
+                # One decimal, rounded down: a score of 54.6 must not read as "55; it needs at least 55".
+                f"scores {math.floor(score * 10) / 10:.1f} on the Spanish (Szigriszt-Pazos) "
+                f"scale; it needs at least {MIN_SPANISH_PERSPICUITY:g}."
             )
         return None
     grade = flesch_kincaid_grade(wording, language)

@@ -83,6 +83,13 @@ def test_readability_scores_hard_text_higher_than_easy_text() -> None:
     assert flesch_kincaid_grade(easy) < 3 < MAX_GRADE < flesch_kincaid_grade(hard)
 
 
+def test_a_spanish_score_just_under_the_floor_is_not_reported_as_the_floor_itself() -> None:
+    """The message a clinic reads in check-templates said "scores 55 ...; it needs at least 55" for 54.6."""
+    wording = "Acepto que me hagan este procedimiento en AMBAS caderas, como dice arriba."
+    assert 54 < szigriszt_pazos(wording) < 55
+    assert reading_problem(wording, "es") == "scores 54.6 on the Spanish (Szigriszt-Pazos) scale; it needs at least 55."
+
+
 def test_every_item_has_english_wording_and_a_known_section() -> None:
     for item in catalog().items:
         assert item.text.get("en"), item.id

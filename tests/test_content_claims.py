@@ -463,10 +463,10 @@ def test_the_consent_for_both_hips_agrees_to_both_and_for_one_hip_to_the_side_na
 
     base = make_selection("joint", ["corticosteroid"], "ultrasound")
     for language, both, one in (
-        ("en", "I agree to have this procedure on both hips, as named above.", "on the side named above"),
+        ("en", "I agree to have this procedure on BOTH hips, as named above.", "on the side named above"),
         (
             "es",
-            "Acepto que me hagan este procedimiento en ambas caderas, que se nombran arriba.",
+            "Acepto que me hagan este procedimiento en AMBAS caderas, como se dice arriba.",
             "en el lado que se nombra arriba",
         ),
     ):
@@ -520,6 +520,20 @@ def test_the_steps_for_both_hips_never_speak_of_one_hip() -> None:
         assert ("We mark your skin." in steps) == (language == "en") and ("Marcamos la piel." in steps) == (
             language == "es"
         )
+
+
+def test_a_landmark_sheet_says_the_medicine_may_miss_the_spot() -> None:
+    """Two fresh readers: without a scanner the medicine may miss, and a test sheet did not say so. Every landmark
+    sheet says it, with the nerve it could harm (a test and a treatment alike); a sheet with imaging does not."""
+    miss = {
+        "en": "or the medicine may miss the spot and not work as it should.",
+        "es": "o el medicamento podría no llegar al lugar y no dar resultado.",
+    }
+    for language, words in miss.items():
+        test = html_text(replace(make_selection("periarticular", ["anesthetic"], "landmark"), language=language))
+        treat = html_text(replace(make_selection("periarticular", ["corticosteroid"], "landmark"), language=language))
+        imaging = html_text(replace(make_selection("periarticular", ["anesthetic"], "ultrasound"), language=language))
+        assert words in test and words in treat and words not in imaging
 
 
 def test_saying_no_to_an_injection_only_to_treat_leaves_no_cause_unfound() -> None:
