@@ -79,7 +79,7 @@ RULES: list[tuple[str, Callable[[dict], bool], str]] = [
     (
         "landmark depth caution only for deep targets",
         lambda c: c["guidance"] == "landmark" and c["target"] in ("joint", "iliopsoas"),
-        "This spot lies deep",
+        "The spot lies deep",
     ),
     (
         "ultrasound alternative only with fluoroscopy",

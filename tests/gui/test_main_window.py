@@ -247,7 +247,9 @@ def test_a_warm_up_that_hangs_or_ends_its_worker_never_costs_the_nurse_her_sheet
     mode.write_text(fault)
     window = open_window(qtbot, client)
     events = tmp_path / "events"
-    qtbot.waitUntil(lambda: events.exists(), timeout=30_000)  # the worker is on the warm-up, waiting for a cancel
+    # The worker is on the warm-up, waiting for a cancel: the whole line is written (the file exists as soon as it
+    # is opened, and a cancel sent before the line was in it once went unrecorded under load).
+    qtbot.waitUntil(lambda: events.exists() and events.read_text().startswith("waiting\n"), timeout=30_000)
     fill_valid(window, name="Behind The Warm Up")
     wait_for_preview(qtbot, window, timeout=60_000)
     assert "Behind The Warm Up" in pdf_text(window.preview.pdf_bytes)
