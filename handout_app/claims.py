@@ -91,6 +91,7 @@ FREQUENCY_WORDS: dict[str, str] = {
     "often": "often",
     "usually": "usually",
     "typically": "usually",
+    "generally": "usually",
     "most": "most",
     "many": "many",
     "sometimes": "sometimes",

@@ -291,10 +291,11 @@ def test_the_pain_diary_times_do_not_overlap() -> None:
 
 
 def test_spanish_names_the_side_with_its_hip_so_the_gender_agrees() -> None:
-    """ "el lado: IZQUIERDA" and "el lado: AMBAS" do not agree; the check step names the hip itself."""
+    """ "el lado: IZQUIERDA" and "el lado: AMBAS" do not agree; the check step names the hip itself, and the hips
+    in the plural for both (a fresh reader found "qué cadera se inyecta: AMBAS caderas")."""
     for side, phrase in (
         ("left", "qué cadera se inyecta: su cadera IZQUIERDA."),
-        ("bilateral", "qué cadera se inyecta: AMBAS caderas (IZQUIERDA y DERECHA)."),
+        ("bilateral", "qué caderas se inyectan: AMBAS caderas (IZQUIERDA y DERECHA)."),
     ):
         text = html_text(spanish(make_selection(side=side)))
         assert phrase in text and "el lado:" not in text, side
@@ -555,6 +556,87 @@ def test_the_checklist_asks_to_tell_the_team_about_an_infection_not_to_call_befo
     ):
         text = html_text(replace(make_selection("joint", ["corticosteroid"], "ultrasound"), language=language))
         assert wording in text
+
+
+def test_the_key_points_promise_to_check_both_sides_on_a_sheet_for_both_hips() -> None:
+    """A fresh reader: the Spanish key points for both hips said "revisamos el lado" (one side); English the same."""
+    from handout_app.domain import Side
+
+    base = make_selection("trochanteric", ["corticosteroid"], "ultrasound")
+    for language, both, one in (
+        ("en", "We check the sides with you again before we start.", "We check the side with you again"),
+        ("es", "revisamos los lados con usted otra vez.", "revisamos el lado con usted"),
+    ):
+        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+        single = html_text(replace(base, side=Side.LEFT, language=language))
+        assert both in bilateral and one not in bilateral
+        assert one in single and both not in single
+
+
+def test_the_soreness_risk_promises_no_improvement_a_test_sheet_cannot_give() -> None:
+    """A fresh reader: "before it gets better" on a numbing-only test sheet, whose pain comes back as the numbing
+    wears off. The risk says how long the extra soreness may last, and when to call, nothing more."""
+    for language, wording, promise in (
+        ("en", "The area may hurt more for a day or two. Call us if it keeps getting worse", "before it gets better"),
+        ("es", "La zona puede doler más por un día o dos. Llámenos si sigue empeorando", "antes de mejorar"),
+    ):
+        for intent in ("diagnostic", "therapeutic"):
+            medicines = ["anesthetic"] if intent == "diagnostic" else ["hyaluronic-acid"]
+            selection = make_selection("joint", medicines, "ultrasound", intent=intent)
+            text = html_text(replace(selection, language=language))
+            assert wording in text and promise not in text
+
+
+def test_a_sheet_for_both_hips_asks_for_a_pain_score_for_each_hip() -> None:
+    """A fresh reader: the test needs a score for each hip, but the checklist and the last step asked for one."""
+    from handout_app.domain import Side
+
+    base = make_selection("iliopsoas", ["anesthetic"], "ultrasound", intent="diagnostic")
+    for language, each, one in (
+        (
+            "en",
+            ("my usual pain score today for each hip,", "tell us a pain score for each hip,", "the sides: BOTH"),
+            ("my usual pain score today, from", "tell us your pain score from", "the side: RIGHT"),
+        ),
+        (
+            "es",
+            ("Sé cuánto me duele hoy cada cadera,", "nos dice el dolor de cada cadera,", "qué caderas se inyectan:"),
+            ("Sé cuánto me duele hoy, de", "nos dice su dolor de 0", "qué cadera se inyecta:"),
+        ),
+    ):
+        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+        single = html_text(replace(base, side=Side.RIGHT, language=language))
+        for wording in each:
+            assert wording in bilateral and wording not in single, wording
+        for wording in one[:2]:
+            assert wording in single and wording not in bilateral, wording
+        assert one[2] in single
+
+
+def test_a_test_sheet_says_relief_from_the_numbing_medicine_is_short() -> None:
+    """A fresh reader: a numbing-only test sheet never said the usual pain comes back when the numbing wears off
+    (source 003: relief from a diagnostic anesthetic injection is generally short-lived). Only a test says it."""
+    for language, wording in (
+        ("en", "Any relief it gives is usually short: your usual pain then comes back."),
+        ("es", "El alivio que da no suele durar: luego vuelve su dolor de siempre."),
+    ):
+        test = html_text(replace(make_selection("joint", ["anesthetic"], "ultrasound"), language=language))
+        both = html_text(replace(make_selection("joint", ["anesthetic", "corticosteroid"]), language=language))
+        treat = html_text(
+            replace(make_selection("joint", ["anesthetic"], "ultrasound", intent="therapeutic"), language=language)
+        )
+        assert test.count(wording) == 1 and wording not in both and wording not in treat
+        assert ("the numbness wears off after a few hours." in treat) == (language == "en")
+
+
+def test_the_spanish_return_to_activity_allows_as_the_english_does() -> None:
+    """A fresh reader: the Spanish said "Vuelva a sus actividades" (an order) where the English says "You may go
+    back to your usual activities"."""
+    selection = make_selection("joint", ["corticosteroid"], "ultrasound")
+    assert "You may go back to your usual activities, but avoid hard work" in html_text(selection)
+    spanish_text = html_text(spanish(selection))
+    assert "Puede volver a sus actividades, pero evite el trabajo duro" in spanish_text
+    assert "Vuelva a sus actividades" not in spanish_text
 
 
 def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_leg() -> None:
