@@ -1,11 +1,12 @@
 """Pages and words for every procedure on both papers: prints a table, asserts nothing.
 
 Each of check-templates' procedures (every target x guidance x medication mix) is rendered with the
-built-in wording, RIGHT side, with no patient factors and with every factor and allergy (the longest
-sheet), in standard and large print, on A4 and Letter. Run with `make bench` or on its own:
+built-in wording, RIGHT side (or both hips), with no patient factors and with every factor and allergy
+(the longest sheet), in standard and large print, on A4 and Letter. Run with `make bench` or on its own:
 
     python bench/pages_words.py            # English
     python bench/pages_words.py --language es
+    python bench/pages_words.py --side bilateral  # both hips: two drawings, a diary column for each hip
     python bench/pages_words.py --details  # one line per sheet as well
 """
 
@@ -27,12 +28,12 @@ from figures import figure  # noqa: E402 (bench/ is on the path only now)
 sys.path.insert(0, str(ROOT))
 
 from handout_app.check_plan import FACTOR_SETS, procedures  # noqa: E402
-from handout_app.domain import Intent, Medication, Paper, PatientFactors  # noqa: E402
+from handout_app.domain import Intent, Medication, Paper, PatientFactors, Side  # noqa: E402
 
 FACTOR_CHOICES = (("no factors", PatientFactors()), FACTOR_SETS[-1])
 
 
-def _measure(job: tuple[str, str, bool, str, int]) -> tuple[str, str, bool, str, int, int, float]:
+def _measure(job: tuple[str, str, bool, str, int, str]) -> tuple[str, str, bool, str, int, int, float]:
     """Render one sheet in this worker process; return its pages, words and emptiest page's fill."""
     from handout_app.catalog import load_catalog
     from handout_app.clinic import ClinicProfile
@@ -40,12 +41,17 @@ def _measure(job: tuple[str, str, bool, str, int]) -> tuple[str, str, bool, str,
     from handout_app.pdf import lay_out
     from handout_app.templating import render_html
 
-    label, paper, large, language, factor_index = job
+    label, paper, large, language, factor_index, side = job
     selection = dict(procedures())[label]
     if Medication.ANESTHETIC in selection.medications and len(selection.medications) > 1:
         selection = replace(selection, intent=Intent.BOTH)  # the longest purpose: both lines print
     selection = replace(
-        selection, paper=Paper(paper), large_print=large, language=language, factors=FACTOR_CHOICES[factor_index][1]
+        selection,
+        paper=Paper(paper),
+        large_print=large,
+        language=language,
+        factors=FACTOR_CHOICES[factor_index][1],
+        side=Side(side),
     )
     rendered = render_html(selection, load_catalog(), ClinicProfile(), dt.datetime(2026, 11, 21, 9, 30).astimezone())
     document = lay_out(rendered.html, facts=rendered.facts)
@@ -61,6 +67,9 @@ def main() -> None:
     """Render every combination in parallel and print the summary table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--language", default="en", choices=("en", "es"))
+    parser.add_argument(
+        "--side", default=Side.RIGHT.value, choices=(Side.RIGHT.value, Side.BILATERAL.value), help="one hip or both"
+    )
     parser.add_argument("--details", action="store_true", help="print one line per sheet too")
     parser.add_argument(
         "--quick", action="store_true", help="standard print with every factor only (the longest sheets)"
@@ -69,7 +78,7 @@ def main() -> None:
     labels = [label for label, _ in procedures()]
     sizes, factor_range = ((False,), (1,)) if args.quick else ((False, True), range(len(FACTOR_CHOICES)))
     jobs = [
-        (label, paper.value, large, args.language, factors)
+        (label, paper.value, large, args.language, factors, args.side)
         for label in labels
         for paper in Paper
         for large in sizes
@@ -83,7 +92,9 @@ def main() -> None:
                 f"{pages:3d} pages {words:5d} words  emptiest {emptiest:4.0%}  {paper:6s} "
                 f"{'large' if large else 'standard':8s} {factors:24s} {label}"
             )
-    print(f"\n{len(labels)} procedures, language {args.language}, built-in wording, clinic left blank")
+    print(
+        f"\n{len(labels)} procedures, language {args.language}, side {args.side}, built-in wording, clinic left blank"
+    )
     print(
         f"{'paper':7s}{'print':10s}{'factors':26s}{'pages min/median/max':>22s}{'words median/max':>18s}"
         f"{'pages under 1/3':>17s}"
@@ -107,7 +118,8 @@ def main() -> None:
     if ratios:
         over = sum(1 for ratio in ratios if ratio > 2.2)
         print(f"large print / standard pages, largest ratio: {max(ratios):.2f}; over 2.2: {over} of {len(ratios)}")
-        figure("large print / standard pages, largest ratio", max(ratios), "x", "<= 2.2x")
+        sides = "" if args.side == Side.RIGHT.value else ", both hips"
+        figure(f"large print / standard pages, largest ratio{sides}", max(ratios), "x", "<= 2.2x")
 
 
 if __name__ == "__main__":

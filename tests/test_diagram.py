@@ -165,3 +165,52 @@ def test_heading_drawing_and_caption_share_one_page(case: str, large_print: bool
     caption_start = [i for i, t in enumerate(pages) if "The colored area is where the injection goes" in t]
     caption_end = [i for i, t in enumerate(pages) if "as if you faced us" in t]
     assert heading == caption_start == caption_end and len(heading) == 1
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_both_hips_in_large_print_stand_level_with_the_caption_beside_them(language: str) -> None:
+    """In large print the two drawings took most of a page under their heading, so the page before them was left
+    half empty (six English sheets with every factor took 9 pages for 4). They now stand side by side, smaller,
+    level even when one name wraps ("Your RIGHT / hip", "Your LEFT hip"), with the caption beside them."""
+    from dataclasses import replace
+
+    from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox
+
+    from handout_app.clinic import ClinicProfile
+    from handout_app.domain import Paper
+    from handout_app.layout_stats import _content_root, _descendants
+    from handout_app.pdf import lay_out
+    from handout_app.templating import render_html
+
+    from .helpers import GENERATED_AT
+
+    selection = replace(
+        make_selection("joint", ("prp",), "ultrasound", side="bilateral"),
+        large_print=True,
+        paper=Paper.A4,
+        language=language,
+    )
+    rendered = render_html(selection, catalog(), ClinicProfile(), GENERATED_AT)
+    document = lay_out(rendered.html, facts=rendered.facts)
+    for page in document.pages:
+        boxes = list(_descendants(_content_root(page)))
+        holders = [b for b in boxes if "hip-one" in _classes(b)]
+        if holders:
+            break
+    drawings = list(  # one box per <img>: a holder's anonymous boxes share its element
+        {id(d.element): d for h in holders for d in _descendants(h) if isinstance(d, ReplacedBox)}.values()
+    )
+    assert len(drawings) == 2
+    assert drawings[0].position_y == pytest.approx(drawings[1].position_y, abs=0.5)  # level
+    caption = next(b for b in boxes if getattr(b, "element_tag", "") == "figcaption")
+    first_line = next(b for b in _descendants(caption) if isinstance(b, LineBox))
+    assert first_line.position_x >= max(d.position_x + d.margin_width() for d in drawings)  # beside, not under
+    assert first_line.position_y <= drawings[0].position_y
+    figure = next(b for b in boxes if getattr(b, "element_tag", "") == "figure")
+    assert figure.margin_height() < page._page_box.height / 2
+
+
+def _classes(box: object) -> list[str]:
+    """The classes of the element a laid-out box was made for (none for anonymous boxes)."""
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
