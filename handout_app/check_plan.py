@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -212,10 +213,15 @@ def _covering(every: list[tuple[str, Selection]], catalog: Catalog) -> list[Job]
             candidates.append((items, edition, large, (label, procedure, side, factor_set, intent)))
     wanted_items = {large: set().union(*(c[0] for c in candidates)) for large in (False, True)}
     wanted_editions = set().union(*(c[1] for c in candidates))
+    # Each item or edition counts as 1 / the number of candidates that print it: one only a few sheets can
+    # print (a test sheet for both hips) weighs more than one nearly every sheet prints, so the first choices
+    # take the hard ones. Counted plainly, the first sheets took the most items and left some that only a
+    # fifth sheet in each print size could print, where four hold them all.
+    rarity = Counter(name for items, edition, _, _ in candidates for name in (*items, *edition))
 
-    def gain(index: int) -> int:
+    def gain(index: int) -> float:
         items, edition, large, _ = candidates[index]
-        return len(items & wanted_items[large]) + len(edition & wanted_editions)
+        return sum(1 / rarity[name] for name in (*(items & wanted_items[large]), *(edition & wanted_editions)))
 
     # Greedy, lazily: a candidate's gain only shrinks as others are chosen, so the one on top of the heap
     # whose gain, counted again, still beats every other's last count is the best.
