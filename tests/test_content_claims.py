@@ -43,6 +43,18 @@ def html_text(selection, clinic: ClinicProfile | None = None) -> str:  # type: i
     return normalise(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").replace("&amp;", "&"))
 
 
+def assert_wording_for_both_hips_and_for_one(base, language: str, pairs) -> None:  # type: ignore[no-untyped-def]
+    """For each (both, one): `both` prints on the sheet for both hips and not on a sheet for one hip (LEFT);
+    `one` the other way round."""
+    from handout_app.domain import Side
+
+    bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
+    single = html_text(replace(base, side=Side.LEFT, language=language))
+    for both, one in pairs:
+        assert both in bilateral and one not in bilateral, (both, one)
+        assert one in single and both not in single, (both, one)
+
+
 # --- 1. The claims ledger ---------------------------------------------------------------------
 
 
@@ -460,8 +472,6 @@ def test_the_infection_figure_prints_only_for_the_hip_joint_it_was_given_for(tar
 
 def test_the_consent_for_both_hips_agrees_to_both_and_for_one_hip_to_the_side_named() -> None:
     """A fresh reader found the consent for both hips agreeing to "the side named above"."""
-    from handout_app.domain import Side
-
     base = make_selection("joint", ["corticosteroid"], "ultrasound")
     for language, both, one in (
         ("en", "I agree to have this procedure on BOTH hips, as named above.", "on the side named above"),
@@ -471,10 +481,7 @@ def test_the_consent_for_both_hips_agrees_to_both_and_for_one_hip_to_the_side_na
             "en el lado que se nombra arriba",
         ),
     ):
-        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
-        single = html_text(replace(base, side=Side.RIGHT, language=language))
-        assert both in bilateral and one not in bilateral
-        assert one in single and both not in single
+        assert_wording_for_both_hips_and_for_one(base, language, [(both, one)])
 
 
 def test_the_consent_names_the_sides_to_be_injected_for_both_hips_and_the_side_for_one() -> None:
@@ -560,17 +567,12 @@ def test_the_checklist_asks_to_tell_the_team_about_an_infection_not_to_call_befo
 
 def test_the_key_points_promise_to_check_both_sides_on_a_sheet_for_both_hips() -> None:
     """A fresh reader: the Spanish key points for both hips said "revisamos el lado" (one side); English the same."""
-    from handout_app.domain import Side
-
     base = make_selection("trochanteric", ["corticosteroid"], "ultrasound")
     for language, both, one in (
         ("en", "We check the sides with you again before we start.", "We check the side with you again"),
         ("es", "revisamos los lados con usted otra vez.", "revisamos el lado con usted"),
     ):
-        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
-        single = html_text(replace(base, side=Side.LEFT, language=language))
-        assert both in bilateral and one not in bilateral
-        assert one in single and both not in single
+        assert_wording_for_both_hips_and_for_one(base, language, [(both, one)])
 
 
 def test_the_soreness_risk_promises_no_improvement_a_test_sheet_cannot_give() -> None:
@@ -589,28 +591,26 @@ def test_the_soreness_risk_promises_no_improvement_a_test_sheet_cannot_give() ->
 
 def test_a_sheet_for_both_hips_asks_for_a_pain_score_for_each_hip() -> None:
     """A fresh reader: the test needs a score for each hip, but the checklist and the last step asked for one."""
-    from handout_app.domain import Side
-
     base = make_selection("iliopsoas", ["anesthetic"], "ultrasound", intent="diagnostic")
-    for language, each, one in (
+    for language, pairs in (
         (
             "en",
-            ("my usual pain score today for each hip,", "tell us a pain score for each hip,", "the sides: BOTH"),
-            ("my usual pain score today, from", "tell us your pain score from", "the side: RIGHT"),
+            [
+                ("my usual pain score today for each hip,", "my usual pain score today, from"),
+                ("tell us a pain score for each hip,", "tell us your pain score from"),
+                ("the sides: BOTH", "the side: LEFT"),
+            ],
         ),
         (
             "es",
-            ("Sé cuánto me duele hoy cada cadera,", "nos dice el dolor de cada cadera,", "qué caderas se inyectan:"),
-            ("Sé cuánto me duele hoy, de", "nos dice su dolor de 0", "qué cadera se inyecta:"),
+            [
+                ("Sé cuánto me duele hoy cada cadera,", "Sé cuánto me duele hoy, de"),
+                ("nos dice el dolor de cada cadera,", "nos dice su dolor de 0"),
+                ("qué caderas se inyectan:", "qué cadera se inyecta:"),
+            ],
         ),
     ):
-        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
-        single = html_text(replace(base, side=Side.RIGHT, language=language))
-        for wording in each:
-            assert wording in bilateral and wording not in single, wording
-        for wording in one[:2]:
-            assert wording in single and wording not in bilateral, wording
-        assert one[2] in single
+        assert_wording_for_both_hips_and_for_one(base, language, pairs)
 
 
 def test_a_test_sheet_says_relief_from_the_numbing_medicine_is_short() -> None:
@@ -640,17 +640,12 @@ def test_the_spanish_return_to_activity_allows_as_the_english_does() -> None:
 
 
 def test_sheets_for_both_hips_say_both_legs_may_be_numb_and_one_side_says_your_leg() -> None:
-    from handout_app.domain import Side
-
     base = make_selection("joint", ["anesthetic", "corticosteroid"], "ultrasound", intent="both")
     for language, both, one in (
         ("en", "both legs numb", "your leg numb"),
         ("es", "ambas piernas dormidas", "dejar la pierna dormida"),
     ):
-        bilateral = html_text(replace(base, side=Side.BILATERAL, language=language))
-        single = html_text(replace(base, side=Side.LEFT, language=language))
-        assert both in bilateral and one not in bilateral
-        assert one in single and both not in single
+        assert_wording_for_both_hips_and_for_one(base, language, [(both, one)])
 
 
 @pytest.mark.parametrize("target", ["trochanteric", "iliopsoas", "periarticular"])
